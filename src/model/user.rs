@@ -1,0 +1,167 @@
+//! Users and the paths by which they hold licenses.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{CountryCode, GroupId, PlanId, SkuId, UserId};
+
+/// How a user holds a SKU (rule R1: directly and through each licensed group, at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "group")]
+pub enum AssignmentPath {
+    /// `assignedByGroup` is null.
+    Direct,
+    /// Inherited from this group.
+    Group(GroupId),
+    /// The export does not say (admin-center CSV, or `assignedLicenses` without
+    /// `licenseAssignmentStates`): direct, inherited or both are all possible.
+    Unknown,
+}
+
+/// `licenseAssignmentState.state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum AssignmentState {
+    Active,
+    ActiveWithError,
+    Disabled,
+    Error,
+}
+
+impl AssignmentState {
+    /// Parses the value as exports spell it, ignoring case and stray spaces (Microsoft's own
+    /// example has `" Active "`).
+    pub fn parse(s: &str) -> Option<Self> {
+        let t = s.trim();
+        [
+            ("Active", Self::Active),
+            ("ActiveWithError", Self::ActiveWithError),
+            ("Disabled", Self::Disabled),
+            ("Error", Self::Error),
+        ]
+        .into_iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(t))
+        .map(|(_, v)| v)
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::ActiveWithError => "ActiveWithError",
+            Self::Disabled => "Disabled",
+            Self::Error => "Error",
+        }
+    }
+}
+
+/// `licenseAssignmentState.error`, the Graph error name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum AssignmentError {
+    CountViolation,
+    MutuallyExclusiveViolation,
+    DependencyViolation,
+    ProhibitedInUsageLocationViolation,
+    UniquenessViolation,
+    /// `Other`, spelled `Others` in older and localised copies of the docs.
+    Other,
+}
+
+/// What an `error` field held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParsedError {
+    /// Null, empty or the string `"None"`: no error.
+    NoError,
+    Error(AssignmentError),
+    /// A value no version of the docs lists.
+    Unrecognised,
+}
+
+impl AssignmentError {
+    pub const ALL: [AssignmentError; 6] = [
+        Self::CountViolation,
+        Self::MutuallyExclusiveViolation,
+        Self::DependencyViolation,
+        Self::ProhibitedInUsageLocationViolation,
+        Self::UniquenessViolation,
+        Self::Other,
+    ];
+
+    pub fn parse(s: &str) -> ParsedError {
+        let t = s.trim();
+        if t.is_empty() || t.eq_ignore_ascii_case("None") || t.eq_ignore_ascii_case("null") {
+            return ParsedError::NoError;
+        }
+        if t.eq_ignore_ascii_case("Others") {
+            return ParsedError::Error(Self::Other);
+        }
+        Self::ALL
+            .into_iter()
+            .find(|e| e.as_str().eq_ignore_ascii_case(t))
+            .map_or(ParsedError::Unrecognised, ParsedError::Error)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CountViolation => "CountViolation",
+            Self::MutuallyExclusiveViolation => "MutuallyExclusiveViolation",
+            Self::DependencyViolation => "DependencyViolation",
+            Self::ProhibitedInUsageLocationViolation => "ProhibitedInUsageLocationViolation",
+            Self::UniquenessViolation => "UniquenessViolation",
+            Self::Other => "Other",
+        }
+    }
+}
+
+impl fmt::Display for AssignmentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One license on one path: an entry of `licenseAssignmentStates`, or of `assignedLicenses` when
+/// the path is unknown.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Assignment {
+    pub sku: SkuId,
+    pub path: AssignmentPath,
+    pub disabled_plans: BTreeSet<PlanId>,
+    /// `None` when the export does not carry states (paths unknown).
+    pub state: Option<AssignmentState>,
+    pub error: Option<AssignmentError>,
+}
+
+impl Assignment {
+    /// Whether the assignment is in a licensing error (an error code, or state Error /
+    /// ActiveWithError without a code).
+    pub fn is_error(&self) -> bool {
+        self.error.is_some()
+            || matches!(
+                self.state,
+                Some(AssignmentState::Error | AssignmentState::ActiveWithError)
+            )
+    }
+}
+
+/// A user as the exports describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub upn: String,
+    pub display_name: Option<String>,
+    /// `None` when the user has no usage location; group licensing then uses the tenant default (R6).
+    pub usage_location: Option<CountryCode>,
+    pub account_enabled: Option<bool>,
+    /// As exported, e.g. `SMTP:alice@contoso.com` (primary) and `smtp:` (secondary).
+    pub proxy_addresses: Vec<String>,
+    /// Sorted by SKU, then path.
+    pub assignments: Vec<Assignment>,
+}
+
+impl User {
+    /// Whether any assignment's path is unknown.
+    pub fn has_unknown_paths(&self) -> bool {
+        self.assignments
+            .iter()
+            .any(|a| a.path == AssignmentPath::Unknown)
+    }
+}

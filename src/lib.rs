@@ -4,5 +4,10 @@
 //! `render` (table, Markdown, JSON). The binary only parses arguments and calls [`run`]-style entry
 //! points here; nothing in the library prints.
 
+pub mod app;
 pub mod catalog;
+pub mod findings;
+pub mod ingest;
+pub mod inspect;
 pub mod model;
+pub mod render;

@@ -35,8 +35,8 @@ impl Seats {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sku {
     pub id: SkuId,
-    /// `skuPartNumber`, e.g. `ENTERPRISEPACK`.
-    pub part_number: String,
+    /// `skuPartNumber`, e.g. `ENTERPRISEPACK`; `None` for a SKU known only by its GUID.
+    pub part_number: Option<String>,
     /// The product's display name from the bundled catalog (`subscribedSkus` carries none).
     pub display_name: Option<String>,
     /// Service plans, sorted by id.
@@ -46,8 +46,11 @@ pub struct Sku {
 }
 
 impl Sku {
-    /// The name to show a person: display name, else part number.
-    pub fn label(&self) -> &str {
-        self.display_name.as_deref().unwrap_or(&self.part_number)
+    /// The name to show a person: display name, else part number, else the GUID.
+    pub fn label(&self) -> String {
+        self.display_name
+            .clone()
+            .or_else(|| self.part_number.clone())
+            .unwrap_or_else(|| self.id.to_string())
     }
 }

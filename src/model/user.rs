@@ -146,7 +146,8 @@ impl Assignment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub id: UserId,
-    pub upn: String,
+    /// `None` when the export did not select `userPrincipalName`.
+    pub upn: Option<String>,
     pub display_name: Option<String>,
     /// `None` when the user has no usage location; group licensing then uses the tenant default (R6).
     pub usage_location: Option<CountryCode>,
@@ -158,6 +159,11 @@ pub struct User {
 }
 
 impl User {
+    /// The name to show a person: UPN, else the id.
+    pub fn label(&self) -> String {
+        self.upn.clone().unwrap_or_else(|| self.id.to_string())
+    }
+
     /// Whether any assignment's path is unknown.
     pub fn has_unknown_paths(&self) -> bool {
         self.assignments

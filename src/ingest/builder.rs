@@ -1,0 +1,586 @@
+//! Gathers what every file said and resolves names into one [`Tenant`].
+//!
+//! Readers add records as they stream; references by name (UPN, display name, part number) wait
+//! here until every file is read. Everything is keyed by hash maps while building and by
+//! `BTreeMap` in the result, so the work is linear in records (plus one sort) and the output order
+//! is the ids' order, never the files' or a hash's.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::error::{InputError, InputErrors, Location};
+use super::raw::{
+    AssignmentRow, GroupLicenseRow, GroupRef, MemberKind, MemberRef, MembershipRow, Origin,
+    PlanRef, ProductNamesRow, SkuRef, SkuRow, UserRef,
+};
+use crate::catalog::{split_product_names, Catalog, Lookup};
+use crate::findings::{FindingCode, Findings};
+use crate::model::{
+    Assignment, AssignmentPath, CountryCode, Group, GroupId, GroupLicense, Member, PlanId, Sku,
+    SkuId, Tenant, User, UserId,
+};
+
+/// What a file was read as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    pub file: String,
+    /// The export format, e.g. `graph-rest`, `graph-powershell`, `admin-center-csv`, `plain-csv`.
+    pub format: &'static str,
+    /// What it holds, e.g. `users`, `groups`, `group-members`, `skus`.
+    pub content: &'static str,
+    pub records: u64,
+}
+
+/// A tenant read from its exports, with what was noticed on the way.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub tenant: Tenant,
+    pub sources: Vec<Source>,
+    pub findings: Findings,
+}
+
+/// A user while reading, with whether any export said what licenses it holds.
+#[derive(Debug)]
+pub(crate) struct UserAcc {
+    pub user: User,
+    pub license_data: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Builder {
+    files: Vec<PathBuf>,
+    pub(crate) sources: Vec<Source>,
+    pub(crate) findings: Findings,
+    pub(crate) errors: Vec<InputError>,
+    pub(crate) default_usage_location: Option<CountryCode>,
+    pub(crate) skus: HashMap<SkuId, Sku>,
+    pub(crate) sku_rows: Vec<SkuRow>,
+    pub(crate) users: HashMap<UserId, UserAcc>,
+    pub(crate) groups: HashMap<GroupId, Group>,
+    pub(crate) memberships: Vec<MembershipRow>,
+    pub(crate) assignments: Vec<AssignmentRow>,
+    pub(crate) group_licenses: Vec<GroupLicenseRow>,
+    pub(crate) product_names: Vec<ProductNamesRow>,
+    /// A plain assignments file lists every assignment: users it does not name are unlicensed.
+    pub(crate) assignments_file_seen: bool,
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a file and returns its index for [`Origin`]s.
+    pub(crate) fn file(&mut self, path: &Path) -> u32 {
+        self.files.push(path.to_path_buf());
+        u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// `file:line` (or `file#record`) for a finding's example.
+    pub(crate) fn place(&self, o: Origin) -> String {
+        let name = self
+            .files
+            .get(o.file as usize)
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("{name}:{}", o.at)
+    }
+
+    pub(crate) fn error(&mut self, e: InputError) {
+        self.errors.push(e);
+    }
+
+    pub(crate) fn add_user(&mut self, user: User, license_data: bool, o: Origin) {
+        if self.users.contains_key(&user.id) {
+            let ex = format!("user {} ({})", user.id, self.place(o));
+            self.findings.add(FindingCode::DuplicateRecord, ex);
+            return;
+        }
+        self.users.insert(user.id, UserAcc { user, license_data });
+    }
+
+    pub(crate) fn add_group(&mut self, group: Group, o: Origin) {
+        if self.groups.contains_key(&group.id) {
+            let ex = format!("group {} ({})", group.id, self.place(o));
+            self.findings.add(FindingCode::DuplicateRecord, ex);
+            return;
+        }
+        self.groups.insert(group.id, group);
+    }
+
+    pub(crate) fn add_sku(&mut self, sku: Sku, o: Origin) {
+        if self.skus.contains_key(&sku.id) {
+            let ex = format!("sku {} ({})", sku.id, self.place(o));
+            self.findings.add(FindingCode::DuplicateRecord, ex);
+            return;
+        }
+        self.skus.insert(sku.id, sku);
+    }
+
+    pub(crate) fn set_default_usage_location(&mut self, c: CountryCode, file: &Path, o: Origin) {
+        match &self.default_usage_location {
+            Some(old) if *old != c => self.errors.push(
+                InputError::new(
+                    file,
+                    Location::Line(o.at),
+                    format!("the organization's usage location {c} contradicts {old} from another export"),
+                )
+                .field("countryLetterCode")
+                .hint("give licplan exports of one tenant only"),
+            ),
+            _ => self.default_usage_location = Some(c),
+        }
+    }
+
+    /// Resolves every reference and returns the tenant, or every error found.
+    pub fn finish(mut self) -> Result<Loaded, InputErrors> {
+        if !self.errors.is_empty() {
+            return Err(InputErrors(self.errors));
+        }
+        let catalog = Catalog::bundled();
+        let sku_export_seen = !self.skus.is_empty() || !self.sku_rows.is_empty();
+
+        // Products first: every other reference resolves through them.
+        for sku in self.skus.values_mut() {
+            if let Some(c) = catalog.sku(sku.id) {
+                sku.display_name = c.display_names.first().cloned();
+                if sku.part_number.is_none() {
+                    sku.part_number = Some(c.part_number.clone());
+                }
+                if sku.service_plans.is_empty() {
+                    sku.service_plans = c.service_plans.clone();
+                }
+            }
+        }
+        for row in std::mem::take(&mut self.sku_rows) {
+            let Some(id) = self.resolve_sku(&row.sku, row.origin) else {
+                continue;
+            };
+            let mut sku = catalog_sku(catalog, id);
+            sku.seats = Some(row.seats);
+            self.add_sku(sku, row.origin);
+        }
+
+        let upns = self.upn_index();
+        let group_names = self.group_name_index();
+
+        for row in std::mem::take(&mut self.group_licenses) {
+            let Some(gid) = self.resolve_group(&row.group, &group_names, row.origin) else {
+                continue;
+            };
+            let Some(sku) = self.resolve_sku(&row.sku, row.origin) else {
+                continue;
+            };
+            let disabled = self.resolve_plans(sku, &row.disabled_plans, row.origin);
+            if let Some(g) = self.groups.get_mut(&gid) {
+                g.licenses.push(GroupLicense {
+                    sku,
+                    disabled_plans: disabled,
+                });
+            }
+        }
+
+        for row in std::mem::take(&mut self.memberships) {
+            let Some(gid) = self.resolve_group(&row.group, &group_names, row.origin) else {
+                continue;
+            };
+            let Some(member) = self.resolve_member(&row.member, &upns, &group_names, row.origin)
+            else {
+                continue;
+            };
+            match self.groups.get_mut(&gid) {
+                Some(g) => g.members.push(member),
+                None => {
+                    // A members export of a group whose own record is missing: keep the
+                    // membership on a bare group so nothing is lost; inspect flags it.
+                    let ex = format!("group {gid} ({})", self.place(row.origin));
+                    self.findings.add(FindingCode::DanglingReference, ex);
+                    self.groups.insert(gid, bare_group(gid, member));
+                }
+            }
+        }
+
+        let assignment_rows = std::mem::take(&mut self.assignments);
+        if self.assignments_file_seen {
+            for acc in self.users.values_mut() {
+                acc.license_data = true;
+            }
+        }
+        for row in assignment_rows {
+            let Some(uid) = self.resolve_user(&row.user, &upns, row.origin) else {
+                continue;
+            };
+            let Some(sku) = self.resolve_sku(&row.sku, row.origin) else {
+                continue;
+            };
+            let path = match &row.by_group {
+                None => AssignmentPath::Direct,
+                Some(g) => match self.resolve_group(g, &group_names, row.origin) {
+                    Some(gid) => AssignmentPath::Group(gid),
+                    None => continue,
+                },
+            };
+            let disabled = self.resolve_plans(sku, &row.disabled_plans, row.origin);
+            if let Some(acc) = self.users.get_mut(&uid) {
+                acc.license_data = true;
+                acc.user.assignments.push(Assignment {
+                    sku,
+                    path,
+                    disabled_plans: disabled,
+                    state: row.state,
+                    error: row.error,
+                });
+            }
+        }
+
+        for row in std::mem::take(&mut self.product_names) {
+            self.resolve_product_names(catalog, row);
+        }
+
+        // Products that are assigned but were not exported as subscribed.
+        let mut referenced: BTreeSet<SkuId> = BTreeSet::new();
+        for acc in self.users.values() {
+            referenced.extend(acc.user.assignments.iter().map(|a| a.sku));
+        }
+        for g in self.groups.values() {
+            referenced.extend(g.licenses.iter().map(|l| l.sku));
+        }
+        for id in referenced {
+            if self.skus.contains_key(&id) {
+                continue;
+            }
+            if catalog.sku(id).is_none() {
+                self.findings.add(FindingCode::UnknownSku, id.to_string());
+            } else if sku_export_seen {
+                self.findings.add(
+                    FindingCode::SkuNotSubscribed,
+                    catalog_sku(catalog, id).label(),
+                );
+            }
+            self.skus.insert(id, catalog_sku(catalog, id));
+        }
+
+        let mut tenant = Tenant {
+            default_usage_location: self.default_usage_location.take(),
+            ..Tenant::default()
+        };
+        for (id, acc) in std::mem::take(&mut self.users) {
+            let mut user = acc.user;
+            normalise_assignments(&mut user, &mut self.findings);
+            if !acc.license_data {
+                self.findings.add(FindingCode::NoLicenseData, user.label());
+            } else if user.has_unknown_paths() {
+                self.findings
+                    .add(FindingCode::UnknownAssignmentPath, user.label());
+            }
+            tenant.users.insert(id, user);
+        }
+        for (id, mut g) in std::mem::take(&mut self.groups) {
+            g.licenses.sort();
+            g.licenses.dedup_by(|a, b| a.sku == b.sku);
+            g.members.sort();
+            g.members.dedup();
+            tenant.groups.insert(id, g);
+        }
+        tenant.skus = std::mem::take(&mut self.skus).into_iter().collect();
+        if !self.errors.is_empty() {
+            return Err(InputErrors(self.errors));
+        }
+        let mut sources = self.sources;
+        sources.sort_by(|a, b| a.file.cmp(&b.file));
+        Ok(Loaded {
+            tenant,
+            sources,
+            findings: self.findings,
+        })
+    }
+
+    fn upn_index(&self) -> HashMap<String, Option<UserId>> {
+        // `None` marks a UPN shared by several users: a reference to it is ambiguous.
+        let mut idx: HashMap<String, Option<UserId>> = HashMap::with_capacity(self.users.len());
+        for acc in self.users.values() {
+            if let Some(upn) = &acc.user.upn {
+                idx.entry(upn.to_lowercase())
+                    .and_modify(|v| *v = None)
+                    .or_insert(Some(acc.user.id));
+            }
+        }
+        idx
+    }
+
+    fn group_name_index(&self) -> HashMap<String, Option<GroupId>> {
+        let mut idx: HashMap<String, Option<GroupId>> = HashMap::with_capacity(self.groups.len());
+        for g in self.groups.values() {
+            if let Some(name) = &g.display_name {
+                idx.entry(name.to_lowercase())
+                    .and_modify(|v| *v = None)
+                    .or_insert(Some(g.id));
+            }
+        }
+        idx
+    }
+
+    fn resolve_user(
+        &mut self,
+        r: &UserRef,
+        upns: &HashMap<String, Option<UserId>>,
+        o: Origin,
+    ) -> Option<UserId> {
+        match r {
+            UserRef::Id(id) => {
+                if !self.users.contains_key(id) {
+                    let ex = format!("user {id} ({})", self.place(o));
+                    self.findings.add(FindingCode::DanglingReference, ex);
+                    return None;
+                }
+                Some(*id)
+            }
+            UserRef::Upn(upn) => match upns.get(&upn.to_lowercase()) {
+                Some(Some(id)) => Some(*id),
+                Some(None) => {
+                    let ex = format!("ambiguous user {upn} ({})", self.place(o));
+                    self.findings.add(FindingCode::DanglingReference, ex);
+                    None
+                }
+                None => {
+                    let ex = format!("user {upn} ({})", self.place(o));
+                    self.findings.add(FindingCode::DanglingReference, ex);
+                    None
+                }
+            },
+        }
+    }
+
+    fn resolve_group(
+        &mut self,
+        r: &GroupRef,
+        names: &HashMap<String, Option<GroupId>>,
+        o: Origin,
+    ) -> Option<GroupId> {
+        match r {
+            // An id is kept even when the group's own record is missing; inspect reports it.
+            GroupRef::Id(id) => Some(*id),
+            GroupRef::Name(name) => match names.get(&name.to_lowercase()) {
+                Some(Some(id)) => Some(*id),
+                Some(None) => {
+                    let ex = format!("ambiguous group name {name:?} ({})", self.place(o));
+                    self.findings.add(FindingCode::DanglingReference, ex);
+                    None
+                }
+                None => {
+                    let ex = format!("group {name:?} ({})", self.place(o));
+                    self.findings.add(FindingCode::DanglingReference, ex);
+                    None
+                }
+            },
+        }
+    }
+
+    fn resolve_member(
+        &mut self,
+        r: &MemberRef,
+        upns: &HashMap<String, Option<UserId>>,
+        groups: &HashMap<String, Option<GroupId>>,
+        o: Origin,
+    ) -> Option<Member> {
+        match r {
+            MemberRef::Id(u, kind) => Some(match kind {
+                MemberKind::User => Member::User(UserId::from_uuid(*u)),
+                MemberKind::Group => Member::Group(GroupId::from_uuid(*u)),
+                MemberKind::Unknown => {
+                    if self.groups.contains_key(&GroupId::from_uuid(*u)) {
+                        Member::Group(GroupId::from_uuid(*u))
+                    } else {
+                        // Unknown ids are taken as users: licenses only ever reach users, and
+                        // inspect reports the id as dangling if no users export holds it.
+                        Member::User(UserId::from_uuid(*u))
+                    }
+                }
+            }),
+            MemberRef::Name(name, kind) => {
+                if *kind != MemberKind::Group {
+                    if let Some(Some(id)) = upns.get(&name.to_lowercase()) {
+                        return Some(Member::User(*id));
+                    }
+                }
+                if *kind != MemberKind::User {
+                    if let Some(Some(id)) = groups.get(&name.to_lowercase()) {
+                        return Some(Member::Group(*id));
+                    }
+                }
+                let ex = format!("member {name:?} ({})", self.place(o));
+                self.findings.add(FindingCode::DanglingReference, ex);
+                None
+            }
+        }
+    }
+
+    /// A product reference: GUID as is; a name through the tenant's SKUs, then the catalog.
+    fn resolve_sku(&mut self, r: &SkuRef, o: Origin) -> Option<SkuId> {
+        let name = match r {
+            SkuRef::Id(id) => return Some(*id),
+            SkuRef::Name(n) => n,
+        };
+        let mut tenant_hits: Vec<SkuId> = self
+            .skus
+            .values()
+            .filter(|s| {
+                s.part_number
+                    .as_deref()
+                    .is_some_and(|p| p.eq_ignore_ascii_case(name))
+                    || s.display_name
+                        .as_deref()
+                        .is_some_and(|d| d.eq_ignore_ascii_case(name))
+            })
+            .map(|s| s.id)
+            .collect();
+        tenant_hits.sort();
+        tenant_hits.dedup();
+        if tenant_hits.len() == 1 {
+            return tenant_hits.first().copied();
+        }
+        match Catalog::bundled().resolve(name) {
+            Lookup::One(s) => Some(s.id),
+            Lookup::Ambiguous(all) => {
+                let ids: Vec<String> = all.iter().map(|s| s.id.to_string()).collect();
+                let ex = format!(
+                    "{name} is ambiguous: {} ({})",
+                    ids.join(" or "),
+                    self.place(o)
+                );
+                self.findings.add(FindingCode::UnknownSku, ex);
+                None
+            }
+            Lookup::NotFound => {
+                let ex = format!("{name} ({})", self.place(o));
+                self.findings.add(FindingCode::UnknownSku, ex);
+                None
+            }
+        }
+    }
+
+    /// Disabled plans named by id or by `servicePlanName` within the product.
+    fn resolve_plans(&mut self, sku: SkuId, refs: &[PlanRef], o: Origin) -> BTreeSet<PlanId> {
+        let mut out = BTreeSet::new();
+        for r in refs {
+            match r {
+                PlanRef::Id(id) => {
+                    out.insert(*id);
+                }
+                PlanRef::Name(name) => {
+                    let plans = match self.skus.get(&sku) {
+                        Some(s) if !s.service_plans.is_empty() => s.service_plans.clone(),
+                        _ => Catalog::bundled()
+                            .sku(sku)
+                            .map(|c| c.service_plans.clone())
+                            .unwrap_or_default(),
+                    };
+                    match plans.iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
+                        Some(p) => {
+                            out.insert(p.id);
+                        }
+                        None => {
+                            let ex = format!("service plan {name} in {sku} ({})", self.place(o));
+                            self.findings.add(FindingCode::DanglingReference, ex);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// An admin-center `Licenses` cell: display names joined by `+`, matched longest first.
+    fn resolve_product_names(&mut self, catalog: &Catalog, row: ProductNamesRow) {
+        let tenant_names: HashMap<String, SkuId> = self
+            .skus
+            .values()
+            .filter_map(|s| s.display_name.as_ref().map(|d| (d.to_lowercase(), s.id)))
+            .collect();
+        let is_known = |n: &str| {
+            tenant_names.contains_key(&n.to_lowercase()) || catalog.is_known_display_name(n)
+        };
+        let parts = split_product_names(&row.names, &is_known);
+        let mut skus = Vec::new();
+        for part in parts {
+            let id = tenant_names
+                .get(&part.text.to_lowercase())
+                .copied()
+                .or_else(|| match catalog.by_display_name(part.text) {
+                    Lookup::One(s) => Some(s.id),
+                    // Several catalog SKUs share the name: the tenant's subscription would
+                    // decide, and it did not.
+                    _ => None,
+                });
+            match id {
+                Some(id) if part.known => skus.push(id),
+                _ => {
+                    let ex = format!("{} ({})", part.text, self.place(row.origin));
+                    self.findings.add(FindingCode::UnknownSku, ex);
+                }
+            }
+        }
+        if let Some(acc) = self.users.get_mut(&row.user) {
+            for sku in skus {
+                acc.user.assignments.push(Assignment {
+                    sku,
+                    path: AssignmentPath::Unknown,
+                    disabled_plans: BTreeSet::new(),
+                    state: None,
+                    error: None,
+                });
+            }
+        }
+    }
+}
+
+fn catalog_sku(catalog: &Catalog, id: SkuId) -> Sku {
+    match catalog.sku(id) {
+        Some(c) => Sku {
+            id,
+            part_number: Some(c.part_number.clone()),
+            display_name: c.display_names.first().cloned(),
+            service_plans: c.service_plans.clone(),
+            seats: None,
+        },
+        None => Sku {
+            id,
+            part_number: None,
+            display_name: None,
+            service_plans: Vec::new(),
+            seats: None,
+        },
+    }
+}
+
+fn bare_group(id: GroupId, member: Member) -> Group {
+    Group {
+        id,
+        display_name: None,
+        security_enabled: None,
+        unified: false,
+        dynamic: false,
+        membership_rule: None,
+        on_premises_sync_enabled: None,
+        licenses: Vec::new(),
+        members: vec![member],
+    }
+}
+
+/// Sorts a user's assignments and drops exact repeats of one path (counted).
+fn normalise_assignments(user: &mut User, findings: &mut Findings) {
+    user.assignments.sort();
+    let before = user.assignments.len();
+    let mut seen: BTreeMap<(SkuId, AssignmentPath), ()> = BTreeMap::new();
+    user.assignments
+        .retain(|a| seen.insert((a.sku, a.path), ()).is_none());
+    for _ in user.assignments.len()..before {
+        findings.add(
+            FindingCode::DuplicateRecord,
+            format!("license of {} listed twice", user.label()),
+        );
+    }
+}

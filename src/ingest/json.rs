@@ -1,0 +1,485 @@
+//! Streaming JSON records out of Graph exports, whatever their wrapper.
+//!
+//! Graph answers with a page wrapper (`@odata.context`, `@odata.nextLink`, `value: [...]`);
+//! `ConvertTo-Json` writes a bare array (or a bare object for one result); scripts write JSON
+//! Lines. Records are handed to a callback one at a time through a `DeserializeSeed`, so a
+//! million-user file is never held as one `Value` tree.
+
+use std::fmt;
+use std::io::{BufRead, BufReader, Cursor, Read};
+use std::path::Path;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::error::{InputError, Location};
+use super::text::{first_nonblank_line, TextReader};
+
+/// What the wrapper said about the records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JsonMeta {
+    /// `@odata.context`, e.g. `https://graph.microsoft.com/v1.0/$metadata#users(id,…)`.
+    pub context: Option<String>,
+    /// `@odata.nextLink` (also the old AAD-Graph spelling `odata.nextLink`).
+    pub next_link: Option<String>,
+}
+
+/// Where a record sits in its file, to name it in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordPlace {
+    /// The `index`th record of a `value` array.
+    Wrapped { index: usize },
+    /// The `index`th element of a bare array.
+    Array { index: usize },
+    /// The file is one object.
+    Single,
+    /// A JSON Lines record; `index` counts records within a line holding a page wrapper.
+    Line { line: u64, index: Option<usize> },
+}
+
+impl RecordPlace {
+    /// The record's ordinal among the file's records, for messages.
+    pub fn index(&self) -> usize {
+        match self {
+            RecordPlace::Wrapped { index } | RecordPlace::Array { index } => *index,
+            RecordPlace::Single => 0,
+            RecordPlace::Line { line, index } => {
+                usize::try_from(*line).unwrap_or(usize::MAX) + index.unwrap_or(0)
+            }
+        }
+    }
+
+    /// The location of a field inside this record; `path` starts with `.` or `[` or is empty.
+    pub fn location(&self, path: &str) -> Location {
+        match self {
+            RecordPlace::Wrapped { index } => Location::Record {
+                index: *index,
+                path: format!("$.value[{index}]{path}"),
+            },
+            RecordPlace::Array { index } => Location::Record {
+                index: *index,
+                path: format!("$[{index}]{path}"),
+            },
+            RecordPlace::Single => Location::Record {
+                index: 0,
+                path: format!("${path}"),
+            },
+            RecordPlace::Line { line, index } => Location::JsonLine {
+                line: *line,
+                path: match index {
+                    Some(i) => format!("$.value[{i}]{path}"),
+                    None => format!("${path}"),
+                },
+            },
+        }
+    }
+}
+
+/// The callback that receives each record.
+pub type OnRecord<'a> = dyn FnMut(RecordPlace, &JsonMeta, Value) + 'a;
+
+/// Reads every record of a JSON or JSON Lines file. Fails only on a syntax error (with its
+/// line and column); what is inside the records is the callback's business.
+pub fn read_records(
+    file: &Path,
+    mut reader: TextReader,
+    on_record: &mut OnRecord<'_>,
+) -> Result<JsonMeta, InputError> {
+    let (first, skipped) = first_nonblank_line(&mut reader)
+        .map_err(|e| InputError::new(file, Location::File, format!("cannot read: {e}")))?;
+    let mut meta = JsonMeta::default();
+    let trimmed = first.trim();
+    if trimmed.starts_with('{') {
+        if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(trimmed) {
+            // A complete object on the first line: JSON Lines (or a one-line document, which
+            // reads the same way).
+            read_lines(file, reader, skipped, obj, &mut meta, on_record)?;
+            return Ok(meta);
+        }
+    }
+    let chained = BufReader::new(Cursor::new(first.into_bytes()).chain(reader));
+    let mut de = serde_json::Deserializer::from_reader(chained);
+    let line_offset = skipped.saturating_sub(1);
+    let syntax = |e: serde_json::Error| {
+        InputError::new(
+            file,
+            Location::Position {
+                line: e.line() as u64 + line_offset,
+                column: e.column() as u64,
+            },
+            format!("invalid JSON: {e}"),
+        )
+        .hint(
+            "the export may be truncated or hand-edited; export it again, or check the place shown",
+        )
+    };
+    let seed = TopSeed {
+        meta: &mut meta,
+        on_record,
+    };
+    seed.deserialize(&mut de).map_err(|e| {
+        if e.is_data() && e.to_string().starts_with("the top level") {
+            InputError::new(file, Location::File, e.to_string())
+                .hint("a Graph export is an object with a `value` array, an array of records, or JSON Lines")
+        } else {
+            syntax(e)
+        }
+    })?;
+    de.end().map_err(syntax)?;
+    Ok(meta)
+}
+
+fn read_lines(
+    file: &Path,
+    mut reader: TextReader,
+    first_line_no: u64,
+    first: Map<String, Value>,
+    meta: &mut JsonMeta,
+    on_record: &mut OnRecord<'_>,
+) -> Result<(), InputError> {
+    handle_line(first_line_no, first, meta, on_record);
+    let mut line_no = first_line_no;
+    let mut buf = String::new();
+    loop {
+        buf.clear();
+        let n = reader.read_line(&mut buf).map_err(|e| {
+            InputError::new(
+                file,
+                Location::Line(line_no + 1),
+                format!("cannot read: {e}"),
+            )
+            .hint("save the file as UTF-8 or UTF-16 with a byte-order mark")
+        })?;
+        if n == 0 {
+            return Ok(());
+        }
+        line_no += 1;
+        let t = buf.trim();
+        if t.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Value>(t) {
+            Ok(Value::Object(obj)) => handle_line(line_no, obj, meta, on_record),
+            Ok(_) => {
+                return Err(InputError::new(
+                    file,
+                    Location::Line(line_no),
+                    "a JSON Lines record must be an object",
+                )
+                .hint("write one JSON object per line"))
+            }
+            Err(e) => {
+                return Err(InputError::new(
+                    file,
+                    Location::Position {
+                        line: line_no,
+                        column: e.column() as u64,
+                    },
+                    format!("invalid JSON: {e}"),
+                )
+                .hint("each line of a JSON Lines file must be one complete JSON object"))
+            }
+        }
+    }
+}
+
+/// One JSON Lines object: either a record or a whole page wrapper.
+fn handle_line(
+    line: u64,
+    mut obj: Map<String, Value>,
+    meta: &mut JsonMeta,
+    on_record: &mut OnRecord<'_>,
+) {
+    let value_key = obj
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case("value"))
+        .cloned();
+    if let Some(key) = value_key {
+        if obj.get(&key).is_some_and(Value::is_array) {
+            take_meta(&mut obj, meta);
+            if let Some(Value::Array(items)) = obj.remove(&key) {
+                for (i, item) in items.into_iter().enumerate() {
+                    on_record(
+                        RecordPlace::Line {
+                            line,
+                            index: Some(i),
+                        },
+                        meta,
+                        item,
+                    );
+                }
+            }
+            return;
+        }
+    }
+    on_record(
+        RecordPlace::Line { line, index: None },
+        meta,
+        Value::Object(obj),
+    );
+}
+
+fn meta_key(key: &str) -> Option<bool> {
+    // Some(true) = context, Some(false) = next link.
+    let k = key.strip_prefix('@').unwrap_or(key);
+    if k.eq_ignore_ascii_case("odata.context") {
+        Some(true)
+    } else if k.eq_ignore_ascii_case("odata.nextLink") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn take_meta(obj: &mut Map<String, Value>, meta: &mut JsonMeta) {
+    let keys: Vec<String> = obj
+        .keys()
+        .filter(|k| meta_key(k).is_some())
+        .cloned()
+        .collect();
+    for k in keys {
+        if let Some(Value::String(s)) = obj.remove(&k) {
+            if meta_key(&k) == Some(true) {
+                meta.context = Some(s);
+            } else {
+                meta.next_link = Some(s);
+            }
+        }
+    }
+}
+
+struct TopSeed<'m, 'c, 'f> {
+    meta: &'m mut JsonMeta,
+    on_record: &'c mut OnRecord<'f>,
+}
+
+impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the top level of a Graph export: an object or an array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(v) = seq.next_element::<Value>()? {
+            (self.on_record)(RecordPlace::Array { index }, self.meta, v);
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut rest = Map::new();
+        let mut saw_value_array = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if !saw_value_array && key.eq_ignore_ascii_case("value") {
+                let outcome = map.next_value_seed(ValueArraySeed {
+                    meta: self.meta,
+                    on_record: self.on_record,
+                })?;
+                match outcome {
+                    None => saw_value_array = true,
+                    Some(other) => {
+                        rest.insert(key, other);
+                    }
+                }
+                continue;
+            }
+            let v: Value = map.next_value()?;
+            match (meta_key(&key), v) {
+                (Some(true), Value::String(s)) => self.meta.context = Some(s),
+                (Some(false), Value::String(s)) => self.meta.next_link = Some(s),
+                (_, v) => {
+                    rest.insert(key, v);
+                }
+            }
+        }
+        if !saw_value_array {
+            (self.on_record)(RecordPlace::Single, self.meta, Value::Object(rest));
+        }
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Err(E::custom(
+            "the top level of the file is a string, not an object or array",
+        ))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Err(E::custom(
+            "the top level of the file is a number, not an object or array",
+        ))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Err(E::custom(
+            "the top level of the file is a number, not an object or array",
+        ))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Err(E::custom(
+            "the top level of the file is a number, not an object or array",
+        ))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Err(E::custom(
+            "the top level of the file is a boolean, not an object or array",
+        ))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Err(E::custom(
+            "the top level of the file is null, not an object or array",
+        ))
+    }
+}
+
+/// The `value` member: streamed when it is an array; anything else is handed back so the object
+/// can be read as a plain record that happens to have a `value` field.
+struct ValueArraySeed<'m, 'c, 'f> {
+    meta: &'m mut JsonMeta,
+    on_record: &'c mut OnRecord<'f>,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueArraySeed<'_, '_, '_> {
+    type Value = Option<Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueArraySeed<'_, '_, '_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
+        let mut index = 0;
+        while let Some(v) = seq.next_element::<Value>()? {
+            (self.on_record)(RecordPlace::Wrapped { index }, self.meta, v);
+            index += 1;
+        }
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
+        let v = Value::deserialize_from_map(map)?;
+        Ok(Some(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Value>, E> {
+        Ok(Some(Value::String(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Option<Value>, E> {
+        Ok(Some(Value::String(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Bool(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Null))
+    }
+}
+
+/// Deserialising a map into a `Value` from inside a visitor.
+trait FromMap: Sized {
+    fn deserialize_from_map<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+}
+
+impl FromMap for Value {
+    fn deserialize_from_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut m = Map::new();
+        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+            m.insert(k, v);
+        }
+        Ok(Value::Object(m))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::text::decode;
+
+    fn records(text: &str) -> Result<(Vec<(RecordPlace, Value)>, JsonMeta), InputError> {
+        let mut out = Vec::new();
+        let reader = decode(Box::new(Cursor::new(text.as_bytes().to_vec())));
+        let meta = read_records(Path::new("t.json"), reader, &mut |p, _, v| out.push((p, v)))?;
+        Ok((out, meta))
+    }
+
+    #[test]
+    fn paged_wrapper_bare_array_single_object_and_json_lines() {
+        let (r, meta) = records(
+            r#"{"@odata.context":"ctx","@odata.nextLink":"next","value":[{"id":1},{"id":2}]}"#,
+        )
+        .expect("wrapper");
+        assert_eq!(r.len(), 2);
+        assert_eq!(meta.context.as_deref(), Some("ctx"));
+        assert_eq!(meta.next_link.as_deref(), Some("next"));
+
+        let (r, _) = records("[\n {\"id\": 1},\n {\"id\": 2},\n {\"id\": 3}\n]").expect("array");
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[2].0, RecordPlace::Array { index: 2 });
+
+        let (r, _) = records("{\n \"skuId\": \"x\",\n \"value\": 3\n}").expect("single");
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].0, RecordPlace::Single);
+        assert_eq!(r[0].1["value"], 3);
+
+        let (r, _) =
+            records("{\"id\":1}\n\n{\"id\":2}\r\n{\"value\":[{\"id\":3}]}\n").expect("jsonl");
+        assert_eq!(r.len(), 3);
+        assert_eq!(
+            r[1].0,
+            RecordPlace::Line {
+                line: 3,
+                index: None
+            }
+        );
+        assert_eq!(
+            r[2].0,
+            RecordPlace::Line {
+                line: 4,
+                index: Some(0)
+            }
+        );
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let e = records("{\n  \"value\": [\n    {\"id\": 1},\n    {\"id\": }\n  ]\n}")
+            .expect_err("bad");
+        assert!(
+            matches!(e.location, Location::Position { line: 4, .. }),
+            "{e}"
+        );
+        let e = records("[{\"id\": 1}] trailing").expect_err("trailing");
+        assert!(e.to_string().contains("invalid JSON"), "{e}");
+        let e = records("\"just a string\"").expect_err("scalar");
+        assert!(e.to_string().contains("top level"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let e = records(&deep).expect_err("deep");
+        assert!(e.to_string().contains("recursion limit"), "{e}");
+    }
+}

@@ -1,0 +1,226 @@
+//! Reading tenant exports into the model.
+//!
+//! A tenant is a folder of export files, or files named one by one. Each file's kind is told
+//! from its content (JSON keys and `@odata.context`, or the CSV header), not its name, and every
+//! file is reported with what it was read as. Files are read in name order so results never
+//! depend on the file system's order.
+
+pub mod builder;
+pub mod csvfile;
+pub mod error;
+pub mod graph;
+pub mod json;
+pub mod raw;
+pub mod tables;
+pub mod text;
+
+use std::path::{Path, PathBuf};
+
+pub use builder::{Loaded, Source};
+pub use error::{InputError, InputErrors, Location};
+
+use builder::Builder;
+use findings_codes::SKIPPED;
+
+mod findings_codes {
+    pub const SKIPPED: crate::findings::FindingCode = crate::findings::FindingCode::SkippedFile;
+}
+
+/// File name endings read from a tenant folder; anything else there is skipped and counted.
+const EXPORT_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "csv", "txt", "tsv"];
+
+/// Reads a tenant from folders and files. Fails with every problem found.
+pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputErrors> {
+    let mut b = Builder::new();
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            match std::fs::read_dir(p) {
+                Ok(entries) => {
+                    let mut here: Vec<PathBuf> =
+                        entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                    here.sort();
+                    for f in here {
+                        let readable = f.is_file()
+                            && f.extension().is_some_and(|e| {
+                                EXPORT_EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x))
+                            });
+                        if readable {
+                            files.push(f);
+                        } else {
+                            b.findings.add(SKIPPED, f.display().to_string());
+                        }
+                    }
+                }
+                Err(e) => b.error(
+                    InputError::new(p, Location::File, format!("cannot read the folder: {e}"))
+                        .hint("check the path and its permissions"),
+                ),
+            }
+        } else if p.exists() {
+            files.push(p.clone());
+        } else {
+            b.error(
+                InputError::new(p, Location::File, "no such file or folder")
+                    .hint("name a folder of exports or the export files themselves"),
+            );
+        }
+    }
+    if files.is_empty() && b.errors.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        b.error(
+            InputError::new(
+                Path::new(&shown.join(", ")),
+                Location::File,
+                "no export files found",
+            )
+            .hint("a tenant folder holds .json or .csv exports (see the README's input formats)"),
+        );
+    }
+    for f in &files {
+        if let Err(e) = read_file(&mut b, f) {
+            b.error(e);
+        }
+    }
+    b.finish()
+}
+
+fn read_file(b: &mut Builder, path: &Path) -> Result<(), InputError> {
+    let mut reader = text::open(path)
+        .map_err(|e| InputError::new(path, Location::File, format!("cannot open: {e}")))?;
+    let (first, lines) = text::first_nonblank_line(&mut reader).map_err(|e| {
+        InputError::new(path, Location::File, format!("cannot read: {e}"))
+            .hint("save the file as UTF-8, or UTF-16 with a byte-order mark")
+    })?;
+    let fid = b.file(path);
+    let display = path.display().to_string();
+    if first.trim().is_empty() {
+        return Err(InputError::new(path, Location::File, "the file is empty")
+            .hint("export again; an empty file holds nothing to read"));
+    }
+    let start = first.trim_start();
+    if start.starts_with('{') || start.starts_with('[') {
+        let (first_again, reader) = (first, reader);
+        return read_json(b, path, fid, display, first_again, lines, reader);
+    }
+    let csv = csvfile::CsvFile::open(path, reader, first, lines)?;
+    let Some(content) = tables::detect(&csv) else {
+        let header = csv.header.join(", ");
+        return Err(InputError::new(
+            path,
+            Location::Line(1),
+            format!("cannot tell what this CSV holds from its header ({header})"),
+        )
+        .hint("use the admin center's Export users file or a plain CSV as the README describes"));
+    };
+    let records = tables::read(b, csv, content, fid)?;
+    b.sources.push(Source {
+        file: display,
+        format: content.format(),
+        content: content.as_str(),
+        records,
+    });
+    Ok(())
+}
+
+fn read_json(
+    b: &mut Builder,
+    path: &Path,
+    fid: u32,
+    display: String,
+    first: String,
+    lines: u64,
+    reader: text::TextReader,
+) -> Result<(), InputError> {
+    // Hand the sniffed line back in front of the stream: the JSON reader sniffs again itself.
+    let mut prefix = "\n".repeat(usize::try_from(lines.saturating_sub(1)).unwrap_or(0));
+    prefix.push_str(&first);
+    let joined: Box<dyn std::io::Read> =
+        Box::new(std::io::Cursor::new(prefix.into_bytes()).chain_boxed(reader));
+    let reader = text::decode(joined);
+
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut content: Option<graph::JsonContent> = None;
+    let mut powershell = false;
+    let mut records = 0u64;
+    let mut pending: Vec<(json::RecordPlace, serde_json::Value)> = Vec::new();
+    let mut undetected: Option<InputError> = None;
+    let meta = json::read_records(path, reader, &mut |place, meta, value| {
+        records += 1;
+        if content.is_none() && undetected.is_none() {
+            if let serde_json::Value::Object(obj) = &value {
+                if obj.is_empty() {
+                    // An empty record says nothing about the file; wait for the next one.
+                } else {
+                    powershell = graph::is_powershell(obj);
+                    content = graph::detect(obj, meta, &file_name);
+                    if content.is_none() {
+                        let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+                        keys.sort_unstable();
+                        keys.truncate(12);
+                        undetected = Some(
+                            InputError::new(
+                                path,
+                                place.location(""),
+                                format!(
+                                    "cannot tell what this JSON export holds from its keys ({})",
+                                    keys.join(", ")
+                                ),
+                            )
+                            .hint("export users, groups, group members, subscribedSkus or organization with the $select the README shows"),
+                        );
+                    }
+                }
+            }
+        }
+        match content {
+            // Members files may name their group only in a next link after the records, so
+            // they are kept until the file ends; everything else goes straight in.
+            Some(graph::JsonContent::Members) => pending.push((place, value)),
+            Some(c) => graph::add_record(b, c, path, fid, place, None, value),
+            None => pending.push((place, value)),
+        }
+    })?;
+    if let Some(e) = undetected {
+        return Err(e);
+    }
+    let Some(content) = content else {
+        b.findings.add(
+            crate::findings::FindingCode::EmptyRow,
+            format!("{file_name}: no records"),
+        );
+        b.sources.push(Source {
+            file: display,
+            format: "graph-rest",
+            content: "empty",
+            records: 0,
+        });
+        return Ok(());
+    };
+    let file_group = graph::members_file_group(&meta, path);
+    for (place, value) in pending {
+        graph::add_record(b, content, path, fid, place, file_group, value);
+    }
+    b.sources.push(Source {
+        file: display,
+        format: if powershell {
+            "graph-powershell"
+        } else {
+            "graph-rest"
+        },
+        content: content.as_str(),
+        records,
+    });
+    Ok(())
+}
+
+/// `Read::chain` for a boxed reader.
+trait ChainBoxed: std::io::Read + Sized + 'static {
+    fn chain_boxed<R: std::io::Read + 'static>(self, next: R) -> std::io::Chain<Self, R> {
+        std::io::Read::chain(self, next)
+    }
+}
+impl<T: std::io::Read + 'static> ChainBoxed for T {}

@@ -1,0 +1,592 @@
+//! CSV exports: the admin center's "Export users" file and the plain CSVs of scripted exports.
+//!
+//! Columns are found by header name, never by position (the admin center's layout changed
+//! between versions). A column licplan does not know is counted as a finding; a missing required
+//! column is an error naming the file and the column.
+
+use std::collections::BTreeSet;
+
+use super::builder::Builder;
+use super::csvfile::{parse_bool, split_list, CsvFile, Row};
+use super::error::{InputError, Location};
+use super::raw::{
+    AssignmentRow, GroupLicenseRow, GroupRef, MemberKind, MemberRef, MembershipRow, Origin,
+    PlanRef, ProductNamesRow, SkuRef, SkuRow, UserRef,
+};
+use crate::findings::FindingCode;
+use crate::model::{
+    AssignmentError, AssignmentState, CountryCode, Group, GroupId, ParsedError, Seats, User, UserId,
+};
+
+/// What a CSV file holds, told from its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvContent {
+    AdminUsers,
+    Users,
+    Groups,
+    GroupLicenses,
+    Memberships,
+    Assignments,
+    Skus,
+    Organization,
+}
+
+impl CsvContent {
+    pub fn format(self) -> &'static str {
+        match self {
+            CsvContent::AdminUsers => "admin-center-csv",
+            _ => "plain-csv",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CsvContent::AdminUsers | CsvContent::Users => "users",
+            CsvContent::Groups => "groups",
+            CsvContent::GroupLicenses => "group-licenses",
+            CsvContent::Memberships => "group-members",
+            CsvContent::Assignments => "assignments",
+            CsvContent::Skus => "skus",
+            CsvContent::Organization => "organization",
+        }
+    }
+
+    /// Required and optional columns (normalised names).
+    fn columns(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            CsvContent::AdminUsers => (&["user_principal_name", "object_id"], ADMIN_KNOWN),
+            CsvContent::Users => (
+                &["id"],
+                &[
+                    "upn",
+                    "display_name",
+                    "usage_location",
+                    "account_enabled",
+                    "proxy_addresses",
+                ],
+            ),
+            CsvContent::Groups => (
+                &["id"],
+                &[
+                    "display_name",
+                    "security_enabled",
+                    "unified",
+                    "membership_rule",
+                    "on_premises_sync_enabled",
+                ],
+            ),
+            CsvContent::GroupLicenses => (&["group", "sku"], &["disabled_plans"]),
+            CsvContent::Memberships => (&["group"], &["user", "member", "member_type"]),
+            CsvContent::Assignments => (
+                &["user", "sku"],
+                &["disabled_plans", "assigned_by_group", "state", "error"],
+            ),
+            CsvContent::Skus => (
+                &["sku", "enabled", "consumed"],
+                &["suspended", "warning", "locked_out"],
+            ),
+            CsvContent::Organization => (&["default_usage_location"], &[]),
+        }
+    }
+}
+
+/// Every column of both known "Export users" layouts (2023 alphabetical and 2025), normalised.
+const ADMIN_KNOWN: &[&str] = &[
+    "display_name",
+    "dirsyncenabled",
+    "first_name",
+    "last_name",
+    "when_created",
+    "soft_deletion_time_stamp",
+    "title",
+    "department",
+    "preferred_data_location",
+    "city",
+    "countryorregion",
+    "country/region",
+    "office",
+    "stateorprovince",
+    "state",
+    "usage_location",
+    "last_dirsync_time",
+    "block_credential",
+    "licenses",
+    "license_assignment_details",
+    "password_never_expires",
+    "last_password_change_time_stamp",
+    "mobile_phone",
+    "phone_number",
+    "postal_code",
+    "preferred_language",
+    "street_address",
+    "fax",
+    "proxy_addresses",
+    "oath_token_meta_data",
+    "release_track",
+    "strong_password_required",
+];
+
+/// Tells a CSV's content from its header; `None` when it is no export licplan knows.
+pub fn detect(csv: &CsvFile<'_>) -> Option<CsvContent> {
+    let h = |n: &str| csv.has(n);
+    Some(
+        if h("user_principal_name") && (h("licenses") || h("object_id")) {
+            CsvContent::AdminUsers
+        } else if h("user") && h("sku") {
+            CsvContent::Assignments
+        } else if h("sku") && h("enabled") {
+            CsvContent::Skus
+        } else if h("group") && h("sku") {
+            CsvContent::GroupLicenses
+        } else if h("group") && (h("user") || h("member")) {
+            CsvContent::Memberships
+        } else if h("id") && h("upn") {
+            CsvContent::Users
+        } else if h("id") && (h("security_enabled") || h("membership_rule")) {
+            CsvContent::Groups
+        } else if h("default_usage_location") {
+            CsvContent::Organization
+        } else {
+            return None;
+        },
+    )
+}
+
+/// Reads a CSV of known content into the builder; returns the number of data rows.
+pub fn read(
+    b: &mut Builder,
+    mut csv: CsvFile<'_>,
+    content: CsvContent,
+    fid: u32,
+) -> Result<u64, InputError> {
+    let (required, optional) = content.columns();
+    for r in required {
+        if !csv.has(r) {
+            return Err(InputError::new(
+                csv.path,
+                Location::Line(1),
+                format!("the required column {r:?} is missing"),
+            )
+            .field(*r)
+            .hint(match content {
+                CsvContent::AdminUsers => {
+                    "export again from the admin center: Users → Active users → Export users"
+                }
+                _ => "see the README's plain CSV formats for the columns of each file",
+            }));
+        }
+    }
+    if content == CsvContent::Memberships && !csv.has("user") && !csv.has("member") {
+        return Err(InputError::new(
+            csv.path,
+            Location::Line(1),
+            "a memberships file needs a \"user\" or \"member\" column",
+        )
+        .field("user")
+        .hint("write `group,user` or `group,member,member_type`"));
+    }
+    let file_name = csv
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut seen = BTreeSet::new();
+    for name in &csv.header {
+        let n = super::csvfile::normalise(name);
+        if !required.contains(&n.as_str()) && !optional.contains(&n.as_str()) && seen.insert(n) {
+            b.findings.add(
+                FindingCode::UnknownColumn,
+                format!("{name:?} in {file_name}"),
+            );
+        }
+    }
+    let cols = Cols::new(&csv);
+    let mut rows = 0u64;
+    while let Some(row) = csv.next_row()? {
+        rows += 1;
+        let origin = Origin {
+            file: fid,
+            at: row.line,
+        };
+        if row.is_empty() {
+            b.findings.add(FindingCode::EmptyRow, b.place(origin));
+            continue;
+        }
+        let outcome = match content {
+            CsvContent::AdminUsers => admin_user(b, &row, &cols, origin),
+            CsvContent::Users => plain_user(b, &row, &cols, origin),
+            CsvContent::Groups => plain_group(b, &row, &cols, origin),
+            CsvContent::GroupLicenses => {
+                b.group_licenses.push(GroupLicenseRow {
+                    group: GroupRef::parse(row.get(cols.group)),
+                    sku: SkuRef::parse(row.get(cols.sku)),
+                    disabled_plans: plans(row.get(cols.disabled_plans)),
+                    origin,
+                });
+                Ok(())
+            }
+            CsvContent::Memberships => membership(b, &row, &cols, origin),
+            CsvContent::Assignments => assignment(b, &row, &cols, origin),
+            CsvContent::Skus => sku_row(b, &row, &cols, origin),
+            CsvContent::Organization => {
+                match CountryCode::parse_optional(row.get(cols.default_usage_location)) {
+                    Ok(Some(c)) => {
+                        b.set_default_usage_location(c, csv_path(&row), origin);
+                        Ok(())
+                    }
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(row.error(
+                        cols.default_usage_location,
+                        e.to_string(),
+                        "write the organization's two-letter country code",
+                    )),
+                }
+            }
+        };
+        if let Err(e) = outcome {
+            b.error(e);
+        }
+    }
+    if content == CsvContent::Assignments {
+        b.assignments_file_seen = true;
+    }
+    Ok(rows)
+}
+
+fn csv_path<'r>(row: &Row<'r>) -> &'r std::path::Path {
+    row.path
+}
+
+/// Column indexes by normalised name, looked up once per file.
+struct Cols {
+    id: Option<usize>,
+    upn: Option<usize>,
+    display_name: Option<usize>,
+    usage_location: Option<usize>,
+    account_enabled: Option<usize>,
+    proxy_addresses: Option<usize>,
+    security_enabled: Option<usize>,
+    unified: Option<usize>,
+    membership_rule: Option<usize>,
+    on_premises_sync_enabled: Option<usize>,
+    group: Option<usize>,
+    user: Option<usize>,
+    member: Option<usize>,
+    member_type: Option<usize>,
+    sku: Option<usize>,
+    disabled_plans: Option<usize>,
+    assigned_by_group: Option<usize>,
+    state: Option<usize>,
+    error: Option<usize>,
+    enabled: Option<usize>,
+    consumed: Option<usize>,
+    suspended: Option<usize>,
+    warning: Option<usize>,
+    locked_out: Option<usize>,
+    default_usage_location: Option<usize>,
+    admin_upn: Option<usize>,
+    object_id: Option<usize>,
+    block_credential: Option<usize>,
+    licenses: Option<usize>,
+    license_details: Option<usize>,
+}
+
+impl Cols {
+    fn new(c: &CsvFile<'_>) -> Self {
+        Cols {
+            id: c.column("id"),
+            upn: c.column("upn"),
+            display_name: c.column("display_name"),
+            usage_location: c.column("usage_location"),
+            account_enabled: c.column("account_enabled"),
+            proxy_addresses: c.column("proxy_addresses"),
+            security_enabled: c.column("security_enabled"),
+            unified: c.column("unified"),
+            membership_rule: c.column("membership_rule"),
+            on_premises_sync_enabled: c.column("on_premises_sync_enabled"),
+            group: c.column("group"),
+            user: c.column("user"),
+            member: c.column("member"),
+            member_type: c.column("member_type"),
+            sku: c.column("sku"),
+            disabled_plans: c.column("disabled_plans"),
+            assigned_by_group: c.column("assigned_by_group"),
+            state: c.column("state"),
+            error: c.column("error"),
+            enabled: c.column("enabled"),
+            consumed: c.column("consumed"),
+            suspended: c.column("suspended"),
+            warning: c.column("warning"),
+            locked_out: c.column("locked_out"),
+            default_usage_location: c.column("default_usage_location"),
+            admin_upn: c.column("user_principal_name"),
+            object_id: c.column("object_id"),
+            block_credential: c.column("block_credential"),
+            licenses: c.column("licenses"),
+            license_details: c.column("license_assignment_details"),
+        }
+    }
+}
+
+fn plans(cell: &str) -> Vec<PlanRef> {
+    split_list(cell).into_iter().map(PlanRef::parse).collect()
+}
+
+fn user_id(row: &Row<'_>, col: Option<usize>) -> Result<UserId, InputError> {
+    UserId::parse(row.get(col)).map_err(|e| {
+        row.error(
+            col,
+            e.to_string(),
+            "the user's object id is a GUID (Entra ID → Users → the user → Object ID)",
+        )
+    })
+}
+
+fn usage_location(row: &Row<'_>, col: Option<usize>) -> Result<Option<CountryCode>, InputError> {
+    CountryCode::parse_optional(row.get(col)).map_err(|e| {
+        row.error(
+            col,
+            e.to_string(),
+            "usage locations are two-letter country codes; leave the cell empty for none",
+        )
+    })
+}
+
+fn boolean(row: &Row<'_>, col: Option<usize>) -> Result<Option<bool>, InputError> {
+    parse_bool(row.get(col)).map_err(|_| {
+        row.error(
+            col,
+            format!("{:?} is not true or false", row.get(col)),
+            "write true or false (or leave the cell empty when unknown)",
+        )
+    })
+}
+
+fn count(row: &Row<'_>, col: Option<usize>) -> Result<u32, InputError> {
+    let s = row.get(col);
+    if s.is_empty() {
+        return Ok(0);
+    }
+    match s.parse::<i64>() {
+        Ok(n) if n < 0 => Err(row.error(
+            col,
+            format!("seat count {n} is negative"),
+            "seat counts are zero or more",
+        )),
+        Ok(n) => u32::try_from(n).map_err(|_| {
+            row.error(
+                col,
+                format!("seat count {n} is too large"),
+                "check the value",
+            )
+        }),
+        Err(_) => Err(row.error(
+            col,
+            format!("{s:?} is not a whole number"),
+            "seat counts are whole numbers like 25",
+        )),
+    }
+}
+
+/// Splits the admin center's `+`-joined proxy addresses; a `+` inside an address
+/// (`smtp:a+b@contoso.com`) is kept because a split only happens before a `prefix:`.
+pub fn split_proxy_addresses(cell: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = cell.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'+' && i > start {
+            let after = &cell[i + 1..];
+            let prefix_len = after
+                .bytes()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .count();
+            if (1..=10).contains(&prefix_len) && after.as_bytes().get(prefix_len) == Some(&b':') {
+                out.push(cell[start..i].trim().to_owned());
+                start = i + 1;
+            }
+        }
+    }
+    let last = cell[start..].trim();
+    if !last.is_empty() {
+        out.push(last.to_owned());
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+fn admin_user(b: &mut Builder, row: &Row<'_>, c: &Cols, o: Origin) -> Result<(), InputError> {
+    let id = user_id(row, c.object_id)?;
+    let blocked = boolean(row, c.block_credential)?;
+    let upn = row.get(c.admin_upn);
+    let licenses = match row.get(c.licenses) {
+        "" => row.get(c.license_details),
+        l => l,
+    };
+    let user = User {
+        id,
+        upn: (!upn.is_empty()).then(|| upn.to_owned()),
+        display_name: Some(row.get(c.display_name).to_owned()).filter(|s| !s.is_empty()),
+        usage_location: usage_location(row, c.usage_location)?,
+        account_enabled: blocked.map(|b| !b),
+        proxy_addresses: split_proxy_addresses(row.get(c.proxy_addresses)),
+        assignments: Vec::new(),
+    };
+    b.add_user(user, c.licenses.is_some() || c.license_details.is_some(), o);
+    if !licenses.is_empty() {
+        b.product_names.push(ProductNamesRow {
+            user: id,
+            names: licenses.to_owned(),
+            origin: o,
+        });
+    }
+    Ok(())
+}
+
+fn plain_user(b: &mut Builder, row: &Row<'_>, c: &Cols, o: Origin) -> Result<(), InputError> {
+    let user = User {
+        id: user_id(row, c.id)?,
+        upn: Some(row.get(c.upn).to_owned()).filter(|s| !s.is_empty()),
+        display_name: Some(row.get(c.display_name).to_owned()).filter(|s| !s.is_empty()),
+        usage_location: usage_location(row, c.usage_location)?,
+        account_enabled: boolean(row, c.account_enabled)?,
+        proxy_addresses: split_list(row.get(c.proxy_addresses))
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        assignments: Vec::new(),
+    };
+    b.add_user(user, false, o);
+    Ok(())
+}
+
+fn plain_group(b: &mut Builder, row: &Row<'_>, c: &Cols, o: Origin) -> Result<(), InputError> {
+    let id = GroupId::parse(row.get(c.id))
+        .map_err(|e| row.error(c.id, e.to_string(), "the group's object id is a GUID"))?;
+    let rule = Some(row.get(c.membership_rule).to_owned()).filter(|s| !s.is_empty());
+    let group = Group {
+        id,
+        display_name: Some(row.get(c.display_name).to_owned()).filter(|s| !s.is_empty()),
+        security_enabled: boolean(row, c.security_enabled)?,
+        unified: boolean(row, c.unified)?.unwrap_or(false),
+        dynamic: rule.is_some(),
+        membership_rule: rule,
+        on_premises_sync_enabled: boolean(row, c.on_premises_sync_enabled)?,
+        licenses: Vec::new(),
+        members: Vec::new(),
+    };
+    b.add_group(group, o);
+    Ok(())
+}
+
+fn membership(b: &mut Builder, row: &Row<'_>, c: &Cols, o: Origin) -> Result<(), InputError> {
+    let kind = match row.get(c.member_type).to_ascii_lowercase().as_str() {
+        "" => MemberKind::Unknown,
+        "user" => MemberKind::User,
+        "group" => MemberKind::Group,
+        other => {
+            return Err(row.error(
+                c.member_type,
+                format!("{other:?} is not a member type"),
+                "write user or group",
+            ))
+        }
+    };
+    let member_col = if c.member.is_some() { c.member } else { c.user };
+    let member = row.get(member_col);
+    if member.is_empty() {
+        return Err(row.error(
+            member_col,
+            "the member is empty",
+            "name a user (id or UPN) or a group (id or name)",
+        ));
+    }
+    let kind = if c.member.is_none() && kind == MemberKind::Unknown {
+        MemberKind::User
+    } else {
+        kind
+    };
+    b.memberships.push(MembershipRow {
+        group: GroupRef::parse(row.get(c.group)),
+        member: MemberRef::parse(member, kind),
+        origin: o,
+    });
+    Ok(())
+}
+
+fn assignment(b: &mut Builder, row: &Row<'_>, c: &Cols, o: Origin) -> Result<(), InputError> {
+    let state = match row.get(c.state) {
+        "" => None,
+        s => match AssignmentState::parse(s) {
+            Some(v) => Some(v),
+            None => {
+                b.findings.add(
+                    FindingCode::UnknownValue,
+                    format!("state {s:?} ({})", b.place(o)),
+                );
+                Some(AssignmentState::Error)
+            }
+        },
+    };
+    let error = match AssignmentError::parse(row.get(c.error)) {
+        ParsedError::NoError => None,
+        ParsedError::Error(e) => Some(e),
+        ParsedError::Unrecognised => {
+            let ex = format!("error {:?} ({})", row.get(c.error), b.place(o));
+            b.findings.add(FindingCode::UnknownValue, ex);
+            Some(AssignmentError::Other)
+        }
+    };
+    let group = row.get(c.assigned_by_group);
+    b.assignments.push(AssignmentRow {
+        user: UserRef::parse(row.get(c.user)),
+        sku: SkuRef::parse(row.get(c.sku)),
+        disabled_plans: plans(row.get(c.disabled_plans)),
+        by_group: (!group.is_empty()).then(|| GroupRef::parse(group)),
+        state,
+        error,
+        origin: o,
+    });
+    Ok(())
+}
+
+fn sku_row(b: &mut Builder, row: &Row<'_>, c: &Cols, o: Origin) -> Result<(), InputError> {
+    if row.get(c.sku).is_empty() {
+        return Err(row.error(
+            c.sku,
+            "the product is empty",
+            "name it by GUID or part number",
+        ));
+    }
+    let seats = Seats {
+        enabled: count(row, c.enabled)?,
+        consumed: count(row, c.consumed)?,
+        suspended: count(row, c.suspended)?,
+        warning: count(row, c.warning)?,
+        locked_out: count(row, c.locked_out)?,
+    };
+    b.sku_rows.push(SkuRow {
+        sku: SkuRef::parse(row.get(c.sku)),
+        seats,
+        origin: o,
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_addresses_split_only_before_a_prefix() {
+        assert_eq!(
+            split_proxy_addresses("SMTP:a@contoso.com+smtp:a+news@contoso.com+SIP:a@contoso.com"),
+            [
+                "SMTP:a@contoso.com",
+                "smtp:a+news@contoso.com",
+                "SIP:a@contoso.com"
+            ]
+        );
+        assert!(split_proxy_addresses("").is_empty());
+    }
+}

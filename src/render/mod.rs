@@ -1,0 +1,50 @@
+//! Rendering reports: one value, many formats, always into `impl Write`.
+//!
+//! Output is deterministic: rows come sorted from the report, tables have a fixed layout that
+//! does not depend on the terminal's width, and nothing carries a timestamp.
+
+pub mod markdown;
+pub mod table;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+/// Output formats of `inspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Yaml,
+    Markdown,
+}
+
+/// Writes a value as pretty JSON with a trailing newline.
+pub fn json<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// Writes a value as YAML.
+pub fn yaml<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
+    serde_yaml::to_writer(&mut *out, value).map_err(io::Error::other)
+}
+
+/// Renders an inspection in the chosen format.
+pub fn inspection(
+    report: &crate::inspect::Inspection,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table => table::inspection(report, out),
+        Format::Json => json(report, out),
+        Format::Yaml => yaml(report, out),
+        Format::Markdown => markdown::inspection(report, out),
+    }
+}
+
+/// "-" for an unknown number.
+pub(crate) fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}

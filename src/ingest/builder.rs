@@ -65,6 +65,15 @@ pub struct Builder {
     pub(crate) product_names: Vec<ProductNamesRow>,
     /// A plain assignments file lists every assignment: users it does not name are unlicensed.
     pub(crate) assignments_file_seen: bool,
+    /// Product names already resolved: a million assignment rows name a handful of products.
+    sku_names: HashMap<String, SkuLookup>,
+}
+
+#[derive(Debug, Clone)]
+enum SkuLookup {
+    Found(SkuId),
+    Ambiguous(String),
+    NotFound,
 }
 
 impl Builder {
@@ -236,8 +245,17 @@ impl Builder {
             }
         }
 
-        for row in std::mem::take(&mut self.product_names) {
-            self.resolve_product_names(catalog, row);
+        let product_rows = std::mem::take(&mut self.product_names);
+        if !product_rows.is_empty() {
+            // The tenant's own product names first (built once, not per row).
+            let tenant_names: HashMap<String, SkuId> = self
+                .skus
+                .values()
+                .filter_map(|s| s.display_name.as_ref().map(|d| (d.to_lowercase(), s.id)))
+                .collect();
+            for row in product_rows {
+                self.resolve_product_names(catalog, &tenant_names, row);
+            }
         }
 
         // Products that are assigned but were not exported as subscribed.
@@ -424,6 +442,31 @@ impl Builder {
             SkuRef::Id(id) => return Some(*id),
             SkuRef::Name(n) => n,
         };
+        let key = name.to_lowercase();
+        let lookup = match self.sku_names.get(&key) {
+            Some(l) => l.clone(),
+            None => {
+                let l = self.lookup_sku_name(name);
+                self.sku_names.insert(key, l.clone());
+                l
+            }
+        };
+        match lookup {
+            SkuLookup::Found(id) => Some(id),
+            SkuLookup::Ambiguous(ids) => {
+                let ex = format!("{name} is ambiguous: {ids} ({})", self.place(o));
+                self.findings.add(FindingCode::UnknownSku, ex);
+                None
+            }
+            SkuLookup::NotFound => {
+                let ex = format!("{name} ({})", self.place(o));
+                self.findings.add(FindingCode::UnknownSku, ex);
+                None
+            }
+        }
+    }
+
+    fn lookup_sku_name(&self, name: &str) -> SkuLookup {
         let mut tenant_hits: Vec<SkuId> = self
             .skus
             .values()
@@ -439,26 +482,16 @@ impl Builder {
             .collect();
         tenant_hits.sort();
         tenant_hits.dedup();
-        if tenant_hits.len() == 1 {
-            return tenant_hits.first().copied();
+        if let [one] = tenant_hits[..] {
+            return SkuLookup::Found(one);
         }
         match Catalog::bundled().resolve(name) {
-            Lookup::One(s) => Some(s.id),
+            Lookup::One(s) => SkuLookup::Found(s.id),
             Lookup::Ambiguous(all) => {
                 let ids: Vec<String> = all.iter().map(|s| s.id.to_string()).collect();
-                let ex = format!(
-                    "{name} is ambiguous: {} ({})",
-                    ids.join(" or "),
-                    self.place(o)
-                );
-                self.findings.add(FindingCode::UnknownSku, ex);
-                None
+                SkuLookup::Ambiguous(ids.join(" or "))
             }
-            Lookup::NotFound => {
-                let ex = format!("{name} ({})", self.place(o));
-                self.findings.add(FindingCode::UnknownSku, ex);
-                None
-            }
+            Lookup::NotFound => SkuLookup::NotFound,
         }
     }
 
@@ -470,36 +503,47 @@ impl Builder {
                 PlanRef::Id(id) => {
                     out.insert(*id);
                 }
-                PlanRef::Name(name) => {
-                    let plans = match self.skus.get(&sku) {
-                        Some(s) if !s.service_plans.is_empty() => s.service_plans.clone(),
-                        _ => Catalog::bundled()
-                            .sku(sku)
-                            .map(|c| c.service_plans.clone())
-                            .unwrap_or_default(),
-                    };
-                    match plans.iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
-                        Some(p) => {
-                            out.insert(p.id);
-                        }
-                        None => {
-                            let ex = format!("service plan {name} in {sku} ({})", self.place(o));
-                            self.findings.add(FindingCode::DanglingReference, ex);
-                        }
+                PlanRef::Name(name) => match self.plan_by_name(sku, name) {
+                    Some(id) => {
+                        out.insert(id);
                     }
-                }
+                    None => {
+                        let ex = format!("service plan {name} in {sku} ({})", self.place(o));
+                        self.findings.add(FindingCode::DanglingReference, ex);
+                    }
+                },
             }
         }
         out
     }
 
+    /// A plan of the product by `servicePlanName`, or by any spelling the catalog records for it.
+    fn plan_by_name(&self, sku: SkuId, name: &str) -> Option<PlanId> {
+        let catalog = Catalog::bundled();
+        let plans: &[crate::model::ServicePlan] = match self.skus.get(&sku) {
+            Some(s) if !s.service_plans.is_empty() => &s.service_plans,
+            _ => catalog.sku(sku).map_or(&[], |c| &c.service_plans[..]),
+        };
+        plans
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .map(|p| p.id)
+            .or_else(|| {
+                catalog
+                    .plans_named(name)
+                    .into_iter()
+                    .map(|p| p.id)
+                    .find(|id| plans.iter().any(|p| p.id == *id))
+            })
+    }
+
     /// An admin-center `Licenses` cell: display names joined by `+`, matched longest first.
-    fn resolve_product_names(&mut self, catalog: &Catalog, row: ProductNamesRow) {
-        let tenant_names: HashMap<String, SkuId> = self
-            .skus
-            .values()
-            .filter_map(|s| s.display_name.as_ref().map(|d| (d.to_lowercase(), s.id)))
-            .collect();
+    fn resolve_product_names(
+        &mut self,
+        catalog: &Catalog,
+        tenant_names: &HashMap<String, SkuId>,
+        row: ProductNamesRow,
+    ) {
         let is_known = |n: &str| {
             tenant_names.contains_key(&n.to_lowercase()) || catalog.is_known_display_name(n)
         };

@@ -1,0 +1,9 @@
+//! One integration-test binary (faster builds): each module tests one area through the real CLI
+//! or the library.
+
+mod bad_input;
+mod common;
+mod csv_quirks;
+mod formats;
+mod real_graph;
+mod snapshots;

@@ -4,13 +4,83 @@
 //! sniffs the dialect and keeps line numbers true to the file.
 
 use std::collections::HashMap;
-use std::io::{BufReader, Cursor, Read};
+use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
 use super::error::{InputError, Location};
 use super::text::{first_nonblank_line, TextReader};
 
-type Inner = BufReader<std::io::Chain<Cursor<Vec<u8>>, TextReader>>;
+type Inner = LineEnds<BufReader<std::io::Chain<Cursor<Vec<u8>>, TextReader>>>;
+
+/// Streams text with every line end (CRLF, CR, LF) as LF, and an LF after the last line.
+///
+/// The csv crate counts lines by LF only and stamps a record with the line where reading it
+/// began, which is before any blank lines it skips, and, after a CRLF, before the LF it has not
+/// consumed yet. So rows are numbered from where each one ends instead (see
+/// [`CsvFile::next_row`]); that needs every record to end in an LF, which this guarantees.
+/// Line ends inside quoted fields become LF too, so a value reads the same from any dialect.
+pub struct LineEnds<R> {
+    inner: R,
+    after_cr: bool,
+    /// Whether the last byte written was an LF (true at the start: an empty input stays empty).
+    at_line_start: bool,
+    done: bool,
+}
+
+impl<R: BufRead> LineEnds<R> {
+    pub fn new(inner: R) -> Self {
+        LineEnds {
+            inner,
+            after_cr: false,
+            at_line_start: true,
+            done: false,
+        }
+    }
+}
+
+impl<R: BufRead> Read for LineEnds<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let mut n = 0;
+        while n < out.len() && !self.done {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                self.done = true;
+                if !self.at_line_start {
+                    out[n] = b'\n';
+                    n += 1;
+                }
+                break;
+            }
+            let mut used = 0;
+            for &b in buf {
+                if n == out.len() {
+                    break;
+                }
+                used += 1;
+                match b {
+                    b'\r' => {
+                        out[n] = b'\n';
+                        n += 1;
+                        self.after_cr = true;
+                        self.at_line_start = true;
+                    }
+                    b'\n' if self.after_cr => self.after_cr = false,
+                    _ => {
+                        out[n] = b;
+                        n += 1;
+                        self.after_cr = false;
+                        self.at_line_start = b == b'\n';
+                    }
+                }
+            }
+            self.inner.consume(used);
+            if n > 0 {
+                break;
+            }
+        }
+        Ok(n)
+    }
+}
 
 /// An open CSV file positioned after its header.
 pub struct CsvFile<'a> {
@@ -23,6 +93,7 @@ pub struct CsvFile<'a> {
     /// Lines before the header (blank lines, `#TYPE`), added to the parser's line numbers.
     line_offset: u64,
     record: csv::StringRecord,
+    bytes: csv::ByteRecord,
 }
 
 /// Normalises a header name for matching: `Disabled Plans`, `disabled-plans` → `disabled_plans`.
@@ -91,7 +162,9 @@ impl<'a> CsvFile<'a> {
             );
         }
         let delimiter = sniff_delimiter(header_line.trim_end_matches(['\r', '\n']));
-        let inner = BufReader::new(Cursor::new(header_line.into_bytes()).chain(rest));
+        let inner = LineEnds::new(BufReader::new(
+            Cursor::new(header_line.into_bytes()).chain(rest),
+        ));
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
@@ -115,6 +188,7 @@ impl<'a> CsvFile<'a> {
             reader,
             line_offset,
             record: csv::StringRecord::new(),
+            bytes: csv::ByteRecord::new(),
         })
     }
 
@@ -127,15 +201,51 @@ impl<'a> CsvFile<'a> {
         self.index.contains_key(name)
     }
 
-    /// Reads the next row; `Ok(None)` at the end. Rows with more or fewer fields than the header
-    /// are errors (a truncated or mis-delimited file).
-    pub fn next_row(&mut self) -> Result<Option<Row<'_>>, InputError> {
-        match self.reader.read_record(&mut self.record) {
-            Ok(false) => Ok(None),
-            Ok(true) => {
-                let line = self.record.position().map_or(0, |p| p.line()) + self.line_offset;
-                if self.record.len() != self.header.len() {
-                    return Err(InputError::new(
+    /// Reads the next row; `Ok(None)` at the end. A row that cannot be read (more or fewer
+    /// fields than the header: a truncated or mis-delimited file; text that is not UTF-8) is
+    /// added to `skipped` and reading goes on, so one run reports every bad row. `Err` only when
+    /// the file itself cannot be read on.
+    pub fn next_row(
+        &mut self,
+        skipped: &mut Vec<InputError>,
+    ) -> Result<Option<Row<'_>>, InputError> {
+        loop {
+            // Read as bytes first so that a row that is not UTF-8 is still numbered and its
+            // column named; the two records swap buffers, so nothing is allocated per row.
+            match self.reader.read_byte_record(&mut self.bytes) {
+                Ok(false) => return Ok(None),
+                Ok(true) => {}
+                Err(e) => return Err(csv_error(self.path, self.line_offset, &e)),
+            }
+            // The line after the record's closing LF, less the line ends inside its quoted
+            // fields and that LF: where the record starts, blank lines before it skipped.
+            let inside: usize = self.bytes.iter().flatten().filter(|&&b| b == b'\n').count();
+            let end = self.reader.position().line();
+            let line = end.saturating_sub(inside as u64 + 1).max(1) + self.line_offset;
+            match csv::StringRecord::from_byte_record(std::mem::take(&mut self.bytes)) {
+                Ok(record) => {
+                    let old = std::mem::replace(&mut self.record, record);
+                    self.bytes = old.into_byte_record();
+                }
+                Err(e) => {
+                    let field = e.utf8_error().field();
+                    self.bytes = e.into_byte_record();
+                    let mut err = InputError::new(
+                        self.path,
+                        Location::Line(line),
+                        "the text is not valid UTF-8",
+                    )
+                    .hint("save the file as UTF-8 (or UTF-16 with a byte-order mark) CSV");
+                    if let Some(name) = self.header.get(field) {
+                        err = err.field(name.clone());
+                    }
+                    skipped.push(err);
+                    continue;
+                }
+            }
+            if self.record.len() != self.header.len() {
+                skipped.push(
+                    InputError::new(
                         self.path,
                         Location::Line(line),
                         format!(
@@ -146,16 +256,16 @@ impl<'a> CsvFile<'a> {
                     )
                     .hint(
                         "the file may be truncated, or a field holding the delimiter is not quoted",
-                    ));
-                }
-                Ok(Some(Row {
-                    path: self.path,
-                    line,
-                    record: &self.record,
-                    header: &self.header,
-                }))
+                    ),
+                );
+                continue;
             }
-            Err(e) => Err(csv_error(self.path, self.line_offset, &e)),
+            return Ok(Some(Row {
+                path: self.path,
+                line,
+                record: &self.record,
+                header: &self.header,
+            }));
         }
     }
 }
@@ -236,6 +346,46 @@ mod tests {
         assert_eq!(sniff_delimiter("\"a;b\",c"), b',');
         assert_eq!(sniff_delimiter("user\tsku"), b'\t');
         assert_eq!(sniff_delimiter("single"), b',');
+    }
+
+    fn line_ends(input: &str, chunk: usize) -> String {
+        let mut r = LineEnds::new(BufReader::with_capacity(chunk, input.as_bytes()));
+        let mut out = Vec::new();
+        let mut buf = vec![0; chunk];
+        loop {
+            let n = r.read(&mut buf).expect("reads");
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn line_ends_become_lf_with_one_after_the_last_line() {
+        for chunk in [1, 2, 3, 64] {
+            assert_eq!(line_ends("a\r\nb\rc\nd", chunk), "a\nb\nc\nd\n", "{chunk}");
+            assert_eq!(line_ends("a\r\n\r\n", chunk), "a\n\n", "{chunk}");
+            assert_eq!(line_ends("\"x\r\ny\"\r\n", chunk), "\"x\ny\"\n", "{chunk}");
+            assert_eq!(line_ends("", chunk), "", "{chunk}");
+        }
+    }
+
+    #[test]
+    fn rows_are_numbered_by_the_line_they_start_on() {
+        let text = "#TYPE x\r\nid,name\r\n\r\n1,a\r\n2,\"b\r\nc\"\r\n\r\n3,d";
+        let mut reader =
+            crate::ingest::text::decode(Box::new(Cursor::new(text.as_bytes().to_vec())));
+        let (first, lines) = first_nonblank_line(&mut reader).expect("reads");
+        let mut csv = CsvFile::open(Path::new("t.csv"), reader, first, lines).expect("opens");
+        let mut starts = Vec::new();
+        let mut skipped = Vec::new();
+        while let Some(row) = csv.next_row(&mut skipped).expect("a row") {
+            starts.push(row.line);
+        }
+        assert_eq!(starts, [4, 5, 8]);
+        assert!(skipped.is_empty());
     }
 
     #[test]

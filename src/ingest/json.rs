@@ -103,11 +103,8 @@ pub fn read_records(
     let syntax = |e: serde_json::Error| {
         InputError::new(
             file,
-            Location::Position {
-                line: e.line() as u64 + line_offset,
-                column: e.column() as u64,
-            },
-            format!("invalid JSON: {e}"),
+            syntax_place(&e, line_offset),
+            format!("invalid JSON: {}", without_position(&e)),
         )
         .hint(
             "the export may be truncated or hand-edited; export it again, or check the place shown",
@@ -119,7 +116,7 @@ pub fn read_records(
     };
     seed.deserialize(&mut de).map_err(|e| {
         if e.is_data() && e.to_string().starts_with("the top level") {
-            InputError::new(file, Location::File, e.to_string())
+            InputError::new(file, syntax_place(&e, line_offset), without_position(&e))
                 .hint("a Graph export is an object with a `value` array, an array of records, or JSON Lines")
         } else {
             syntax(e)
@@ -154,11 +151,11 @@ fn read_lines(
             return Ok(());
         }
         line_no += 1;
-        let t = buf.trim();
-        if t.is_empty() {
+        if buf.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Value>(t) {
+        // Leading blanks are kept so that a syntax error's column is the editor's column.
+        match serde_json::from_str::<Value>(buf.trim_end()) {
             Ok(Value::Object(obj)) => handle_line(line_no, obj, meta, on_record),
             Ok(_) => {
                 return Err(InputError::new(
@@ -175,12 +172,36 @@ fn read_lines(
                         line: line_no,
                         column: e.column() as u64,
                     },
-                    format!("invalid JSON: {e}"),
+                    format!("invalid JSON: {}", without_position(&e)),
                 )
                 .hint("each line of a JSON Lines file must be one complete JSON object"))
             }
         }
     }
+}
+
+/// Where a syntax error is, as an editor counts: serde_json's lines are counted from the first
+/// non-blank line (`line_offset` lines were skipped before it), and its column 0 means "just after
+/// the end of the previous line" (a line end inside a string, or the end of the file after a
+/// final newline), which is the end of that line.
+fn syntax_place(e: &serde_json::Error, line_offset: u64) -> Location {
+    let (line, column) = (e.line() as u64, e.column() as u64);
+    if column == 0 && line > 1 {
+        Location::Line(line - 1 + line_offset)
+    } else {
+        Location::Position {
+            line: line + line_offset,
+            column: column.max(1),
+        }
+    }
+}
+
+/// serde_json's message without its " at line L column C" suffix, which would contradict the
+/// place shown when lines were skipped before the JSON (or count within one JSON Lines line).
+fn without_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    s.strip_suffix(&suffix).unwrap_or(&s).to_owned()
 }
 
 /// One JSON Lines object: either a record or a whole page wrapper.

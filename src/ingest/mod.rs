@@ -98,10 +98,39 @@ fn read_file(b: &mut Builder, path: &Path) -> Result<(), InputError> {
         return Err(InputError::new(path, Location::File, "the file is empty")
             .hint("export again; an empty file holds nothing to read"));
     }
+    let (mut first, mut lines) = (first, lines);
+    if first.starts_with("HTTP/") {
+        // A response copied with its status line (as Microsoft's docs print them): skip the
+        // status and header lines, keep the body and its line numbers.
+        loop {
+            let (next, n) = text::first_nonblank_line(&mut reader).map_err(|e| {
+                InputError::new(path, Location::Line(lines + 1), format!("cannot read: {e}"))
+            })?;
+            lines += n;
+            let t = next.trim_start();
+            let header_line = t.split_once(':').is_some_and(|(name, _)| {
+                !name.is_empty() && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+            });
+            if next.is_empty() || !header_line || t.starts_with('{') || t.starts_with('[') {
+                first = next;
+                break;
+            }
+        }
+        if first.trim().is_empty() {
+            return Err(
+                InputError::new(path, Location::File, "an HTTP response without a body")
+                    .hint("save the JSON body of the Graph response"),
+            );
+        }
+    }
     let start = first.trim_start();
-    if start.starts_with('{') || start.starts_with('[') {
-        let (first_again, reader) = (first, reader);
-        return read_json(b, path, fid, display, first_again, lines, reader);
+    let json_name = path.extension().is_some_and(|e| {
+        ["json", "jsonl", "ndjson"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+    });
+    if start.starts_with('{') || start.starts_with('[') || json_name {
+        return read_json(b, path, fid, display, first, lines, reader);
     }
     let csv = csvfile::CsvFile::open(path, reader, first, lines)?;
     let Some(content) = tables::detect(&csv) else {

@@ -202,7 +202,14 @@ pub fn read(
     }
     let cols = Cols::new(&csv);
     let mut rows = 0u64;
-    while let Some(row) = csv.next_row()? {
+    let mut skipped = Vec::new();
+    loop {
+        let next = csv.next_row(&mut skipped);
+        // Rows that could not be read are reported in file order, and reading goes on.
+        for e in skipped.drain(..) {
+            b.error(e);
+        }
+        let Some(row) = next? else { break };
         rows += 1;
         let origin = Origin {
             file: fid,

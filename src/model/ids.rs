@@ -20,6 +20,17 @@ pub struct NotAGuid {
 }
 
 /// Parses a GUID as exports spell it: any case, surrounding whitespace ignored, braces allowed.
+///
+/// ```
+/// use licplan::model::SkuId;
+///
+/// // Graph's own assignLicense response echoes skuIds upper-case.
+/// let upper = SkuId::parse("0118A350-71FC-4EC3-8F0C-6A1CB8867561").unwrap();
+/// let lower = SkuId::parse("0118a350-71fc-4ec3-8f0c-6a1cb8867561").unwrap();
+/// assert_eq!(upper, lower);
+/// assert_eq!(upper.to_string(), "0118a350-71fc-4ec3-8f0c-6a1cb8867561");
+/// assert!(SkuId::parse("ENTERPRISEPACK").is_err());
+/// ```
 pub fn parse_guid(s: &str) -> Result<Uuid, NotAGuid> {
     let t = s.trim();
     let t = t

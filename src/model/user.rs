@@ -171,3 +171,33 @@ impl User {
             .any(|a| a.path == AssignmentPath::Unknown)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_values_as_real_exports_spell_them() {
+        assert_eq!(AssignmentError::parse("None"), ParsedError::NoError);
+        assert_eq!(AssignmentError::parse(" None"), ParsedError::NoError);
+        assert_eq!(AssignmentError::parse(""), ParsedError::NoError);
+        assert_eq!(
+            AssignmentError::parse("Others"),
+            ParsedError::Error(AssignmentError::Other)
+        );
+        assert_eq!(
+            AssignmentError::parse("countviolation"),
+            ParsedError::Error(AssignmentError::CountViolation)
+        );
+        assert_eq!(AssignmentError::parse("Bogus"), ParsedError::Unrecognised);
+        assert_eq!(
+            AssignmentState::parse(" Active "),
+            Some(AssignmentState::Active)
+        );
+        assert_eq!(
+            AssignmentState::parse("activewitherror"),
+            Some(AssignmentState::ActiveWithError)
+        );
+        assert_eq!(AssignmentState::parse("Gone"), None);
+    }
+}

@@ -17,6 +17,8 @@ pub mod exit {
     pub const FAILURE: i32 = 1;
     /// The input (exports, arguments) is unusable.
     pub const BAD_INPUT: i32 = 2;
+    /// The simulation found a loss or a seat shortage.
+    pub const VIOLATION: i32 = 3;
 }
 
 /// `licplan inspect`.
@@ -27,11 +29,24 @@ pub struct InspectRequest {
     pub format: Format,
 }
 
+/// `licplan simulate`.
+#[derive(Debug, Clone)]
+pub struct SimulateRequest {
+    pub tenant: Vec<PathBuf>,
+    /// An ops file or a plan file.
+    pub ops: PathBuf,
+    pub rules: Option<PathBuf>,
+    pub format: Format,
+}
+
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
     Input(#[from] InputErrors),
+    /// The work was done and written, and found the plan unsafe.
+    #[error("the simulation found {0} violation(s)")]
+    Unsafe(usize),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -40,6 +55,7 @@ impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Input(_) => exit::BAD_INPUT,
+            AppError::Unsafe(_) => exit::VIOLATION,
             AppError::Output(_) => exit::FAILURE,
         }
     }
@@ -52,4 +68,25 @@ pub fn inspect(req: &InspectRequest, out: &mut dyn Write) -> Result<(), AppError
     render::inspection(&report, req.format, out)?;
     out.flush()?;
     Ok(())
+}
+
+/// Replays ops (or a plan) on the tenant and writes the step report; `Unsafe` when it found a
+/// violation (the report is written first).
+pub fn simulate(req: &SimulateRequest, out: &mut dyn Write) -> Result<(), AppError> {
+    let loaded = ingest::load(&req.tenant)?;
+    let rules = match &req.rules {
+        Some(p) => crate::simulate::rules::Rules::with_file(p),
+        None => crate::simulate::rules::Rules::bundled(),
+    }
+    .map_err(|e| InputErrors(vec![e]))?;
+    let ops = crate::simulate::ops::read(&req.ops).map_err(|e| InputErrors(vec![e]))?;
+    let report = crate::simulate::simulate(&loaded.tenant, &rules, &ops, &req.ops)
+        .map_err(|e| InputErrors(vec![e]))?;
+    render::simulation(&report, req.format, out)?;
+    out.flush()?;
+    if report.safe {
+        Ok(())
+    } else {
+        Err(AppError::Unsafe(report.violations.len()))
+    }
 }

@@ -20,3 +20,4 @@ pub mod ingest;
 pub mod inspect;
 pub mod model;
 pub mod render;
+pub mod simulate;

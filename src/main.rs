@@ -5,14 +5,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use licplan::app::{self, exit, AppError, InspectRequest};
+use licplan::app::{self, exit, AppError, InspectRequest, SimulateRequest};
 use licplan::render::Format;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
+  0  success (simulate: the ops are safe)
   1  the output could not be written
-  2  unusable input: an export or argument is malformed (the message names the file, place and field)";
+  2  unusable input: an export, ops file or argument is malformed (the message names the file, place and field)
+  3  simulate: a user loses a license or a service, or a step runs out of seats (the report says where)";
 
 /// Plans Microsoft 365 moves from direct to group-based licensing without any user losing a license.
 #[derive(Debug, Parser)]
@@ -32,6 +33,32 @@ enum Command {
         /// or plain CSV); several may be given.
         #[arg(required = true, value_name = "TENANT")]
         tenant: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+    /// Replay operations (or a plan) on the tenant the way Microsoft Entra ID applies them, and
+    /// check after every step that no user loses a license or a service and no step runs out of
+    /// seats.
+    #[command(after_help = EXIT_CODES)]
+    Simulate {
+        /// A folder of export files, or export files.
+        #[arg(required = true, value_name = "TENANT")]
+        tenant: Vec<PathBuf>,
+        /// An ops file: {"ops": [...]} in JSON or YAML.
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "plan",
+            required_unless_present = "plan"
+        )]
+        ops: Option<PathBuf>,
+        /// A plan written by `licplan plan` (hand-edited or not): its actions are replayed in order.
+        #[arg(long, value_name = "FILE")]
+        plan: Option<PathBuf>,
+        /// Service-plan rules added to (or overriding) the bundled ones.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
@@ -69,11 +96,34 @@ fn main() -> ExitCode {
             },
             &mut out,
         ),
+        Command::Simulate {
+            tenant,
+            ops,
+            plan,
+            rules,
+            format,
+        } => match ops.or(plan) {
+            Some(ops) => app::simulate(
+                &SimulateRequest {
+                    tenant,
+                    ops,
+                    rules,
+                    format: format.into(),
+                },
+                &mut out,
+            ),
+            None => Ok(()),
+        },
     };
     let code = match result {
         Ok(()) => exit::OK,
         // A closed pipe (`licplan inspect … | head`) is not a failure.
         Err(AppError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+        // The report says what went wrong; only the exit code remains to be given.
+        Err(e @ AppError::Unsafe(_)) => {
+            let _ = out.flush();
+            e.exit_code()
+        }
         Err(e) => {
             let _ = out.flush();
             #[allow(clippy::print_stderr)]

@@ -5,6 +5,8 @@
 
 mod checks;
 
+pub use checks::normalise_proxy_address;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;

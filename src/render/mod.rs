@@ -4,6 +4,7 @@
 //! does not depend on the terminal's width, and nothing carries a timestamp.
 
 pub mod markdown;
+pub mod simulation;
 pub mod table;
 
 use std::io::{self, Write};
@@ -41,6 +42,19 @@ pub fn inspection(
         Format::Json => json(report, out),
         Format::Yaml => yaml(report, out),
         Format::Markdown => markdown::inspection(report, out),
+    }
+}
+
+/// Renders a simulation report (table, JSON or YAML; Markdown reads as the table's text).
+pub fn simulation(
+    report: &crate::simulate::report::SimReport,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table | Format::Markdown => simulation::table_report(report, out),
+        Format::Json => json(report, out),
+        Format::Yaml => yaml(report, out),
     }
 }
 

@@ -1,0 +1,1239 @@
+//! Replaying ops the way Microsoft Entra ID applies them (rules R1–R11 of the domain notes).
+//!
+//! Direct changes apply at once and fail at once: a refused op leaves the state unchanged and its
+//! error is reported. Group changes apply in the background (R8): until a `wait-for-processing`
+//! (or the end), a changed group's members may hold what the group gave before, or what any
+//! change since would give, in any order of arrival. The invariant is checked in that worst case
+//! after every step: every service plan a user had at the start is still provided by some active
+//! path, or by a declared successor, in every state the user may be in.
+//!
+//! Cost (design note): users and groups are index-addressed; an op costs what it touches — one
+//! user for direct and membership ops, one group's members for a group license change or its
+//! processing — and a user's possible states come from that user's own membership events plus
+//! the group's license events, never from other members' events. Simulating N users with a few
+//! ops each is therefore linear in N (plus the groups' license changes times their members).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::catalog::{Catalog, Lookup};
+use crate::ingest::error::{InputError, Location};
+use crate::model::{AssignmentError, CountryCode, GroupId, GroupKind, PlanId, SkuId, Tenant};
+
+use super::ops::{LicenseSpec, Op, OpSource, OpsFile};
+use super::report::{ErrorRecord, SeatLine, SimReport, StepReport, Violation, ViolationKind};
+use super::rules::Rules;
+use super::state::{Event, GroupSt, Lic, PathState, State};
+
+/// Why an op was refused outright (besides the Graph licensing errors).
+const INHERITED: &str = "InheritedLicenseCannotBeRemoved";
+const NOT_ASSIGNED: &str = "LicenseNotAssigned";
+const NOT_SECURITY: &str = "GroupNotSecurityEnabled";
+const DYNAMIC: &str = "DynamicMembershipGroup";
+const SYNCED: &str = "SyncedGroupMembership";
+const NAME_IN_USE: &str = "GroupNameInUse";
+
+/// Runs the ops on the tenant. Errors are problems with the ops file itself (an unknown user,
+/// group or product): those make the input unusable.
+pub fn simulate(
+    tenant: &Tenant,
+    rules: &Rules,
+    ops: &OpsFile,
+    ops_path: &Path,
+) -> Result<SimReport, InputError> {
+    let mut sim = Sim {
+        st: State::new(tenant, rules),
+        file: ops_path.to_path_buf(),
+        step: 0,
+        steps: Vec::new(),
+        violations: Vec::new(),
+        errors: Vec::new(),
+        short_skus: BTreeSet::new(),
+    };
+    for (src, op) in &ops.ops {
+        sim.step += 1;
+        let outcome = sim.apply(src, op)?;
+        for u in &outcome.affected {
+            sim.check_user(*u, &op.to_string(), &outcome.rule);
+        }
+        sim.steps.push(StepReport {
+            step: sim.step,
+            op: op.to_string(),
+            source: src.path.clone(),
+            effect: outcome.effect,
+            seats: sim.seat_lines(),
+        });
+    }
+    // The end: whatever is still pending is processed (R8).
+    if sim.st.groups.iter().any(GroupSt::pending) {
+        sim.step += 1;
+        let (effect, affected) = sim.process(None);
+        for u in affected {
+            sim.check_user(
+                u,
+                "processing at the end",
+                "R8: pending group processing completes",
+            );
+        }
+        sim.steps.push(StepReport {
+            step: sim.step,
+            op: "(end: pending group processing completes)".into(),
+            source: String::new(),
+            effect,
+            seats: sim.seat_lines(),
+        });
+    }
+    let mut assumptions: Vec<String> = rules
+        .assumptions()
+        .iter()
+        .map(|a| format!("{} ({})", a.text, a.id))
+        .collect();
+    assumptions.push(
+        "When seats run short during group processing, which users fail is not guaranteed: every user who could fail is reported at risk (CountViolation) and treated as failing.".into(),
+    );
+    assumptions.push(
+        "Group changes may reach users in any order before processing completes: a user may hold what a changed group gave before, or what any change since would give (R8).".into(),
+    );
+    assumptions.push(
+        "A license left on a user in an error state (DependencyViolation when a group removes it) still takes a seat but is not counted as providing its services.".into(),
+    );
+    assumptions.push(
+        "Licensing errors are not cleared on their own when the cause goes away: the group or user must be reprocessed (R8).".into(),
+    );
+    if !sim.st.unseated.is_empty() {
+        let list: Vec<String> = sim
+            .st
+            .unseated
+            .iter()
+            .map(|s| sim.st.sku_label(*s))
+            .collect();
+        assumptions.push(format!(
+            "No seat counts were exported for {}: their seats are not checked.",
+            list.join(", ")
+        ));
+    }
+    if sim.st.unknown_paths > 0 {
+        assumptions.push(format!(
+            "{} license assignments have an unknown path (the export does not say direct or inherited); they are simulated as direct.",
+            sim.st.unknown_paths
+        ));
+    }
+    Ok(SimReport {
+        schema_version: super::report::SCHEMA_VERSION,
+        safe: sim.violations.is_empty(),
+        steps: sim.steps,
+        violations: sim.violations,
+        errors: sim.errors,
+        assumptions,
+    })
+}
+
+struct Outcome {
+    effect: String,
+    affected: Vec<usize>,
+    /// The rule to name when a user loses something at this step.
+    rule: String,
+}
+
+impl Outcome {
+    fn refused(effect: String) -> Self {
+        Outcome {
+            effect,
+            affected: Vec::new(),
+            rule: String::new(),
+        }
+    }
+}
+
+struct Sim<'r> {
+    st: State<'r>,
+    file: PathBuf,
+    step: usize,
+    steps: Vec<StepReport>,
+    violations: Vec<Violation>,
+    errors: Vec<ErrorRecord>,
+    /// Products already reported short of seats (one seat violation per product and step).
+    short_skus: BTreeSet<(usize, SkuId)>,
+}
+
+/// A licensing check that failed: the Graph error, the product at fault and why.
+type Refusal = (AssignmentError, Option<SkuId>, String);
+
+impl<'r> Sim<'r> {
+    // ----- name resolution (errors here are problems of the ops file) -----
+
+    fn input_error(&self, src: &OpSource, field: &str, message: String, hint: &str) -> InputError {
+        InputError::new(
+            &self.file,
+            Location::Record {
+                index: self.step - 1,
+                path: format!("$.{}.{field}", src.path),
+            },
+            message,
+        )
+        .field(field)
+        .hint(hint)
+    }
+
+    fn user(&self, src: &OpSource, name: &str) -> Result<usize, InputError> {
+        let found = match crate::model::UserId::parse(name) {
+            Ok(id) => self.st.user_by_id.get(&id).copied(),
+            Err(_) => self
+                .st
+                .user_by_upn
+                .get(&name.trim().to_lowercase())
+                .copied(),
+        };
+        found.ok_or_else(|| {
+            self.input_error(
+                src,
+                "user",
+                format!("no user {name:?} in the tenant"),
+                "name users by object id or UPN, as in the exports",
+            )
+        })
+    }
+
+    fn group(&self, src: &OpSource, name: &str) -> Result<usize, InputError> {
+        if let Ok(id) = GroupId::parse(name) {
+            if let Some(&g) = self.st.group_by_id.get(&id) {
+                return Ok(g);
+            }
+        }
+        match self.st.group_by_name.get(&name.trim().to_lowercase()) {
+            Some(Some(g)) => Ok(*g),
+            Some(None) => Err(self.input_error(
+                src,
+                "group",
+                format!("several groups are named {name:?}"),
+                "name the group by its object id",
+            )),
+            None => Err(self.input_error(
+                src,
+                "group",
+                format!("no group {name:?} in the tenant or created by an earlier op"),
+                "name groups by object id or display name, or create them with create-group first",
+            )),
+        }
+    }
+
+    fn sku(&mut self, src: &OpSource, field: &str, name: &str) -> Result<SkuId, InputError> {
+        let catalog = Catalog::bundled();
+        let id = if let Ok(id) = SkuId::parse(name) {
+            if !self.st.skus.contains_key(&id) && catalog.sku(id).is_none() {
+                return Err(self.input_error(
+                    src,
+                    field,
+                    format!("no product {name} in the tenant or the catalog"),
+                    "name products by skuId, part number or display name",
+                ));
+            }
+            id
+        } else {
+            let n = name.trim();
+            let tenant: Vec<SkuId> = self
+                .st
+                .skus
+                .values()
+                .filter(|s| s.label.eq_ignore_ascii_case(n))
+                .map(|s| s.id)
+                .collect();
+            if let [one] = tenant[..] {
+                one
+            } else {
+                match catalog.resolve(n) {
+                    Lookup::One(s) => s.id,
+                    Lookup::Ambiguous(all) => {
+                        let ids: Vec<String> = all.iter().map(|s| s.id.to_string()).collect();
+                        return Err(self.input_error(
+                            src,
+                            field,
+                            format!("{n:?} names several products: {}", ids.join(", ")),
+                            "name the product by its skuId",
+                        ));
+                    }
+                    Lookup::NotFound => {
+                        return Err(self.input_error(
+                            src,
+                            field,
+                            format!("no product {n:?} in the tenant or the catalog"),
+                            "name products by skuId, part number (ENTERPRISEPACK) or display name (Office 365 E3)",
+                        ))
+                    }
+                }
+            }
+        };
+        self.st.ensure_sku(id, true);
+        Ok(id)
+    }
+
+    fn plan_refs(
+        &self,
+        src: &OpSource,
+        sku: SkuId,
+        names: &[String],
+    ) -> Result<BTreeSet<PlanId>, InputError> {
+        let mut out = BTreeSet::new();
+        let plans = self
+            .st
+            .skus
+            .get(&sku)
+            .map(|s| s.plans.clone())
+            .unwrap_or_default();
+        for n in names {
+            let found = match PlanId::parse(n) {
+                Ok(id) => plans.contains(&id).then_some(id),
+                Err(_) => plans
+                    .iter()
+                    .copied()
+                    .find(|p| self.st.plan_label(*p).eq_ignore_ascii_case(n.trim()))
+                    .or_else(|| {
+                        Catalog::bundled()
+                            .plans_named(n)
+                            .into_iter()
+                            .map(|p| p.id)
+                            .find(|id| plans.contains(id))
+                    }),
+            };
+            match found {
+                Some(id) => {
+                    out.insert(id);
+                }
+                None => {
+                    return Err(self.input_error(
+                        src,
+                        "disabled_plans",
+                        format!("{} has no service plan {n:?}", self.st.sku_label(sku)),
+                        "name service plans by servicePlanId or servicePlanName of that product",
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn licenses(&mut self, src: &OpSource, specs: &[LicenseSpec]) -> Result<Lic, InputError> {
+        let mut out = Lic::new();
+        for s in specs {
+            let sku = self.sku(src, "add", &s.sku)?;
+            let plans = self.plan_refs(src, sku, &s.disabled_plans)?;
+            out.insert(sku, plans);
+        }
+        Ok(out)
+    }
+
+    // ----- reporting -----
+
+    fn error(&mut self, u: Option<usize>, g: Option<usize>, r: &Refusal, at_risk: bool) {
+        self.errors.push(ErrorRecord {
+            step: self.step,
+            user: u.map(|u| self.st.users[u].label.clone()),
+            group: g.map(|g| self.st.groups[g].label.clone()),
+            sku: r.1.map(|s| self.st.sku_label(s)),
+            error: r.0.as_str().to_owned(),
+            at_risk,
+            detail: r.2.clone(),
+        });
+    }
+
+    fn refusal(
+        &mut self,
+        u: Option<usize>,
+        g: Option<usize>,
+        error: &str,
+        detail: String,
+    ) -> Outcome {
+        self.errors.push(ErrorRecord {
+            step: self.step,
+            user: u.map(|u| self.st.users[u].label.clone()),
+            group: g.map(|g| self.st.groups[g].label.clone()),
+            sku: None,
+            error: error.to_owned(),
+            at_risk: false,
+            detail: detail.clone(),
+        });
+        Outcome::refused(format!("refused: {error}: {detail}"))
+    }
+
+    fn seats_short(&mut self, sku: SkuId, needed: i64, cause: String) {
+        if !self.short_skus.insert((self.step, sku)) {
+            return;
+        }
+        let s = &self.st.skus[&sku];
+        self.violations.push(Violation {
+            step: self.step,
+            kind: ViolationKind::Seats,
+            user: None,
+            user_id: None,
+            lost: format!(
+                "{}: {needed} more seat(s) needed, {} available",
+                s.label,
+                s.enabled.map_or(0, |e| (i64::from(e) - s.consumed).max(0))
+            ),
+            cause,
+        });
+    }
+
+    fn seat_lines(&self) -> Vec<SeatLine> {
+        self.st
+            .skus
+            .values()
+            .map(|s| SeatLine {
+                sku: s.label.clone(),
+                enabled: s.enabled,
+                consumed: s.consumed,
+            })
+            .collect()
+    }
+
+    // ----- licensing checks (R5, R6) -----
+
+    /// Checks licenses arriving on one path against the user's other enabled plans: usage
+    /// location (R6: group assignment falls back on the organization's), proxy uniqueness,
+    /// mutually exclusive plans. Seats and prerequisites are checked by the callers.
+    fn check_arrival(
+        &self,
+        u: usize,
+        lic: &Lic,
+        others: &BTreeSet<PlanId>,
+        by_group: bool,
+    ) -> Result<(), Refusal> {
+        let user = &self.st.users[u];
+        let location = match (&user.location, by_group) {
+            (Some(l), _) => Some(l),
+            (None, true) => self.st.default_location.as_ref(),
+            (None, false) => None,
+        };
+        let first = lic.keys().next().copied();
+        let Some(location) = location else {
+            return Err((
+                AssignmentError::ProhibitedInUsageLocationViolation,
+                first,
+                if by_group {
+                    "the user has no usage location and the organization's is not in the exports"
+                        .into()
+                } else {
+                    "the user has no usage location (direct assignment needs one)".into()
+                },
+            ));
+        };
+        for (sku, disabled) in lic {
+            let Some(s) = self.st.skus.get(sku) else {
+                continue;
+            };
+            for p in s.plans.iter().filter(|p| !disabled.contains(p)) {
+                if !self.st.rules.offered_in(*p, location) {
+                    return Err((
+                        AssignmentError::ProhibitedInUsageLocationViolation,
+                        Some(*sku),
+                        format!("{} is not offered in {location}", self.st.plan_label(*p)),
+                    ));
+                }
+            }
+            if user.dup_proxy && s.unique_proxy {
+                return Err((
+                    AssignmentError::UniquenessViolation,
+                    Some(*sku),
+                    "Proxy address is already being used (the user shares a proxy address with another user)".into(),
+                ));
+            }
+        }
+        for (sku, disabled) in lic {
+            let Some(s) = self.st.skus.get(sku) else {
+                continue;
+            };
+            for a in s.plans.iter().filter(|p| !disabled.contains(p)) {
+                for b in others {
+                    if let Some(set) = self.st.rules.conflict(*a, *b) {
+                        return Err((
+                            AssignmentError::MutuallyExclusiveViolation,
+                            Some(*sku),
+                            format!(
+                                "{} conflicts with {} the user already has ({})",
+                                self.st.plan_label(*a),
+                                self.st.plan_label(*b),
+                                set.id
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A plan left enabled without any of its prerequisites (R5 DependencyViolation, R7).
+    fn broken_dependency(&self, enabled: &BTreeSet<PlanId>) -> Option<String> {
+        for p in enabled {
+            for pre in self.st.rules.prerequisites(*p) {
+                if !pre.one_of.iter().any(|q| enabled.contains(q)) {
+                    let need: Vec<String> =
+                        pre.one_of.iter().map(|q| self.st.plan_label(*q)).collect();
+                    return Some(format!(
+                        "{} requires {} ({})",
+                        self.st.plan_label(*p),
+                        need.join(" or "),
+                        pre.id
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    fn plans(&self, lic: &Lic) -> BTreeSet<PlanId> {
+        let mut out = BTreeSet::new();
+        self.st.plans_of(lic, &mut out);
+        out
+    }
+
+    /// Enabled plans from inherited paths only.
+    fn inherited_plans(&self, u: usize) -> BTreeSet<PlanId> {
+        let mut out = BTreeSet::new();
+        for p in self.st.users[u].inherited.values() {
+            if let Some(l) = p.active() {
+                self.st.plans_of(l, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Updates seat counts after a user's paths changed for these products.
+    fn reseat(&mut self, u: usize, before: &BTreeMap<SkuId, bool>) {
+        for (sku, was) in before {
+            let now = self.st.holds(u, *sku);
+            if let Some(s) = self.st.skus.get_mut(sku) {
+                match (was, now) {
+                    (false, true) => s.consumed += 1,
+                    (true, false) => s.consumed -= 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn holding(&self, u: usize, skus: impl IntoIterator<Item = SkuId>) -> BTreeMap<SkuId, bool> {
+        skus.into_iter().map(|s| (s, self.st.holds(u, s))).collect()
+    }
+
+    // ----- ops -----
+
+    fn apply(&mut self, src: &OpSource, op: &Op) -> Result<Outcome, InputError> {
+        Ok(match op {
+            Op::CreateGroup {
+                group,
+                security_enabled,
+            } => self.create_group(group, *security_enabled),
+            Op::AssignGroupLicense {
+                group,
+                sku,
+                disabled_plans,
+            } => {
+                let g = self.group(src, group)?;
+                let sku = self.sku(src, "sku", sku)?;
+                let plans = self.plan_refs(src, sku, disabled_plans)?;
+                let mut lic = self.st.groups[g].licenses.clone();
+                lic.insert(sku, plans);
+                self.group_config(g, lic, op, true)
+            }
+            Op::ChangeGroupLicense { group, add, remove } => {
+                let g = self.group(src, group)?;
+                let added = self.licenses(src, add)?;
+                let mut lic = self.st.groups[g].licenses.clone();
+                for r in remove {
+                    let sku = self.sku(src, "remove", r)?;
+                    if lic.remove(&sku).is_none() {
+                        let detail = format!(
+                            "{} does not carry {}",
+                            self.st.groups[g].label,
+                            self.st.sku_label(sku)
+                        );
+                        return Ok(self.refusal(None, Some(g), NOT_ASSIGNED, detail));
+                    }
+                }
+                lic.extend(added.clone());
+                self.group_config(g, lic, op, !added.is_empty())
+            }
+            Op::RemoveGroupLicense { group, sku } => {
+                let g = self.group(src, group)?;
+                let sku = self.sku(src, "sku", sku)?;
+                let mut lic = self.st.groups[g].licenses.clone();
+                if lic.remove(&sku).is_none() {
+                    let detail = format!(
+                        "{} does not carry {}",
+                        self.st.groups[g].label,
+                        self.st.sku_label(sku)
+                    );
+                    return Ok(self.refusal(None, Some(g), NOT_ASSIGNED, detail));
+                }
+                self.group_config(g, lic, op, false)
+            }
+            Op::AddMember { group, user } => {
+                let g = self.group(src, group)?;
+                let u = self.user(src, user)?;
+                self.membership(g, u, true, op)
+            }
+            Op::RemoveMember { group, user } => {
+                let g = self.group(src, group)?;
+                let u = self.user(src, user)?;
+                self.membership(g, u, false, op)
+            }
+            Op::AssignDirectLicense {
+                user,
+                sku,
+                disabled_plans,
+            } => {
+                let u = self.user(src, user)?;
+                let sku = self.sku(src, "sku", sku)?;
+                let plans = self.plan_refs(src, sku, disabled_plans)?;
+                let mut add = Lic::new();
+                add.insert(sku, plans);
+                self.direct_change(u, add, Vec::new(), op)
+            }
+            Op::ChangeDirectLicense { user, add, remove } => {
+                let u = self.user(src, user)?;
+                let add = self.licenses(src, add)?;
+                let mut rem = Vec::new();
+                for r in remove {
+                    rem.push(self.sku(src, "remove", r)?);
+                }
+                self.direct_change(u, add, rem, op)
+            }
+            Op::RemoveDirectLicense { user, sku } => {
+                let u = self.user(src, user)?;
+                let sku = self.sku(src, "sku", sku)?;
+                self.direct_change(u, Lic::new(), vec![sku], op)
+            }
+            Op::SetUsageLocation { user, country } => {
+                let u = self.user(src, user)?;
+                let c = CountryCode::parse_optional(country).map_err(|e| {
+                    self.input_error(
+                        src,
+                        "country",
+                        e.to_string(),
+                        "write a two-letter country code such as US",
+                    )
+                })?;
+                let label = c.as_ref().map_or("none".to_owned(), |c| c.to_string());
+                self.st.users[u].location = c;
+                Outcome {
+                    effect: format!("{}: usage location {label}", self.st.users[u].label),
+                    affected: Vec::new(),
+                    rule: String::new(),
+                }
+            }
+            Op::Reprocess { group, user } => {
+                if let Some(gname) = group {
+                    let g = self.group(src, gname)?;
+                    self.st.groups[g].push(Event::ReprocessAll);
+                    Outcome {
+                        effect: format!(
+                            "{}: every member will be reprocessed",
+                            self.st.groups[g].label
+                        ),
+                        affected: Vec::new(),
+                        rule: String::new(),
+                    }
+                } else if let Some(uname) = user {
+                    let u = self.user(src, uname)?;
+                    let gs: BTreeSet<usize> = self.st.users[u]
+                        .groups
+                        .iter()
+                        .chain(self.st.users[u].inherited.keys())
+                        .copied()
+                        .collect();
+                    for g in &gs {
+                        self.st.groups[*g].push(Event::ReprocessUser(u));
+                    }
+                    Outcome {
+                        effect: format!(
+                            "{} will be reprocessed in {} group(s)",
+                            self.st.users[u].label,
+                            gs.len()
+                        ),
+                        affected: Vec::new(),
+                        rule: String::new(),
+                    }
+                } else {
+                    Outcome::refused("nothing to reprocess".into())
+                }
+            }
+            Op::WaitForProcessing { group } => {
+                let g = match group {
+                    Some(name) => Some(self.group(src, name)?),
+                    None => None,
+                };
+                let (effect, affected) = self.process(g);
+                Outcome {
+                    effect,
+                    affected,
+                    rule: "group processing (R4, R5, R10)".into(),
+                }
+            }
+        })
+    }
+
+    fn create_group(&mut self, name: &str, security_enabled: bool) -> Outcome {
+        let key = name.trim().to_lowercase();
+        if self.st.group_by_name.contains_key(&key) {
+            return self.refusal(
+                None,
+                None,
+                NAME_IN_USE,
+                format!("a group named {name:?} exists"),
+            );
+        }
+        // A stable id, so plans and reports are identical run after run.
+        let id = GroupId::from_uuid(uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_OID,
+            format!("licplan:group:{key}").as_bytes(),
+        ));
+        let i = self.st.groups.len();
+        self.st.groups.push(GroupSt {
+            id,
+            label: name.trim().to_owned(),
+            security_enabled: Some(security_enabled),
+            kind: GroupKind::Static,
+            licenses: Lic::new(),
+            members: BTreeSet::new(),
+            processed_licenses: Lic::new(),
+            processed_members: BTreeSet::new(),
+            events: Vec::new(),
+            member_events: Default::default(),
+            config_events: Vec::new(),
+            last_change: None,
+        });
+        self.st.group_by_id.insert(id, i);
+        self.st.group_by_name.insert(key, Some(i));
+        Outcome::refused(format!("created {name} ({id})"))
+    }
+
+    /// A group's licenses change (assign, change, remove): checked at once, applied in the
+    /// background.
+    fn group_config(&mut self, g: usize, lic: Lic, op: &Op, adds: bool) -> Outcome {
+        let grp = &self.st.groups[g];
+        // R9: only security-enabled groups carry licenses. An export that does not say is read
+        // as "not security-enabled" (the careful reading).
+        if adds && grp.security_enabled != Some(true) {
+            let why = if grp.security_enabled.is_none() {
+                "securityEnabled is not in the exports"
+            } else {
+                "the group is not security-enabled"
+            };
+            let detail = format!("{} cannot carry licenses: {why} (R9)", grp.label);
+            return self.refusal(None, Some(g), NOT_SECURITY, detail);
+        }
+        // R7: an add-on's prerequisite must be in the same group.
+        let plans = self.plans(&lic);
+        if let Some(why) = self.broken_dependency(&plans) {
+            let r = (
+                AssignmentError::DependencyViolation,
+                lic.keys().next().copied(),
+                format!("{why}: the group must carry it too (R7)"),
+            );
+            self.error(None, Some(g), &r, false);
+            return Outcome::refused(format!("refused: DependencyViolation: {}", r.2));
+        }
+        let grp = &mut self.st.groups[g];
+        grp.licenses = lic.clone();
+        grp.push(Event::Config(lic));
+        grp.last_change = Some(op.to_string());
+        let affected: Vec<usize> = grp.members.union(&grp.processed_members).copied().collect();
+        Outcome {
+            effect: format!(
+                "{}: licenses updated; processing pending for {} member(s)",
+                grp.label,
+                grp.members.len()
+            ),
+            affected,
+            rule: "R8: group processing is asynchronous".into(),
+        }
+    }
+
+    fn membership(&mut self, g: usize, u: usize, join: bool, op: &Op) -> Outcome {
+        let kind = self.st.groups[g].kind;
+        if kind != GroupKind::Static {
+            let (code, why) = match kind {
+                GroupKind::Dynamic => (DYNAMIC, "members follow its membership rule (R10)"),
+                _ => (SYNCED, "its membership changes only on-premises (R10)"),
+            };
+            let detail = format!("{} cannot be edited: {why}", self.st.groups[g].label);
+            return self.refusal(Some(u), Some(g), code, detail);
+        }
+        let grp = &mut self.st.groups[g];
+        let changed = if join {
+            grp.members.insert(u)
+        } else {
+            grp.members.remove(&u)
+        };
+        let label = grp.label.clone();
+        if !changed {
+            return Outcome::refused(format!(
+                "{} is {} a member of {label}: nothing to do",
+                self.st.users[u].label,
+                if join { "already" } else { "not" }
+            ));
+        }
+        grp.push(Event::Member(u, join));
+        grp.last_change = Some(op.to_string());
+        if join {
+            self.st.users[u].groups.insert(g);
+        } else {
+            self.st.users[u].groups.remove(&g);
+        }
+        Outcome {
+            effect: format!(
+                "{} {} {label}; processing pending",
+                self.st.users[u].label,
+                if join { "joins" } else { "leaves" }
+            ),
+            affected: vec![u],
+            rule: if join {
+                "R8: group processing is asynchronous".into()
+            } else {
+                "R10: leaving a group removes its licenses".into()
+            },
+        }
+    }
+
+    /// Direct changes (assign, change, remove): one atomic call, applied or refused at once.
+    fn direct_change(&mut self, u: usize, add: Lic, remove: Vec<SkuId>, op: &Op) -> Outcome {
+        let user = &self.st.users[u];
+        let mut new_direct = user.direct.clone();
+        for sku in &remove {
+            if new_direct.remove(sku).is_none() {
+                let inherited = user
+                    .inherited
+                    .values()
+                    .any(|p| p.seated().any(|s| s == *sku));
+                let (code, detail) = if inherited {
+                    (INHERITED, format!("User license is inherited from a group membership and it cannot be removed directly from the user ({})", self.st.sku_label(*sku)))
+                } else {
+                    (
+                        NOT_ASSIGNED,
+                        format!(
+                            "{} does not hold {} directly",
+                            user.label,
+                            self.st.sku_label(*sku)
+                        ),
+                    )
+                };
+                return self.refusal(Some(u), None, code, detail);
+            }
+        }
+        let mut rest = new_direct.clone();
+        for sku in add.keys() {
+            rest.remove(sku);
+        }
+        new_direct.extend(add.clone());
+        let mut others = self.plans(&rest);
+        others.extend(self.inherited_plans(u));
+        if !add.is_empty() {
+            if let Err(r) = self.check_arrival(u, &add, &others, false) {
+                self.error(Some(u), None, &r, false);
+                return Outcome::refused(format!("refused: {}: {}", r.0.as_str(), r.2));
+            }
+        }
+        let mut after = self.plans(&new_direct);
+        after.extend(self.inherited_plans(u));
+        if let Some(why) = self.broken_dependency(&after) {
+            let r = (
+                AssignmentError::DependencyViolation,
+                remove.first().or(add.keys().next()).copied(),
+                why,
+            );
+            self.error(Some(u), None, &r, false);
+            return Outcome::refused(format!("refused: DependencyViolation: {}", r.2));
+        }
+        for sku in add.keys() {
+            if !self.st.holds(u, *sku) {
+                if let Some(avail) = self.st.available(*sku) {
+                    if avail <= 0 {
+                        let r = (
+                            AssignmentError::CountViolation,
+                            Some(*sku),
+                            format!("no available seats of {}", self.st.sku_label(*sku)),
+                        );
+                        self.error(Some(u), None, &r, false);
+                        self.seats_short(*sku, 1, format!("{op} (R5 CountViolation)"));
+                        return Outcome::refused(format!("refused: CountViolation: {}", r.2));
+                    }
+                }
+            }
+        }
+        let touched: Vec<SkuId> = add.keys().copied().chain(remove.iter().copied()).collect();
+        let before = self.holding(u, touched);
+        self.st.users[u].direct = new_direct;
+        self.reseat(u, &before);
+        let what: Vec<String> = add
+            .keys()
+            .map(|s| format!("+{}", self.st.sku_label(*s)))
+            .chain(remove.iter().map(|s| format!("-{}", self.st.sku_label(*s))))
+            .collect();
+        Outcome {
+            effect: format!("{}: direct {}", self.st.users[u].label, what.join(" ")),
+            affected: vec![u],
+            rule: if remove.is_empty() {
+                "R3".into()
+            } else {
+                "R1: the direct path was removed".into()
+            },
+        }
+    }
+
+    // ----- group processing (R2–R10) -----
+
+    /// Processes pending groups (all, or one): every affected member's state is recomputed
+    /// from the group's licenses now. Checks use the state before the batch, so a change that
+    /// could arrive in either order is judged in the worse one.
+    fn process(&mut self, only: Option<usize>) -> (String, Vec<usize>) {
+        let groups: Vec<usize> = match only {
+            Some(g) => vec![g]
+                .into_iter()
+                .filter(|g| self.st.groups[*g].pending())
+                .collect(),
+            None => (0..self.st.groups.len())
+                .filter(|g| self.st.groups[*g].pending())
+                .collect(),
+        };
+        if groups.is_empty() {
+            return ("nothing pending".into(), Vec::new());
+        }
+        // (user, group) pairs to recompute.
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        for &g in &groups {
+            let grp = &self.st.groups[g];
+            let users: BTreeSet<usize> = if grp.config_events.is_empty() {
+                grp.member_events.keys().copied().collect()
+            } else {
+                grp.members.union(&grp.processed_members).copied().collect()
+            };
+            pairs.extend(users.into_iter().map(|u| (u, g)));
+        }
+        // Decide each pair's new state against the state before the batch.
+        let mut decided: Vec<Decision> = Vec::with_capacity(pairs.len());
+        for &(u, g) in &pairs {
+            let grp = &self.st.groups[g];
+            let member = grp.members.contains(&u);
+            let others = self.st.plans_without_group(u, g);
+            let (state, refusal) = if member && !grp.licenses.is_empty() {
+                match self.check_arrival(u, &grp.licenses, &others, true) {
+                    Ok(()) => (Some(PathState::Active(grp.licenses.clone())), None),
+                    Err(r) => (
+                        Some(PathState::Error {
+                            error: r.0,
+                            sku: r.1,
+                            stuck: Lic::new(),
+                        }),
+                        Some(r),
+                    ),
+                }
+            } else {
+                (None, None)
+            };
+            decided.push(Decision {
+                u,
+                g,
+                state,
+                refusal,
+                at_risk: false,
+            });
+        }
+        // Seats (R2, R5): users who need a new seat of a product, across the batch.
+        let mut need: BTreeMap<SkuId, Vec<usize>> = BTreeMap::new();
+        let mut seated_in_batch: HashSet<(usize, SkuId)> = HashSet::new();
+        for (i, d) in decided.iter().enumerate() {
+            if let Some(PathState::Active(lic)) = &d.state {
+                for sku in lic.keys() {
+                    // Already seated through any path (this group's included): no new seat (R2).
+                    if !self.st.holds(d.u, *sku) && seated_in_batch.insert((d.u, *sku)) {
+                        need.entry(*sku).or_default().push(i);
+                    }
+                }
+            }
+        }
+        let mut at_risk: BTreeMap<usize, SkuId> = BTreeMap::new();
+        for (sku, idx) in &need {
+            if let Some(avail) = self.st.available(*sku) {
+                let n = idx.len() as i64;
+                if n > avail.max(0) {
+                    for i in idx {
+                        at_risk.entry(*i).or_insert(*sku);
+                    }
+                    let cause = format!(
+                        "group processing needs {n} new seat(s) of {} (R5 CountViolation)",
+                        self.st.sku_label(*sku)
+                    );
+                    self.seats_short(*sku, n - avail.max(0), cause);
+                }
+            }
+        }
+        for (i, sku) in &at_risk {
+            let d = &mut decided[*i];
+            let r = (
+                AssignmentError::CountViolation,
+                Some(*sku),
+                "not enough available seats; which users fail is not guaranteed, so this user is at risk".to_owned(),
+            );
+            d.state = Some(PathState::Error {
+                error: r.0,
+                sku: r.1,
+                stuck: Lic::new(),
+            });
+            d.refusal = Some(r);
+            d.at_risk = true;
+        }
+        // Removals whose plans another enabled plan depends on stay, in error (R5, newer docs).
+        for d in decided.iter_mut() {
+            let old = self.st.users[d.u].inherited.get(&d.g);
+            let Some(PathState::Active(old_lic)) = old else {
+                continue;
+            };
+            let mut after = self.st.plans_without_group(d.u, d.g);
+            if let Some(PathState::Active(l)) = &d.state {
+                self.st.plans_of(l, &mut after);
+            }
+            if let Some(why) = self.broken_dependency(&after) {
+                let mut before_plans = after.clone();
+                self.st.plans_of(old_lic, &mut before_plans);
+                if self.broken_dependency(&before_plans).is_none() {
+                    let r = (AssignmentError::DependencyViolation, old_lic.keys().next().copied(), format!("{why}; the group's licenses stay on the user in an error state until it is resolved and reprocessed"));
+                    d.state = Some(PathState::Error {
+                        error: r.0,
+                        sku: r.1,
+                        stuck: old_lic.clone(),
+                    });
+                    d.refusal = Some(r);
+                    d.at_risk = false;
+                }
+            }
+        }
+        // Apply.
+        let mut affected = BTreeSet::new();
+        let (mut granted, mut failed, mut removed) = (0usize, 0usize, 0usize);
+        for Decision {
+            u,
+            g,
+            state,
+            refusal,
+            at_risk,
+        } in decided
+        {
+            if let Some(r) = &refusal {
+                self.error(Some(u), Some(g), r, at_risk);
+                failed += 1;
+            }
+            let mut touched: BTreeSet<SkuId> = BTreeSet::new();
+            if let Some(p) = self.st.users[u].inherited.get(&g) {
+                touched.extend(p.seated());
+            }
+            if let Some(p) = &state {
+                touched.extend(p.seated());
+            }
+            let before = self.holding(u, touched);
+            match state {
+                Some(s) => {
+                    if matches!(s, PathState::Active(_)) {
+                        granted += 1;
+                    }
+                    self.st.users[u].inherited.insert(g, s);
+                }
+                None => {
+                    if self.st.users[u].inherited.remove(&g).is_some() {
+                        removed += 1;
+                    }
+                }
+            }
+            self.reseat(u, &before);
+            affected.insert(u);
+        }
+        let mut names = Vec::new();
+        for &g in &groups {
+            names.push(self.st.groups[g].label.clone());
+            self.st.groups[g].settle();
+        }
+        (
+            format!(
+                "processed {}: {granted} user(s) licensed, {failed} in error, {removed} removed",
+                names.join(", ")
+            ),
+            affected.into_iter().collect(),
+        )
+    }
+
+    // ----- the invariant -----
+
+    /// What a group may give a user in a state it may reach before processing completes.
+    fn tentative(&self, u: usize, g: usize, lic: &Lic, member: bool) -> BTreeSet<PlanId> {
+        if !member || lic.is_empty() {
+            return BTreeSet::new();
+        }
+        let others = self.st.plans_without_group(u, g);
+        if self.check_arrival(u, lic, &others, true).is_err() {
+            return BTreeSet::new();
+        }
+        self.plans(lic)
+    }
+
+    /// Every state a user may be in from a pending group: what it gave at its last processing,
+    /// then the result of each change since, in order.
+    fn possible_states(&self, u: usize, g: usize) -> Vec<BTreeSet<PlanId>> {
+        let grp = &self.st.groups[g];
+        let mut states = Vec::new();
+        let mut first = BTreeSet::new();
+        if let Some(l) = self.st.users[u]
+            .inherited
+            .get(&g)
+            .and_then(PathState::active)
+        {
+            self.st.plans_of(l, &mut first);
+        }
+        states.push(first);
+        let mut idx: Vec<usize> = grp.config_events.clone();
+        if let Some(mine) = grp.member_events.get(&u) {
+            idx.extend(mine.iter().copied());
+        }
+        idx.sort_unstable();
+        let mut lic = &grp.processed_licenses;
+        let mut member = grp.processed_members.contains(&u);
+        for i in idx {
+            match &grp.events[i] {
+                Event::Config(c) => lic = c,
+                Event::Member(_, m) => member = *m,
+                Event::ReprocessAll | Event::ReprocessUser(_) => continue,
+            }
+            states.push(self.tentative(u, g, lic, member));
+        }
+        states
+    }
+
+    /// Checks one user's baseline plans in every state the user may be in, and reports each
+    /// plan lost (once, until it comes back).
+    fn check_user(&mut self, u: usize, op: &str, rule: &str) {
+        let user = &self.st.users[u];
+        let pending: BTreeSet<usize> = user
+            .groups
+            .iter()
+            .chain(user.inherited.keys())
+            .copied()
+            .filter(|g| self.st.groups[*g].pending())
+            .collect();
+        let mut fixed = self.plans(&user.direct);
+        for (g, p) in &user.inherited {
+            if !pending.contains(g) {
+                if let Some(l) = p.active() {
+                    self.st.plans_of(l, &mut fixed);
+                }
+            }
+        }
+        // Each candidate: the enabled plans, and the pending group whose state it tries.
+        let mut candidates: Vec<(BTreeSet<PlanId>, Option<usize>)> = Vec::new();
+        if pending.is_empty() {
+            candidates.push((fixed, None));
+        } else {
+            let states: BTreeMap<usize, Vec<BTreeSet<PlanId>>> = pending
+                .iter()
+                .map(|g| (*g, self.possible_states(u, *g)))
+                .collect();
+            let worst: BTreeMap<usize, BTreeSet<PlanId>> = states
+                .iter()
+                .map(|(g, ss)| {
+                    let mut it = ss.iter();
+                    let first = it.next().cloned().unwrap_or_default();
+                    (
+                        *g,
+                        it.fold(first, |acc, s| acc.intersection(s).copied().collect()),
+                    )
+                })
+                .collect();
+            for (g, ss) in &states {
+                let mut base = fixed.clone();
+                for (h, w) in &worst {
+                    if h != g {
+                        base.extend(w.iter().copied());
+                    }
+                }
+                for s in ss {
+                    let mut set = base.clone();
+                    set.extend(s.iter().copied());
+                    candidates.push((set, Some(*g)));
+                }
+            }
+        }
+        let baseline = self.st.users[u].baseline.clone();
+        let mut lost_now: BTreeMap<PlanId, Option<usize>> = BTreeMap::new();
+        for (set, g) in &candidates {
+            for p in &baseline {
+                if !self.st.rules.covered(*p, set) {
+                    lost_now.entry(*p).or_insert(*g);
+                }
+            }
+        }
+        let previously = std::mem::take(&mut self.st.users[u].lost);
+        let fresh: BTreeMap<PlanId, Option<usize>> = lost_now
+            .iter()
+            .filter(|(p, _)| !previously.contains(p))
+            .map(|(p, g)| (*p, *g))
+            .collect();
+        if !fresh.is_empty() {
+            let g = fresh.values().find_map(|g| *g);
+            let cause = match g {
+                Some(g) => {
+                    let grp = &self.st.groups[g];
+                    format!(
+                        "{op}: {} has not finished processing{}; until it has, the user may hold only what it gave before or any state since (R8)",
+                        grp.label,
+                        grp.last_change.as_ref().map_or(String::new(), |c| format!(" ({c})"))
+                    )
+                }
+                None => format!("{op} ({rule})"),
+            };
+            let user = &self.st.users[u];
+            let lost = self.describe_lost(u, &fresh.keys().copied().collect());
+            self.violations.push(Violation {
+                step: self.step,
+                kind: ViolationKind::Loss,
+                user: Some(user.label.clone()),
+                user_id: Some(user.id.to_string()),
+                lost,
+                cause,
+            });
+        }
+        self.st.users[u].lost = lost_now.into_keys().collect();
+    }
+}
+
+impl Sim<'_> {
+    /// Names what a user lost: whole products when every plan they gave is gone, else plans.
+    fn describe_lost(&self, u: usize, lost: &BTreeSet<PlanId>) -> String {
+        let user = &self.st.users[u];
+        let mut left = lost.clone();
+        let mut parts = Vec::new();
+        for (sku, plans) in &user.baseline_by_sku {
+            if !plans.is_empty() && plans.iter().all(|p| lost.contains(p)) {
+                parts.push(format!(
+                    "{} (all {} service plans)",
+                    self.st.sku_label(*sku),
+                    plans.len()
+                ));
+                for p in plans {
+                    left.remove(p);
+                }
+            }
+        }
+        let mut names: Vec<String> = left.iter().map(|p| self.st.plan_label(*p)).collect();
+        names.sort();
+        parts.extend(names);
+        parts.join(", ")
+    }
+}
+
+/// A (user, group) pair's new state in one processing batch.
+struct Decision {
+    u: usize,
+    g: usize,
+    /// `None`: the group gives the user nothing any more.
+    state: Option<PathState>,
+    refusal: Option<Refusal>,
+    at_risk: bool,
+}

@@ -1,0 +1,499 @@
+//! The operations plans are made of, as ops files and plan files spell them.
+//!
+//! An ops file is `{"ops": [...]}` in JSON or YAML; a plan file (`licplan plan` output) holds
+//! `stages[].actions` and `stages[].waves[].actions`, read here in order as one op sequence so a
+//! plan — hand-edited or not — can be re-checked. Each op names users by id or UPN, groups by id
+//! or display name, SKUs by GUID, part number or display name; names are resolved by the engine.
+//! Actions may carry display fields (`user_upn`, `group_name`, …) next to the op's own fields;
+//! anything else is an error, so a typo never silently changes what is simulated.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ingest::error::{InputError, Location};
+
+/// A license as an op names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseSpec {
+    pub sku: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disabled_plans: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One operation. The JSON/YAML names (`op: add-member`, field names) are part of the contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Op {
+    CreateGroup {
+        group: String,
+        #[serde(default = "yes")]
+        security_enabled: bool,
+    },
+    AssignGroupLicense {
+        group: String,
+        sku: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        disabled_plans: Vec<String>,
+    },
+    /// One atomic update: additions and removals are applied together (R11).
+    ChangeGroupLicense {
+        group: String,
+        #[serde(default)]
+        add: Vec<LicenseSpec>,
+        #[serde(default)]
+        remove: Vec<String>,
+    },
+    RemoveGroupLicense {
+        group: String,
+        sku: String,
+    },
+    AddMember {
+        group: String,
+        user: String,
+    },
+    RemoveMember {
+        group: String,
+        user: String,
+    },
+    AssignDirectLicense {
+        user: String,
+        sku: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        disabled_plans: Vec<String>,
+    },
+    /// One atomic `assignLicense` call with `addLicenses` and `removeLicenses`.
+    ChangeDirectLicense {
+        user: String,
+        #[serde(default)]
+        add: Vec<LicenseSpec>,
+        #[serde(default)]
+        remove: Vec<String>,
+    },
+    RemoveDirectLicense {
+        user: String,
+        sku: String,
+    },
+    SetUsageLocation {
+        user: String,
+        country: String,
+    },
+    Reprocess {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<String>,
+    },
+    WaitForProcessing {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+    },
+}
+
+impl Op {
+    /// The op's name as files spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::CreateGroup { .. } => "create-group",
+            Op::AssignGroupLicense { .. } => "assign-group-license",
+            Op::ChangeGroupLicense { .. } => "change-group-license",
+            Op::RemoveGroupLicense { .. } => "remove-group-license",
+            Op::AddMember { .. } => "add-member",
+            Op::RemoveMember { .. } => "remove-member",
+            Op::AssignDirectLicense { .. } => "assign-direct-license",
+            Op::ChangeDirectLicense { .. } => "change-direct-license",
+            Op::RemoveDirectLicense { .. } => "remove-direct-license",
+            Op::SetUsageLocation { .. } => "set-usage-location",
+            Op::Reprocess { .. } => "reprocess",
+            Op::WaitForProcessing { .. } => "wait-for-processing",
+        }
+    }
+
+    /// The fields an op may carry (besides `op` and display fields).
+    fn fields(name: &str) -> Option<&'static [&'static str]> {
+        Some(match name {
+            "create-group" => &["group", "security_enabled"],
+            "assign-group-license" => &["group", "sku", "disabled_plans"],
+            "change-group-license" => &["group", "add", "remove"],
+            "remove-group-license" => &["group", "sku"],
+            "add-member" | "remove-member" => &["group", "user"],
+            "assign-direct-license" => &["user", "sku", "disabled_plans"],
+            "change-direct-license" => &["user", "add", "remove"],
+            "remove-direct-license" => &["user", "sku"],
+            "set-usage-location" => &["user", "country"],
+            "reprocess" => &["group", "user"],
+            "wait-for-processing" => &["group"],
+            _ => return None,
+        })
+    }
+}
+
+/// Fields plans add to actions for people to read; ignored by the engine.
+const DISPLAY_FIELDS: &[&str] = &[
+    "user_id",
+    "user_upn",
+    "group_id",
+    "group_name",
+    "sku_id",
+    "sku_part_number",
+    "sku_name",
+    "note",
+    "reason",
+];
+
+const ALL_OPS: &str = "create-group, assign-group-license, change-group-license, remove-group-license, add-member, remove-member, assign-direct-license, change-direct-license, remove-direct-license, set-usage-location, reprocess, wait-for-processing";
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plans = |p: &[String]| {
+            if p.is_empty() {
+                String::new()
+            } else {
+                format!(" (disabled: {})", p.join(", "))
+            }
+        };
+        let specs = |v: &[LicenseSpec]| {
+            v.iter()
+                .map(|s| format!("{}{}", s.sku, plans(&s.disabled_plans)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Op::CreateGroup {
+                group,
+                security_enabled,
+            } => write!(
+                f,
+                "create-group {group}{}",
+                if *security_enabled {
+                    ""
+                } else {
+                    " (not security-enabled)"
+                }
+            ),
+            Op::AssignGroupLicense {
+                group,
+                sku,
+                disabled_plans,
+            } => write!(
+                f,
+                "assign-group-license {group}: {sku}{}",
+                plans(disabled_plans)
+            ),
+            Op::ChangeGroupLicense { group, add, remove } => write!(
+                f,
+                "change-group-license {group}: add [{}] remove [{}]",
+                specs(add),
+                remove.join(", ")
+            ),
+            Op::RemoveGroupLicense { group, sku } => {
+                write!(f, "remove-group-license {group}: {sku}")
+            }
+            Op::AddMember { group, user } => write!(f, "add-member {group} + {user}"),
+            Op::RemoveMember { group, user } => write!(f, "remove-member {group} - {user}"),
+            Op::AssignDirectLicense {
+                user,
+                sku,
+                disabled_plans,
+            } => write!(
+                f,
+                "assign-direct-license {user}: {sku}{}",
+                plans(disabled_plans)
+            ),
+            Op::ChangeDirectLicense { user, add, remove } => write!(
+                f,
+                "change-direct-license {user}: add [{}] remove [{}]",
+                specs(add),
+                remove.join(", ")
+            ),
+            Op::RemoveDirectLicense { user, sku } => {
+                write!(f, "remove-direct-license {user}: {sku}")
+            }
+            Op::SetUsageLocation { user, country } => {
+                write!(f, "set-usage-location {user}: {country}")
+            }
+            Op::Reprocess { group, user } => match (group, user) {
+                (Some(g), _) => write!(f, "reprocess group {g}"),
+                (None, Some(u)) => write!(f, "reprocess user {u}"),
+                (None, None) => write!(f, "reprocess"),
+            },
+            Op::WaitForProcessing { group } => match group {
+                Some(g) => write!(f, "wait-for-processing {g}"),
+                None => write!(f, "wait-for-processing"),
+            },
+        }
+    }
+}
+
+/// Where an op came from, for messages: `ops[3]` or `stages[2].waves[0].actions[5]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpSource {
+    pub path: String,
+}
+
+/// Ops read from a file, in order.
+#[derive(Debug, Clone)]
+pub struct OpsFile {
+    pub ops: Vec<(OpSource, Op)>,
+}
+
+/// Reads an ops file or a plan file (JSON or YAML).
+pub fn read(path: &Path) -> Result<OpsFile, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        InputError::new(path, Location::File, format!("cannot read: {e}"))
+            .hint("name an ops file ({\"ops\": [...]}) or a plan written by licplan plan")
+    })?;
+    parse(&text, path)
+}
+
+/// Parses ops from text; `path` only names the source in messages.
+pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputError> {
+    let doc: Value = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| {
+            InputError::new(
+                path,
+                Location::Position {
+                    line: e.line() as u64,
+                    column: e.column() as u64,
+                },
+                format!("invalid JSON: {e}"),
+            )
+        })?
+    } else {
+        serde_yaml::from_str(text).map_err(|e| {
+            let loc = e.location().map_or(Location::File, |l| Location::Position {
+                line: l.line() as u64,
+                column: l.column() as u64,
+            });
+            InputError::new(path, loc, format!("invalid YAML: {e}"))
+        })?
+    };
+    let mut ops = Vec::new();
+    let mut errors = Vec::new();
+    let at = |p: String| Location::Record { index: 0, path: p };
+    match &doc {
+        Value::Object(top) if top.contains_key("ops") => match top.get("ops") {
+            Some(Value::Array(items)) => {
+                for (i, v) in items.iter().enumerate() {
+                    collect(path, format!("ops[{i}]"), v, &mut ops, &mut errors);
+                }
+            }
+            _ => {
+                return Err(
+                    InputError::new(path, at("$.ops".into()), "`ops` must be a list")
+                        .field("ops")
+                        .hint("write ops: followed by a list of operations"),
+                )
+            }
+        },
+        Value::Object(top) if top.contains_key("stages") => {
+            let stages = top.get("stages").and_then(Value::as_array).ok_or_else(|| {
+                InputError::new(path, at("$.stages".into()), "`stages` must be a list")
+                    .field("stages")
+            })?;
+            for (s, stage) in stages.iter().enumerate() {
+                if let Some(actions) = stage.get("actions").and_then(Value::as_array) {
+                    for (i, v) in actions.iter().enumerate() {
+                        collect(
+                            path,
+                            format!("stages[{s}].actions[{i}]"),
+                            v,
+                            &mut ops,
+                            &mut errors,
+                        );
+                    }
+                }
+                if let Some(waves) = stage.get("waves").and_then(Value::as_array) {
+                    for (w, wave) in waves.iter().enumerate() {
+                        if let Some(actions) = wave.get("actions").and_then(Value::as_array) {
+                            for (i, v) in actions.iter().enumerate() {
+                                collect(
+                                    path,
+                                    format!("stages[{s}].waves[{w}].actions[{i}]"),
+                                    v,
+                                    &mut ops,
+                                    &mut errors,
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        _ => return Err(InputError::new(
+            path,
+            Location::File,
+            "no `ops` list and no plan `stages`",
+        )
+        .hint(
+            "an ops file is {\"ops\": [...]} in JSON or YAML; a plan file comes from licplan plan",
+        )),
+    }
+    if let Some(first) = errors.into_iter().next() {
+        return Err(first);
+    }
+    Ok(OpsFile { ops })
+}
+
+fn collect(
+    path: &Path,
+    at: String,
+    v: &Value,
+    ops: &mut Vec<(OpSource, Op)>,
+    errors: &mut Vec<InputError>,
+) {
+    let loc = |p: &str| Location::Record {
+        index: ops.len(),
+        path: format!("$.{at}{p}"),
+    };
+    let Value::Object(obj) = v else {
+        errors.push(
+            InputError::new(path, loc(""), "an op must be a mapping with an `op` field")
+                .hint(format!("ops are: {ALL_OPS}")),
+        );
+        return;
+    };
+    let Some(name) = obj.get("op").and_then(Value::as_str) else {
+        errors.push(
+            InputError::new(path, loc(".op"), "the `op` field is missing")
+                .field("op")
+                .hint(format!("ops are: {ALL_OPS}")),
+        );
+        return;
+    };
+    let Some(fields) = Op::fields(name) else {
+        errors.push(
+            InputError::new(path, loc(".op"), format!("{name:?} is not an op"))
+                .field("op")
+                .hint(format!("ops are: {ALL_OPS}")),
+        );
+        return;
+    };
+    let mut clean = serde_json::Map::new();
+    for (k, val) in obj {
+        if k == "op" || fields.contains(&k.as_str()) {
+            clean.insert(k.clone(), val.clone());
+        } else if !DISPLAY_FIELDS.contains(&k.as_str()) {
+            errors.push(
+                InputError::new(
+                    path,
+                    loc(&format!(".{k}")),
+                    format!("{name} has no field {k:?}"),
+                )
+                .field(k.clone())
+                .hint(format!("{name} takes: {}", fields.join(", "))),
+            );
+            return;
+        }
+    }
+    match serde_json::from_value::<Op>(Value::Object(clean)) {
+        Ok(op) => {
+            if let Some(problem) = check(&op) {
+                errors.push(
+                    InputError::new(path, loc(""), problem).hint("see the README's op reference"),
+                );
+                return;
+            }
+            ops.push((OpSource { path: at }, op));
+        }
+        Err(e) => errors.push(
+            InputError::new(path, loc(""), format!("{name}: {e}"))
+                .hint(format!("{name} takes: {}", fields.join(", "))),
+        ),
+    }
+}
+
+fn check(op: &Op) -> Option<String> {
+    match op {
+        Op::Reprocess {
+            group: None,
+            user: None,
+        } => Some("reprocess needs a `group` or a `user`".into()),
+        Op::Reprocess {
+            group: Some(_),
+            user: Some(_),
+        } => Some("reprocess takes a `group` or a `user`, not both".into()),
+        Op::ChangeGroupLicense { add, remove, .. }
+        | Op::ChangeDirectLicense { add, remove, .. }
+            if add.is_empty() && remove.is_empty() =>
+        {
+            Some("a change with nothing to add or remove".into())
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> Vec<Op> {
+        parse(text, Path::new("ops.yaml"))
+            .map(|f| f.ops.into_iter().map(|(_, o)| o).collect())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn yaml_and_json_ops() {
+        let y = ok("ops:\n  - op: add-member\n    group: LIC-E3\n    user: a@contoso.com\n  - op: wait-for-processing\n");
+        assert_eq!(y.len(), 2);
+        assert_eq!(
+            y[0],
+            Op::AddMember {
+                group: "LIC-E3".into(),
+                user: "a@contoso.com".into()
+            }
+        );
+        let j = ok(
+            r#"{"ops": [{"op": "change-group-license", "group": "G", "add": [{"sku": "ENTERPRISEPACK"}], "remove": ["STANDARDPACK"]}]}"#,
+        );
+        assert!(
+            matches!(&j[0], Op::ChangeGroupLicense { add, remove, .. } if add.len() == 1 && remove.len() == 1)
+        );
+    }
+
+    #[test]
+    fn plan_files_read_in_stage_then_wave_order_with_display_fields() {
+        let ops = ok("stages:\n  - actions:\n      - {op: create-group, group: G, group_name: G}\n    waves:\n      - actions:\n          - {op: remove-direct-license, user: a, sku: E1, user_upn: a@x}\n  - actions:\n      - {op: wait-for-processing}\n");
+        assert_eq!(
+            ops.iter().map(Op::name).collect::<Vec<_>>(),
+            [
+                "create-group",
+                "remove-direct-license",
+                "wait-for-processing"
+            ]
+        );
+    }
+
+    #[test]
+    fn mistakes_name_the_op_and_field() {
+        let e = parse(
+            "ops:\n  - op: add-member\n    grup: G\n    user: u\n",
+            Path::new("o.yaml"),
+        )
+        .expect_err("typo");
+        assert!(e.to_string().contains("$.ops[0].grup"), "{e}");
+        assert!(
+            e.to_string().contains("add-member has no field \"grup\""),
+            "{e}"
+        );
+        let e = parse("ops:\n  - op: fly\n", Path::new("o.yaml")).expect_err("bad op");
+        assert!(e.to_string().contains("\"fly\" is not an op"), "{e}");
+        let e = parse(
+            "ops:\n  - op: add-member\n    group: G\n",
+            Path::new("o.yaml"),
+        )
+        .expect_err("missing");
+        assert!(e.to_string().contains("missing field `user`"), "{e}");
+        let e = parse("ops: [\n", Path::new("o.yaml")).expect_err("yaml");
+        assert!(matches!(e.location, Location::Position { .. }), "{e}");
+        let e = parse("ops:\n  - op: reprocess\n", Path::new("o.yaml")).expect_err("reprocess");
+        assert!(e.to_string().contains("needs a `group` or a `user`"), "{e}");
+    }
+}

@@ -1,0 +1,342 @@
+//! A rules file as written: its YAML schema, parsing, id checks, and where things are in the text
+//! (serde gives no positions for values, so errors about an entry find its lines by searching).
+
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::ingest::error::{InputError, Location};
+
+/// The schema version this licplan reads.
+pub(super) const VERSION: u32 = 1;
+
+/// One file's text and the name its errors carry.
+#[derive(Clone, Copy)]
+pub(super) struct Source<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+    /// The file compiled into licplan (no `disable`, `version` required).
+    pub bundled: bool,
+}
+
+impl Source<'_> {
+    pub fn error(&self, line: Option<u64>, message: impl Into<String>) -> InputError {
+        InputError::new(
+            self.path,
+            line.map_or(Location::File, Location::Line),
+            message,
+        )
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    version: Option<u32>,
+    #[serde(default)]
+    assumptions: Vec<RawAssumption>,
+    #[serde(default)]
+    mutually_exclusive: Vec<RawExclusive>,
+    #[serde(default)]
+    prerequisites: Vec<RawPrerequisite>,
+    #[serde(default)]
+    successors: Vec<RawSuccessor>,
+    #[serde(default)]
+    not_offered_in: Vec<RawNotOffered>,
+    #[serde(default)]
+    unique_proxy_address: Option<RawUniqueProxy>,
+    #[serde(default)]
+    disable: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Assumption")]
+pub(super) struct RawAssumption {
+    pub id: String,
+    pub text: String,
+    pub source: String,
+    /// The entry this assumption describes: stated only while that entry is in force.
+    #[serde(default)]
+    pub entry: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "MutuallyExclusive")]
+pub(super) struct RawExclusive {
+    pub id: String,
+    pub plans: Vec<String>,
+    pub source: String,
+    #[serde(default, rename = "note")]
+    _note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Prerequisite")]
+pub(super) struct RawPrerequisite {
+    pub id: String,
+    pub plan: String,
+    pub requires_one_of: Vec<String>,
+    pub source: String,
+    #[serde(default, rename = "note")]
+    _note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Successor")]
+pub(super) struct RawSuccessor {
+    pub id: String,
+    pub plan: String,
+    pub successors: Vec<String>,
+    pub source: String,
+    #[serde(default, rename = "note")]
+    _note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "NotOfferedIn")]
+pub(super) struct RawNotOffered {
+    pub id: String,
+    pub plan: String,
+    pub locations: Vec<String>,
+    pub source: String,
+    #[serde(default, rename = "note")]
+    _note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "UniqueProxyAddress")]
+pub(super) struct RawUniqueProxy {
+    pub id: String,
+    pub plan_name_prefixes: Vec<String>,
+    pub source: String,
+    #[serde(default, rename = "note")]
+    _note: Option<String>,
+}
+
+/// What an entry says, by section.
+#[derive(Debug, Clone)]
+pub(super) enum Body {
+    Assumption(RawAssumption),
+    Exclusive(RawExclusive),
+    Prerequisite(RawPrerequisite),
+    Successor(RawSuccessor),
+    NotOffered(RawNotOffered),
+    UniqueProxy(RawUniqueProxy),
+}
+
+/// One entry of one file, with where it came from.
+#[derive(Clone)]
+pub(super) struct Entry<'a> {
+    pub id: String,
+    pub body: Body,
+    pub src: Source<'a>,
+    /// The line of its `id:`.
+    pub line: Option<u64>,
+}
+
+impl Entry<'_> {
+    /// An error about this entry's `field`, at the first line from the entry's `id:` on that
+    /// holds `token` (or at the `id:` line).
+    pub fn error(&self, field: &str, token: Option<&str>, message: String) -> InputError {
+        let line = token
+            .and_then(|t| find_token_line(self.src.text, self.line.unwrap_or(1), t))
+            .or(self.line);
+        self.src
+            .error(line, format!("entry `{}`: {message}", self.id))
+            .field(field)
+    }
+}
+
+/// A parsed file: its entries in file order (section by section) and the ids it disables.
+pub(super) struct Parsed<'a> {
+    pub entries: Vec<Entry<'a>>,
+    pub disable: Vec<(String, Option<u64>)>,
+}
+
+/// Parses and checks one file: YAML and schema, version, ids (kebab-case, unique in the file).
+///
+/// # Errors
+///
+/// Every problem is an [`InputError`] naming the file and, where known, the line.
+pub(super) fn parse(src: Source<'_>) -> Result<Parsed<'_>, InputError> {
+    let raw = if is_blank(src.text) {
+        RawFile::default()
+    } else {
+        serde_yaml::from_str::<RawFile>(src.text).map_err(|e| yaml_error(src, &e))?
+    };
+    check_version(src, raw.version)?;
+    if src.bundled && !raw.disable.is_empty() {
+        return Err(src
+            .error(
+                key_line(src.text, "disable"),
+                "the bundled rules cannot disable entries",
+            )
+            .field("disable"));
+    }
+
+    let mut bodies = Vec::new();
+    bodies.extend(raw.assumptions.into_iter().map(Body::Assumption));
+    bodies.extend(raw.mutually_exclusive.into_iter().map(Body::Exclusive));
+    bodies.extend(raw.prerequisites.into_iter().map(Body::Prerequisite));
+    bodies.extend(raw.successors.into_iter().map(Body::Successor));
+    bodies.extend(raw.not_offered_in.into_iter().map(Body::NotOffered));
+    bodies.extend(raw.unique_proxy_address.into_iter().map(Body::UniqueProxy));
+
+    let mut lines = id_lines(src.text);
+    let mut seen: HashMap<String, Option<u64>> = HashMap::new();
+    let mut entries = Vec::with_capacity(bodies.len());
+    for body in bodies {
+        let id = body_id(&body).trim().to_owned();
+        let line = lines.get_mut(&id).and_then(VecDeque::pop_front);
+        if !is_kebab(&id) {
+            return Err(src
+                .error(line, format!("entry id {id:?} is not kebab-case"))
+                .field("id")
+                .hint("write ids in lower case, digits and single hyphens, e.g. exchange-online-plan1-plan2"));
+        }
+        if let Some(first) = seen.insert(id.clone(), line) {
+            let at = first.map_or_else(String::new, |l| format!(" (first on line {l})"));
+            return Err(src
+                .error(
+                    line,
+                    format!("entry id `{id}` is used twice in this file{at}"),
+                )
+                .field("id")
+                .hint(
+                    "give every entry its own id; to change a bundled entry, reuse its id once",
+                ));
+        }
+        entries.push(Entry {
+            id,
+            body,
+            src,
+            line,
+        });
+    }
+
+    let from = key_line(src.text, "disable").unwrap_or(1);
+    let disable = raw
+        .disable
+        .into_iter()
+        .map(|id| {
+            let id = id.trim().to_owned();
+            let line = find_token_line(src.text, from, &id);
+            (id, line)
+        })
+        .collect();
+    Ok(Parsed { entries, disable })
+}
+
+fn body_id(body: &Body) -> &str {
+    match body {
+        Body::Assumption(b) => &b.id,
+        Body::Exclusive(b) => &b.id,
+        Body::Prerequisite(b) => &b.id,
+        Body::Successor(b) => &b.id,
+        Body::NotOffered(b) => &b.id,
+        Body::UniqueProxy(b) => &b.id,
+    }
+}
+
+fn check_version(src: Source<'_>, version: Option<u32>) -> Result<(), InputError> {
+    match version {
+        Some(VERSION) => Ok(()),
+        None if !src.bundled => Ok(()),
+        None => Err(src.error(None, "`version` is missing").field("version")),
+        Some(v) => Err(src
+            .error(
+                key_line(src.text, "version"),
+                format!("rules schema version {v} is not supported"),
+            )
+            .field("version")
+            .hint(format!(
+                "this licplan reads version {VERSION}; write `version: {VERSION}` or leave it out"
+            ))),
+    }
+}
+
+/// A file with nothing but blank lines, comments and document markers is an empty rules file.
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
+    })
+}
+
+fn yaml_error(src: Source<'_>, e: &serde_yaml::Error) -> InputError {
+    let mut message = e.to_string();
+    // serde_yaml appends " at line L column C"; the location already says where.
+    if let Some(i) = message.rfind(" at line ") {
+        message.truncate(i);
+    }
+    let line = e.location().map(|l| l.line() as u64);
+    src.error(line, message).hint(
+        "a rules file is YAML with the sections of licplan's data/rules.yaml \
+         (assumptions, mutually_exclusive, prerequisites, successors, not_offered_in, \
+         unique_proxy_address) and `disable: [id, ...]`",
+    )
+}
+
+/// Lower-case letters and digits in runs joined by single hyphens.
+pub(super) fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// For every `id:` line (a mapping's `id: x` or a list item's `- id: x`), its value and line, in
+/// text order.
+fn id_lines(text: &str) -> HashMap<String, VecDeque<u64>> {
+    let mut out: HashMap<String, VecDeque<u64>> = HashMap::new();
+    for (n, line) in (1u64..).zip(text.lines()) {
+        let t = line.trim_start();
+        let t = t.strip_prefix("- ").map_or(t, str::trim_start);
+        if let Some(value) = t.strip_prefix("id:") {
+            let value = strip_comment(value)
+                .trim()
+                .trim_matches(|c| c == '"' || c == '\'');
+            out.entry(value.to_owned()).or_default().push_back(n);
+        }
+    }
+    out
+}
+
+/// The line of a top-level key (`key:` at the start of a line).
+fn key_line(text: &str, key: &str) -> Option<u64> {
+    (1u64..)
+        .zip(text.lines())
+        .find(|(_, l)| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.starts_with(':'))
+        })
+        .map(|(n, _)| n)
+}
+
+fn strip_comment(s: &str) -> &str {
+    s.find(" #").map_or(s, |i| &s[..i])
+}
+
+/// The first line, from line `from` on, where `token` occurs with no name character
+/// (letter, digit, `_`, `-`) right before or after it.
+pub(super) fn find_token_line(text: &str, from: u64, token: &str) -> Option<u64> {
+    if token.is_empty() {
+        return None;
+    }
+    let is_name =
+        |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    (1u64..)
+        .zip(text.lines())
+        .skip_while(|(n, _)| *n < from)
+        .find(|(_, line)| {
+            line.match_indices(token).any(|(i, _)| {
+                !is_name(line[..i].chars().next_back())
+                    && !is_name(line[i + token.len()..].chars().next())
+            })
+        })
+        .map(|(n, _)| n)
+}

@@ -1,0 +1,484 @@
+//! The simulator's working state: the tenant as dense, index-addressed tables.
+//!
+//! Users and groups live in vectors addressed by index, with hash indexes for names, so every
+//! operation costs what it touches (one user, or one group's members) and never a scan of the
+//! tenant. Maps that reach output are `BTreeMap`s, so results never depend on hashing.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::catalog::Catalog;
+use crate::model::{
+    AssignmentError, AssignmentPath, CountryCode, GroupId, GroupKind, PlanId, SkuId, Tenant, UserId,
+};
+
+use super::rules::Rules;
+
+/// Licenses on one path: product → its disabled plans.
+pub type Lic = BTreeMap<SkuId, BTreeSet<PlanId>>;
+
+/// What one group gives one user, as last processed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathState {
+    Active(Lic),
+    /// An error recorded on the user: nothing from this group is enabled. `stuck` licenses are
+    /// the ones a removal could not take away (DependencyViolation, R5 newer behaviour): they
+    /// still take seats.
+    Error {
+        error: AssignmentError,
+        sku: Option<SkuId>,
+        stuck: Lic,
+    },
+}
+
+impl PathState {
+    pub fn active(&self) -> Option<&Lic> {
+        match self {
+            PathState::Active(l) => Some(l),
+            PathState::Error { .. } => None,
+        }
+    }
+
+    /// Products this path takes a seat of.
+    pub fn seated(&self) -> impl Iterator<Item = SkuId> + '_ {
+        let lic = match self {
+            PathState::Active(l) => l,
+            PathState::Error { stuck, .. } => stuck,
+        };
+        lic.keys().copied()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SkuSt {
+    pub id: SkuId,
+    pub label: String,
+    pub plans: Vec<PlanId>,
+    /// `None`: the exports gave no seat counts; seats are then not checked (stated as an
+    /// assumption in the report).
+    pub enabled: Option<u32>,
+    pub consumed: i64,
+    /// Whether assigning it needs a unique proxy address (it carries an Exchange plan).
+    pub unique_proxy: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserSt {
+    pub id: UserId,
+    pub label: String,
+    pub location: Option<CountryCode>,
+    /// Shares a proxy address with another user (UniquenessViolation for Exchange products).
+    pub dup_proxy: bool,
+    pub direct: Lic,
+    /// Groups the user is a direct member of now.
+    pub groups: BTreeSet<usize>,
+    /// What each group gave the user at its last processing.
+    pub inherited: BTreeMap<usize, PathState>,
+    /// Plans enabled at the start: the invariant protects each of them.
+    pub baseline: BTreeSet<PlanId>,
+    /// The same, by the product that enabled them, to name a whole product when all of it is lost.
+    pub baseline_by_sku: BTreeMap<SkuId, BTreeSet<PlanId>>,
+    /// Baseline plans already reported lost (reported once, again only after a recovery).
+    pub lost: BTreeSet<PlanId>,
+}
+
+/// A change to a group since its last processing, in order.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The group's licenses became this (assign, change, remove).
+    Config(Lic),
+    /// A user joined (`true`) or left.
+    Member(usize, bool),
+    /// Reprocess every member.
+    ReprocessAll,
+    /// Reprocess one member.
+    ReprocessUser(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupSt {
+    pub id: GroupId,
+    pub label: String,
+    pub security_enabled: Option<bool>,
+    pub kind: GroupKind,
+    pub licenses: Lic,
+    pub members: BTreeSet<usize>,
+    /// Licenses and members as of the last processing.
+    pub processed_licenses: Lic,
+    pub processed_members: BTreeSet<usize>,
+    /// Changes since then; non-empty means processing is pending (R8).
+    pub events: Vec<Event>,
+    /// Member events by user, as indexes into `events`, so a user's possible states are found
+    /// without walking every other member's events.
+    pub member_events: HashMap<usize, Vec<usize>>,
+    /// Indexes of `Config` and `ReprocessAll` events.
+    pub config_events: Vec<usize>,
+    /// The step that last changed the group, for causes.
+    pub last_change: Option<String>,
+}
+
+impl GroupSt {
+    pub fn pending(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    pub fn push(&mut self, e: Event) {
+        let i = self.events.len();
+        match &e {
+            Event::Config(_) | Event::ReprocessAll => self.config_events.push(i),
+            Event::Member(u, _) | Event::ReprocessUser(u) => {
+                self.member_events.entry(*u).or_default().push(i)
+            }
+        }
+        self.events.push(e);
+    }
+
+    pub fn settle(&mut self) {
+        self.events.clear();
+        self.member_events.clear();
+        self.config_events.clear();
+        self.processed_licenses = self.licenses.clone();
+        self.processed_members = self.members.clone();
+    }
+}
+
+/// The whole working state.
+pub struct State<'r> {
+    pub rules: &'r Rules,
+    pub default_location: Option<CountryCode>,
+    pub skus: BTreeMap<SkuId, SkuSt>,
+    pub users: Vec<UserSt>,
+    pub groups: Vec<GroupSt>,
+    pub user_by_id: HashMap<UserId, usize>,
+    pub user_by_upn: HashMap<String, usize>,
+    pub group_by_id: HashMap<GroupId, usize>,
+    /// Lower-cased display name → group; `None` when several groups share the name.
+    pub group_by_name: HashMap<String, Option<usize>>,
+    pub plan_names: HashMap<PlanId, String>,
+    /// Products whose seats the exports did not give.
+    pub unseated: BTreeSet<SkuId>,
+    /// Paths the exports could not tell apart, read as direct.
+    pub unknown_paths: u64,
+}
+
+impl<'r> State<'r> {
+    pub fn new(tenant: &Tenant, rules: &'r Rules) -> Self {
+        let mut plan_names = HashMap::new();
+        let mut skus = BTreeMap::new();
+        let mut unseated = BTreeSet::new();
+        for s in tenant.skus.values() {
+            for p in &s.service_plans {
+                plan_names.entry(p.id).or_insert_with(|| p.name.clone());
+            }
+            if s.seats.is_none() {
+                unseated.insert(s.id);
+            }
+            skus.insert(
+                s.id,
+                SkuSt {
+                    id: s.id,
+                    label: s.part_number.clone().unwrap_or_else(|| s.label()),
+                    plans: s.service_plans.iter().map(|p| p.id).collect(),
+                    enabled: s.seats.map(|x| x.enabled),
+                    consumed: s.seats.map_or(0, |x| i64::from(x.consumed)),
+                    unique_proxy: s
+                        .service_plans
+                        .iter()
+                        .any(|p| rules.needs_unique_proxy(&p.name)),
+                },
+            );
+        }
+        let mut groups = Vec::with_capacity(tenant.groups.len());
+        let mut group_by_id = HashMap::with_capacity(tenant.groups.len());
+        let mut group_by_name: HashMap<String, Option<usize>> = HashMap::new();
+        for g in tenant.groups.values() {
+            let i = groups.len();
+            group_by_id.insert(g.id, i);
+            if let Some(n) = &g.display_name {
+                group_by_name
+                    .entry(n.to_lowercase())
+                    .and_modify(|v| *v = None)
+                    .or_insert(Some(i));
+            }
+            let licenses: Lic = g
+                .licenses
+                .iter()
+                .map(|l| (l.sku, l.disabled_plans.clone()))
+                .collect();
+            groups.push(GroupSt {
+                id: g.id,
+                label: g.label(),
+                security_enabled: g.security_enabled,
+                kind: g.kind(),
+                processed_licenses: licenses.clone(),
+                licenses,
+                members: BTreeSet::new(),
+                processed_members: BTreeSet::new(),
+                events: Vec::new(),
+                member_events: HashMap::new(),
+                config_events: Vec::new(),
+                last_change: None,
+            });
+        }
+
+        let mut proxies: HashMap<String, usize> = HashMap::new();
+        for u in tenant.users.values() {
+            let mut mine = BTreeSet::new();
+            for a in &u.proxy_addresses {
+                mine.insert(crate::inspect::normalise_proxy_address(a));
+            }
+            for a in mine {
+                *proxies.entry(a).or_default() += 1;
+            }
+        }
+
+        let mut users = Vec::with_capacity(tenant.users.len());
+        let mut user_by_id = HashMap::with_capacity(tenant.users.len());
+        let mut user_by_upn = HashMap::with_capacity(tenant.users.len());
+        let mut unknown_paths = 0;
+        for u in tenant.users.values() {
+            let i = users.len();
+            user_by_id.insert(u.id, i);
+            if let Some(upn) = &u.upn {
+                user_by_upn.insert(upn.to_lowercase(), i);
+            }
+            let mut direct: Lic = BTreeMap::new();
+            let mut by_group: BTreeMap<usize, (Lic, Option<(AssignmentError, SkuId)>)> =
+                BTreeMap::new();
+            for a in &u.assignments {
+                match a.path {
+                    AssignmentPath::Direct | AssignmentPath::Unknown => {
+                        if a.path == AssignmentPath::Unknown {
+                            unknown_paths += 1;
+                        }
+                        if a.is_error() {
+                            continue;
+                        }
+                        // Two paths of one product: the union of enabled plans (R3).
+                        direct
+                            .entry(a.sku)
+                            .and_modify(|d| {
+                                *d = d.intersection(&a.disabled_plans).copied().collect()
+                            })
+                            .or_insert_with(|| a.disabled_plans.clone());
+                    }
+                    AssignmentPath::Group(g) => {
+                        let Some(&gi) = group_by_id.get(&g) else {
+                            continue;
+                        };
+                        let e = by_group.entry(gi).or_default();
+                        if a.is_error() {
+                            e.1 = Some((a.error.unwrap_or(AssignmentError::Other), a.sku));
+                        } else {
+                            e.0.insert(a.sku, a.disabled_plans.clone());
+                        }
+                    }
+                }
+            }
+            let inherited: BTreeMap<usize, PathState> = by_group
+                .into_iter()
+                .map(|(g, (lic, err))| {
+                    let st = match err {
+                        Some((error, sku)) => PathState::Error {
+                            error,
+                            sku: Some(sku),
+                            stuck: Lic::new(),
+                        },
+                        None => PathState::Active(lic),
+                    };
+                    (g, st)
+                })
+                .collect();
+            let dup_proxy = u.proxy_addresses.iter().any(|a| {
+                proxies
+                    .get(&crate::inspect::normalise_proxy_address(a))
+                    .is_some_and(|n| *n > 1)
+            });
+            users.push(UserSt {
+                id: u.id,
+                label: u.label(),
+                location: u.usage_location.clone(),
+                dup_proxy,
+                direct,
+                groups: BTreeSet::new(),
+                inherited,
+                baseline: BTreeSet::new(),
+                baseline_by_sku: BTreeMap::new(),
+                lost: BTreeSet::new(),
+            });
+        }
+        for (gi, g) in tenant.groups.values().enumerate() {
+            for uid in g.user_members() {
+                if let Some(&ui) = user_by_id.get(&uid) {
+                    groups[gi].members.insert(ui);
+                    groups[gi].processed_members.insert(ui);
+                    users[ui].groups.insert(gi);
+                }
+            }
+        }
+        let mut state = State {
+            rules,
+            default_location: tenant.default_usage_location.clone(),
+            skus,
+            users,
+            groups,
+            user_by_id,
+            user_by_upn,
+            group_by_id,
+            group_by_name,
+            plan_names,
+            unseated,
+            unknown_paths,
+        };
+        // Products held but not in the tenant's product list: from the catalog, no seats known.
+        let held: BTreeSet<SkuId> = state
+            .users
+            .iter()
+            .flat_map(|u| {
+                u.direct
+                    .keys()
+                    .copied()
+                    .chain(
+                        u.inherited
+                            .values()
+                            .flat_map(|p| p.seated().collect::<Vec<_>>()),
+                    )
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for sku in held {
+            state.ensure_sku(sku, false);
+        }
+        for i in 0..state.users.len() {
+            let b = state.enabled_plans(i);
+            let mut by_sku: BTreeMap<SkuId, BTreeSet<PlanId>> = BTreeMap::new();
+            let user = &state.users[i];
+            let paths = std::iter::once(&user.direct)
+                .chain(user.inherited.values().filter_map(PathState::active));
+            for lic in paths {
+                for (sku, disabled) in lic {
+                    if let Some(s) = state.skus.get(sku) {
+                        by_sku
+                            .entry(*sku)
+                            .or_default()
+                            .extend(s.plans.iter().filter(|p| !disabled.contains(p)));
+                    }
+                }
+            }
+            state.users[i].baseline = b;
+            state.users[i].baseline_by_sku = by_sku;
+        }
+        state
+    }
+
+    /// Adds a product the tenant does not list (from the catalog). A product held at the start
+    /// has unknown seats; one an op assigns has none when the exports list the tenant's
+    /// products (it is not subscribed), unknown seats otherwise.
+    pub fn ensure_sku(&mut self, id: SkuId, assigned_by_op: bool) {
+        if self.skus.contains_key(&id) {
+            return;
+        }
+        let catalog = Catalog::bundled();
+        let (label, plans) = match catalog.sku(id) {
+            Some(c) => {
+                for p in &c.service_plans {
+                    self.plan_names
+                        .entry(p.id)
+                        .or_insert_with(|| p.name.clone());
+                }
+                (
+                    c.part_number.clone(),
+                    c.service_plans.iter().map(|p| p.id).collect(),
+                )
+            }
+            None => (id.to_string(), Vec::new()),
+        };
+        let unique_proxy = plans.iter().any(|p: &PlanId| {
+            self.plan_names
+                .get(p)
+                .is_some_and(|n| self.rules.needs_unique_proxy(n))
+        });
+        let enabled = if assigned_by_op && self.skus.values().any(|s| s.enabled.is_some()) {
+            Some(0)
+        } else {
+            self.unseated.insert(id);
+            None
+        };
+        self.skus.insert(
+            id,
+            SkuSt {
+                id,
+                label,
+                plans,
+                enabled,
+                consumed: 0,
+                unique_proxy,
+            },
+        );
+    }
+
+    /// Plans a set of licenses enables: each product's plans less its disabled ones (R3).
+    pub fn plans_of(&self, lic: &Lic, out: &mut BTreeSet<PlanId>) {
+        for (sku, disabled) in lic {
+            if let Some(s) = self.skus.get(sku) {
+                out.extend(s.plans.iter().filter(|p| !disabled.contains(p)));
+            }
+        }
+    }
+
+    /// Everything enabled on a user now, over every active path (R1, R3).
+    pub fn enabled_plans(&self, u: usize) -> BTreeSet<PlanId> {
+        let mut out = BTreeSet::new();
+        let user = &self.users[u];
+        self.plans_of(&user.direct, &mut out);
+        for p in user.inherited.values() {
+            if let Some(l) = p.active() {
+                self.plans_of(l, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Enabled plans from every path except one group's.
+    pub fn plans_without_group(&self, u: usize, g: usize) -> BTreeSet<PlanId> {
+        let mut out = BTreeSet::new();
+        let user = &self.users[u];
+        self.plans_of(&user.direct, &mut out);
+        for (gi, p) in &user.inherited {
+            if *gi != g {
+                if let Some(l) = p.active() {
+                    self.plans_of(l, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the user takes a seat of the product through any path (R2: one seat per user).
+    pub fn holds(&self, u: usize, sku: SkuId) -> bool {
+        let user = &self.users[u];
+        user.direct.contains_key(&sku)
+            || user
+                .inherited
+                .values()
+                .any(|p| p.seated().any(|s| s == sku))
+    }
+
+    pub fn plan_label(&self, p: PlanId) -> String {
+        self.plan_names
+            .get(&p)
+            .cloned()
+            .unwrap_or_else(|| p.to_string())
+    }
+
+    pub fn sku_label(&self, s: SkuId) -> String {
+        self.skus
+            .get(&s)
+            .map_or_else(|| s.to_string(), |x| x.label.clone())
+    }
+
+    /// Seats that can still be assigned; `None` when unknown (not checked).
+    pub fn available(&self, sku: SkuId) -> Option<i64> {
+        let s = self.skus.get(&sku)?;
+        s.enabled.map(|e| i64::from(e) - s.consumed)
+    }
+}

@@ -463,10 +463,13 @@ impl<'r> State<'r> {
                 .any(|p| p.seated().any(|s| s == sku))
     }
 
+    /// A plan's servicePlanName: from the tenant's products, else the bundled catalog (a
+    /// prerequisite may name a plan of a product the tenant does not have), else its id.
     pub fn plan_label(&self, p: PlanId) -> String {
         self.plan_names
             .get(&p)
             .cloned()
+            .or_else(|| Catalog::bundled().plan(p).map(|c| c.name.clone()))
             .unwrap_or_else(|| p.to_string())
     }
 

@@ -6,4 +6,5 @@ mod common;
 mod csv_quirks;
 mod formats;
 mod real_graph;
+mod scenarios;
 mod snapshots;

@@ -98,7 +98,7 @@ impl fmt::Display for InputErrors {
         let n = self.0.len();
         writeln!(
             f,
-            "{n} problem{} in the exports make{} them unusable:",
+            "{n} problem{} in the input make{} it unusable:",
             if n == 1 { "" } else { "s" },
             if n == 1 { "s" } else { "" }
         )?;

@@ -13,7 +13,7 @@
 //! the group's license events, never from other members' events. Simulating N users with a few
 //! ops each is therefore linear in N (plus the groups' license changes times their members).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::catalog::{Catalog, Lookup};
@@ -41,6 +41,36 @@ pub fn simulate(
     ops: &OpsFile,
     ops_path: &Path,
 ) -> Result<SimReport, InputError> {
+    simulate_final(tenant, rules, ops, ops_path).map(|(report, _)| report)
+}
+
+/// The state a simulation ends in, for checking the engine against a recomputation.
+#[derive(Debug, Clone)]
+pub struct FinalState {
+    pub users: Vec<FinalUser>,
+    /// Seats consumed per product, as the engine kept them step by step.
+    pub consumed: BTreeMap<SkuId, i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FinalUser {
+    pub id: crate::model::UserId,
+    pub direct: Lic,
+    /// Licenses each group gives the user, for groups whose state is active.
+    pub inherited_active: BTreeMap<GroupId, Lic>,
+    /// Products each group takes a seat of for the user (active or stuck in error).
+    pub inherited_seated: BTreeMap<GroupId, Vec<SkuId>>,
+    /// The enabled plans the engine computes for the user.
+    pub effective: BTreeSet<PlanId>,
+}
+
+/// [`simulate`], also returning the final state.
+pub fn simulate_final(
+    tenant: &Tenant,
+    rules: &Rules,
+    ops: &OpsFile,
+    ops_path: &Path,
+) -> Result<(SimReport, FinalState), InputError> {
     let mut sim = Sim {
         st: State::new(tenant, rules),
         file: ops_path.to_path_buf(),
@@ -118,14 +148,39 @@ pub fn simulate(
             sim.st.unknown_paths
         ));
     }
-    Ok(SimReport {
+    let fin = FinalState {
+        users: (0..sim.st.users.len())
+            .map(|u| {
+                let user = &sim.st.users[u];
+                let gid = |g: &usize| sim.st.groups[*g].id;
+                FinalUser {
+                    id: user.id,
+                    direct: user.direct.clone(),
+                    inherited_active: user
+                        .inherited
+                        .iter()
+                        .filter_map(|(g, p)| p.active().map(|l| (gid(g), l.clone())))
+                        .collect(),
+                    inherited_seated: user
+                        .inherited
+                        .iter()
+                        .map(|(g, p)| (gid(g), p.seated().collect()))
+                        .collect(),
+                    effective: sim.st.enabled_plans(u),
+                }
+            })
+            .collect(),
+        consumed: sim.st.skus.values().map(|s| (s.id, s.consumed)).collect(),
+    };
+    let report = SimReport {
         schema_version: super::report::SCHEMA_VERSION,
         safe: sim.violations.is_empty(),
         steps: sim.steps,
         violations: sim.violations,
         errors: sim.errors,
         assumptions,
-    })
+    };
+    Ok((report, fin))
 }
 
 struct Outcome {
@@ -459,6 +514,37 @@ impl<'r> Sim<'r> {
                 }
             }
         }
+        // Products arriving together (one group, or one atomic call) must not conflict either.
+        let arriving: Vec<(SkuId, BTreeSet<PlanId>)> = lic
+            .keys()
+            .map(|s| {
+                let mut one = Lic::new();
+                one.insert(*s, lic[s].clone());
+                (*s, self.plans(&one))
+            })
+            .collect();
+        for (i, (sa, pa)) in arriving.iter().enumerate() {
+            for (sb, pb) in &arriving[i + 1..] {
+                for a in pa {
+                    for b in pb {
+                        if let Some(set) = self.st.rules.conflict(*a, *b) {
+                            return Err((
+                                AssignmentError::MutuallyExclusiveViolation,
+                                Some(*sb),
+                                format!(
+                                    "{} in {} conflicts with {} in {} ({})",
+                                    self.st.plan_label(*b),
+                                    self.st.sku_label(*sb),
+                                    self.st.plan_label(*a),
+                                    self.st.sku_label(*sa),
+                                    set.id
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
         Ok(())
     }
 
@@ -746,7 +832,15 @@ impl<'r> Sim<'r> {
                 grp.members.len()
             ),
             affected,
-            rule: "R8: group processing is asynchronous".into(),
+            rule: match op {
+                Op::RemoveGroupLicense { .. } => {
+                    "R10: a license removed from a group leaves its members".into()
+                }
+                Op::ChangeGroupLicense { .. } => {
+                    "R11: the products the change removes leave the group's members".into()
+                }
+                _ => "R8: group processing is asynchronous".into(),
+            },
         }
     }
 
@@ -940,24 +1034,30 @@ impl<'r> Sim<'r> {
             });
         }
         // Seats (R2, R5): users who need a new seat of a product, across the batch.
-        let mut need: BTreeMap<SkuId, Vec<usize>> = BTreeMap::new();
-        let mut seated_in_batch: HashSet<(usize, SkuId)> = HashSet::new();
+        // Per product, the users needing a new seat and the decisions that would give it: a
+        // user getting the product from two groups at once needs one seat (R2), and fails in
+        // both if it cannot have one.
+        let mut need: BTreeMap<SkuId, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
         for (i, d) in decided.iter().enumerate() {
             if let Some(PathState::Active(lic)) = &d.state {
                 for sku in lic.keys() {
-                    // Already seated through any path (this group's included): no new seat (R2).
-                    if !self.st.holds(d.u, *sku) && seated_in_batch.insert((d.u, *sku)) {
-                        need.entry(*sku).or_default().push(i);
+                    // Already seated through any path (this group's included): no new seat.
+                    if !self.st.holds(d.u, *sku) {
+                        need.entry(*sku)
+                            .or_default()
+                            .entry(d.u)
+                            .or_default()
+                            .push(i);
                     }
                 }
             }
         }
         let mut at_risk: BTreeMap<usize, SkuId> = BTreeMap::new();
-        for (sku, idx) in &need {
+        for (sku, users) in &need {
             if let Some(avail) = self.st.available(*sku) {
-                let n = idx.len() as i64;
+                let n = users.len() as i64;
                 if n > avail.max(0) {
-                    for i in idx {
+                    for i in users.values().flatten() {
                         at_risk.entry(*i).or_insert(*sku);
                     }
                     let cause = format!(
@@ -1128,6 +1228,9 @@ impl<'r> Sim<'r> {
         }
         // Each candidate: the enabled plans, and the pending group whose state it tries.
         let mut candidates: Vec<(BTreeSet<PlanId>, Option<usize>)> = Vec::new();
+        // What the user holds once every pending group has processed its last change: a loss
+        // also missing here is the op's doing, not a processing window.
+        let mut settled = fixed.clone();
         if pending.is_empty() {
             candidates.push((fixed, None));
         } else {
@@ -1146,6 +1249,11 @@ impl<'r> Sim<'r> {
                     )
                 })
                 .collect();
+            for ss in states.values() {
+                if let Some(last) = ss.last() {
+                    settled.extend(last.iter().copied());
+                }
+            }
             for (g, ss) in &states {
                 let mut base = fixed.clone();
                 for (h, w) in &worst {
@@ -1176,7 +1284,8 @@ impl<'r> Sim<'r> {
             .map(|(p, g)| (*p, *g))
             .collect();
         if !fresh.is_empty() {
-            let g = fresh.values().find_map(|g| *g);
+            let permanent = fresh.keys().any(|p| !self.st.rules.covered(*p, &settled));
+            let g = fresh.values().find_map(|g| *g).filter(|_| !permanent);
             let cause = match g {
                 Some(g) => {
                     let grp = &self.st.groups[g];

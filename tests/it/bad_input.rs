@@ -340,7 +340,7 @@ fn file_of_blank_lines() {
 fn every_problem_of_every_file_is_reported_in_one_run() {
     let f = fails(&["testdata/bad/many"]);
     f.problems(7)
-        .says("7 problems in the exports make them unusable")
+        .says("7 problems in the input make it unusable")
         .names("testdata/bad/many/groups.json", ":8:5", None)
         .names(
             "testdata/bad/many/members.json",

@@ -1,0 +1,359 @@
+//! Property test of the simulator: random small tenants and op sequences never panic, and the
+//! engine's incrementally kept effective plans and seat counts equal a from-scratch
+//! recomputation over the final assignment paths.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use licplan::model::{
+    Assignment, AssignmentPath, AssignmentState, CountryCode, Group, GroupId, GroupLicense, Member,
+    PlanId, Seats, Sku, SkuId, Tenant, User, UserId,
+};
+use licplan::simulate::ops::{LicenseSpec, Op, OpSource, OpsFile};
+use licplan::simulate::rules::Rules;
+use proptest::prelude::*;
+
+/// Real products, so the rules (conflicts, prerequisites) come into play.
+const SKUS: &[&str] = &[
+    "18181a46-0d4e-45cd-891e-60aabd171b4e", // Office 365 E1
+    "6fd2c87f-b296-42f0-b197-1e91e994b900", // Office 365 E3
+    "3d957427-ecdc-4df2-aacd-01cc9d519da8", // Workplace Analytics
+    "f30db892-07e9-47e9-837c-80727f46fd3d", // Power Automate Free
+];
+
+fn sku(i: usize) -> SkuId {
+    SkuId::parse(SKUS[i % SKUS.len()]).expect("a GUID")
+}
+
+fn user_id(i: usize) -> UserId {
+    UserId::parse(&format!("00000000-0000-4000-8000-{:012}", i + 1)).expect("a GUID")
+}
+
+fn group_id(i: usize) -> GroupId {
+    GroupId::parse(&format!("00000000-0000-4000-9000-{:012}", i + 1)).expect("a GUID")
+}
+
+fn catalog_plans(s: SkuId) -> Vec<licplan::model::ServicePlan> {
+    licplan::catalog::Catalog::bundled()
+        .sku(s)
+        .map(|c| c.service_plans.clone())
+        .unwrap_or_default()
+}
+
+/// A few disabled plans of a product, chosen by index.
+fn disabled(s: SkuId, picks: &[usize]) -> BTreeSet<PlanId> {
+    let plans = catalog_plans(s);
+    if plans.is_empty() {
+        return BTreeSet::new();
+    }
+    picks.iter().map(|i| plans[i % plans.len()].id).collect()
+}
+
+/// A product (index into SKUS) with disabled plans (indexes into its plans).
+type LicSpec = Vec<(usize, Vec<usize>)>;
+
+#[derive(Debug, Clone)]
+struct TenantSpec {
+    seats: Vec<u32>,
+    default_us: bool,
+    /// Has a usage location; direct licenses.
+    users: Vec<(bool, LicSpec)>,
+    /// Security-enabled; licenses; members (indexes into users).
+    groups: Vec<(bool, LicSpec, Vec<usize>)>,
+}
+
+fn tenant_spec() -> impl Strategy<Value = TenantSpec> {
+    let users = prop::collection::vec(
+        (
+            any::<bool>(),
+            prop::collection::vec((0..4usize, prop::collection::vec(0..40usize, 0..3)), 0..3),
+        ),
+        1..6,
+    );
+    let groups = prop::collection::vec(
+        (
+            prop::bool::weighted(0.85),
+            prop::collection::vec((0..4usize, prop::collection::vec(0..40usize, 0..3)), 0..3),
+            prop::collection::vec(0..6usize, 0..5),
+        ),
+        0..4,
+    );
+    (
+        prop::collection::vec(0..8u32, 4),
+        any::<bool>(),
+        users,
+        groups,
+    )
+        .prop_map(|(seats, default_us, users, groups)| TenantSpec {
+            seats,
+            default_us,
+            users,
+            groups,
+        })
+}
+
+fn build(spec: &TenantSpec) -> Tenant {
+    let mut t = Tenant {
+        default_usage_location: if spec.default_us {
+            CountryCode::parse_optional("US").expect("US")
+        } else {
+            None
+        },
+        ..Tenant::default()
+    };
+    let mut groups: Vec<Group> = spec
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, (security, lic, _))| Group {
+            id: group_id(i),
+            display_name: Some(format!("G{i}")),
+            security_enabled: Some(*security),
+            unified: false,
+            dynamic: false,
+            membership_rule: None,
+            on_premises_sync_enabled: None,
+            licenses: {
+                let mut m: BTreeMap<SkuId, BTreeSet<PlanId>> = BTreeMap::new();
+                for (s, d) in lic {
+                    m.insert(sku(*s), disabled(sku(*s), d));
+                }
+                m.into_iter()
+                    .map(|(sku, disabled_plans)| GroupLicense {
+                        sku,
+                        disabled_plans,
+                    })
+                    .collect()
+            },
+            members: Vec::new(),
+        })
+        .collect();
+    let n_users = spec.users.len();
+    for (i, (located, direct)) in spec.users.iter().enumerate() {
+        let mut assignments: BTreeMap<(SkuId, AssignmentPath), Assignment> = BTreeMap::new();
+        for (s, d) in direct {
+            let a = Assignment {
+                sku: sku(*s),
+                path: AssignmentPath::Direct,
+                disabled_plans: disabled(sku(*s), d),
+                state: Some(AssignmentState::Active),
+                error: None,
+            };
+            assignments.insert((a.sku, a.path), a);
+        }
+        for (gi, (_, _, members)) in spec.groups.iter().enumerate() {
+            if members.iter().any(|m| m % n_users == i) {
+                groups[gi].members.push(Member::User(user_id(i)));
+                for l in &groups[gi].licenses {
+                    let a = Assignment {
+                        sku: l.sku,
+                        path: AssignmentPath::Group(group_id(gi)),
+                        disabled_plans: l.disabled_plans.clone(),
+                        state: Some(AssignmentState::Active),
+                        error: None,
+                    };
+                    assignments.insert((a.sku, a.path), a);
+                }
+            }
+        }
+        t.users.insert(
+            user_id(i),
+            User {
+                id: user_id(i),
+                upn: Some(format!("u{i}@contoso.com")),
+                display_name: None,
+                usage_location: if *located {
+                    CountryCode::parse_optional("GB").expect("GB")
+                } else {
+                    None
+                },
+                account_enabled: Some(true),
+                proxy_addresses: vec![format!("SMTP:u{i}@contoso.com")],
+                assignments: assignments.into_values().collect(),
+            },
+        );
+    }
+    for g in &mut groups {
+        g.members.sort();
+        g.members.dedup();
+    }
+    t.groups = groups.into_iter().map(|g| (g.id, g)).collect();
+    for (i, enabled) in spec.seats.iter().enumerate() {
+        let id = sku(i);
+        let holders = t
+            .users
+            .values()
+            .filter(|u| u.assignments.iter().any(|a| a.sku == id))
+            .count() as u32;
+        let c = licplan::catalog::Catalog::bundled()
+            .sku(id)
+            .expect("a catalog product");
+        t.skus.insert(
+            id,
+            Sku {
+                id,
+                part_number: Some(c.part_number.clone()),
+                display_name: c.display_names.first().cloned(),
+                service_plans: c.service_plans.clone(),
+                seats: Some(Seats {
+                    enabled: enabled + holders,
+                    consumed: holders,
+                    ..Seats::default()
+                }),
+            },
+        );
+    }
+    t
+}
+
+fn op_strategy() -> impl Strategy<Value = (u8, usize, usize, usize, Vec<usize>, bool)> {
+    (
+        0..12u8,
+        0..6usize,
+        0..4usize,
+        0..4usize,
+        prop::collection::vec(0..40usize, 0..2),
+        any::<bool>(),
+    )
+}
+
+fn make_op(spec: &TenantSpec, raw: &(u8, usize, usize, usize, Vec<usize>, bool)) -> Op {
+    let (kind, u, g, s, d, flag) = raw;
+    let user = format!("u{}@contoso.com", u % spec.users.len());
+    let n_groups = spec.groups.len() + 1;
+    // Group n is the one the ops create.
+    let group = if g % n_groups == spec.groups.len() {
+        "NEW".to_owned()
+    } else {
+        format!("G{}", g % n_groups)
+    };
+    let sk = SKUS[*s].to_owned();
+    let plans: Vec<String> = disabled(sku(*s), d).iter().map(|p| p.to_string()).collect();
+    match kind {
+        0 => Op::CreateGroup {
+            group: "NEW".into(),
+            security_enabled: *flag,
+        },
+        1 => Op::AssignGroupLicense {
+            group,
+            sku: sk,
+            disabled_plans: plans,
+        },
+        2 => Op::ChangeGroupLicense {
+            group,
+            add: vec![LicenseSpec {
+                sku: sk,
+                disabled_plans: plans,
+            }],
+            remove: vec![SKUS[(s + 1) % SKUS.len()].to_owned()],
+        },
+        3 => Op::RemoveGroupLicense { group, sku: sk },
+        4 => Op::AddMember { group, user },
+        5 => Op::RemoveMember { group, user },
+        6 => Op::AssignDirectLicense {
+            user,
+            sku: sk,
+            disabled_plans: plans,
+        },
+        7 => Op::ChangeDirectLicense {
+            user,
+            add: vec![LicenseSpec {
+                sku: sk,
+                disabled_plans: plans,
+            }],
+            remove: vec![SKUS[(s + 1) % SKUS.len()].to_owned()],
+        },
+        8 => Op::RemoveDirectLicense { user, sku: sk },
+        9 => Op::SetUsageLocation {
+            user,
+            country: if *flag { "US".into() } else { String::new() },
+        },
+        10 => Op::Reprocess {
+            group: Some(group),
+            user: None,
+        },
+        _ => Op::WaitForProcessing {
+            group: flag.then_some(group),
+        },
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn engine_state_matches_a_naive_recomputation(
+        spec in tenant_spec(),
+        raw_ops in prop::collection::vec(op_strategy(), 0..16),
+    ) {
+        let tenant = build(&spec);
+        let rules = Rules::bundled().expect("bundled rules");
+        // The group the ops may name as NEW is created first (so every op resolves).
+        let create = Op::CreateGroup { group: "NEW".into(), security_enabled: true };
+        let ops: Vec<(OpSource, Op)> = std::iter::once(create)
+            .chain(raw_ops.iter().map(|r| make_op(&spec, r)))
+            .enumerate()
+            .map(|(i, op)| (OpSource { path: format!("ops[{i}]") }, op))
+            .collect();
+        let file = OpsFile { ops };
+        let result = licplan::simulate::engine::simulate_final(
+            &tenant,
+            &rules,
+            &file,
+            std::path::Path::new("prop.yaml"),
+        );
+        let (report, fin) = match result {
+            Ok(r) => r,
+            Err(e) => return Err(TestCaseError::fail(format!("every op resolves, yet: {e}"))),
+        };
+        prop_assert_eq!(report.safe, report.violations.is_empty());
+
+        // Effective plans, from scratch: the union of every active path's enabled plans (R3).
+        let plans_of = |lic: &BTreeMap<SkuId, BTreeSet<PlanId>>, out: &mut BTreeSet<PlanId>| {
+            for (s, d) in lic {
+                let all = tenant
+                    .skus
+                    .get(s)
+                    .map(|x| x.service_plans.clone())
+                    .unwrap_or_else(|| catalog_plans(*s));
+                out.extend(all.iter().map(|p| p.id).filter(|p| !d.contains(p)));
+            }
+        };
+        let mut holders: BTreeMap<SkuId, i64> = BTreeMap::new();
+        for u in &fin.users {
+            let mut expected = BTreeSet::new();
+            plans_of(&u.direct, &mut expected);
+            for lic in u.inherited_active.values() {
+                plans_of(lic, &mut expected);
+            }
+            prop_assert_eq!(&expected, &u.effective, "user {}", u.id);
+            // One seat per user per product, whatever the number of paths (R2).
+            let mut seated: BTreeSet<SkuId> = u.direct.keys().copied().collect();
+            for skus in u.inherited_seated.values() {
+                seated.extend(skus.iter().copied());
+            }
+            for s in seated {
+                *holders.entry(s).or_default() += 1;
+            }
+        }
+        // Seats, from scratch: the export's consumption, moved by the change in holders.
+        let start_holders = |s: SkuId| {
+            tenant
+                .users
+                .values()
+                .filter(|u| u.assignments.iter().any(|a| a.sku == s && !a.is_error()))
+                .count() as i64
+        };
+        for (s, consumed) in &fin.consumed {
+            let start = tenant
+                .skus
+                .get(s)
+                .and_then(|x| x.seats)
+                .map_or(0, |x| i64::from(x.consumed));
+            let expected = start - start_holders(*s) + holders.get(s).copied().unwrap_or(0);
+            prop_assert_eq!(*consumed, expected, "seats of {}", s);
+            if let Some(enabled) = tenant.skus.get(s).and_then(|x| x.seats).map(|x| i64::from(x.enabled)) {
+                prop_assert!(*consumed <= enabled, "{} consumed {} of {}", s, consumed, enabled);
+            }
+        }
+    }
+}

@@ -39,6 +39,17 @@ pub struct SimulateRequest {
     pub format: Format,
 }
 
+/// `licplan plan`.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    pub tenant: Vec<PathBuf>,
+    pub intent: PathBuf,
+    pub rules: Option<PathBuf>,
+    pub format: Format,
+    /// Written atomically (a temporary file beside it, then a rename); stdout when `None`.
+    pub output: Option<PathBuf>,
+}
+
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -49,6 +60,11 @@ pub enum AppError {
     Unsafe(usize),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+    #[error("cannot write {path}: {source}")]
+    OutputFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl AppError {
@@ -56,7 +72,7 @@ impl AppError {
         match self {
             AppError::Input(_) => exit::BAD_INPUT,
             AppError::Unsafe(_) => exit::VIOLATION,
-            AppError::Output(_) => exit::FAILURE,
+            AppError::Output(_) | AppError::OutputFile { .. } => exit::FAILURE,
         }
     }
 }
@@ -74,11 +90,7 @@ pub fn inspect(req: &InspectRequest, out: &mut dyn Write) -> Result<(), AppError
 /// violation (the report is written first).
 pub fn simulate(req: &SimulateRequest, out: &mut dyn Write) -> Result<(), AppError> {
     let loaded = ingest::load(&req.tenant)?;
-    let rules = match &req.rules {
-        Some(p) => crate::simulate::rules::Rules::with_file(p),
-        None => crate::simulate::rules::Rules::bundled(),
-    }
-    .map_err(|e| InputErrors(vec![e]))?;
+    let rules = load_rules(&req.rules)?;
     let ops = crate::simulate::ops::read(&req.ops).map_err(|e| InputErrors(vec![e]))?;
     let report = crate::simulate::simulate(&loaded.tenant, &rules, &ops, &req.ops)
         .map_err(|e| InputErrors(vec![e]))?;
@@ -89,4 +101,74 @@ pub fn simulate(req: &SimulateRequest, out: &mut dyn Write) -> Result<(), AppErr
     } else {
         Err(AppError::Unsafe(report.violations.len()))
     }
+}
+
+fn load_rules(path: &Option<PathBuf>) -> Result<crate::simulate::rules::Rules, AppError> {
+    match path {
+        Some(p) => crate::simulate::rules::Rules::with_file(p),
+        None => crate::simulate::rules::Rules::bundled(),
+    }
+    .map_err(|e| AppError::Input(InputErrors(vec![e])))
+}
+
+/// Plans the intent, writes the plan (to `--output` atomically, or to `out`), and reports
+/// `Unsafe` when the simulator still finds a loss (a planner bug: the plan is written so it can
+/// be inspected).
+pub fn plan(req: &PlanRequest, out: &mut dyn Write) -> Result<(), AppError> {
+    let loaded = ingest::load(&req.tenant)?;
+    let rules = load_rules(&req.rules)?;
+    let intent =
+        crate::plan::intent::read(&req.intent, &loaded.tenant).map_err(|e| InputErrors(vec![e]))?;
+    let plan = crate::plan::plan(&loaded.tenant, &rules, &intent, &req.intent)
+        .map_err(|e| InputErrors(vec![e]))?;
+    match &req.output {
+        None => {
+            render::plan(&plan, req.format, out)?;
+            out.flush()?;
+        }
+        Some(path) => write_atomically(path, &req.tenant, &req.intent, |w| {
+            render::plan(&plan, req.format, w)
+        })?,
+    }
+    if plan.verdict.safe {
+        Ok(())
+    } else {
+        Err(AppError::Unsafe(plan.verdict.violations.len()))
+    }
+}
+
+/// Writes through a temporary file in the target's folder, renamed over the target once
+/// complete: a reader never sees half a plan. Refuses to overwrite an input file.
+fn write_atomically(
+    path: &std::path::Path,
+    tenant: &[PathBuf],
+    intent: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), AppError> {
+    let fail = |source: std::io::Error| AppError::OutputFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let same = |a: &std::path::Path| match (a.canonicalize(), path.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    };
+    if same(intent) || tenant.iter().any(|t| same(t) || path.starts_with(t)) {
+        return Err(fail(std::io::Error::other(
+            "it is an input of this run (the intent or a tenant export); choose another output file",
+        )));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        write(&mut w).map_err(fail)?;
+        w.flush().map_err(fail)?;
+    }
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
 }

@@ -19,5 +19,6 @@ pub mod findings;
 pub mod ingest;
 pub mod inspect;
 pub mod model;
+pub mod plan;
 pub mod render;
 pub mod simulate;

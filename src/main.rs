@@ -5,15 +5,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use licplan::app::{self, exit, AppError, InspectRequest, SimulateRequest};
+use licplan::app::{self, exit, AppError, InspectRequest, PlanRequest, SimulateRequest};
 use licplan::render::Format;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (simulate: the ops are safe)
+  0  success (plan, simulate: safe)
   1  the output could not be written
   2  unusable input: an export, ops file or argument is malformed (the message names the file, place and field)
-  3  simulate: a user loses a license or a service, or a step runs out of seats (the report says where)";
+  3  simulate: a user loses a license or a service, or a step runs out of seats (the report says where);
+     plan: the simulator still finds a loss in the plan (a planner bug; the plan is written for inspection)";
 
 /// Plans Microsoft 365 moves from direct to group-based licensing without any user losing a license.
 #[derive(Debug, Parser)]
@@ -36,6 +37,27 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+    },
+    /// Write the staged migration plan for an intent: groups, the five steps, product changes,
+    /// waves and seat forecast, proven safe by simulation (users who cannot move safely are held
+    /// back with a reason and a fix).
+    #[command(after_help = EXIT_CODES)]
+    Plan {
+        /// A folder of export files, or export files.
+        #[arg(required = true, value_name = "TENANT")]
+        tenant: Vec<PathBuf>,
+        /// The migration intent (YAML), e.g. plans/e1-to-e3.yaml.
+        #[arg(long, value_name = "FILE")]
+        intent: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+        /// Write the plan to this file (atomically) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Service-plan rules added to (or overriding) the bundled ones.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
     },
     /// Replay operations (or a plan) on the tenant the way Microsoft Entra ID applies them, and
     /// check after every step that no user loses a license or a service and no step runs out of
@@ -93,6 +115,22 @@ fn main() -> ExitCode {
             &InspectRequest {
                 tenant,
                 format: format.into(),
+            },
+            &mut out,
+        ),
+        Command::Plan {
+            tenant,
+            intent,
+            format,
+            output,
+            rules,
+        } => app::plan(
+            &PlanRequest {
+                tenant,
+                intent,
+                rules,
+                format: format.into(),
+                output,
             },
             &mut out,
         ),

@@ -4,6 +4,7 @@
 //! does not depend on the terminal's width, and nothing carries a timestamp.
 
 pub mod markdown;
+pub mod plan;
 pub mod simulation;
 pub mod table;
 
@@ -55,6 +56,16 @@ pub fn simulation(
         Format::Table | Format::Markdown => simulation::table_report(report, out),
         Format::Json => json(report, out),
         Format::Yaml => yaml(report, out),
+    }
+}
+
+/// Renders a plan.
+pub fn plan(p: &crate::plan::doc::Plan, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Table => plan::table(p, out),
+        Format::Markdown => plan::markdown(p, out),
+        Format::Json => json(p, out),
+        Format::Yaml => yaml(p, out),
     }
 }
 

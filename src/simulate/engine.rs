@@ -44,6 +44,16 @@ pub fn simulate(
     simulate_final(tenant, rules, ops, ops_path).map(|(report, _)| report)
 }
 
+/// The id a group created by a plan gets: derived from its name, so plans and reports are
+/// identical run after run, and a plan can name the group by id before it exists.
+pub fn planned_group_id(name: &str) -> GroupId {
+    let key = name.trim().to_lowercase();
+    GroupId::from_uuid(uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        format!("licplan:group:{key}").as_bytes(),
+    ))
+}
+
 /// The state a simulation ends in, for checking the engine against a recomputation.
 #[derive(Debug, Clone)]
 pub struct FinalState {
@@ -769,11 +779,7 @@ impl<'r> Sim<'r> {
                 format!("a group named {name:?} exists"),
             );
         }
-        // A stable id, so plans and reports are identical run after run.
-        let id = GroupId::from_uuid(uuid::Uuid::new_v5(
-            &uuid::Uuid::NAMESPACE_OID,
-            format!("licplan:group:{key}").as_bytes(),
-        ));
+        let id = planned_group_id(name);
         let i = self.st.groups.len();
         self.st.groups.push(GroupSt {
             id,

@@ -1,0 +1,451 @@
+//! Migration intents: what the consultant wants moved, read from YAML and resolved against the
+//! tenant. Every problem names the intent file, the field and what to write instead.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::catalog::{Catalog, Lookup};
+use crate::ingest::error::{InputError, Location};
+use crate::model::{CountryCode, GroupId, SkuId, Tenant, UserId};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntentFile {
+    name: String,
+    #[serde(default)]
+    default_usage_location: Option<String>,
+    moves: Vec<MoveFile>,
+    #[serde(default)]
+    waves: Option<WavesFile>,
+    #[serde(default)]
+    strategy: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoveFile {
+    from: String,
+    to: String,
+    group: String,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    strategy: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WavesFile {
+    #[serde(default)]
+    pilot: Option<u64>,
+    #[serde(default)]
+    size: Option<serde_yaml::Value>,
+}
+
+/// How a product change is staged (R11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Move the users to groups holding `from`, then one atomic change per group.
+    MigrateThenChange,
+    /// Change each user's direct license atomically in waves, then move to groups holding `to`.
+    ChangeThenMigrate,
+}
+
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::MigrateThenChange => "migrate-then-change",
+            Strategy::ChangeThenMigrate => "change-then-migrate",
+        }
+    }
+}
+
+/// Which users a move covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everyone holding `from` directly.
+    DirectHolders,
+    /// The direct user members of a group (members of nested groups are held back).
+    Group(GroupId),
+    /// The users listed in a file (one UPN or object id a line).
+    Users(Vec<UserId>),
+}
+
+/// The group that carries a move's license.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carrier {
+    Existing(GroupId),
+    /// Created by the plan with this display name.
+    New(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Move {
+    pub from: SkuId,
+    pub to: SkuId,
+    pub group: Carrier,
+    /// The name as the intent wrote it (for new groups and messages).
+    pub group_text: String,
+    pub scope: Scope,
+    pub scope_text: String,
+    pub strategy: Strategy,
+}
+
+/// Later waves: a count of users, or a share of the users left after the pilot.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WaveSize {
+    Count(u64),
+    Percent(f64),
+}
+
+#[derive(Debug, Clone)]
+pub struct Intent {
+    pub name: String,
+    pub default_usage_location: Option<CountryCode>,
+    pub moves: Vec<Move>,
+    pub pilot: u64,
+    pub size: WaveSize,
+}
+
+fn err(path: &Path, field: &str, message: String, hint: &str) -> InputError {
+    InputError::new(
+        path,
+        Location::Record {
+            index: 0,
+            path: format!("$.{field}"),
+        },
+        message,
+    )
+    .field(field.rsplit('.').next().unwrap_or(field))
+    .hint(hint)
+}
+
+/// Reads and resolves an intent file.
+pub fn read(path: &Path, tenant: &Tenant) -> Result<Intent, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        InputError::new(path, Location::File, format!("cannot read: {e}"))
+            .hint("name a migration intent (YAML), such as plans/e1-to-e3.yaml")
+    })?;
+    parse(&text, path, tenant)
+}
+
+/// Parses an intent; `path` names it in messages and anchors `users:` files.
+pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputError> {
+    let file: IntentFile =
+        serde_yaml::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+            let loc = e.location().map_or(Location::File, |l| Location::Position {
+                line: l.line() as u64,
+                column: l.column() as u64,
+            });
+            InputError::new(path, loc, format!("invalid intent: {e}"))
+                .hint("see the README's intent reference for every field")
+        })?;
+    if file.name.trim().is_empty() {
+        return Err(err(
+            path,
+            "name",
+            "the intent has no name".into(),
+            "give the plan a name a change board will recognise",
+        ));
+    }
+    let default_usage_location = match &file.default_usage_location {
+        None => None,
+        Some(s) => CountryCode::parse_optional(s).map_err(|e| {
+            err(
+                path,
+                "default_usage_location",
+                e.to_string(),
+                "write a two-letter country code such as US",
+            )
+        })?,
+    };
+    let global_strategy = match &file.strategy {
+        None => Strategy::MigrateThenChange,
+        Some(s) => strategy(s).ok_or_else(|| {
+            err(
+                path,
+                "strategy",
+                format!("{s:?} is not a strategy"),
+                "write migrate-then-change or change-then-migrate",
+            )
+        })?,
+    };
+    if file.moves.is_empty() {
+        return Err(err(
+            path,
+            "moves",
+            "the intent moves nothing".into(),
+            "list at least one move with from, to and group",
+        ));
+    }
+    let mut moves = Vec::new();
+    for (i, m) in file.moves.iter().enumerate() {
+        let at = |f: &str| format!("moves[{i}].{f}");
+        let from = sku(path, &at("from"), &m.from, tenant)?;
+        let to = sku(path, &at("to"), &m.to, tenant)?;
+        let group = match find_group(tenant, &m.group) {
+            GroupFind::One(g) => Carrier::Existing(g),
+            GroupFind::Several => {
+                return Err(err(
+                    path,
+                    &at("group"),
+                    format!("several groups are named {:?}", m.group),
+                    "name the group by its object id",
+                ))
+            }
+            GroupFind::None if crate::model::ids::looks_like_guid(&m.group) => {
+                return Err(err(
+                    path,
+                    &at("group"),
+                    format!("no group with id {}", m.group),
+                    "name an existing group, or give a display name for a group the plan creates",
+                ))
+            }
+            GroupFind::None if m.group.trim().is_empty() => {
+                return Err(err(
+                    path,
+                    &at("group"),
+                    "the carrying group is empty".into(),
+                    "name an existing group or a new one",
+                ))
+            }
+            GroupFind::None => Carrier::New(m.group.trim().to_owned()),
+        };
+        let scope_text = m.scope.clone().unwrap_or_else(|| "direct-holders".into());
+        let scope = scope(path, &at("scope"), &scope_text, tenant)?;
+        let strategy = match &m.strategy {
+            None => global_strategy,
+            Some(s) => strategy(s).ok_or_else(|| {
+                err(
+                    path,
+                    &at("strategy"),
+                    format!("{s:?} is not a strategy"),
+                    "write migrate-then-change or change-then-migrate",
+                )
+            })?,
+        };
+        moves.push(Move {
+            from,
+            to,
+            group,
+            group_text: m.group.trim().to_owned(),
+            scope,
+            scope_text,
+            strategy,
+        });
+    }
+    let (pilot, size) = match &file.waves {
+        None => (10, WaveSize::Percent(25.0)),
+        Some(w) => {
+            let pilot = w.pilot.unwrap_or(10);
+            let size = match &w.size {
+                None => WaveSize::Percent(25.0),
+                Some(v) => wave_size(v).ok_or_else(|| {
+                    err(
+                        path,
+                        "waves.size",
+                        format!("{} is not a wave size", yaml_text(v)),
+                        "write a number of users (200) or a percentage of the rest (25%)",
+                    )
+                })?,
+            };
+            (pilot, size)
+        }
+    };
+    Ok(Intent {
+        name: file.name.trim().to_owned(),
+        default_usage_location,
+        moves,
+        pilot,
+        size,
+    })
+}
+
+fn yaml_text(v: &serde_yaml::Value) -> String {
+    serde_yaml::to_string(v)
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn wave_size(v: &serde_yaml::Value) -> Option<WaveSize> {
+    match v {
+        serde_yaml::Value::Number(n) => n.as_u64().filter(|n| *n > 0).map(WaveSize::Count),
+        serde_yaml::Value::String(s) => {
+            let t = s.trim();
+            if let Some(p) = t.strip_suffix('%') {
+                p.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|p| *p > 0.0 && *p <= 100.0)
+                    .map(WaveSize::Percent)
+            } else {
+                t.parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(WaveSize::Count)
+            }
+        }
+        _ => None,
+    }
+}
+
+fn strategy(s: &str) -> Option<Strategy> {
+    match s.trim() {
+        "migrate-then-change" => Some(Strategy::MigrateThenChange),
+        "change-then-migrate" => Some(Strategy::ChangeThenMigrate),
+        _ => None,
+    }
+}
+
+enum GroupFind {
+    One(GroupId),
+    Several,
+    None,
+}
+
+fn find_group(t: &Tenant, name: &str) -> GroupFind {
+    if let Ok(id) = GroupId::parse(name) {
+        return if t.groups.contains_key(&id) {
+            GroupFind::One(id)
+        } else {
+            GroupFind::None
+        };
+    }
+    let hits: Vec<GroupId> = t
+        .groups
+        .values()
+        .filter(|g| {
+            g.display_name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name.trim()))
+        })
+        .map(|g| g.id)
+        .collect();
+    match hits[..] {
+        [one] => GroupFind::One(one),
+        [] => GroupFind::None,
+        _ => GroupFind::Several,
+    }
+}
+
+/// A product by GUID, part number or display name: the tenant's products first, then the catalog.
+pub fn sku(path: &Path, field: &str, name: &str, t: &Tenant) -> Result<SkuId, InputError> {
+    let hint =
+        "name products by skuId, part number (ENTERPRISEPACK) or display name (Office 365 E3)";
+    if let Ok(id) = SkuId::parse(name) {
+        if t.skus.contains_key(&id) || Catalog::bundled().sku(id).is_some() {
+            return Ok(id);
+        }
+        return Err(err(
+            path,
+            field,
+            format!("no product {name} in the tenant or the catalog"),
+            hint,
+        ));
+    }
+    let n = name.trim();
+    let tenant: Vec<SkuId> = t
+        .skus
+        .values()
+        .filter(|s| {
+            s.part_number
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(n))
+                || s.display_name
+                    .as_deref()
+                    .is_some_and(|d| d.eq_ignore_ascii_case(n))
+        })
+        .map(|s| s.id)
+        .collect();
+    if let [one] = tenant[..] {
+        return Ok(one);
+    }
+    match Catalog::bundled().resolve(n) {
+        Lookup::One(s) => Ok(s.id),
+        Lookup::Ambiguous(all) => {
+            let ids: Vec<String> = all.iter().map(|s| s.id.to_string()).collect();
+            Err(err(
+                path,
+                field,
+                format!("{n:?} names several products: {}", ids.join(", ")),
+                "name the product by its skuId",
+            ))
+        }
+        Lookup::NotFound => Err(err(
+            path,
+            field,
+            format!("no product {n:?} in the tenant or the catalog"),
+            hint,
+        )),
+    }
+}
+
+fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, InputError> {
+    let hint = "write direct-holders, group:<id or name> or users:<file of UPNs>";
+    let s = text.trim();
+    if s == "direct-holders" {
+        return Ok(Scope::DirectHolders);
+    }
+    if let Some(g) = s.strip_prefix("group:") {
+        return match find_group(t, g.trim()) {
+            GroupFind::One(id) => Ok(Scope::Group(id)),
+            GroupFind::Several => Err(err(
+                path,
+                field,
+                format!("several groups are named {:?}", g.trim()),
+                "name the group by its object id",
+            )),
+            GroupFind::None => Err(err(
+                path,
+                field,
+                format!("no group {:?} in the tenant", g.trim()),
+                hint,
+            )),
+        };
+    }
+    if let Some(f) = s.strip_prefix("users:") {
+        let file: PathBuf = path
+            .parent()
+            .map_or_else(|| PathBuf::from(f.trim()), |d| d.join(f.trim()));
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            InputError::new(
+                &file,
+                Location::File,
+                format!("cannot read the users file: {e}"),
+            )
+            .hint("users:<file> is relative to the intent file; one UPN or object id a line")
+        })?;
+        let by_upn: std::collections::HashMap<String, UserId> = t
+            .users
+            .values()
+            .filter_map(|u| u.upn.as_ref().map(|p| (p.to_lowercase(), u.id)))
+            .collect();
+        let mut users = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let l = line.trim().trim_start_matches('\u{feff}');
+            if l.is_empty() || l.starts_with('#') {
+                continue;
+            }
+            let found = match UserId::parse(l) {
+                Ok(id) => t.users.contains_key(&id).then_some(id),
+                Err(_) => by_upn.get(&l.to_lowercase()).copied(),
+            };
+            match found {
+                Some(id) => users.push(id),
+                None => {
+                    return Err(InputError::new(
+                        &file,
+                        Location::Line(i as u64 + 1),
+                        format!("no user {l:?} in the tenant"),
+                    )
+                    .hint("list users by UPN or object id, as in the exports"))
+                }
+            }
+        }
+        users.sort();
+        users.dedup();
+        return Ok(Scope::Users(users));
+    }
+    Err(err(path, field, format!("{s:?} is not a scope"), hint))
+}

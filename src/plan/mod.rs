@@ -1,0 +1,265 @@
+//! `licplan plan`: the staged migration plan (R12's five steps, R11's product changes), proven
+//! safe by the simulator — never by the planner's own reasoning.
+//!
+//! The planner selects the users of each move, draws stages and waves, and replays them in the
+//! simulator. Users the simulation finds failing are held back (they keep every direct license)
+//! and the plan is drawn again, until the simulation finds no error for a moving user. A loss
+//! that survives that is a bug, reported as an unsafe verdict.
+
+pub mod doc;
+pub mod draw;
+pub mod intent;
+pub mod select;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::ingest::error::InputError;
+use crate::model::{SkuId, Tenant, UserId};
+use crate::simulate::ops::OpsFile;
+use crate::simulate::report::SimReport;
+use crate::simulate::rules::Rules;
+
+use doc::{CarryingGroup, HeldBack, MoveSummary, Plan, SeatForecast, Skipped, Summary, Verdict};
+use draw::{draw, Drawn, Names};
+use intent::Intent;
+use select::{allocate_seats, hold, precheck_conflicts, select, Mover};
+
+/// At most this many rounds of "simulate, hold back the failing users, draw again".
+const ROUNDS: usize = 8;
+
+/// Plans the intent on the tenant.
+pub fn plan(
+    tenant: &Tenant,
+    rules: &Rules,
+    intent: &Intent,
+    intent_path: &Path,
+) -> Result<Plan, InputError> {
+    let mut t = tenant.clone();
+    if intent.default_usage_location.is_some() {
+        t.default_usage_location = intent.default_usage_location.clone();
+    }
+    let mut held: BTreeMap<UserId, HeldBack> = BTreeMap::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    let (mut movers, in_scope) = select(&t, intent, &mut held, &mut skipped);
+    precheck_conflicts(&t, rules, intent, &mut movers, &mut held);
+    allocate_seats(&t, intent, &mut movers, &mut held);
+
+    let mut round = 0;
+    let (drawn, report) = loop {
+        round += 1;
+        let drawn = draw(&t, rules, intent, &movers);
+        let ops = OpsFile {
+            ops: drawn.ops.clone(),
+        };
+        let report = crate::simulate::simulate(&t, rules, &ops, intent_path)?;
+        let failing = failing_users(&t, &drawn, &movers, &report);
+        if failing.is_empty() || round >= ROUNDS {
+            break (drawn, report);
+        }
+        for (uid, reason, detail) in failing {
+            if let Some(u) = t.users.get(&uid) {
+                hold(&mut held, u, &reason, detail);
+            }
+        }
+        movers.retain(|m| !held.contains_key(&m.user));
+    };
+
+    let names = Names { t: &t };
+    let seats = forecast(&t, intent, &drawn, &report);
+    let moves = intent
+        .moves
+        .iter()
+        .enumerate()
+        .map(|(mi, mv)| MoveSummary {
+            from: names.sku(mv.from),
+            to: names.sku(mv.to),
+            strategy: (mv.from != mv.to).then(|| mv.strategy.as_str().to_owned()),
+            scope: mv.scope_text.clone(),
+            groups: drawn
+                .carrying
+                .iter()
+                .filter(|c| c.mv == mi)
+                .map(|c| CarryingGroup {
+                    group_id: c.id.to_string(),
+                    group_name: c.name.clone(),
+                    created: c.created,
+                    sku: names.sku(c.sku),
+                    disabled_plans: names.plan_list(c.sku, &c.disabled),
+                    members_added: c.add.len() as u64,
+                })
+                .collect(),
+            users: movers.iter().filter(|m| m.mv == mi).count() as u64,
+        })
+        .collect();
+    let mut held_back: Vec<HeldBack> = held.into_values().collect();
+    held_back.sort_by(|a, b| {
+        (a.upn.as_deref().unwrap_or(""), &a.user_id)
+            .cmp(&(b.upn.as_deref().unwrap_or(""), &b.user_id))
+    });
+    skipped.sort_by(|a, b| {
+        (a.upn.as_deref().unwrap_or(""), &a.user_id)
+            .cmp(&(b.upn.as_deref().unwrap_or(""), &b.user_id))
+    });
+    let removal_waves = drawn
+        .stages
+        .iter()
+        .filter(|s| s.kind == doc::StageKind::RemoveDirect)
+        .map(|s| s.waves.len() as u64)
+        .sum();
+    let mut assumptions = report.assumptions.clone();
+    assumptions.push(format!(
+        "Graph throttles identity writes at {} per {} minutes per app and tenant; each wave's least duration assumes one app and no other writes.",
+        draw::WRITES_PER_WINDOW,
+        draw::WINDOW_MINUTES
+    ));
+    Ok(Plan {
+        schema_version: doc::SCHEMA_VERSION,
+        name: intent.name.clone(),
+        summary: Summary {
+            users_in_scope: in_scope,
+            users_moving: movers.len() as u64,
+            users_held_back: held_back.len() as u64,
+            users_skipped: skipped.len() as u64,
+            groups_created: drawn.carrying.iter().filter(|c| c.created).count() as u64,
+            removal_waves,
+            default_usage_location: t.default_usage_location.as_ref().map(|c| c.to_string()),
+        },
+        moves,
+        stages: drawn.stages,
+        held_back,
+        skipped,
+        seats,
+        verdict: Verdict {
+            safe: report.safe,
+            violations: report.violations.clone(),
+            errors: report.errors.clone(),
+        },
+        assumptions,
+    })
+}
+
+/// Moving users the simulation found in trouble, with the reason to hold them back: a
+/// licensing error on the user, or a group-level refusal for every user of that group.
+fn failing_users(
+    t: &Tenant,
+    drawn: &Drawn,
+    movers: &[Mover],
+    report: &SimReport,
+) -> Vec<(UserId, String, String)> {
+    let moving: BTreeMap<String, UserId> = movers
+        .iter()
+        .map(|m| {
+            let label = t
+                .users
+                .get(&m.user)
+                .map_or_else(|| m.user.to_string(), |u| u.label());
+            (label, m.user)
+        })
+        .collect();
+    let mut out: BTreeMap<UserId, (String, String)> = BTreeMap::new();
+    for e in &report.errors {
+        match (&e.user, &e.group) {
+            (Some(u), _) => {
+                if let Some(id) = moving.get(u) {
+                    out.entry(*id)
+                        .or_insert_with(|| (e.error.clone(), e.detail.clone()));
+                }
+            }
+            (None, Some(g)) => {
+                for c in drawn.carrying.iter().filter(|c| &c.name == g) {
+                    for i in &c.add {
+                        out.entry(movers[*i].user)
+                            .or_insert_with(|| (e.error.clone(), format!("{}: {}", g, e.detail)));
+                    }
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    for v in &report.violations {
+        if let Some(u) = &v.user {
+            if let Some(id) = moving.get(u) {
+                out.entry(*id)
+                    .or_insert_with(|| ("loss".to_owned(), format!("{} ({})", v.lost, v.cause)));
+            }
+        }
+    }
+    out.into_iter().map(|(u, (r, d))| (u, r, d)).collect()
+}
+
+/// Seats per product the plan touches, after each stage and wave, with the peak in between.
+fn forecast(t: &Tenant, intent: &Intent, drawn: &Drawn, report: &SimReport) -> Vec<SeatForecast> {
+    let names = Names { t };
+    let touched: BTreeSet<SkuId> = intent.moves.iter().flat_map(|m| [m.from, m.to]).collect();
+    let labels: BTreeSet<String> = touched.iter().map(|s| names.sku(*s)).collect();
+    // Per segment (stage, wave): seats after its last step and the peak over its steps.
+    type Seats = BTreeMap<String, (Option<u32>, i64, i64)>;
+    let mut by_segment: BTreeMap<(u32, Option<u32>), Seats> = BTreeMap::new();
+    for (i, step) in report.steps.iter().enumerate() {
+        // Steps past the plan's own ops (processing at the end) belong to the last segment.
+        let Some(seg) = drawn.segments.get(i).or(drawn.segments.last()).copied() else {
+            continue;
+        };
+        let entry = by_segment.entry(seg).or_default();
+        for l in step.seats.iter().filter(|l| labels.contains(&l.sku)) {
+            let e = entry
+                .entry(l.sku.clone())
+                .or_insert((l.enabled, l.consumed, l.consumed));
+            e.0 = l.enabled;
+            e.1 = l.consumed;
+            e.2 = e.2.max(l.consumed);
+        }
+    }
+    let mut current: Seats = touched
+        .iter()
+        .map(|s| {
+            let seats = t.skus.get(s).and_then(|x| x.seats);
+            let consumed = seats.map_or(0, |x| i64::from(x.consumed));
+            (
+                names.sku(*s),
+                (seats.map(|x| x.enabled), consumed, consumed),
+            )
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut emit = |stage: u32, wave: Option<u32>, seats: &Seats| {
+        for (sku, (enabled, consumed, peak)) in seats {
+            out.push(SeatForecast {
+                stage,
+                wave,
+                sku: sku.clone(),
+                enabled: *enabled,
+                consumed: *consumed,
+                peak: *peak,
+            });
+        }
+    };
+    for st in &drawn.stages {
+        let mut segs: Vec<Option<u32>> = vec![None];
+        segs.extend(st.waves.iter().map(|w| Some(w.number)));
+        for w in segs {
+            match by_segment.get(&(st.number, w)) {
+                Some(seen) => {
+                    for (sku, v) in seen {
+                        current.insert(sku.clone(), *v);
+                    }
+                }
+                None => {
+                    if w.is_some() {
+                        continue;
+                    }
+                    // A stage that changes nothing: seats as they were, no peak above them.
+                    for v in current.values_mut() {
+                        v.2 = v.1;
+                    }
+                }
+            }
+            if w.is_none() && !st.waves.is_empty() && st.actions.is_empty() {
+                continue;
+            }
+            emit(st.number, w, &current);
+        }
+    }
+    out
+}

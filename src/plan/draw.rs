@@ -247,9 +247,14 @@ fn carrying_groups(
             // carries nothing yet and takes the most common set; otherwise the plan creates one.
             let reuse = existing.and_then(|g| {
                 let lic = g.licenses.iter().find(|l| l.sku == staged);
+                // A dynamic or synced group cannot take new members, so it carries the license
+                // itself; a group with other products is otherwise left alone.
+                let fixed_membership = g.kind() != crate::model::GroupKind::Static;
                 match lic {
                     Some(l) if l.disabled_plans == d => Some((g.id, false)),
-                    None if g.licenses.is_empty() && k == 0 => Some((g.id, true)),
+                    None if k == 0 && (g.licenses.is_empty() || fixed_membership) => {
+                        Some((g.id, true))
+                    }
                     _ => None,
                 }
             });

@@ -167,18 +167,6 @@ pub fn select(
                 );
                 continue;
             }
-            let direct = u
-                .assignments
-                .iter()
-                .find(|a| a.sku == mv.from && a.path == AssignmentPath::Direct);
-            let Some(direct) = direct else {
-                skipped.push(Skipped {
-                    user_id: uid.to_string(),
-                    upn: u.upn.clone(),
-                    why: "holds no direct assignment of the product to move".into(),
-                });
-                continue;
-            };
             if let Some(bad) = u.assignments.iter().find(|a| a.is_error()) {
                 let what = bad
                     .error
@@ -197,6 +185,18 @@ pub fn select(
                 );
                 continue;
             }
+            let direct = u
+                .assignments
+                .iter()
+                .find(|a| a.sku == mv.from && a.path == AssignmentPath::Direct);
+            let Some(direct) = direct else {
+                skipped.push(Skipped {
+                    user_id: uid.to_string(),
+                    upn: u.upn.clone(),
+                    why: "holds no direct assignment of the product to move".into(),
+                });
+                continue;
+            };
             if let Carrier::Existing(g) = &mv.group {
                 if let Some(grp) = t.groups.get(g) {
                     let member = grp.user_members().any(|m| m == uid);

@@ -5,6 +5,7 @@ mod bad_input;
 mod common;
 mod csv_quirks;
 mod formats;
+mod plans;
 mod prop_sim;
 mod real_graph;
 mod scenarios;

@@ -141,6 +141,7 @@ pub fn plan(
 
 /// Moving users the simulation found in trouble, with the reason to hold them back: a
 /// licensing error on the user, or a group-level refusal for every user of that group.
+/// Seat violations come with CountViolation errors on the users at risk.
 fn failing_users(
     t: &Tenant,
     drawn: &Drawn,
@@ -177,14 +178,8 @@ fn failing_users(
             (None, None) => {}
         }
     }
-    for v in &report.violations {
-        if let Some(u) = &v.user {
-            if let Some(id) = moving.get(u) {
-                out.entry(*id)
-                    .or_insert_with(|| ("loss".to_owned(), format!("{} ({})", v.lost, v.cause)));
-            }
-        }
-    }
+    // A loss with no error behind it is not a reason to hold a user back: it would be a planner
+    // bug, and hiding it would hide the bug. It stays in the verdict (exit 3).
     out.into_iter().map(|(u, (r, d))| (u, r, d)).collect()
 }
 

@@ -317,6 +317,19 @@ fn held_back_users_keep_every_direct_license_and_an_edited_plan_that_removes_one
         "--output writes the file, not stdout"
     );
     let text = std::fs::read_to_string(&path).expect("the plan file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o644,
+            "an ordinary file, not a private temporary one"
+        );
+    }
     let mut plan: Value = serde_json::from_str(&text).expect("JSON");
     let held_ids: Vec<String> = plan["held_back"]
         .as_array()
@@ -466,4 +479,39 @@ fn bad_intents_name_the_file_and_field() {
         assert!(err.contains(place), "{place} in {err}");
         assert!(err.contains(says), "{says} in {err}");
     }
+}
+
+#[test]
+fn example_plans_in_the_repository_are_current() {
+    // plans/examples/<intent>.<tenant>.<md|yaml> are what licplan writes today.
+    let dir = root().join("plans/examples");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("plans/examples") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let parts: Vec<&str> = name.split('.').collect();
+        let [intent, tenant, ext] = parts[..] else {
+            panic!("{name}: expected <intent>.<tenant>.<md|yaml>");
+        };
+        let format = if ext == "md" { "markdown" } else { ext };
+        let out = licplan(&[
+            "plan",
+            &format!("testdata/{tenant}"),
+            "--intent",
+            &format!("plans/{intent}.yaml"),
+            "--format",
+            format,
+        ]);
+        assert!(out.status.success());
+        let committed = std::fs::read(&path).expect("read");
+        assert!(
+            committed == out.stdout,
+            "{name} is out of date: regenerate it with `licplan plan testdata/{tenant} --intent plans/{intent}.yaml --format {format} --output plans/examples/{name}`"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2);
 }

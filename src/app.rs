@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::ingest::{self, InputErrors};
 use crate::inspect;
+use crate::redact::{Redact, Redactor};
 use crate::render::{self, Format};
 
 /// Process exit codes, part of the command-line contract.
@@ -27,6 +28,8 @@ pub struct InspectRequest {
     /// Tenant folders and/or export files.
     pub tenant: Vec<PathBuf>,
     pub format: Format,
+    /// Replace UPNs, names and ids with stable pseudonyms.
+    pub redact: bool,
 }
 
 /// `licplan simulate`.
@@ -37,6 +40,7 @@ pub struct SimulateRequest {
     pub ops: PathBuf,
     pub rules: Option<PathBuf>,
     pub format: Format,
+    pub redact: bool,
 }
 
 /// `licplan plan`.
@@ -48,6 +52,14 @@ pub struct PlanRequest {
     pub format: Format,
     /// Written atomically (a temporary file beside it, then a rename); stdout when `None`.
     pub output: Option<PathBuf>,
+    pub redact: bool,
+}
+
+/// `licplan generate`.
+#[derive(Debug, Clone)]
+pub struct GenerateRequest {
+    pub options: crate::generate::GenerateOptions,
+    pub out: PathBuf,
 }
 
 /// Why a command failed.
@@ -80,7 +92,10 @@ impl AppError {
 /// Reads the tenant and writes its inspection.
 pub fn inspect(req: &InspectRequest, out: &mut dyn Write) -> Result<(), AppError> {
     let loaded = ingest::load(&req.tenant)?;
-    let report = inspect::inspect(&loaded);
+    let mut report = inspect::inspect(&loaded);
+    if req.redact {
+        report.redact(&Redactor::new(&loaded.tenant));
+    }
     render::inspection(&report, req.format, out)?;
     out.flush()?;
     Ok(())
@@ -92,8 +107,11 @@ pub fn simulate(req: &SimulateRequest, out: &mut dyn Write) -> Result<(), AppErr
     let loaded = ingest::load(&req.tenant)?;
     let rules = load_rules(&req.rules)?;
     let ops = crate::simulate::ops::read(&req.ops).map_err(|e| InputErrors(vec![e]))?;
-    let report = crate::simulate::simulate(&loaded.tenant, &rules, &ops, &req.ops)
+    let mut report = crate::simulate::simulate(&loaded.tenant, &rules, &ops, &req.ops)
         .map_err(|e| InputErrors(vec![e]))?;
+    if req.redact {
+        report.redact(&Redactor::new(&loaded.tenant));
+    }
     render::simulation(&report, req.format, out)?;
     out.flush()?;
     if report.safe {
@@ -119,8 +137,11 @@ pub fn plan(req: &PlanRequest, out: &mut dyn Write) -> Result<(), AppError> {
     let rules = load_rules(&req.rules)?;
     let intent =
         crate::plan::intent::read(&req.intent, &loaded.tenant).map_err(|e| InputErrors(vec![e]))?;
-    let plan = crate::plan::plan(&loaded.tenant, &rules, &intent, &req.intent)
+    let mut plan = crate::plan::plan(&loaded.tenant, &rules, &intent, &req.intent)
         .map_err(|e| InputErrors(vec![e]))?;
+    if req.redact {
+        plan.redact(&Redactor::new(&loaded.tenant));
+    }
     match &req.output {
         None => {
             render::plan(&plan, req.format, out)?;
@@ -193,4 +214,40 @@ fn default_permissions() -> Option<std::fs::Permissions> {
 fn default_permissions() -> Option<std::fs::Permissions> {
     // Elsewhere a temporary file already gets ordinary permissions.
     None
+}
+
+/// Writes a synthetic tenant and a one-line summary of it.
+pub fn generate(
+    req: &GenerateRequest,
+    out: &mut dyn Write,
+    progress: &mut dyn crate::progress::Progress,
+) -> Result<(), AppError> {
+    progress.phase("generating users", req.options.users);
+    let mut last = 0;
+    let summary = crate::generate::generate_with_progress(&req.options, &req.out, &mut |n| {
+        progress.advance(n.saturating_sub(last));
+        last = n;
+    })
+    .map_err(|source| AppError::OutputFile {
+        path: req.out.clone(),
+        source,
+    })?;
+    progress.done();
+    let skus: Vec<String> = summary
+        .skus
+        .iter()
+        .map(|(p, enabled, consumed)| format!("{p} {consumed}/{enabled}"))
+        .collect();
+    writeln!(
+        out,
+        "{}: {} users, {} groups, {} files ({}); seats {}",
+        req.out.display(),
+        summary.users,
+        summary.groups,
+        summary.files.len(),
+        req.options.format.as_str(),
+        skus.join(", ")
+    )?;
+    out.flush()?;
+    Ok(())
 }

@@ -16,9 +16,12 @@
 pub mod app;
 pub mod catalog;
 pub mod findings;
+pub mod generate;
 pub mod ingest;
 pub mod inspect;
 pub mod model;
 pub mod plan;
+pub mod progress;
+pub mod redact;
 pub mod render;
 pub mod simulate;

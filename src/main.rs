@@ -4,8 +4,15 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::io::IsTerminal;
+
 use clap::{Parser, Subcommand, ValueEnum};
-use licplan::app::{self, exit, AppError, InspectRequest, PlanRequest, SimulateRequest};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use licplan::app::{
+    self, exit, AppError, GenerateRequest, InspectRequest, PlanRequest, SimulateRequest,
+};
+use licplan::generate::{GenFormat, GenerateOptions};
+use licplan::progress::Progress;
 use licplan::render::Format;
 
 const EXIT_CODES: &str = "\
@@ -20,6 +27,9 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "licplan", version, about, after_help = EXIT_CODES)]
 struct Cli {
+    /// No progress bar on stderr (it is also off when stderr is not a terminal).
+    #[arg(long, short, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +47,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+        /// Replace every UPN, display name, proxy address and object id with a stable pseudonym.
+        #[arg(long)]
+        redact: bool,
     },
     /// Write the staged migration plan for an intent: groups, the five steps, product changes,
     /// waves and seat forecast, proven safe by simulation (users who cannot move safely are held
@@ -58,6 +71,27 @@ enum Command {
         /// Service-plan rules added to (or overriding) the bundled ones.
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
+        /// Replace every UPN, display name, proxy address and object id with a stable pseudonym.
+        #[arg(long)]
+        redact: bool,
+    },
+    /// Write a realistic synthetic tenant (E1/E3/E5 mixes, direct, inherited and dual paths,
+    /// add-ons, disabled plans, missing usage locations, duplicate proxy addresses, error
+    /// states, groups of 10 to 200,000 members). The same seed gives the same bytes.
+    #[command(after_help = EXIT_CODES)]
+    Generate {
+        /// How many users.
+        #[arg(long, value_name = "N")]
+        users: u64,
+        /// The folder to write (created; refused if it holds anything but an earlier output).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The export format to write.
+        #[arg(long, value_enum, default_value_t = GenFormatArg::Graph)]
+        format: GenFormatArg,
     },
     /// Replay operations (or a plan) on the tenant the way Microsoft Entra ID applies them, and
     /// check after every step that no user loses a license or a service and no step runs out of
@@ -84,7 +118,76 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+        /// Replace every UPN, display name, proxy address and object id with a stable pseudonym.
+        #[arg(long)]
+        redact: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum GenFormatArg {
+    Graph,
+    Powershell,
+    Csv,
+}
+
+impl From<GenFormatArg> for GenFormat {
+    fn from(f: GenFormatArg) -> Self {
+        match f {
+            GenFormatArg::Graph => GenFormat::Graph,
+            GenFormatArg::Powershell => GenFormat::PowerShell,
+            GenFormatArg::Csv => GenFormat::Csv,
+        }
+    }
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+struct Bar {
+    enabled: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl Bar {
+    fn new(quiet: bool) -> Self {
+        Bar {
+            enabled: !quiet && io::stderr().is_terminal(),
+            bar: None,
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn phase(&mut self, what: &str, total: u64) {
+        if !self.enabled {
+            return;
+        }
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+        let b = if total > 0 {
+            ProgressBar::new(total)
+        } else {
+            ProgressBar::new_spinner()
+        };
+        b.set_draw_target(ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg:>24} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} ({eta})",
+        ) {
+            b.set_style(style);
+        }
+        b.set_message(what.to_owned());
+        self.bar = Some(b);
+    }
+    fn advance(&mut self, n: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(n);
+        }
+    }
+    fn done(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -108,13 +211,19 @@ impl From<FormatArg> for Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let mut progress = Bar::new(cli.quiet);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let result = match cli.command {
-        Command::Inspect { tenant, format } => app::inspect(
+        Command::Inspect {
+            tenant,
+            format,
+            redact,
+        } => app::inspect(
             &InspectRequest {
                 tenant,
                 format: format.into(),
+                redact,
             },
             &mut out,
         ),
@@ -124,6 +233,7 @@ fn main() -> ExitCode {
             format,
             output,
             rules,
+            redact,
         } => app::plan(
             &PlanRequest {
                 tenant,
@@ -131,8 +241,26 @@ fn main() -> ExitCode {
                 rules,
                 format: format.into(),
                 output,
+                redact,
             },
             &mut out,
+        ),
+        Command::Generate {
+            users,
+            out: dir,
+            seed,
+            format,
+        } => app::generate(
+            &GenerateRequest {
+                options: GenerateOptions {
+                    users,
+                    seed,
+                    format: format.into(),
+                },
+                out: dir,
+            },
+            &mut out,
+            &mut progress,
         ),
         Command::Simulate {
             tenant,
@@ -140,6 +268,7 @@ fn main() -> ExitCode {
             plan,
             rules,
             format,
+            redact,
         } => match ops.or(plan) {
             Some(ops) => app::simulate(
                 &SimulateRequest {
@@ -147,6 +276,7 @@ fn main() -> ExitCode {
                     ops,
                     rules,
                     format: format.into(),
+                    redact,
                 },
                 &mut out,
             ),

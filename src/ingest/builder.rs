@@ -5,7 +5,9 @@
 //! `BTreeMap` in the result, so the work is linear in records (plus one sort) and the output order
 //! is the ids' order, never the files' or a hash's.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -318,7 +320,8 @@ impl Builder {
 
     fn upn_index(&self) -> HashMap<String, Option<UserId>> {
         // `None` marks a UPN shared by several users: a reference to it is ambiguous.
-        let mut idx: HashMap<String, Option<UserId>> = HashMap::with_capacity(self.users.len());
+        let mut idx: HashMap<String, Option<UserId>> =
+            HashMap::with_capacity_and_hasher(self.users.len(), Default::default());
         for acc in self.users.values() {
             if let Some(upn) = &acc.user.upn {
                 idx.entry(upn.to_lowercase())
@@ -330,7 +333,8 @@ impl Builder {
     }
 
     fn group_name_index(&self) -> HashMap<String, Option<GroupId>> {
-        let mut idx: HashMap<String, Option<GroupId>> = HashMap::with_capacity(self.groups.len());
+        let mut idx: HashMap<String, Option<GroupId>> =
+            HashMap::with_capacity_and_hasher(self.groups.len(), Default::default());
         for g in self.groups.values() {
             if let Some(name) = &g.display_name {
                 idx.entry(name.to_lowercase())
@@ -356,7 +360,7 @@ impl Builder {
                 }
                 Some(*id)
             }
-            UserRef::Upn(upn) => match upns.get(&upn.to_lowercase()) {
+            UserRef::Upn(upn) => match upns.get(crate::model::ids::fold_case(upn).as_ref()) {
                 Some(Some(id)) => Some(*id),
                 Some(None) => {
                     let ex = format!("ambiguous user {upn} ({})", self.place(o));
@@ -381,7 +385,7 @@ impl Builder {
         match r {
             // An id is kept even when the group's own record is missing; inspect reports it.
             GroupRef::Id(id) => Some(*id),
-            GroupRef::Name(name) => match names.get(&name.to_lowercase()) {
+            GroupRef::Name(name) => match names.get(crate::model::ids::fold_case(name).as_ref()) {
                 Some(Some(id)) => Some(*id),
                 Some(None) => {
                     let ex = format!("ambiguous group name {name:?} ({})", self.place(o));
@@ -442,12 +446,12 @@ impl Builder {
             SkuRef::Id(id) => return Some(*id),
             SkuRef::Name(n) => n,
         };
-        let key = name.to_lowercase();
-        let lookup = match self.sku_names.get(&key) {
+        let key = crate::model::ids::fold_case(name);
+        let lookup = match self.sku_names.get(key.as_ref()) {
             Some(l) => l.clone(),
             None => {
                 let l = self.lookup_sku_name(name);
-                self.sku_names.insert(key, l.clone());
+                self.sku_names.insert(key.into_owned(), l.clone());
                 l
             }
         };

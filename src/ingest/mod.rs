@@ -86,8 +86,13 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputErrors> {
 }
 
 fn read_file(b: &mut Builder, path: &Path) -> Result<(), InputError> {
-    let mut reader = text::open(path)
+    let reader = text::open(path)
         .map_err(|e| InputError::new(path, Location::File, format!("cannot open: {e}")))?;
+    read_text(b, path, reader)
+}
+
+/// Reads one export from an open text stream; `path` names it and its extension counts.
+fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Result<(), InputError> {
     let (first, lines) = text::first_nonblank_line(&mut reader).map_err(|e| {
         InputError::new(path, Location::File, format!("cannot read: {e}"))
             .hint("save the file as UTF-8, or UTF-16 with a byte-order mark")
@@ -253,3 +258,14 @@ trait ChainBoxed: std::io::Read + Sized + 'static {
     }
 }
 impl<T: std::io::Read + 'static> ChainBoxed for T {}
+
+/// Reads one export from memory, as if it were a file with this name (for fuzzing and tests).
+pub fn load_bytes(file_name: &str, bytes: &[u8]) -> Result<Loaded, InputErrors> {
+    let mut b = Builder::new();
+    let path = Path::new(file_name);
+    let reader = text::decode(Box::new(std::io::Cursor::new(bytes.to_vec())));
+    if let Err(e) = read_text(&mut b, path, reader) {
+        b.error(e);
+    }
+    b.finish()
+}

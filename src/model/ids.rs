@@ -49,6 +49,16 @@ pub fn parse_guid(s: &str) -> Result<Uuid, NotAGuid> {
     })
 }
 
+/// A name in lower case for case-insensitive lookups (UPNs, group and product names), without
+/// allocating when it is lower case already — as most exported UPNs are.
+pub fn fold_case(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_uppercase) {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// Whether a string looks like a GUID; used to decide between "an id" and "a name" in references.
 pub fn looks_like_guid(s: &str) -> bool {
     parse_guid(s).is_ok()

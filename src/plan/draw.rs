@@ -473,7 +473,7 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
             "Each user's direct license is changed in one call that adds the new product and removes the old one, so the user never holds neither (R11); the services the user had stay enabled (or their successors).".into(),
         );
         let mut sorted = change_first.clone();
-        sorted.sort_by_key(|m| m.key());
+        sorted.sort_by_cached_key(|m| m.key());
         for (label, range) in waves(sorted.len(), intent.pilot, intent.size) {
             let w = b.stages[s].waves.len();
             b.stages[s].waves.push(Wave {
@@ -538,7 +538,7 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
     }
     for c in &carrying {
         let mut adds: Vec<&Mover> = c.add.iter().map(|i| &movers[*i]).collect();
-        adds.sort_by_key(|m| m.key());
+        adds.sort_by_cached_key(|m| m.key());
         for m in adds {
             let mut a = user_action("add-member", m);
             a.group = Some(c.id.to_string());
@@ -591,7 +591,7 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
         "Remove the direct licenses gradually, a pilot first, checking each wave before the next; the inherited licenses keep every service.".into(),
     );
     let mut sorted: Vec<&Mover> = movers.iter().collect();
-    sorted.sort_by_key(|m| m.key());
+    sorted.sort_by_cached_key(|m| m.key());
     for (label, range) in waves(sorted.len(), intent.pilot, intent.size) {
         let w = b.stages[s].waves.len();
         b.stages[s].waves.push(Wave {

@@ -11,7 +11,7 @@ pub mod draw;
 pub mod intent;
 pub mod select;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::ingest::error::InputError;
@@ -35,27 +35,44 @@ pub fn plan(
     intent: &Intent,
     intent_path: &Path,
 ) -> Result<Plan, InputError> {
-    let mut t = tenant.clone();
-    if intent.default_usage_location.is_some() {
-        t.default_usage_location = intent.default_usage_location.clone();
-    }
+    // The intent's default usage location stands in for the organization's (R6); the tenant is
+    // copied only when it changes something.
+    let t: std::borrow::Cow<'_, Tenant> = match &intent.default_usage_location {
+        Some(c) if tenant.default_usage_location.as_ref() != Some(c) => {
+            let mut t = tenant.clone();
+            t.default_usage_location = Some(c.clone());
+            std::borrow::Cow::Owned(t)
+        }
+        _ => std::borrow::Cow::Borrowed(tenant),
+    };
+    let t: &Tenant = &t;
     let mut held: BTreeMap<UserId, HeldBack> = BTreeMap::new();
     let mut skipped: Vec<Skipped> = Vec::new();
-    let (mut movers, in_scope) = select(&t, intent, &mut held, &mut skipped);
-    precheck_conflicts(&t, rules, intent, &mut movers, &mut held);
-    allocate_seats(&t, intent, &mut movers, &mut held);
+    let (mut movers, in_scope) = select(t, intent, &mut held, &mut skipped);
+    precheck_conflicts(t, rules, intent, &mut movers, &mut held);
+    allocate_seats(t, intent, &mut movers, &mut held);
 
     let mut round = 0;
-    let (drawn, report) = loop {
+    let (drawn, report, seats) = loop {
         round += 1;
-        let drawn = draw(&t, rules, intent, &movers);
+        let mut drawn = draw(t, rules, intent, &movers);
         let ops = OpsFile {
-            ops: drawn.ops.clone(),
+            ops: std::mem::take(&mut drawn.ops),
         };
-        let report = crate::simulate::simulate(&t, rules, &ops, intent_path)?;
-        let failing = failing_users(&t, &drawn, &movers, &report);
+        let mut trace = SeatTrace::new(t, intent, &drawn);
+        let report = crate::simulate::engine::simulate_observed(
+            t,
+            rules,
+            &ops,
+            intent_path,
+            false,
+            &mut |step, seats| trace.observe(step, seats),
+        )?;
+        drawn.ops = ops.ops;
+        let failing = failing_users(t, &drawn, &movers, &report);
         if failing.is_empty() || round >= ROUNDS {
-            break (drawn, report);
+            let seats = trace.forecast(&drawn);
+            break (drawn, report, seats);
         }
         for (uid, reason, detail) in failing {
             if let Some(u) = t.users.get(&uid) {
@@ -65,8 +82,7 @@ pub fn plan(
         movers.retain(|m| !held.contains_key(&m.user));
     };
 
-    let names = Names { t: &t };
-    let seats = forecast(&t, intent, &drawn, &report);
+    let names = Names { t };
     let moves = intent
         .moves
         .iter()
@@ -183,78 +199,116 @@ fn failing_users(
     out.into_iter().map(|(u, (r, d))| (u, r, d)).collect()
 }
 
-/// Seats per product the plan touches, after each stage and wave, with the peak in between.
-fn forecast(t: &Tenant, intent: &Intent, drawn: &Drawn, report: &SimReport) -> Vec<SeatForecast> {
-    let names = Names { t };
-    let touched: BTreeSet<SkuId> = intent.moves.iter().flat_map(|m| [m.from, m.to]).collect();
-    let labels: BTreeSet<String> = touched.iter().map(|s| names.sku(*s)).collect();
-    // Per segment (stage, wave): seats after its last step and the peak over its steps.
-    type Seats = BTreeMap<String, (Option<u32>, i64, i64)>;
-    let mut by_segment: BTreeMap<(u32, Option<u32>), Seats> = BTreeMap::new();
-    for (i, step) in report.steps.iter().enumerate() {
+/// Enabled seats (if known), consumed seats, peak consumption.
+type SeatState = (Option<u32>, i64, i64);
+
+/// Seats per product the plan touches, after each stage and wave, with the peak in between,
+/// gathered step by step while the simulation runs.
+struct SeatTrace {
+    /// The products the plan touches, with their labels.
+    touched: BTreeMap<SkuId, String>,
+    /// Each op's (stage, wave).
+    segments: Vec<(u32, Option<u32>)>,
+    /// Per segment and product: enabled, consumed after its last step, peak.
+    by_segment: BTreeMap<(u32, Option<u32>), BTreeMap<SkuId, SeatState>>,
+    start: BTreeMap<SkuId, SeatState>,
+}
+
+impl SeatTrace {
+    fn new(t: &Tenant, intent: &Intent, drawn: &Drawn) -> Self {
+        let names = Names { t };
+        let touched: BTreeMap<SkuId, String> = intent
+            .moves
+            .iter()
+            .flat_map(|m| [m.from, m.to])
+            .map(|s| (s, names.sku(s)))
+            .collect();
+        let start = touched
+            .keys()
+            .map(|s| {
+                let seats = t.skus.get(s).and_then(|x| x.seats);
+                let consumed = seats.map_or(0, |x| i64::from(x.consumed));
+                (*s, (seats.map(|x| x.enabled), consumed, consumed))
+            })
+            .collect();
+        SeatTrace {
+            touched,
+            segments: drawn.segments.clone(),
+            by_segment: BTreeMap::new(),
+            start,
+        }
+    }
+
+    fn observe(&mut self, step: usize, seats: &[(SkuId, Option<u32>, i64)]) {
         // Steps past the plan's own ops (processing at the end) belong to the last segment.
-        let Some(seg) = drawn.segments.get(i).or(drawn.segments.last()).copied() else {
-            continue;
+        let Some(seg) = self
+            .segments
+            .get(step.wrapping_sub(1))
+            .or(self.segments.last())
+            .copied()
+        else {
+            return;
         };
-        let entry = by_segment.entry(seg).or_default();
-        for l in step.seats.iter().filter(|l| labels.contains(&l.sku)) {
-            let e = entry
-                .entry(l.sku.clone())
-                .or_insert((l.enabled, l.consumed, l.consumed));
-            e.0 = l.enabled;
-            e.1 = l.consumed;
-            e.2 = e.2.max(l.consumed);
+        let entry = self.by_segment.entry(seg).or_default();
+        for (sku, enabled, consumed) in seats {
+            if self.touched.contains_key(sku) {
+                let e = entry
+                    .entry(*sku)
+                    .or_insert((*enabled, *consumed, *consumed));
+                e.0 = *enabled;
+                e.1 = *consumed;
+                e.2 = e.2.max(*consumed);
+            }
         }
     }
-    let mut current: Seats = touched
-        .iter()
-        .map(|s| {
-            let seats = t.skus.get(s).and_then(|x| x.seats);
-            let consumed = seats.map_or(0, |x| i64::from(x.consumed));
-            (
-                names.sku(*s),
-                (seats.map(|x| x.enabled), consumed, consumed),
-            )
-        })
-        .collect();
-    let mut out = Vec::new();
-    let mut emit = |stage: u32, wave: Option<u32>, seats: &Seats| {
-        for (sku, (enabled, consumed, peak)) in seats {
-            out.push(SeatForecast {
-                stage,
-                wave,
-                sku: sku.clone(),
-                enabled: *enabled,
-                consumed: *consumed,
-                peak: *peak,
-            });
-        }
-    };
-    for st in &drawn.stages {
-        let mut segs: Vec<Option<u32>> = vec![None];
-        segs.extend(st.waves.iter().map(|w| Some(w.number)));
-        for w in segs {
-            match by_segment.get(&(st.number, w)) {
-                Some(seen) => {
-                    for (sku, v) in seen {
-                        current.insert(sku.clone(), *v);
+
+    fn forecast(&self, drawn: &Drawn) -> Vec<SeatForecast> {
+        let mut current = self.start.clone();
+        let mut out = Vec::new();
+        let mut emit =
+            |stage: u32, wave: Option<u32>, seats: &BTreeMap<SkuId, SeatState>| {
+                let mut rows: Vec<(&String, &SeatState)> = seats
+                    .iter()
+                    .filter_map(|(s, v)| self.touched.get(s).map(|label| (label, v)))
+                    .collect();
+                rows.sort_by(|a, b| a.0.cmp(b.0));
+                for (sku, (enabled, consumed, peak)) in rows {
+                    out.push(SeatForecast {
+                        stage,
+                        wave,
+                        sku: sku.clone(),
+                        enabled: *enabled,
+                        consumed: *consumed,
+                        peak: *peak,
+                    });
+                }
+            };
+        for st in &drawn.stages {
+            let mut segs: Vec<Option<u32>> = vec![None];
+            segs.extend(st.waves.iter().map(|w| Some(w.number)));
+            for w in segs {
+                match self.by_segment.get(&(st.number, w)) {
+                    Some(seen) => {
+                        for (sku, v) in seen {
+                            current.insert(*sku, *v);
+                        }
+                    }
+                    None => {
+                        if w.is_some() {
+                            continue;
+                        }
+                        // A stage that changes nothing: seats as they were, no peak above them.
+                        for v in current.values_mut() {
+                            v.2 = v.1;
+                        }
                     }
                 }
-                None => {
-                    if w.is_some() {
-                        continue;
-                    }
-                    // A stage that changes nothing: seats as they were, no peak above them.
-                    for v in current.values_mut() {
-                        v.2 = v.1;
-                    }
+                if w.is_none() && !st.waves.is_empty() && st.actions.is_empty() {
+                    continue;
                 }
+                emit(st.number, w, &current);
             }
-            if w.is_none() && !st.waves.is_empty() && st.actions.is_empty() {
-                continue;
-            }
-            emit(st.number, w, &current);
         }
+        out
     }
-    out
 }

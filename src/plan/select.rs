@@ -129,7 +129,7 @@ pub fn select(
             }
             Scope::Users(list) => list.clone(),
         };
-        users.sort_by_key(|u| {
+        users.sort_by_cached_key(|u| {
             (
                 t.users
                     .get(u)
@@ -273,7 +273,7 @@ pub fn allocate_seats(
         // The move frees `from` seats only after `to` seats are taken (an atomic change needs
         // both at once), so only the seats available now count.
         let available = (i64::from(seats.enabled) - i64::from(seats.consumed)).max(0) as usize;
-        idx.sort_by_key(|i| movers[*i].key());
+        idx.sort_by_cached_key(|i| movers[*i].key());
         if idx.len() > available {
             let short = idx.len() - available;
             for i in &idx[available..] {

@@ -21,6 +21,7 @@ use crate::ingest::error::{InputError, Location};
 use crate::model::{AssignmentError, CountryCode, GroupId, GroupKind, PlanId, SkuId, Tenant};
 
 use super::ops::{LicenseSpec, Op, OpSource, OpsFile};
+use super::planset::PlanSet;
 use super::report::{ErrorRecord, SeatLine, SimReport, StepReport, Violation, ViolationKind};
 use super::rules::Rules;
 use super::state::{Event, GroupSt, Lic, PathState, State};
@@ -41,7 +42,7 @@ pub fn simulate(
     ops: &OpsFile,
     ops_path: &Path,
 ) -> Result<SimReport, InputError> {
-    simulate_final(tenant, rules, ops, ops_path).map(|(report, _)| report)
+    simulate_observed(tenant, rules, ops, ops_path, true, &mut |_, _| {})
 }
 
 /// The id a group created by a plan gets: derived from its name, so plans and reports are
@@ -81,6 +82,35 @@ pub fn simulate_final(
     ops: &OpsFile,
     ops_path: &Path,
 ) -> Result<(SimReport, FinalState), InputError> {
+    let (report, sim) = run(tenant, rules, ops, ops_path, true, &mut |_, _| {})?;
+    Ok((report, final_state(&sim)))
+}
+
+/// Seats after a step: product, enabled seats (if known), consumed seats.
+pub type SeatObserver<'a> = dyn FnMut(usize, &[(SkuId, Option<u32>, i64)]) + 'a;
+
+/// The simulation with control over its trace: with `steps` false the report carries no
+/// per-step lines (a million-op plan does not need a million step texts), and `observe` is
+/// called after every step (1-based) with the seats, for callers that aggregate them.
+pub fn simulate_observed(
+    tenant: &Tenant,
+    rules: &Rules,
+    ops: &OpsFile,
+    ops_path: &Path,
+    steps: bool,
+    observe: &mut SeatObserver<'_>,
+) -> Result<SimReport, InputError> {
+    run(tenant, rules, ops, ops_path, steps, observe).map(|(report, _)| report)
+}
+
+fn run<'r>(
+    tenant: &Tenant,
+    rules: &'r Rules,
+    ops: &OpsFile,
+    ops_path: &Path,
+    steps: bool,
+    observe: &mut SeatObserver<'_>,
+) -> Result<(SimReport, Sim<'r>), InputError> {
     let mut sim = Sim {
         st: State::new(tenant, rules),
         file: ops_path.to_path_buf(),
@@ -90,19 +120,28 @@ pub fn simulate_final(
         errors: Vec::new(),
         short_skus: BTreeSet::new(),
     };
+    let mut seats: Vec<(SkuId, Option<u32>, i64)> = Vec::new();
     for (src, op) in &ops.ops {
         sim.step += 1;
         let outcome = sim.apply(src, op)?;
-        for u in &outcome.affected {
-            sim.check_user(*u, &op.to_string(), &outcome.rule);
+        if !outcome.affected.is_empty() {
+            let text = op.to_string();
+            for u in &outcome.affected {
+                sim.check_user(*u, &text, &outcome.rule);
+            }
         }
-        sim.steps.push(StepReport {
-            step: sim.step,
-            op: op.to_string(),
-            source: src.path.clone(),
-            effect: outcome.effect,
-            seats: sim.seat_lines(),
-        });
+        if steps {
+            sim.steps.push(StepReport {
+                step: sim.step,
+                op: op.to_string(),
+                source: src.path.clone(),
+                effect: outcome.effect,
+                seats: sim.seat_lines(),
+            });
+        }
+        seats.clear();
+        seats.extend(sim.st.skus.values().map(|s| (s.id, s.enabled, s.consumed)));
+        observe(sim.step, &seats);
     }
     // The end: whatever is still pending is processed (R8).
     if sim.st.groups.iter().any(GroupSt::pending) {
@@ -115,13 +154,18 @@ pub fn simulate_final(
                 "R8: pending group processing completes",
             );
         }
-        sim.steps.push(StepReport {
-            step: sim.step,
-            op: "(end: pending group processing completes)".into(),
-            source: String::new(),
-            effect,
-            seats: sim.seat_lines(),
-        });
+        seats.clear();
+        seats.extend(sim.st.skus.values().map(|s| (s.id, s.enabled, s.consumed)));
+        observe(sim.step, &seats);
+        if steps {
+            sim.steps.push(StepReport {
+                step: sim.step,
+                op: "(end: pending group processing completes)".into(),
+                source: String::new(),
+                effect,
+                seats: sim.seat_lines(),
+            });
+        }
     }
     let mut assumptions: Vec<String> = rules
         .assumptions()
@@ -158,7 +202,19 @@ pub fn simulate_final(
             sim.st.unknown_paths
         ));
     }
-    let fin = FinalState {
+    let report = SimReport {
+        schema_version: super::report::SCHEMA_VERSION,
+        safe: sim.violations.is_empty(),
+        steps: std::mem::take(&mut sim.steps),
+        violations: std::mem::take(&mut sim.violations),
+        errors: std::mem::take(&mut sim.errors),
+        assumptions,
+    };
+    Ok((report, sim))
+}
+
+fn final_state(sim: &Sim<'_>) -> FinalState {
+    FinalState {
         users: (0..sim.st.users.len())
             .map(|u| {
                 let user = &sim.st.users[u];
@@ -176,21 +232,12 @@ pub fn simulate_final(
                         .iter()
                         .map(|(g, p)| (gid(g), p.seated().collect()))
                         .collect(),
-                    effective: sim.st.enabled_plans(u),
+                    effective: sim.st.plan_ids(&sim.st.enabled_plans(u)),
                 }
             })
             .collect(),
         consumed: sim.st.skus.values().map(|s| (s.id, s.consumed)).collect(),
-    };
-    let report = SimReport {
-        schema_version: super::report::SCHEMA_VERSION,
-        safe: sim.violations.is_empty(),
-        steps: sim.steps,
-        violations: sim.violations,
-        errors: sim.errors,
-        assumptions,
-    };
-    Ok((report, fin))
+    }
 }
 
 struct Outcome {
@@ -460,7 +507,7 @@ impl<'r> Sim<'r> {
         &self,
         u: usize,
         lic: &Lic,
-        others: &BTreeSet<PlanId>,
+        others: &PlanSet,
         by_group: bool,
     ) -> Result<(), Refusal> {
         let user = &self.st.users[u];
@@ -482,17 +529,20 @@ impl<'r> Sim<'r> {
                 },
             ));
         };
+        let rules = self.st.rules;
         for (sku, disabled) in lic {
             let Some(s) = self.st.skus.get(sku) else {
                 continue;
             };
-            for p in s.plans.iter().filter(|p| !disabled.contains(p)) {
-                if !self.st.rules.offered_in(*p, location) {
-                    return Err((
-                        AssignmentError::ProhibitedInUsageLocationViolation,
-                        Some(*sku),
-                        format!("{} is not offered in {location}", self.st.plan_label(*p)),
-                    ));
+            if rules.restricts_locations() {
+                for p in s.plans.iter().filter(|p| !disabled.contains(p)) {
+                    if !rules.offered_in(*p, location) {
+                        return Err((
+                            AssignmentError::ProhibitedInUsageLocationViolation,
+                            Some(*sku),
+                            format!("{} is not offered in {location}", self.st.plan_label(*p)),
+                        ));
+                    }
                 }
             }
             if user.dup_proxy && s.unique_proxy {
@@ -503,89 +553,89 @@ impl<'r> Sim<'r> {
                 ));
             }
         }
-        for (sku, disabled) in lic {
-            let Some(s) = self.st.skus.get(sku) else {
-                continue;
-            };
-            for a in s.plans.iter().filter(|p| !disabled.contains(p)) {
-                for b in others {
-                    if let Some(set) = self.st.rules.conflict(*a, *b) {
-                        return Err((
-                            AssignmentError::MutuallyExclusiveViolation,
-                            Some(*sku),
-                            format!(
-                                "{} conflicts with {} the user already has ({})",
-                                self.st.plan_label(*a),
-                                self.st.plan_label(*b),
-                                set.id
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        // Products arriving together (one group, or one atomic call) must not conflict either.
-        let arriving: Vec<(SkuId, BTreeSet<PlanId>)> = lic
-            .keys()
-            .map(|s| {
+        // Each arriving product's enabled plans.
+        let arriving: Vec<(SkuId, PlanSet)> = lic
+            .iter()
+            .map(|(s, d)| {
                 let mut one = Lic::new();
-                one.insert(*s, lic[s].clone());
+                one.insert(*s, d.clone());
                 (*s, self.plans(&one))
             })
             .collect();
+        for (sku, set) in &arriving {
+            if let Some((a, b)) = self.st.index.conflict(set, others) {
+                return Err(self.conflict_refusal(*sku, a, b, None));
+            }
+        }
+        // Products arriving together (one group, or one atomic call) must not conflict either.
         for (i, (sa, pa)) in arriving.iter().enumerate() {
             for (sb, pb) in &arriving[i + 1..] {
-                for a in pa {
-                    for b in pb {
-                        if let Some(set) = self.st.rules.conflict(*a, *b) {
-                            return Err((
-                                AssignmentError::MutuallyExclusiveViolation,
-                                Some(*sb),
-                                format!(
-                                    "{} in {} conflicts with {} in {} ({})",
-                                    self.st.plan_label(*b),
-                                    self.st.sku_label(*sb),
-                                    self.st.plan_label(*a),
-                                    self.st.sku_label(*sa),
-                                    set.id
-                                ),
-                            ));
-                        }
-                    }
+                if let Some((b, a)) = self.st.index.conflict(pb, pa) {
+                    return Err(self.conflict_refusal(*sb, b, a, Some(*sa)));
                 }
             }
         }
         Ok(())
     }
 
-    /// A plan left enabled without any of its prerequisites (R5 DependencyViolation, R7).
-    fn broken_dependency(&self, enabled: &BTreeSet<PlanId>) -> Option<String> {
-        for p in enabled {
-            for pre in self.st.rules.prerequisites(*p) {
-                if !pre.one_of.iter().any(|q| enabled.contains(q)) {
-                    let need: Vec<String> =
-                        pre.one_of.iter().map(|q| self.st.plan_label(*q)).collect();
-                    return Some(format!(
-                        "{} requires {} ({})",
-                        self.st.plan_label(*p),
-                        need.join(" or "),
-                        pre.id
-                    ));
-                }
-            }
-        }
-        None
+    /// A MutuallyExclusiveViolation naming both plans and the exclusive set's entry.
+    fn conflict_refusal(&self, sku: SkuId, a: u32, b: u32, other_sku: Option<SkuId>) -> Refusal {
+        let (pa, pb) = (self.st.index.id(a), self.st.index.id(b));
+        let set = self
+            .st
+            .rules
+            .conflict(pa, pb)
+            .map_or_else(String::new, |s| s.id.clone());
+        let detail = match other_sku {
+            Some(o) => format!(
+                "{} in {} conflicts with {} in {} ({set})",
+                self.st.plan_label(pa),
+                self.st.sku_label(sku),
+                self.st.plan_label(pb),
+                self.st.sku_label(o),
+            ),
+            None => format!(
+                "{} conflicts with {} the user already has ({set})",
+                self.st.plan_label(pa),
+                self.st.plan_label(pb),
+            ),
+        };
+        (
+            AssignmentError::MutuallyExclusiveViolation,
+            Some(sku),
+            detail,
+        )
     }
 
-    fn plans(&self, lic: &Lic) -> BTreeSet<PlanId> {
-        let mut out = BTreeSet::new();
+    /// A plan left enabled without any of its prerequisites (R5 DependencyViolation, R7).
+    fn broken_dependency(&self, enabled: &PlanSet) -> Option<String> {
+        let (p, _) = self.st.index.broken_dependency(enabled)?;
+        let plan = self.st.index.id(p);
+        let ids = self.st.plan_ids(enabled);
+        let pre = self
+            .st
+            .rules
+            .prerequisites(plan)
+            .iter()
+            .find(|pre| !pre.one_of.iter().any(|q| ids.contains(q)))?;
+        let need: Vec<String> = pre.one_of.iter().map(|q| self.st.plan_label(*q)).collect();
+        Some(format!(
+            "{} requires {} ({})",
+            self.st.plan_label(plan),
+            need.join(" or "),
+            pre.id
+        ))
+    }
+
+    fn plans(&self, lic: &Lic) -> PlanSet {
+        let mut out = PlanSet::new();
         self.st.plans_of(lic, &mut out);
         out
     }
 
     /// Enabled plans from inherited paths only.
-    fn inherited_plans(&self, u: usize) -> BTreeSet<PlanId> {
-        let mut out = BTreeSet::new();
+    fn inherited_plans(&self, u: usize) -> PlanSet {
+        let mut out = PlanSet::new();
         for p in self.st.users[u].inherited.values() {
             if let Some(l) = p.active() {
                 self.st.plans_of(l, &mut out);
@@ -927,7 +977,7 @@ impl<'r> Sim<'r> {
         }
         new_direct.extend(add.clone());
         let mut others = self.plans(&rest);
-        others.extend(self.inherited_plans(u));
+        others.union_with(&self.inherited_plans(u));
         if !add.is_empty() {
             if let Err(r) = self.check_arrival(u, &add, &others, false) {
                 self.error(Some(u), None, &r, false);
@@ -935,7 +985,7 @@ impl<'r> Sim<'r> {
             }
         }
         let mut after = self.plans(&new_direct);
-        after.extend(self.inherited_plans(u));
+        after.union_with(&self.inherited_plans(u));
         if let Some(why) = self.broken_dependency(&after) {
             let r = (
                 AssignmentError::DependencyViolation,
@@ -1170,23 +1220,23 @@ impl<'r> Sim<'r> {
     // ----- the invariant -----
 
     /// What a group may give a user in a state it may reach before processing completes.
-    fn tentative(&self, u: usize, g: usize, lic: &Lic, member: bool) -> BTreeSet<PlanId> {
+    fn tentative(&self, u: usize, g: usize, lic: &Lic, member: bool) -> PlanSet {
         if !member || lic.is_empty() {
-            return BTreeSet::new();
+            return PlanSet::new();
         }
         let others = self.st.plans_without_group(u, g);
         if self.check_arrival(u, lic, &others, true).is_err() {
-            return BTreeSet::new();
+            return PlanSet::new();
         }
         self.plans(lic)
     }
 
     /// Every state a user may be in from a pending group: what it gave at its last processing,
     /// then the result of each change since, in order.
-    fn possible_states(&self, u: usize, g: usize) -> Vec<BTreeSet<PlanId>> {
+    fn possible_states(&self, u: usize, g: usize) -> Vec<PlanSet> {
         let grp = &self.st.groups[g];
         let mut states = Vec::new();
-        let mut first = BTreeSet::new();
+        let mut first = PlanSet::new();
         if let Some(l) = self.st.users[u]
             .inherited
             .get(&g)
@@ -1233,65 +1283,67 @@ impl<'r> Sim<'r> {
             }
         }
         // Each candidate: the enabled plans, and the pending group whose state it tries.
-        let mut candidates: Vec<(BTreeSet<PlanId>, Option<usize>)> = Vec::new();
+        let mut candidates: Vec<(PlanSet, Option<usize>)> = Vec::new();
         // What the user holds once every pending group has processed its last change: a loss
         // also missing here is the op's doing, not a processing window.
         let mut settled = fixed.clone();
         if pending.is_empty() {
             candidates.push((fixed, None));
         } else {
-            let states: BTreeMap<usize, Vec<BTreeSet<PlanId>>> = pending
+            let states: BTreeMap<usize, Vec<PlanSet>> = pending
                 .iter()
                 .map(|g| (*g, self.possible_states(u, *g)))
                 .collect();
-            let worst: BTreeMap<usize, BTreeSet<PlanId>> = states
+            let worst: BTreeMap<usize, PlanSet> = states
                 .iter()
                 .map(|(g, ss)| {
                     let mut it = ss.iter();
-                    let first = it.next().cloned().unwrap_or_default();
-                    (
-                        *g,
-                        it.fold(first, |acc, s| acc.intersection(s).copied().collect()),
-                    )
+                    let mut acc = it.next().cloned().unwrap_or_default();
+                    for s in it {
+                        acc.intersect_with(s);
+                    }
+                    (*g, acc)
                 })
                 .collect();
             for ss in states.values() {
                 if let Some(last) = ss.last() {
-                    settled.extend(last.iter().copied());
+                    settled.union_with(last);
                 }
             }
             for (g, ss) in &states {
                 let mut base = fixed.clone();
                 for (h, w) in &worst {
                     if h != g {
-                        base.extend(w.iter().copied());
+                        base.union_with(w);
                     }
                 }
                 for s in ss {
                     let mut set = base.clone();
-                    set.extend(s.iter().copied());
+                    set.union_with(s);
                     candidates.push((set, Some(*g)));
                 }
             }
         }
-        let baseline = self.st.users[u].baseline.clone();
-        let mut lost_now: BTreeMap<PlanId, Option<usize>> = BTreeMap::new();
+        let user = &self.st.users[u];
+        let mut lost_now = PlanSet::new();
+        let mut lost_by: BTreeMap<u32, Option<usize>> = BTreeMap::new();
         for (set, g) in &candidates {
-            for p in &baseline {
-                if !self.st.rules.covered(*p, set) {
-                    lost_now.entry(*p).or_insert(*g);
+            for p in user.baseline.iter() {
+                if !self.st.index.covered(p, set) {
+                    lost_now.insert(p);
+                    lost_by.entry(p).or_insert(*g);
                 }
             }
         }
         let previously = std::mem::take(&mut self.st.users[u].lost);
-        let fresh: BTreeMap<PlanId, Option<usize>> = lost_now
-            .iter()
-            .filter(|(p, _)| !previously.contains(p))
-            .map(|(p, g)| (*p, *g))
-            .collect();
+        let mut fresh = lost_now.clone();
+        fresh.difference_with(&previously);
         if !fresh.is_empty() {
-            let permanent = fresh.keys().any(|p| !self.st.rules.covered(*p, &settled));
-            let g = fresh.values().find_map(|g| *g).filter(|_| !permanent);
+            let permanent = fresh.iter().any(|p| !self.st.index.covered(p, &settled));
+            let g = fresh
+                .iter()
+                .find_map(|p| lost_by.get(&p).copied().flatten())
+                .filter(|_| !permanent);
             let cause = match g {
                 Some(g) => {
                     let grp = &self.st.groups[g];
@@ -1304,7 +1356,7 @@ impl<'r> Sim<'r> {
                 None => format!("{op} ({rule})"),
             };
             let user = &self.st.users[u];
-            let lost = self.describe_lost(u, &fresh.keys().copied().collect());
+            let lost = self.describe_lost(u, &fresh);
             self.violations.push(Violation {
                 step: self.step,
                 kind: ViolationKind::Loss,
@@ -1314,29 +1366,29 @@ impl<'r> Sim<'r> {
                 cause,
             });
         }
-        self.st.users[u].lost = lost_now.into_keys().collect();
+        self.st.users[u].lost = lost_now;
     }
 }
 
 impl Sim<'_> {
     /// Names what a user lost: whole products when every plan they gave is gone, else plans.
-    fn describe_lost(&self, u: usize, lost: &BTreeSet<PlanId>) -> String {
+    fn describe_lost(&self, u: usize, lost: &PlanSet) -> String {
         let user = &self.st.users[u];
         let mut left = lost.clone();
         let mut parts = Vec::new();
         for (sku, plans) in &user.baseline_by_sku {
-            if !plans.is_empty() && plans.iter().all(|p| lost.contains(p)) {
+            let mut missing = plans.clone();
+            missing.difference_with(lost);
+            if !plans.is_empty() && missing.is_empty() {
                 parts.push(format!(
                     "{} (all {} service plans)",
                     self.st.sku_label(*sku),
-                    plans.len()
+                    plans.iter().count()
                 ));
-                for p in plans {
-                    left.remove(p);
-                }
+                left.difference_with(plans);
             }
         }
-        let mut names: Vec<String> = left.iter().map(|p| self.st.plan_label(*p)).collect();
+        let mut names: Vec<String> = left.iter().map(|p| self.st.plan_label_at(p)).collect();
         names.sort();
         parts.extend(names);
         parts.join(", ")

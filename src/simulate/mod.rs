@@ -4,6 +4,7 @@
 
 pub mod engine;
 pub mod ops;
+pub mod planset;
 pub mod report;
 pub mod rules;
 pub mod state;

@@ -4,13 +4,16 @@
 //! operation costs what it touches (one user, or one group's members) and never a scan of the
 //! tenant. Maps that reach output are `BTreeMap`s, so results never depend on hashing.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::catalog::Catalog;
 use crate::model::{
     AssignmentError, AssignmentPath, CountryCode, GroupId, GroupKind, PlanId, SkuId, Tenant, UserId,
 };
 
+use super::planset::{PlanIndex, PlanSet};
 use super::rules::Rules;
 
 /// Licenses on one path: product → its disabled plans.
@@ -53,6 +56,8 @@ pub struct SkuSt {
     pub id: SkuId,
     pub label: String,
     pub plans: Vec<PlanId>,
+    /// The same plans as a set over the state's plan index.
+    pub mask: PlanSet,
     /// `None`: the exports gave no seat counts; seats are then not checked (stated as an
     /// assumption in the report).
     pub enabled: Option<u32>,
@@ -74,11 +79,11 @@ pub struct UserSt {
     /// What each group gave the user at its last processing.
     pub inherited: BTreeMap<usize, PathState>,
     /// Plans enabled at the start: the invariant protects each of them.
-    pub baseline: BTreeSet<PlanId>,
+    pub baseline: PlanSet,
     /// The same, by the product that enabled them, to name a whole product when all of it is lost.
-    pub baseline_by_sku: BTreeMap<SkuId, BTreeSet<PlanId>>,
+    pub baseline_by_sku: BTreeMap<SkuId, PlanSet>,
     /// Baseline plans already reported lost (reported once, again only after a recovery).
-    pub lost: BTreeSet<PlanId>,
+    pub lost: PlanSet,
 }
 
 /// A change to a group since its last processing, in order.
@@ -158,11 +163,14 @@ pub struct State<'r> {
     pub unseated: BTreeSet<SkuId>,
     /// Paths the exports could not tell apart, read as direct.
     pub unknown_paths: u64,
+    /// Dense indexes of every plan met, with the rules precomputed per plan.
+    pub index: PlanIndex,
 }
 
 impl<'r> State<'r> {
     pub fn new(tenant: &Tenant, rules: &'r Rules) -> Self {
-        let mut plan_names = HashMap::new();
+        let mut plan_names = HashMap::default();
+        let mut index = PlanIndex::new();
         let mut skus = BTreeMap::new();
         let mut unseated = BTreeSet::new();
         for s in tenant.skus.values() {
@@ -172,12 +180,17 @@ impl<'r> State<'r> {
             if s.seats.is_none() {
                 unseated.insert(s.id);
             }
+            let mut mask = PlanSet::new();
+            for p in &s.service_plans {
+                mask.insert(index.ensure(p.id, rules));
+            }
             skus.insert(
                 s.id,
                 SkuSt {
                     id: s.id,
                     label: s.part_number.clone().unwrap_or_else(|| s.label()),
                     plans: s.service_plans.iter().map(|p| p.id).collect(),
+                    mask,
                     enabled: s.seats.map(|x| x.enabled),
                     consumed: s.seats.map_or(0, |x| i64::from(x.consumed)),
                     unique_proxy: s
@@ -188,8 +201,9 @@ impl<'r> State<'r> {
             );
         }
         let mut groups = Vec::with_capacity(tenant.groups.len());
-        let mut group_by_id = HashMap::with_capacity(tenant.groups.len());
-        let mut group_by_name: HashMap<String, Option<usize>> = HashMap::new();
+        let mut group_by_id =
+            HashMap::with_capacity_and_hasher(tenant.groups.len(), Default::default());
+        let mut group_by_name: HashMap<String, Option<usize>> = HashMap::default();
         for g in tenant.groups.values() {
             let i = groups.len();
             group_by_id.insert(g.id, i);
@@ -214,13 +228,13 @@ impl<'r> State<'r> {
                 members: BTreeSet::new(),
                 processed_members: BTreeSet::new(),
                 events: Vec::new(),
-                member_events: HashMap::new(),
+                member_events: HashMap::default(),
                 config_events: Vec::new(),
                 last_change: None,
             });
         }
 
-        let mut proxies: HashMap<String, usize> = HashMap::new();
+        let mut proxies: HashMap<String, usize> = HashMap::default();
         for u in tenant.users.values() {
             let mut mine = BTreeSet::new();
             for a in &u.proxy_addresses {
@@ -232,8 +246,10 @@ impl<'r> State<'r> {
         }
 
         let mut users = Vec::with_capacity(tenant.users.len());
-        let mut user_by_id = HashMap::with_capacity(tenant.users.len());
-        let mut user_by_upn = HashMap::with_capacity(tenant.users.len());
+        let mut user_by_id =
+            HashMap::with_capacity_and_hasher(tenant.users.len(), Default::default());
+        let mut user_by_upn =
+            HashMap::with_capacity_and_hasher(tenant.users.len(), Default::default());
         let mut unknown_paths = 0;
         for u in tenant.users.values() {
             let i = users.len();
@@ -301,9 +317,9 @@ impl<'r> State<'r> {
                 direct,
                 groups: BTreeSet::new(),
                 inherited,
-                baseline: BTreeSet::new(),
+                baseline: PlanSet::new(),
                 baseline_by_sku: BTreeMap::new(),
-                lost: BTreeSet::new(),
+                lost: PlanSet::new(),
             });
         }
         for (gi, g) in tenant.groups.values().enumerate() {
@@ -328,6 +344,7 @@ impl<'r> State<'r> {
             plan_names,
             unseated,
             unknown_paths,
+            index,
         };
         // Products held but not in the tenant's product list: from the catalog, no seats known.
         let held: BTreeSet<SkuId> = state
@@ -350,18 +367,17 @@ impl<'r> State<'r> {
         }
         for i in 0..state.users.len() {
             let b = state.enabled_plans(i);
-            let mut by_sku: BTreeMap<SkuId, BTreeSet<PlanId>> = BTreeMap::new();
+            let mut by_sku: BTreeMap<SkuId, PlanSet> = BTreeMap::new();
             let user = &state.users[i];
             let paths = std::iter::once(&user.direct)
                 .chain(user.inherited.values().filter_map(PathState::active));
             for lic in paths {
                 for (sku, disabled) in lic {
-                    if let Some(s) = state.skus.get(sku) {
-                        by_sku
-                            .entry(*sku)
-                            .or_default()
-                            .extend(s.plans.iter().filter(|p| !disabled.contains(p)));
-                    }
+                    let mut one = Lic::new();
+                    one.insert(*sku, disabled.clone());
+                    let mut set = PlanSet::new();
+                    state.plans_of(&one, &mut set);
+                    by_sku.entry(*sku).or_default().union_with(&set);
                 }
             }
             state.users[i].baseline = b;
@@ -392,6 +408,10 @@ impl<'r> State<'r> {
             }
             None => (id.to_string(), Vec::new()),
         };
+        let mut mask = PlanSet::new();
+        for p in &plans {
+            mask.insert(self.index.ensure(*p, self.rules));
+        }
         let unique_proxy = plans.iter().any(|p: &PlanId| {
             self.plan_names
                 .get(p)
@@ -409,6 +429,7 @@ impl<'r> State<'r> {
                 id,
                 label,
                 plans,
+                mask,
                 enabled,
                 consumed: 0,
                 unique_proxy,
@@ -417,17 +438,27 @@ impl<'r> State<'r> {
     }
 
     /// Plans a set of licenses enables: each product's plans less its disabled ones (R3).
-    pub fn plans_of(&self, lic: &Lic, out: &mut BTreeSet<PlanId>) {
+    pub fn plans_of(&self, lic: &Lic, out: &mut PlanSet) {
         for (sku, disabled) in lic {
             if let Some(s) = self.skus.get(sku) {
-                out.extend(s.plans.iter().filter(|p| !disabled.contains(p)));
+                if disabled.is_empty() {
+                    out.union_with(&s.mask);
+                } else {
+                    let mut m = s.mask.clone();
+                    for d in disabled {
+                        if let Some(i) = self.index.get(*d) {
+                            m.remove(i);
+                        }
+                    }
+                    out.union_with(&m);
+                }
             }
         }
     }
 
     /// Everything enabled on a user now, over every active path (R1, R3).
-    pub fn enabled_plans(&self, u: usize) -> BTreeSet<PlanId> {
-        let mut out = BTreeSet::new();
+    pub fn enabled_plans(&self, u: usize) -> PlanSet {
+        let mut out = PlanSet::new();
         let user = &self.users[u];
         self.plans_of(&user.direct, &mut out);
         for p in user.inherited.values() {
@@ -439,8 +470,8 @@ impl<'r> State<'r> {
     }
 
     /// Enabled plans from every path except one group's.
-    pub fn plans_without_group(&self, u: usize, g: usize) -> BTreeSet<PlanId> {
-        let mut out = BTreeSet::new();
+    pub fn plans_without_group(&self, u: usize, g: usize) -> PlanSet {
+        let mut out = PlanSet::new();
         let user = &self.users[u];
         self.plans_of(&user.direct, &mut out);
         for (gi, p) in &user.inherited {
@@ -451,6 +482,15 @@ impl<'r> State<'r> {
             }
         }
         out
+    }
+
+    /// The plans of a set, as ids.
+    pub fn plan_ids(&self, set: &PlanSet) -> BTreeSet<PlanId> {
+        set.iter().map(|i| self.index.id(i)).collect()
+    }
+
+    pub fn plan_label_at(&self, i: u32) -> String {
+        self.plan_label(self.index.id(i))
     }
 
     /// Whether the user takes a seat of the product through any path (R2: one seat per user).

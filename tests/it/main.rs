@@ -8,5 +8,6 @@ mod formats;
 mod plans;
 mod prop_sim;
 mod real_graph;
+mod redact;
 mod scenarios;
 mod snapshots;

@@ -156,6 +156,17 @@ impl Rules {
             .find(|set| set.plans.contains(&b))
     }
 
+    /// Whether any plan is restricted to some usage locations (none is, unless a rules file says).
+    pub fn restricts_locations(&self) -> bool {
+        !self.not_offered.is_empty()
+    }
+
+    /// Whether the plan is in any mutually exclusive set (most plans are not: callers skip
+    /// them before looking for conflicts pair by pair).
+    pub fn in_exclusive_set(&self, plan: PlanId) -> bool {
+        self.exclusive_by_plan.contains_key(&plan)
+    }
+
     /// The prerequisites of a plan (empty if none). Each must be met: one of its `one_of` enabled.
     pub fn prerequisites(&self, plan: PlanId) -> &[Prerequisite] {
         self.prerequisites.get(&plan).map_or(&[], Vec::as_slice)

@@ -36,6 +36,8 @@ pub struct Carrying {
     pub mv: usize,
     /// Movers (indexes) the plan adds as members.
     pub add: Vec<usize>,
+    /// Every mover (index) the group carries the license for, members already or added.
+    pub movers: Vec<usize>,
     /// For migrate-then-change: the product and disabled plans the group changes to.
     pub change_to: Option<(SkuId, BTreeSet<PlanId>)>,
 }
@@ -158,6 +160,10 @@ pub fn to_op(a: &Action) -> Op {
             remove: a.remove.clone(),
         },
         "add-member" => Op::AddMember { group, user },
+        "reprocess" => Op::Reprocess {
+            group: None,
+            user: Some(user),
+        },
         "remove-direct-license" => Op::RemoveDirectLicense { user, sku },
         "change-direct-license" => Op::ChangeDirectLicense {
             user,
@@ -203,15 +209,25 @@ fn carrying_groups(
             let d = if staged == mv.from {
                 m.disabled.clone()
             } else {
-                map_disabled(names, rules, mv.from, mv.to, &m.disabled)
+                m.target_disabled.clone()
             };
             // Covered already: an existing group gives the user the staged product with at
             // least the same plans enabled (R1, R3) — no new membership needed.
             let covered = t.users.get(&m.user).is_some_and(|u| {
                 mv.from == mv.to
                     && u.assignments.iter().any(|a| {
+                        let carried = match a.path {
+                            crate::model::AssignmentPath::Group(g) => {
+                                t.groups.get(&g).is_some_and(|g| {
+                                    g.security_enabled == Some(true)
+                                        && g.user_members().any(|x| x == m.user)
+                                        && g.licenses.iter().any(|l| l.sku == staged)
+                                })
+                            }
+                            _ => false,
+                        };
                         a.sku == staged
-                            && matches!(a.path, crate::model::AssignmentPath::Group(_))
+                            && carried
                             && !a.is_error()
                             && a.disabled_plans.is_subset(&d)
                     })
@@ -250,9 +266,17 @@ fn carrying_groups(
                 // A dynamic or synced group cannot take new members, so it carries the license
                 // itself; a group with other products is otherwise left alone.
                 let fixed_membership = g.kind() != crate::model::GroupKind::Static;
+                // Licensing an existing group licenses all its members: only when each is a
+                // user this move moves.
+                let only_movers = g
+                    .user_members()
+                    .all(|u| movers.iter().any(|m| m.mv == mi && m.user == u));
                 match lic {
                     Some(l) if l.disabled_plans == d => Some((g.id, false)),
-                    None if k == 0 && (g.licenses.is_empty() || fixed_membership) => {
+                    None if k == 0
+                        && only_movers
+                        && (g.licenses.is_empty() || fixed_membership) =>
+                    {
                         Some((g.id, true))
                     }
                     _ => None,
@@ -293,6 +317,7 @@ fn carrying_groups(
             };
             let change_to = (mv.strategy == Strategy::MigrateThenChange && mv.from != mv.to)
                 .then(|| (mv.to, map_disabled(names, rules, mv.from, mv.to, &d)));
+            let all = members.clone();
             let add: Vec<usize> = members
                 .into_iter()
                 .filter(|i| {
@@ -312,6 +337,7 @@ fn carrying_groups(
                 disabled: d,
                 mv: mi,
                 add,
+                movers: all,
                 change_to,
             });
         }
@@ -494,10 +520,7 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
                 let mut a = user_action("change-direct-license", m);
                 a.add.push(ActionLicense {
                     sku: mv.to.to_string(),
-                    disabled_plans: names.plan_list(
-                        mv.to,
-                        &map_disabled(&names, rules, mv.from, mv.to, &m.disabled),
-                    ),
+                    disabled_plans: names.plan_list(mv.to, &m.target_disabled),
                 });
                 a.remove.push(mv.from.to_string());
                 a.sku_part_number = Some(format!("{} -> {}", names.sku(mv.from), names.sku(mv.to)));
@@ -543,6 +566,20 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
             let mut a = user_action("add-member", m);
             a.group = Some(c.id.to_string());
             a.group_name = Some(c.name.clone());
+            b.act(s, a);
+        }
+        // Members already, yet not licensed by the group (an error state cleared since, or an
+        // export taken mid-processing): reprocessing makes the group license them (R8).
+        let mut again: Vec<&Mover> = c
+            .movers
+            .iter()
+            .filter(|i| !c.add.contains(i))
+            .map(|i| &movers[*i])
+            .collect();
+        again.sort_by_cached_key(|m| m.key());
+        for m in again {
+            let mut a = user_action("reprocess", m);
+            a.group = None;
             b.act(s, a);
         }
     }

@@ -48,7 +48,7 @@ pub fn plan(
     let t: &Tenant = &t;
     let mut held: BTreeMap<UserId, HeldBack> = BTreeMap::new();
     let mut skipped: Vec<Skipped> = Vec::new();
-    let (mut movers, in_scope) = select(t, intent, &mut held, &mut skipped);
+    let (mut movers, in_scope) = select(t, rules, intent, &mut held, &mut skipped);
     precheck_conflicts(t, rules, intent, &mut movers, &mut held);
     allocate_seats(t, intent, &mut movers, &mut held);
 
@@ -184,8 +184,9 @@ fn failing_users(
                 }
             }
             (None, Some(g)) => {
+                // A refused carrying group fails every user it carries, members already or not.
                 for c in drawn.carrying.iter().filter(|c| &c.name == g) {
-                    for i in &c.add {
+                    for i in &c.movers {
                         out.entry(movers[*i].user)
                             .or_insert_with(|| (e.error.clone(), format!("{}: {}", g, e.detail)));
                     }
@@ -265,24 +266,23 @@ impl SeatTrace {
     fn forecast(&self, drawn: &Drawn) -> Vec<SeatForecast> {
         let mut current = self.start.clone();
         let mut out = Vec::new();
-        let mut emit =
-            |stage: u32, wave: Option<u32>, seats: &BTreeMap<SkuId, SeatState>| {
-                let mut rows: Vec<(&String, &SeatState)> = seats
-                    .iter()
-                    .filter_map(|(s, v)| self.touched.get(s).map(|label| (label, v)))
-                    .collect();
-                rows.sort_by(|a, b| a.0.cmp(b.0));
-                for (sku, (enabled, consumed, peak)) in rows {
-                    out.push(SeatForecast {
-                        stage,
-                        wave,
-                        sku: sku.clone(),
-                        enabled: *enabled,
-                        consumed: *consumed,
-                        peak: *peak,
-                    });
-                }
-            };
+        let mut emit = |stage: u32, wave: Option<u32>, seats: &BTreeMap<SkuId, SeatState>| {
+            let mut rows: Vec<(&String, &SeatState)> = seats
+                .iter()
+                .filter_map(|(s, v)| self.touched.get(s).map(|label| (label, v)))
+                .collect();
+            rows.sort_by(|a, b| a.0.cmp(b.0));
+            for (sku, (enabled, consumed, peak)) in rows {
+                out.push(SeatForecast {
+                    stage,
+                    wave,
+                    sku: sku.clone(),
+                    enabled: *enabled,
+                    consumed: *consumed,
+                    peak: *peak,
+                });
+            }
+        };
         for st in &drawn.stages {
             let mut segs: Vec<Option<u32>> = vec![None];
             segs.extend(st.waves.iter().map(|w| Some(w.number)));

@@ -19,6 +19,10 @@ pub struct Mover {
     pub mv: usize,
     /// The disabled plans of the user's direct `from` assignment.
     pub disabled: BTreeSet<PlanId>,
+    /// For a product change: the disabled plans of `to` that keep every service the user has —
+    /// `from`'s services or their successors, and whatever a direct `to` the user already
+    /// holds enables (R3: never narrower than what the user has).
+    pub target_disabled: BTreeSet<PlanId>,
 }
 
 impl Mover {
@@ -45,6 +49,7 @@ pub fn fix_for(reason: &str) -> &'static str {
         "synced-group-mismatch" => "the carrying group is synced from on-premises: add the user there and wait for the sync, or carry the license with a cloud group",
         "unknown-path" => "export users with licenseAssignmentStates (Graph REST or Get-MgUser -Property LicenseAssignmentStates) so direct and inherited paths are known",
         "GroupNotSecurityEnabled" => "carry the license with a security-enabled group (or a Microsoft 365 group with securityEnabled true)",
+        "target-lacks-service" => "choose a target product that includes every service the user has (or its successor), or keep the user on the current product",
         _ => "see the detail; fix the cause and plan again",
     }
 }
@@ -62,6 +67,7 @@ pub fn hold(held: &mut BTreeMap<UserId, HeldBack>, u: &User, reason: &str, detai
 /// Users of every move's scope: movers, held-back users and skipped users.
 pub fn select(
     t: &Tenant,
+    rules: &crate::simulate::rules::Rules,
     intent: &Intent,
     held: &mut BTreeMap<UserId, HeldBack>,
     skipped: &mut Vec<Skipped>,
@@ -103,7 +109,10 @@ pub fn select(
                         if let Some(child) = t.groups.get(&c) {
                             for m in &child.members {
                                 match m {
-                                    Member::User(u) if !direct.contains(u) => {
+                                    // A user an earlier move already takes stays with it.
+                                    Member::User(u)
+                                        if !direct.contains(u) && !taken.contains_key(u) =>
+                                    {
                                         if let Some(user) = t.users.get(u) {
                                             in_scope.insert(*u);
                                             hold(
@@ -230,14 +239,99 @@ pub fn select(
                 }
             }
             taken.insert(uid, mi);
+            let names = super::draw::Names { t };
+            let mut target_disabled =
+                super::draw::map_disabled(&names, rules, mv.from, mv.to, &direct.disabled_plans);
+            if mv.from != mv.to {
+                if let Some(held_to) = u
+                    .assignments
+                    .iter()
+                    .find(|a| a.sku == mv.to && a.path == AssignmentPath::Direct && !a.is_error())
+                {
+                    target_disabled = target_disabled
+                        .intersection(&held_to.disabled_plans)
+                        .copied()
+                        .collect();
+                }
+            }
             movers.push(Mover {
                 user: uid,
                 upn: u.upn.clone(),
                 mv: mi,
                 disabled: direct.disabled_plans.clone(),
+                target_disabled,
             });
         }
     }
+    // A carrying group that is not security-enabled cannot carry licenses (R9): the intent
+    // asks for something Entra ID would refuse.
+    for (mi, mv) in intent.moves.iter().enumerate() {
+        let Carrier::Existing(g) = &mv.group else {
+            continue;
+        };
+        let Some(grp) = t.groups.get(g) else { continue };
+        if grp.security_enabled == Some(true) {
+            continue;
+        }
+        let why = if grp.security_enabled.is_none() {
+            "securityEnabled is not in the exports"
+        } else {
+            "it is not security-enabled"
+        };
+        for m in movers.iter().filter(|m| m.mv == mi) {
+            if let Some(u) = t.users.get(&m.user) {
+                hold(
+                    held,
+                    u,
+                    "GroupNotSecurityEnabled",
+                    format!("{} cannot carry licenses: {why} (R9)", grp.label()),
+                );
+            }
+        }
+    }
+    // A dynamic or synced carrying group that lacks the license carries it itself (its
+    // membership cannot be edited): every member then gets it, so each must be one of the
+    // move's users, or the group would license people the plan does not move.
+    for (mi, mv) in intent.moves.iter().enumerate() {
+        let Carrier::Existing(g) = &mv.group else {
+            continue;
+        };
+        let Some(grp) = t.groups.get(g) else { continue };
+        let staged = match mv.strategy {
+            super::intent::Strategy::MigrateThenChange => mv.from,
+            super::intent::Strategy::ChangeThenMigrate => mv.to,
+        };
+        if grp.kind() == GroupKind::Static || grp.licenses.iter().any(|l| l.sku == staged) {
+            continue;
+        }
+        let moving: BTreeSet<UserId> = movers
+            .iter()
+            .filter(|m| m.mv == mi)
+            .map(|m| m.user)
+            .collect();
+        let others = grp.user_members().filter(|u| !moving.contains(u)).count();
+        if others > 0 {
+            let reason = if grp.kind() == GroupKind::Dynamic {
+                "dynamic-group-mismatch"
+            } else {
+                "synced-group-mismatch"
+            };
+            for m in movers.iter().filter(|m| m.mv == mi) {
+                if let Some(u) = t.users.get(&m.user) {
+                    hold(
+                        held,
+                        u,
+                        reason,
+                        format!(
+                            "{} would have to carry the license itself, and {others} of its members are not moved by this plan",
+                            grp.label()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    movers.retain(|m| !held.contains_key(&m.user));
     (movers, in_scope.len() as u64)
 }
 
@@ -360,7 +454,35 @@ pub fn precheck_conflicts(
         if mv.from == mv.to {
             return true;
         }
-        let disabled = super::draw::map_disabled(&names, rules, mv.from, mv.to, &m.disabled);
+        let disabled = m.target_disabled.clone();
+        // Every service the user has in `from` must survive in `to`, itself or a successor
+        // (R11: enable at least each service the user had).
+        let target: BTreeSet<PlanId> = names
+            .plans_of(mv.to)
+            .iter()
+            .map(|p| p.id)
+            .filter(|p| !disabled.contains(p))
+            .collect();
+        let missing: Vec<String> = names
+            .plans_of(mv.from)
+            .iter()
+            .filter(|p| !m.disabled.contains(&p.id))
+            .filter(|p| !target.contains(&p.id) && !rules.successors(p.id).iter().any(|s| target.contains(s)))
+            .map(|p| p.name.clone())
+            .collect();
+        if !missing.is_empty() {
+            hold(
+                held,
+                u,
+                "target-lacks-service",
+                format!(
+                    "{} has no plan that provides {} (or a successor)",
+                    names.sku(mv.to),
+                    missing.join(", ")
+                ),
+            );
+            return false;
+        }
         let target: Vec<crate::model::ServicePlan> = names
             .plans_of(mv.to)
             .into_iter()

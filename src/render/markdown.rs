@@ -5,8 +5,9 @@ use std::io::{self, Write};
 use super::opt;
 use crate::inspect::Inspection;
 
-/// Escapes a cell: pipes would split it, newlines would end the row, and a leading `=`, `+`,
-/// `-`, `@` would make a spreadsheet that imports the table run a formula (OWASP CSV injection).
+/// Escapes a cell: pipes would split it, newlines would end the row, `<` would start an HTML
+/// tag, control characters would reach the reader's terminal, and a leading `=`, `+`, `-`, `@`,
+/// tab or CR would make a spreadsheet that imports the table run a formula (OWASP CSV injection).
 pub fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s != "-" {
@@ -16,6 +17,9 @@ pub fn cell(s: &str) -> String {
         match c {
             '|' => out.push_str("\\|"),
             '\n' | '\r' => out.push_str("<br>"),
+            // A name like `<script>` must stay text in a rendered report.
+            '<' => out.push_str("\\<"),
+            c if c.is_control() && c != '\t' => out.push_str(&c.escape_default().to_string()),
             c => out.push(c),
         }
     }

@@ -3,6 +3,7 @@
 //! Output is deterministic: rows come sorted from the report, tables have a fixed layout that
 //! does not depend on the terminal's width, and nothing carries a timestamp.
 
+pub mod grid;
 pub mod markdown;
 pub mod plan;
 pub mod simulation;

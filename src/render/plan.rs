@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement, Table};
+use super::grid::{add_row, new_table, right};
 
 use super::markdown::cell;
 use crate::plan::doc::{Action, Plan, SeatForecast, Stage, StageKind};
@@ -168,23 +168,6 @@ fn reasons(p: &Plan) -> String {
 // ---------------------------------------------------------------------------------------------
 // Terminal table
 
-fn new_table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    // A fixed layout: the output must not change with the terminal's width.
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header.iter().copied());
-    t
-}
-
-fn right(t: &mut Table, columns: &[usize]) {
-    for &c in columns {
-        if let Some(col) = t.column_mut(c) {
-            col.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-}
-
 fn seat_point(p: &Plan, s: &SeatForecast) -> String {
     match s.wave {
         Some(w) => format!("{} {}", s.stage, wave_name(p, s.stage, w)),
@@ -230,17 +213,20 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
                     line
                 })
                 .collect();
-            t.add_row(vec![
-                format!("{} → {}", m.from, m.to),
-                m.strategy.clone().unwrap_or_else(|| "-".to_owned()),
-                m.scope.clone(),
-                if groups.is_empty() {
-                    "-".to_owned()
-                } else {
-                    groups.join("\n")
-                },
-                m.users.to_string(),
-            ]);
+            add_row(
+                &mut t,
+                vec![
+                    format!("{} → {}", m.from, m.to),
+                    m.strategy.clone().unwrap_or_else(|| "-".to_owned()),
+                    m.scope.clone(),
+                    if groups.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        groups.join("\n")
+                    },
+                    m.users.to_string(),
+                ],
+            );
         }
         right(&mut t, &[4]);
         writeln!(out, "{t}")?;
@@ -256,14 +242,17 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
         "least minutes",
     ]);
     for st in &p.stages {
-        t.add_row(vec![
-            st.number.to_string(),
-            st.title.clone(),
-            stage_actions(st).to_string(),
-            wave_sizes(st),
-            st.writes.to_string(),
-            minutes(st.min_minutes),
-        ]);
+        add_row(
+            &mut t,
+            vec![
+                st.number.to_string(),
+                st.title.clone(),
+                stage_actions(st).to_string(),
+                wave_sizes(st),
+                st.writes.to_string(),
+                minutes(st.min_minutes),
+            ],
+        );
     }
     right(&mut t, &[0, 2, 4, 5]);
     writeln!(out, "{t}")?;
@@ -295,7 +284,7 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 }
                 None => (format!("{}/?", s.consumed), s.peak.to_string()),
             };
-            t.add_row(vec![seat_point(p, s), s.sku.clone(), used, peak]);
+            add_row(&mut t, vec![seat_point(p, s), s.sku.clone(), used, peak]);
         }
         right(&mut t, &[2, 3]);
         writeln!(out, "{t}")?;
@@ -307,11 +296,14 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
     } else {
         let mut t = new_table(&["user", "reason", "fix"]);
         for h in &p.held_back {
-            t.add_row(vec![
-                user_of(h.upn.as_deref(), &h.user_id),
-                h.reason.clone(),
-                h.fix.clone(),
-            ]);
+            add_row(
+                &mut t,
+                vec![
+                    user_of(h.upn.as_deref(), &h.user_id),
+                    h.reason.clone(),
+                    h.fix.clone(),
+                ],
+            );
         }
         writeln!(out, "{t}")?;
     }
@@ -329,13 +321,16 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
     } else {
         let mut t = new_table(&["step", "kind", "user", "lost", "cause"]);
         for v in &p.verdict.violations {
-            t.add_row(vec![
-                v.step.to_string(),
-                kind_word(v.kind).to_owned(),
-                v.user.clone().unwrap_or_default(),
-                v.lost.clone(),
-                v.cause.clone(),
-            ]);
+            add_row(
+                &mut t,
+                vec![
+                    v.step.to_string(),
+                    kind_word(v.kind).to_owned(),
+                    v.user.clone().unwrap_or_default(),
+                    v.lost.clone(),
+                    v.cause.clone(),
+                ],
+            );
         }
         right(&mut t, &[0]);
         writeln!(out, "{t}")?;
@@ -376,7 +371,7 @@ fn md_header(out: &mut dyn Write, names: &[&str], right: &[usize]) -> io::Result
 }
 
 fn md_row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
-    let escaped: Vec<String> = cells.iter().map(|c| cell(&no_tags(c))).collect();
+    let escaped: Vec<String> = cells.iter().map(|c| cell(c)).collect();
     writeln!(out, "| {} |", escaped.join(" | "))
 }
 

@@ -2,17 +2,9 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use super::grid::{add_row, new_table};
 
 use crate::simulate::report::SimReport;
-
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header.iter().copied());
-    t
-}
 
 fn seats(line: &crate::simulate::report::SeatLine) -> String {
     match line.enabled {
@@ -31,35 +23,41 @@ pub fn table_report(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
         if r.safe { "SAFE" } else { "NOT SAFE" }
     )?;
     writeln!(out, "\nSteps")?;
-    let mut t = table(&["step", "op", "effect", "seats (consumed/enabled)"]);
+    let mut t = new_table(&["step", "op", "effect", "seats (consumed/enabled)"]);
     for s in &r.steps {
         let seat_text: Vec<String> = s.seats.iter().map(seats).collect();
-        t.add_row(vec![
-            s.step.to_string(),
-            s.op.clone(),
-            s.effect.clone(),
-            seat_text.join("\n"),
-        ]);
+        add_row(
+            &mut t,
+            vec![
+                s.step.to_string(),
+                s.op.clone(),
+                s.effect.clone(),
+                seat_text.join("\n"),
+            ],
+        );
     }
     writeln!(out, "{t}")?;
     writeln!(out, "\nErrors")?;
     if r.errors.is_empty() {
         writeln!(out, "(none)")?;
     } else {
-        let mut t = table(&["step", "error", "user", "group", "product", "detail"]);
+        let mut t = new_table(&["step", "error", "user", "group", "product", "detail"]);
         for e in &r.errors {
             let mut error = e.error.clone();
             if e.at_risk {
                 error.push_str(" (at risk)");
             }
-            t.add_row(vec![
-                e.step.to_string(),
-                error,
-                e.user.clone().unwrap_or_default(),
-                e.group.clone().unwrap_or_default(),
-                e.sku.clone().unwrap_or_default(),
-                e.detail.clone(),
-            ]);
+            add_row(
+                &mut t,
+                vec![
+                    e.step.to_string(),
+                    error,
+                    e.user.clone().unwrap_or_default(),
+                    e.group.clone().unwrap_or_default(),
+                    e.sku.clone().unwrap_or_default(),
+                    e.detail.clone(),
+                ],
+            );
         }
         writeln!(out, "{t}")?;
     }
@@ -70,18 +68,21 @@ pub fn table_report(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
             "(none: no user loses a license or a service, and no step runs out of seats)"
         )?;
     } else {
-        let mut t = table(&["step", "kind", "user", "lost", "cause"]);
+        let mut t = new_table(&["step", "kind", "user", "lost", "cause"]);
         for v in &r.violations {
-            t.add_row(vec![
-                v.step.to_string(),
-                match v.kind {
-                    crate::simulate::report::ViolationKind::Loss => "loss".to_owned(),
-                    crate::simulate::report::ViolationKind::Seats => "seats".to_owned(),
-                },
-                v.user.clone().unwrap_or_default(),
-                v.lost.clone(),
-                v.cause.clone(),
-            ]);
+            add_row(
+                &mut t,
+                vec![
+                    v.step.to_string(),
+                    match v.kind {
+                        crate::simulate::report::ViolationKind::Loss => "loss".to_owned(),
+                        crate::simulate::report::ViolationKind::Seats => "seats".to_owned(),
+                    },
+                    v.user.clone().unwrap_or_default(),
+                    v.lost.clone(),
+                    v.cause.clone(),
+                ],
+            );
         }
         writeln!(out, "{t}")?;
     }

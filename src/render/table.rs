@@ -2,27 +2,10 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement, Table};
+use super::grid::{add_row, new_table, right};
 
 use super::opt;
 use crate::inspect::Inspection;
-
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    // A fixed layout: the output must not change with the terminal's width.
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header.iter().copied());
-    t
-}
-
-fn right(t: &mut Table, columns: &[usize]) {
-    for &c in columns {
-        if let Some(col) = t.column_mut(c) {
-            col.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-}
 
 pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
@@ -35,20 +18,23 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
     )?;
 
     writeln!(out, "\nFiles read")?;
-    let mut t = table(&["file", "read as", "content", "records"]);
+    let mut t = new_table(&["file", "read as", "content", "records"]);
     for s in &r.sources {
-        t.add_row(vec![
-            s.file.clone(),
-            s.format.to_owned(),
-            s.content.to_owned(),
-            s.records.to_string(),
-        ]);
+        add_row(
+            &mut t,
+            vec![
+                s.file.clone(),
+                s.format.to_owned(),
+                s.content.to_owned(),
+                s.records.to_string(),
+            ],
+        );
     }
     right(&mut t, &[3]);
     writeln!(out, "{t}")?;
 
     writeln!(out, "\nProducts")?;
-    let mut t = table(&[
+    let mut t = new_table(&[
         "product",
         "part number",
         "enabled",
@@ -60,17 +46,20 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
         "path unknown",
     ]);
     for s in &r.skus {
-        t.add_row(vec![
-            s.display_name.clone().unwrap_or_else(|| s.sku_id.clone()),
-            opt(s.sku_part_number.clone()),
-            opt(s.enabled),
-            opt(s.consumed),
-            opt(s.available),
-            s.direct.to_string(),
-            s.inherited.to_string(),
-            s.direct_and_inherited.to_string(),
-            s.unknown_path.to_string(),
-        ]);
+        add_row(
+            &mut t,
+            vec![
+                s.display_name.clone().unwrap_or_else(|| s.sku_id.clone()),
+                opt(s.sku_part_number.clone()),
+                opt(s.enabled),
+                opt(s.consumed),
+                opt(s.available),
+                s.direct.to_string(),
+                s.inherited.to_string(),
+                s.direct_and_inherited.to_string(),
+                s.unknown_path.to_string(),
+            ],
+        );
     }
     right(&mut t, &[2, 3, 4, 5, 6, 7, 8]);
     writeln!(out, "{t}")?;
@@ -79,7 +68,7 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
     if r.licensed_groups.is_empty() {
         writeln!(out, "(none)")?;
     } else {
-        let mut t = table(&[
+        let mut t = new_table(&[
             "group",
             "kind",
             "security",
@@ -88,14 +77,17 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
             "nested groups",
         ]);
         for g in &r.licensed_groups {
-            t.add_row(vec![
-                g.display_name.clone().unwrap_or_else(|| g.group_id.clone()),
-                g.kind.to_owned(),
-                opt(g.security_enabled),
-                g.licenses.join(", "),
-                g.user_members.to_string(),
-                g.nested_groups.to_string(),
-            ]);
+            add_row(
+                &mut t,
+                vec![
+                    g.display_name.clone().unwrap_or_else(|| g.group_id.clone()),
+                    g.kind.to_owned(),
+                    opt(g.security_enabled),
+                    g.licenses.join(", "),
+                    g.user_members.to_string(),
+                    g.nested_groups.to_string(),
+                ],
+            );
         }
         right(&mut t, &[4, 5]);
         writeln!(out, "{t}")?;
@@ -105,13 +97,12 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
     if r.error_states.is_empty() {
         writeln!(out, "(none)")?;
     } else {
-        let mut t = table(&["error", "users", "examples"]);
+        let mut t = new_table(&["error", "users", "examples"]);
         for e in &r.error_states {
-            t.add_row(vec![
-                e.error.clone(),
-                e.users.to_string(),
-                e.examples.join("\n"),
-            ]);
+            add_row(
+                &mut t,
+                vec![e.error.clone(), e.users.to_string(), e.examples.join("\n")],
+            );
         }
         right(&mut t, &[1]);
         writeln!(out, "{t}")?;
@@ -121,13 +112,16 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
     if r.findings.is_empty() {
         writeln!(out, "(none)")?;
     } else {
-        let mut t = table(&["code", "count", "examples"]);
+        let mut t = new_table(&["code", "count", "examples"]);
         for f in &r.findings {
-            t.add_row(vec![
-                f.code.to_owned(),
-                f.count.to_string(),
-                f.examples.join("\n"),
-            ]);
+            add_row(
+                &mut t,
+                vec![
+                    f.code.to_owned(),
+                    f.count.to_string(),
+                    f.examples.join("\n"),
+                ],
+            );
         }
         right(&mut t, &[1]);
         writeln!(out, "{t}")?;

@@ -6,6 +6,7 @@ mod common;
 mod csv_quirks;
 mod formats;
 mod plans;
+mod prop_plan;
 mod prop_sim;
 mod real_graph;
 mod redact;

@@ -175,8 +175,21 @@ impl Builder {
             self.add_sku(sku, row.origin);
         }
 
-        let upns = self.upn_index();
-        let group_names = self.group_name_index();
+        // Name indexes are only built when some row names a user or group (plain CSV does; Graph
+        // exports name everything by id): a million-user Graph export skips them.
+        let by_name = self.assignments.iter().any(|r| {
+            matches!(r.user, UserRef::Upn(_)) || matches!(r.by_group, Some(GroupRef::Name(_)))
+        }) || self.memberships.iter().any(|r| {
+            matches!(r.group, GroupRef::Name(_)) || matches!(r.member, MemberRef::Name(..))
+        }) || self
+            .group_licenses
+            .iter()
+            .any(|r| matches!(r.group, GroupRef::Name(_)));
+        let (upns, group_names) = if by_name {
+            (self.upn_index(), self.group_name_index())
+        } else {
+            (HashMap::default(), HashMap::default())
+        };
 
         for row in std::mem::take(&mut self.group_licenses) {
             let Some(gid) = self.resolve_group(&row.group, &group_names, row.origin) else {
@@ -287,6 +300,9 @@ impl Builder {
             default_usage_location: self.default_usage_location.take(),
             ..Tenant::default()
         };
+        // Sorted once and bulk-built: inserting a million users one by one into the BTreeMap
+        // costs more, and holds the hash map and the tree at once for longer.
+        let mut users: Vec<(UserId, User)> = Vec::with_capacity(self.users.len());
         for (id, acc) in std::mem::take(&mut self.users) {
             let mut user = acc.user;
             normalise_assignments(&mut user, &mut self.findings);
@@ -296,15 +312,20 @@ impl Builder {
                 self.findings
                     .add(FindingCode::UnknownAssignmentPath, user.label());
             }
-            tenant.users.insert(id, user);
+            users.push((id, user));
         }
+        users.sort_unstable_by_key(|(id, _)| *id);
+        tenant.users = users.into_iter().collect();
+        let mut groups: Vec<(GroupId, Group)> = Vec::with_capacity(self.groups.len());
         for (id, mut g) in std::mem::take(&mut self.groups) {
             g.licenses.sort();
             g.licenses.dedup_by(|a, b| a.sku == b.sku);
             g.members.sort();
             g.members.dedup();
-            tenant.groups.insert(id, g);
+            groups.push((id, g));
         }
+        groups.sort_unstable_by_key(|(id, _)| *id);
+        tenant.groups = groups.into_iter().collect();
         tenant.skus = std::mem::take(&mut self.skus).into_iter().collect();
         if !self.errors.is_empty() {
             return Err(InputErrors(self.errors));

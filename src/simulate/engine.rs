@@ -290,11 +290,7 @@ impl<'r> Sim<'r> {
     fn user(&self, src: &OpSource, name: &str) -> Result<usize, InputError> {
         let found = match crate::model::UserId::parse(name) {
             Ok(id) => self.st.user_by_id.get(&id).copied(),
-            Err(_) => self
-                .st
-                .user_by_upn
-                .get(&name.trim().to_lowercase())
-                .copied(),
+            Err(_) => self.st.user_by_upn(name.trim()),
         };
         found.ok_or_else(|| {
             self.input_error(

@@ -154,7 +154,8 @@ pub struct State<'r> {
     pub users: Vec<UserSt>,
     pub groups: Vec<GroupSt>,
     pub user_by_id: HashMap<UserId, usize>,
-    pub user_by_upn: HashMap<String, usize>,
+    /// Built on first use from the users' labels (their UPNs): plans name users by id.
+    pub user_by_upn: std::cell::OnceCell<HashMap<String, usize>>,
     pub group_by_id: HashMap<GroupId, usize>,
     /// Lower-cased display name → group; `None` when several groups share the name.
     pub group_by_name: HashMap<String, Option<usize>>,
@@ -248,15 +249,11 @@ impl<'r> State<'r> {
         let mut users = Vec::with_capacity(tenant.users.len());
         let mut user_by_id =
             HashMap::with_capacity_and_hasher(tenant.users.len(), Default::default());
-        let mut user_by_upn =
-            HashMap::with_capacity_and_hasher(tenant.users.len(), Default::default());
+
         let mut unknown_paths = 0;
         for u in tenant.users.values() {
             let i = users.len();
             user_by_id.insert(u.id, i);
-            if let Some(upn) = &u.upn {
-                user_by_upn.insert(upn.to_lowercase(), i);
-            }
             let mut direct: Lic = BTreeMap::new();
             let mut by_group: BTreeMap<usize, (Lic, Option<(AssignmentError, SkuId)>)> =
                 BTreeMap::new();
@@ -338,7 +335,7 @@ impl<'r> State<'r> {
             users,
             groups,
             user_by_id,
-            user_by_upn,
+            user_by_upn: std::cell::OnceCell::new(),
             group_by_id,
             group_by_name,
             plan_names,
@@ -373,10 +370,8 @@ impl<'r> State<'r> {
                 .chain(user.inherited.values().filter_map(PathState::active));
             for lic in paths {
                 for (sku, disabled) in lic {
-                    let mut one = Lic::new();
-                    one.insert(*sku, disabled.clone());
                     let mut set = PlanSet::new();
-                    state.plans_of(&one, &mut set);
+                    state.plans_of_one(*sku, disabled, &mut set);
                     by_sku.entry(*sku).or_default().union_with(&set);
                 }
             }
@@ -440,20 +435,39 @@ impl<'r> State<'r> {
     /// Plans a set of licenses enables: each product's plans less its disabled ones (R3).
     pub fn plans_of(&self, lic: &Lic, out: &mut PlanSet) {
         for (sku, disabled) in lic {
-            if let Some(s) = self.skus.get(sku) {
-                if disabled.is_empty() {
-                    out.union_with(&s.mask);
-                } else {
-                    let mut m = s.mask.clone();
-                    for d in disabled {
-                        if let Some(i) = self.index.get(*d) {
-                            m.remove(i);
-                        }
+            self.plans_of_one(*sku, disabled, out);
+        }
+    }
+
+    /// The plans one product enables with these plans disabled, added to `out`.
+    pub fn plans_of_one(&self, sku: SkuId, disabled: &BTreeSet<PlanId>, out: &mut PlanSet) {
+        if let Some(s) = self.skus.get(&sku) {
+            if disabled.is_empty() {
+                out.union_with(&s.mask);
+            } else {
+                let mut m = s.mask.clone();
+                for d in disabled {
+                    if let Some(i) = self.index.get(*d) {
+                        m.remove(i);
                     }
-                    out.union_with(&m);
                 }
+                out.union_with(&m);
             }
         }
+    }
+
+    /// A user by UPN, case-insensitively.
+    pub fn user_by_upn(&self, upn: &str) -> Option<usize> {
+        self.user_by_upn
+            .get_or_init(|| {
+                self.users
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| (u.label.to_lowercase(), i))
+                    .collect()
+            })
+            .get(crate::model::ids::fold_case(upn).as_ref())
+            .copied()
     }
 
     /// Everything enabled on a user now, over every active path (R1, R3).

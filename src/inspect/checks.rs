@@ -1,10 +1,12 @@
 //! Tenant-wide checks that become findings: things that will make group licensing fail or
 //! surprise, found before any plan is made.
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::findings::{FindingCode, Findings};
-use crate::model::{AssignmentPath, GroupKind, Member, Tenant, UserId};
+use crate::model::{ids::fold_case, AssignmentPath, GroupKind, Member, Tenant, UserId};
 
 pub fn run(t: &Tenant, f: &mut Findings) {
     duplicate_upns(t, f);
@@ -17,52 +19,78 @@ pub fn run(t: &Tenant, f: &mut Findings) {
 }
 
 fn duplicate_upns(t: &Tenant, f: &mut Findings) {
-    let mut by: HashMap<String, Vec<UserId>> = HashMap::new();
+    // Keys borrow the UPN when it is lower case already (most are): no string per user.
+    let mut by: HashMap<Cow<'_, str>, Vec<UserId>> = HashMap::default();
     for u in t.users.values() {
         if let Some(upn) = &u.upn {
-            by.entry(upn.to_lowercase()).or_default().push(u.id);
+            by.entry(fold_case(upn)).or_default().push(u.id);
         }
     }
-    for (upn, ids) in by {
-        if ids.len() > 1 {
-            for _ in &ids {
-                f.add(
-                    FindingCode::DuplicateUpn,
-                    format!("{upn} ({} users)", ids.len()),
-                );
-            }
+    let mut dups: Vec<(Cow<'_, str>, usize)> = by
+        .into_iter()
+        .filter(|(_, ids)| ids.len() > 1)
+        .map(|(k, ids)| (k, ids.len()))
+        .collect();
+    dups.sort();
+    for (upn, n) in dups {
+        for _ in 0..n {
+            f.add(FindingCode::DuplicateUpn, format!("{upn} ({n} users)"));
         }
     }
 }
 
 /// `smtp:`/`SMTP:` only marks primary vs secondary; the address itself is case-insensitive.
 pub fn normalise_proxy_address(a: &str) -> String {
+    normalised_proxy_address(a).into_owned()
+}
+
+/// [`normalise_proxy_address`] without allocating when the address is lower case already.
+pub fn normalised_proxy_address(a: &str) -> Cow<'_, str> {
     let t = a.trim();
     let bare = match t.get(..5) {
         Some(p) if p.eq_ignore_ascii_case("smtp:") => &t[5..],
         _ => t,
     };
-    bare.to_lowercase()
+    fold_case(bare)
+}
+
+/// Each proxy address (normalised) that several users share, with those users' indexes in the
+/// tenant's user order. One pass, no string per address unless it needs lower-casing.
+fn shared_addresses(t: &Tenant) -> Vec<(Cow<'_, str>, Vec<u32>)> {
+    let mut by: HashMap<Cow<'_, str>, Vec<u32>> = HashMap::default();
+    for (i, u) in t.users.values().enumerate() {
+        for a in &u.proxy_addresses {
+            let e = by.entry(normalised_proxy_address(a)).or_default();
+            if e.last() != Some(&(i as u32)) {
+                e.push(i as u32);
+            }
+        }
+    }
+    by.into_iter().filter(|(_, v)| v.len() > 1).collect()
+}
+
+/// The proxy addresses (normalised) that several users share: licensing a product with an
+/// Exchange plan fails for each of those users with UniquenessViolation (R5).
+pub fn shared_proxy_addresses(t: &Tenant) -> rustc_hash::FxHashSet<String> {
+    shared_addresses(t)
+        .into_iter()
+        .map(|(a, _)| a.into_owned())
+        .collect()
 }
 
 fn duplicate_proxy_addresses(t: &Tenant, f: &mut Findings) {
-    let mut by: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for u in t.users.values() {
-        for a in &u.proxy_addresses {
-            by.entry(normalise_proxy_address(a))
-                .or_default()
-                .insert(u.label());
-        }
-    }
-    for (addr, users) in by {
-        if users.len() > 1 {
-            let who: Vec<&str> = users.iter().map(String::as_str).collect();
-            for _ in &users {
-                f.add(
-                    FindingCode::DuplicateProxyAddress,
-                    format!("{addr}: {}", who.join(", ")),
-                );
-            }
+    let users: Vec<&crate::model::User> = t.users.values().collect();
+    let mut dups = shared_addresses(t);
+    dups.sort();
+    for (addr, idx) in dups {
+        let mut who: Vec<String> = idx.iter().map(|i| users[*i as usize].label()).collect();
+        who.sort();
+        who.dedup();
+        for _ in &who {
+            f.add(
+                FindingCode::DuplicateProxyAddress,
+                format!("{addr}: {}", who.join(", ")),
+            );
         }
     }
 }

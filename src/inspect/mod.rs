@@ -5,7 +5,7 @@
 
 mod checks;
 
-pub use checks::normalise_proxy_address;
+pub use checks::{normalise_proxy_address, normalised_proxy_address, shared_proxy_addresses};
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -407,27 +407,17 @@ pub fn precheck_conflicts(
     held: &mut BTreeMap<UserId, HeldBack>,
 ) {
     let names = super::draw::Names { t };
-    let mut proxies: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for u in t.users.values() {
-        let mine: BTreeSet<String> = u
-            .proxy_addresses
-            .iter()
-            .map(|a| crate::inspect::normalise_proxy_address(a))
-            .collect();
-        for a in mine {
-            *proxies.entry(a).or_default() += 1;
-        }
-    }
+    let shared = crate::inspect::shared_proxy_addresses(t);
     movers.retain(|m| {
         let mv = &intent.moves[m.mv];
         let Some(u) = t.users.get(&m.user) else { return true };
         // A shared proxy address fails every product with an Exchange plan (R5).
-        let shared = u
+        let dup = u
             .proxy_addresses
             .iter()
             .map(|a| crate::inspect::normalise_proxy_address(a))
-            .find(|a| proxies.get(a).is_some_and(|n| *n > 1));
-        if let Some(addr) = shared {
+            .find(|a| shared.contains(a));
+        if let Some(addr) = dup {
             let exchange = [mv.from, mv.to].iter().any(|s| {
                 names
                     .plans_of(*s)

@@ -235,16 +235,7 @@ impl<'r> State<'r> {
             });
         }
 
-        let mut proxies: HashMap<String, usize> = HashMap::default();
-        for u in tenant.users.values() {
-            let mut mine = BTreeSet::new();
-            for a in &u.proxy_addresses {
-                mine.insert(crate::inspect::normalise_proxy_address(a));
-            }
-            for a in mine {
-                *proxies.entry(a).or_default() += 1;
-            }
-        }
+        let shared = crate::inspect::shared_proxy_addresses(tenant);
 
         let mut users = Vec::with_capacity(tenant.users.len());
         let mut user_by_id =
@@ -301,11 +292,10 @@ impl<'r> State<'r> {
                     (g, st)
                 })
                 .collect();
-            let dup_proxy = u.proxy_addresses.iter().any(|a| {
-                proxies
-                    .get(&crate::inspect::normalise_proxy_address(a))
-                    .is_some_and(|n| *n > 1)
-            });
+            let dup_proxy = !shared.is_empty()
+                && u.proxy_addresses
+                    .iter()
+                    .any(|a| shared.contains(crate::inspect::normalised_proxy_address(a).as_ref()));
             users.push(UserSt {
                 id: u.id,
                 label: u.label(),

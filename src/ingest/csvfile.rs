@@ -299,6 +299,11 @@ impl Row<'_> {
         col.and_then(|c| self.record.get(c)).map_or("", str::trim)
     }
 
+    /// The first column whose cell holds this character.
+    pub fn column_with(&self, c: char) -> Option<usize> {
+        self.record.iter().position(|f| f.contains(c))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.record.iter().all(|f| f.trim().is_empty())
     }

@@ -94,7 +94,8 @@ fn read_file(b: &mut Builder, path: &Path) -> Result<(), InputError> {
 /// Reads one export from an open text stream; `path` names it and its extension counts.
 fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Result<(), InputError> {
     let (first, lines) = text::first_nonblank_line(&mut reader).map_err(|e| {
-        InputError::new(path, Location::File, format!("cannot read: {e}"))
+        let place = text::bad_line(&e).map_or(Location::File, Location::Line);
+        InputError::new(path, place, format!("cannot read: {e}"))
             .hint("save the file as UTF-8, or UTF-16 with a byte-order mark")
     })?;
     let fid = b.file(path);
@@ -139,7 +140,9 @@ fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Resu
     }
     let csv = csvfile::CsvFile::open(path, reader, first, lines)?;
     let Some(content) = tables::detect(&csv) else {
-        let header = csv.header.join(", ");
+        // Names are shown quoted and escaped: a header may hold control characters.
+        let names: Vec<String> = csv.header.iter().map(|h| format!("{h:?}")).collect();
+        let header = names.join(", ");
         return Err(InputError::new(
             path,
             Location::Line(1),
@@ -195,6 +198,7 @@ fn read_json(
                         let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
                         keys.sort_unstable();
                         keys.truncate(12);
+                        let keys: Vec<String> = keys.iter().map(|k| format!("{k:?}")).collect();
                         undetected = Some(
                             InputError::new(
                                 path,

@@ -201,6 +201,7 @@ pub fn read(
         }
     }
     let cols = Cols::new(&csv);
+    let utf16 = super::text::is_utf16(csv.path);
     let mut rows = 0u64;
     let mut skipped = Vec::new();
     loop {
@@ -218,6 +219,18 @@ pub fn read(
         if row.is_empty() {
             b.findings.add(FindingCode::EmptyRow, b.place(origin));
             continue;
+        }
+        // Transcoding replaced malformed UTF-16 (an unpaired surrogate) with U+FFFD: the text
+        // is not what the export holds.
+        if utf16 {
+            if let Some(col) = row.column_with('\u{FFFD}') {
+                b.error(row.error(
+                    Some(col),
+                    "the text is not valid UTF-16 (an unpaired surrogate)",
+                    "export again, or save the file as UTF-8",
+                ));
+                continue;
+            }
         }
         let outcome = match content {
             CsvContent::AdminUsers => admin_user(b, &row, &cols, origin),

@@ -409,12 +409,13 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
             .parent()
             .map_or_else(|| PathBuf::from(f.trim()), |d| d.join(f.trim()));
         let text = std::fs::read_to_string(&file).map_err(|e| {
-            InputError::new(
-                &file,
-                Location::File,
-                format!("cannot read the users file: {e}"),
+            // Reported against the intent's field that names the file.
+            err(
+                path,
+                field,
+                format!("cannot read the users file {}: {e}", file.display()),
+                "users:<file> is relative to the intent file; one UPN or object id a line",
             )
-            .hint("users:<file> is relative to the intent file; one UPN or object id a line")
         })?;
         let by_upn: std::collections::HashMap<String, UserId> = t
             .users
@@ -434,12 +435,12 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
             match found {
                 Some(id) => users.push(id),
                 None => {
-                    return Err(InputError::new(
-                        &file,
-                        Location::Line(i as u64 + 1),
-                        format!("no user {l:?} in the tenant"),
-                    )
-                    .hint("list users by UPN or object id, as in the exports"))
+                    return Err(err(
+                        path,
+                        field,
+                        format!("{}:{}: no user {l:?} in the tenant", file.display(), i + 1),
+                        "list users by UPN or object id, as in the exports",
+                    ))
                 }
             }
         }

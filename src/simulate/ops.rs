@@ -328,7 +328,7 @@ pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputError> {
         }
         _ => return Err(InputError::new(
             path,
-            Location::File,
+            at("$".into()),
             "no `ops` list and no plan `stages`",
         )
         .hint(

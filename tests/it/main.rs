@@ -5,6 +5,7 @@ mod bad_input;
 mod common;
 mod csv_quirks;
 mod formats;
+mod hostile;
 mod plans;
 mod prop_plan;
 mod prop_sim;

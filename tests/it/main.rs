@@ -5,6 +5,7 @@ mod bad_input;
 mod common;
 mod csv_quirks;
 mod formats;
+mod fuzz_regressions;
 mod hostile;
 mod plans;
 mod prop_plan;

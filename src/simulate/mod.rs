@@ -7,6 +7,7 @@ pub mod ops;
 pub mod planset;
 pub mod report;
 pub mod rules;
+pub mod smallmap;
 pub mod state;
 
 pub use engine::simulate;

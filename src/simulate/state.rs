@@ -15,6 +15,7 @@ use crate::model::{
 
 use super::planset::{PlanIndex, PlanSet};
 use super::rules::Rules;
+use super::smallmap::{SmallMap, SmallSet};
 
 /// Licenses on one path: product → its disabled plans.
 pub type Lic = BTreeMap<SkuId, BTreeSet<PlanId>>;
@@ -75,13 +76,13 @@ pub struct UserSt {
     pub dup_proxy: bool,
     pub direct: Lic,
     /// Groups the user is a direct member of now.
-    pub groups: BTreeSet<usize>,
+    pub groups: SmallSet<usize>,
     /// What each group gave the user at its last processing.
-    pub inherited: BTreeMap<usize, PathState>,
+    pub inherited: SmallMap<usize, PathState>,
     /// Plans enabled at the start: the invariant protects each of them.
     pub baseline: PlanSet,
     /// The same, by the product that enabled them, to name a whole product when all of it is lost.
-    pub baseline_by_sku: BTreeMap<SkuId, PlanSet>,
+    pub baseline_by_sku: SmallMap<SkuId, PlanSet>,
     /// Baseline plans already reported lost (reported once, again only after a recovery).
     pub lost: PlanSet,
 }
@@ -278,7 +279,7 @@ impl<'r> State<'r> {
                     }
                 }
             }
-            let inherited: BTreeMap<usize, PathState> = by_group
+            let inherited: SmallMap<usize, PathState> = by_group
                 .into_iter()
                 .map(|(g, (lic, err))| {
                     let st = match err {
@@ -302,10 +303,10 @@ impl<'r> State<'r> {
                 location: u.usage_location.clone(),
                 dup_proxy,
                 direct,
-                groups: BTreeSet::new(),
+                groups: SmallSet::default(),
                 inherited,
                 baseline: PlanSet::new(),
-                baseline_by_sku: BTreeMap::new(),
+                baseline_by_sku: SmallMap::default(),
                 lost: PlanSet::new(),
             });
         }
@@ -354,7 +355,7 @@ impl<'r> State<'r> {
         }
         for i in 0..state.users.len() {
             let b = state.enabled_plans(i);
-            let mut by_sku: BTreeMap<SkuId, PlanSet> = BTreeMap::new();
+            let mut by_sku: SmallMap<SkuId, PlanSet> = SmallMap::default();
             let user = &state.users[i];
             let paths = std::iter::once(&user.direct)
                 .chain(user.inherited.values().filter_map(PathState::active));
@@ -362,7 +363,7 @@ impl<'r> State<'r> {
                 for (sku, disabled) in lic {
                     let mut set = PlanSet::new();
                     state.plans_of_one(*sku, disabled, &mut set);
-                    by_sku.entry(*sku).or_default().union_with(&set);
+                    by_sku.entry_or_default(*sku).union_with(&set);
                 }
             }
             state.users[i].baseline = b;

@@ -1,0 +1,165 @@
+//! Sorted-vector maps and sets for the per-user tables of the simulator.
+//!
+//! A user has one to three groups and paths; a `BTreeMap` allocates a whole node (eleven slots)
+//! for the first entry, which at a million users is most of the simulator's memory. These keep
+//! the same ordered semantics in a vector sized to its contents.
+
+/// A map ordered by key, stored as a sorted vector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmallMap<K, V> {
+    items: Vec<(K, V)>,
+}
+
+impl<K, V> Default for SmallMap<K, V> {
+    fn default() -> Self {
+        SmallMap { items: Vec::new() }
+    }
+}
+
+impl<K: Ord, V> SmallMap<K, V> {
+    pub fn get(&self, k: &K) -> Option<&V> {
+        self.items
+            .binary_search_by(|(x, _)| x.cmp(k))
+            .ok()
+            .map(|i| &self.items[i].1)
+    }
+
+    pub fn insert(&mut self, k: K, v: V) -> Option<V> {
+        match self.items.binary_search_by(|(x, _)| x.cmp(&k)) {
+            Ok(i) => Some(std::mem::replace(&mut self.items[i].1, v)),
+            Err(i) => {
+                self.items.insert(i, (k, v));
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, k: &K) -> Option<V> {
+        match self.items.binary_search_by(|(x, _)| x.cmp(k)) {
+            Ok(i) => Some(self.items.remove(i).1),
+            Err(_) => None,
+        }
+    }
+
+    pub fn contains_key(&self, k: &K) -> bool {
+        self.get(k).is_some()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.items.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.items.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.items.iter().map(|(_, v)| v)
+    }
+
+    pub fn entry_or_default(&mut self, k: K) -> &mut V
+    where
+        V: Default,
+    {
+        let i = match self.items.binary_search_by(|(x, _)| x.cmp(&k)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.items.insert(i, (k, V::default()));
+                i
+            }
+        };
+        &mut self.items[i].1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+}
+
+impl<K: Ord, V> FromIterator<(K, V)> for SmallMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut m = SmallMap::default();
+        for (k, v) in iter {
+            m.insert(k, v);
+        }
+        m.items.shrink_to_fit();
+        m
+    }
+}
+
+impl<'a, K: Ord, V> IntoIterator for &'a SmallMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        fn pair<K, V>(p: &(K, V)) -> (&K, &V) {
+            (&p.0, &p.1)
+        }
+        self.items.iter().map(pair)
+    }
+}
+
+/// A set ordered by value, stored as a sorted vector.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SmallSet<K> {
+    items: Vec<K>,
+}
+
+impl<K: Ord> SmallSet<K> {
+    pub fn insert(&mut self, k: K) -> bool {
+        match self.items.binary_search(&k) {
+            Ok(_) => false,
+            Err(i) => {
+                self.items.insert(i, k);
+                true
+            }
+        }
+    }
+
+    pub fn remove(&mut self, k: &K) -> bool {
+        match self.items.binary_search(k) {
+            Ok(i) => {
+                self.items.remove(i);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub fn contains(&self, k: &K) -> bool {
+        self.items.binary_search(k).is_ok()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, K> {
+        self.items.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordered_like_btree() {
+        let mut m = SmallMap::default();
+        assert_eq!(m.insert(3, "c"), None);
+        m.insert(1, "a");
+        assert_eq!(m.insert(3, "C"), Some("c"));
+        assert_eq!(m.keys().copied().collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(m.get(&3), Some(&"C"));
+        assert_eq!(m.remove(&1), Some("a"));
+        assert!(!m.contains_key(&1));
+        *m.entry_or_default(2) = "b";
+        assert_eq!(
+            (&m).into_iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            [2, 3]
+        );
+        let mut s = SmallSet::default();
+        assert!(s.insert(2) && s.insert(1) && !s.insert(2));
+        assert_eq!(s.iter().copied().collect::<Vec<_>>(), [1, 2]);
+        assert!(s.remove(&1) && !s.contains(&1));
+    }
+}

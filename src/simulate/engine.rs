@@ -66,9 +66,9 @@ pub struct FinalState {
 #[derive(Debug, Clone)]
 pub struct FinalUser {
     pub id: crate::model::UserId,
-    pub direct: Lic,
+    pub direct: BTreeMap<SkuId, BTreeSet<PlanId>>,
     /// Licenses each group gives the user, for groups whose state is active.
-    pub inherited_active: BTreeMap<GroupId, Lic>,
+    pub inherited_active: BTreeMap<GroupId, BTreeMap<SkuId, BTreeSet<PlanId>>>,
     /// Products each group takes a seat of for the user (active or stuck in error).
     pub inherited_seated: BTreeMap<GroupId, Vec<SkuId>>,
     /// The enabled plans the engine computes for the user.
@@ -221,11 +221,14 @@ fn final_state(sim: &Sim<'_>) -> FinalState {
                 let gid = |g: &usize| sim.st.groups[*g].id;
                 FinalUser {
                     id: user.id,
-                    direct: user.direct.clone(),
+                    direct: user.direct.clone().into_iter().collect(),
                     inherited_active: user
                         .inherited
                         .iter()
-                        .filter_map(|(g, p)| p.active().map(|l| (gid(g), l.clone())))
+                        .filter_map(|(g, p)| {
+                            p.active()
+                                .map(|l| (gid(g), l.clone().into_iter().collect()))
+                        })
                         .collect(),
                     inherited_seated: user
                         .inherited

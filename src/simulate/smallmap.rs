@@ -17,6 +17,10 @@ impl<K, V> Default for SmallMap<K, V> {
 }
 
 impl<K: Ord, V> SmallMap<K, V> {
+    pub fn new() -> Self {
+        SmallMap { items: Vec::new() }
+    }
+
     pub fn get(&self, k: &K) -> Option<&V> {
         self.items
             .binary_search_by(|(x, _)| x.cmp(k))
@@ -77,6 +81,22 @@ impl<K: Ord, V> SmallMap<K, V> {
 
     pub fn len(&self) -> usize {
         self.items.len()
+    }
+}
+
+impl<K: Ord, V> Extend<(K, V)> for SmallMap<K, V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<K, V> IntoIterator for SmallMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
     }
 }
 

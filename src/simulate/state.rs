@@ -18,7 +18,7 @@ use super::rules::Rules;
 use super::smallmap::{SmallMap, SmallSet};
 
 /// Licenses on one path: product → its disabled plans.
-pub type Lic = BTreeMap<SkuId, BTreeSet<PlanId>>;
+pub type Lic = SmallMap<SkuId, BTreeSet<PlanId>>;
 
 /// What one group gives one user, as last processed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,7 +246,7 @@ impl<'r> State<'r> {
         for u in tenant.users.values() {
             let i = users.len();
             user_by_id.insert(u.id, i);
-            let mut direct: Lic = BTreeMap::new();
+            let mut direct: Lic = Lic::new();
             let mut by_group: BTreeMap<usize, (Lic, Option<(AssignmentError, SkuId)>)> =
                 BTreeMap::new();
             for a in &u.assignments {
@@ -259,12 +259,11 @@ impl<'r> State<'r> {
                             continue;
                         }
                         // Two paths of one product: the union of enabled plans (R3).
-                        direct
-                            .entry(a.sku)
-                            .and_modify(|d| {
-                                *d = d.intersection(&a.disabled_plans).copied().collect()
-                            })
-                            .or_insert_with(|| a.disabled_plans.clone());
+                        let merged = match direct.get(&a.sku) {
+                            Some(d) => d.intersection(&a.disabled_plans).copied().collect(),
+                            None => a.disabled_plans.clone(),
+                        };
+                        direct.insert(a.sku, merged);
                     }
                     AssignmentPath::Group(g) => {
                         let Some(&gi) = group_by_id.get(&g) else {

@@ -653,36 +653,4 @@ mod tests {
         assert_eq!(GenFormat::parse("PowerShell"), Some(GenFormat::PowerShell));
         assert_eq!(GenFormat::parse("yaml"), None);
     }
-
-    /// Timing of a million users, in release mode:
-    /// `LICPLAN_GEN_BENCH=/some/dir cargo test --release --lib generate::tests::million -- --ignored --nocapture`
-    #[test]
-    #[ignore = "writes a million users (GBs); run by hand in release mode"]
-    fn million_users() {
-        use std::io::Write as _;
-        let base = std::env::var_os("LICPLAN_GEN_BENCH")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| std::env::temp_dir().join("licplan-gen-bench"));
-        for f in ALL {
-            let dir = base.join(f.as_str());
-            let start = std::time::Instant::now();
-            let s = generate(&opts(1_000_000, 1, f), &dir).expect("generate");
-            let took = start.elapsed();
-            let bytes: u64 = s
-                .files
-                .iter()
-                .map(|n| std::fs::metadata(dir.join(n)).map_or(0, |m| m.len()))
-                .sum();
-            let _ = writeln!(
-                io::stderr(),
-                "{}: {} users, {} files, {:.1} MB in {:.2} s",
-                f.as_str(),
-                s.users,
-                s.files.len(),
-                bytes as f64 / 1e6,
-                took.as_secs_f64()
-            );
-            assert!(took.as_secs() < 60);
-        }
-    }
 }

@@ -45,7 +45,6 @@ pub struct Carrying {
 /// The plan as stages, and as ops for the simulator.
 pub struct Drawn {
     pub stages: Vec<Stage>,
-    pub ops: Vec<(OpSource, Op)>,
     /// For each op: its stage number and wave number.
     pub segments: Vec<(u32, Option<u32>)>,
     pub carrying: Vec<Carrying>,
@@ -369,7 +368,6 @@ fn waves(n: usize, pilot: u64, size: WaveSize) -> Vec<(String, std::ops::Range<u
 
 struct Builder {
     stages: Vec<Stage>,
-    ops: Vec<(OpSource, Op)>,
     segments: Vec<(u32, Option<u32>)>,
 }
 
@@ -394,8 +392,6 @@ impl Builder {
 
     fn act(&mut self, s: usize, a: Action) {
         let st = &mut self.stages[s];
-        let path = format!("stages[{}].actions[{}]", s, st.actions.len());
-        self.ops.push((OpSource { path }, to_op(&a)));
         self.segments.push((st.number, None));
         st.actions.push(a);
     }
@@ -403,8 +399,6 @@ impl Builder {
     fn wave_act(&mut self, s: usize, w: usize, a: Action) {
         let st = &mut self.stages[s];
         let wave = &mut st.waves[w];
-        let path = format!("stages[{}].waves[{}].actions[{}]", s, w, wave.actions.len());
-        self.ops.push((OpSource { path }, to_op(&a)));
         self.segments.push((st.number, Some(wave.number)));
         wave.actions.push(a);
     }
@@ -448,7 +442,6 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
     let carrying = carrying_groups(t, rules, intent, movers, &names);
     let mut b = Builder {
         stages: Vec::new(),
-        ops: Vec::new(),
         segments: Vec::new(),
     };
     let products: Vec<String> = {
@@ -701,8 +694,32 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
     b.finish();
     Drawn {
         stages: b.stages,
-        ops: b.ops,
         segments: b.segments,
         carrying,
     }
+}
+
+/// The plan's ops in replay order, each made from its action when the simulator asks for it.
+pub fn ops(stages: &[Stage]) -> impl Iterator<Item = (OpSource, Op)> + '_ {
+    stages.iter().enumerate().flat_map(|(s, st)| {
+        let own = st.actions.iter().enumerate().map(move |(i, a)| {
+            (
+                OpSource {
+                    path: format!("stages[{s}].actions[{i}]"),
+                },
+                to_op(a),
+            )
+        });
+        let waves = st.waves.iter().enumerate().flat_map(move |(w, wave)| {
+            wave.actions.iter().enumerate().map(move |(i, a)| {
+                (
+                    OpSource {
+                        path: format!("stages[{s}].waves[{w}].actions[{i}]"),
+                    },
+                    to_op(a),
+                )
+            })
+        });
+        own.chain(waves)
+    })
 }

@@ -16,7 +16,6 @@ use std::path::Path;
 
 use crate::ingest::error::InputError;
 use crate::model::{SkuId, Tenant, UserId};
-use crate::simulate::ops::OpsFile;
 use crate::simulate::report::SimReport;
 use crate::simulate::rules::Rules;
 
@@ -55,20 +54,16 @@ pub fn plan(
     let mut round = 0;
     let (drawn, report, seats) = loop {
         round += 1;
-        let mut drawn = draw(t, rules, intent, &movers);
-        let ops = OpsFile {
-            ops: std::mem::take(&mut drawn.ops),
-        };
+        let drawn = draw(t, rules, intent, &movers);
         let mut trace = SeatTrace::new(t, intent, &drawn);
-        let report = crate::simulate::engine::simulate_observed(
+        let report = crate::simulate::engine::simulate_stream(
             t,
             rules,
-            &ops,
+            &mut draw::ops(&drawn.stages),
             intent_path,
             false,
             &mut |step, seats| trace.observe(step, seats),
         )?;
-        drawn.ops = ops.ops;
         let failing = failing_users(t, &drawn, &movers, &report);
         if failing.is_empty() || round >= ROUNDS {
             let seats = trace.forecast(&drawn);

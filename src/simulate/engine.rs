@@ -82,7 +82,14 @@ pub fn simulate_final(
     ops: &OpsFile,
     ops_path: &Path,
 ) -> Result<(SimReport, FinalState), InputError> {
-    let (report, sim) = run(tenant, rules, ops, ops_path, true, &mut |_, _| {})?;
+    let (report, sim) = run(
+        tenant,
+        rules,
+        &mut ops.ops.iter().cloned(),
+        ops_path,
+        true,
+        &mut |_, _| {},
+    )?;
     Ok((report, final_state(&sim)))
 }
 
@@ -100,13 +107,34 @@ pub fn simulate_observed(
     steps: bool,
     observe: &mut SeatObserver<'_>,
 ) -> Result<SimReport, InputError> {
+    run(
+        tenant,
+        rules,
+        &mut ops.ops.iter().cloned(),
+        ops_path,
+        steps,
+        observe,
+    )
+    .map(|(report, _)| report)
+}
+
+/// [`simulate_observed`] over ops produced one by one (a plan's actions turned into ops as
+/// they are replayed, so a million-user plan never holds its ops twice).
+pub fn simulate_stream(
+    tenant: &Tenant,
+    rules: &Rules,
+    ops: &mut dyn Iterator<Item = (OpSource, Op)>,
+    ops_path: &Path,
+    steps: bool,
+    observe: &mut SeatObserver<'_>,
+) -> Result<SimReport, InputError> {
     run(tenant, rules, ops, ops_path, steps, observe).map(|(report, _)| report)
 }
 
 fn run<'r>(
     tenant: &Tenant,
     rules: &'r Rules,
-    ops: &OpsFile,
+    ops: &mut dyn Iterator<Item = (OpSource, Op)>,
     ops_path: &Path,
     steps: bool,
     observe: &mut SeatObserver<'_>,
@@ -121,7 +149,8 @@ fn run<'r>(
         short_skus: BTreeSet::new(),
     };
     let mut seats: Vec<(SkuId, Option<u32>, i64)> = Vec::new();
-    for (src, op) in &ops.ops {
+    for (src, op) in ops {
+        let (src, op) = (&src, &op);
         sim.step += 1;
         let outcome = sim.apply(src, op)?;
         if !outcome.affected.is_empty() {

@@ -1,5 +1,5 @@
 //! Any bytes, as the text of a migration intent, resolved against a small tenant (the repository's
-//! contoso-csv sample, embedded so the target needs no checkout to run).
+//! contoso-csv sample, embedded at build time so a run does not depend on the working directory).
 #![no_main]
 
 use std::path::PathBuf;
@@ -8,16 +8,24 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use licplan::model::Tenant;
 
-/// The sample tenant's files, and the users file `scope: users:e1-to-e3-users.txt` names.
-const FILES: &[(&str, &[u8])] = &[
-    ("assignments.csv", include_bytes!("../../testdata/contoso-csv/assignments.csv")),
-    ("group-licenses.csv", include_bytes!("../../testdata/contoso-csv/group-licenses.csv")),
-    ("groups.csv", include_bytes!("../../testdata/contoso-csv/groups.csv")),
-    ("memberships.csv", include_bytes!("../../testdata/contoso-csv/memberships.csv")),
-    ("organization.csv", include_bytes!("../../testdata/contoso-csv/organization.csv")),
-    ("skus.csv", include_bytes!("../../testdata/contoso-csv/skus.csv")),
-    ("users.csv", include_bytes!("../../testdata/contoso-csv/users.csv")),
+/// Embeds files of `testdata/contoso-csv/` by name.
+macro_rules! sample {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_bytes!(concat!("../../testdata/contoso-csv/", $name)))),*]
+    };
+}
+
+/// The sample tenant's files.
+const FILES: &[(&str, &[u8])] = sample![
+    "assignments.csv",
+    "group-licenses.csv",
+    "groups.csv",
+    "memberships.csv",
+    "organization.csv",
+    "skus.csv",
+    "users.csv",
 ];
+/// The users file the sample intent's `scope: users:e1-to-e3-users.txt` names.
 const USERS_FILE: (&str, &[u8]) = (
     "e1-to-e3-users.txt",
     include_bytes!("../../testdata/intents/e1-to-e3-users.txt"),

@@ -141,7 +141,15 @@ fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Resu
     let csv = csvfile::CsvFile::open(path, reader, first, lines)?;
     let Some(content) = tables::detect(&csv) else {
         // Names are shown quoted and escaped: a header may hold control characters.
-        let names: Vec<String> = csv.header.iter().map(|h| format!("{h:?}")).collect();
+        let mut names: Vec<String> = csv
+            .header
+            .iter()
+            .take(12)
+            .map(|h| format!("{h:?}"))
+            .collect();
+        if csv.header.len() > 12 {
+            names.push(format!("… {} more", csv.header.len() - 12));
+        }
         let header = names.join(", ");
         return Err(InputError::new(
             path,

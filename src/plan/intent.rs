@@ -408,6 +408,27 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
         let file: PathBuf = path
             .parent()
             .map_or_else(|| PathBuf::from(f.trim()), |d| d.join(f.trim()));
+        // A users file is a regular file of modest size (not a device, a folder or a pipe).
+        const MAX_USERS_FILE: u64 = 256 << 20;
+        match std::fs::metadata(&file) {
+            Ok(m) if !m.is_file() => {
+                return Err(err(
+                    path,
+                    field,
+                    format!("{} is not a regular file", file.display()),
+                    "users:<file> names a text file of UPNs",
+                ))
+            }
+            Ok(m) if m.len() > MAX_USERS_FILE => {
+                return Err(err(
+                    path,
+                    field,
+                    format!("{} is larger than 256 MiB", file.display()),
+                    "list the users to move, one a line",
+                ))
+            }
+            _ => {}
+        }
         let text = std::fs::read_to_string(&file).map_err(|e| {
             // Reported against the intent's field that names the file.
             err(

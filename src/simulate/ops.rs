@@ -298,6 +298,21 @@ pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputError> {
                     .field("stages")
             })?;
             for (s, stage) in stages.iter().enumerate() {
+                // A plan whose stages hold something other than lists would replay nothing.
+                for key in ["actions", "waves"] {
+                    if stage
+                        .get(key)
+                        .is_some_and(|v| !v.is_array() && !v.is_null())
+                    {
+                        return Err(InputError::new(
+                            path,
+                            at(format!("$.stages[{s}].{key}")),
+                            format!("`{key}` must be a list"),
+                        )
+                        .field(key)
+                        .hint("a plan file comes from licplan plan; check the hand edits"));
+                    }
+                }
                 if let Some(actions) = stage.get("actions").and_then(Value::as_array) {
                     for (i, v) in actions.iter().enumerate() {
                         collect(
@@ -311,6 +326,18 @@ pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputError> {
                 }
                 if let Some(waves) = stage.get("waves").and_then(Value::as_array) {
                     for (w, wave) in waves.iter().enumerate() {
+                        if wave
+                            .get("actions")
+                            .is_some_and(|v| !v.is_array() && !v.is_null())
+                        {
+                            return Err(InputError::new(
+                                path,
+                                at(format!("$.stages[{s}].waves[{w}].actions")),
+                                "`actions` must be a list",
+                            )
+                            .field("actions")
+                            .hint("a plan file comes from licplan plan; check the hand edits"));
+                        }
                         if let Some(actions) = wave.get("actions").and_then(Value::as_array) {
                             for (i, v) in actions.iter().enumerate() {
                                 collect(

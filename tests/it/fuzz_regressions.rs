@@ -197,6 +197,7 @@ fn deeply_nested_yaml_is_refused() {
 fn yaml_alias_bombs_are_refused() {
     refused("intent-alias-bomb", "repetition limit");
     refused("ops-alias-bomb", "repetition limit");
+    refused("ops-stages-not-lists", "`actions` must be a list");
     refused("rules-alias-bomb", "invalid type");
 }
 
@@ -210,10 +211,7 @@ fn huge_numbers_in_yaml_are_refused() {
 
 #[test]
 fn a_users_scope_naming_a_folder_is_refused() {
-    refused(
-        "intent-users-scope-is-a-folder",
-        "cannot read the users file",
-    );
+    refused("intent-users-scope-is-a-folder", "is not a regular file");
 }
 
 #[test]

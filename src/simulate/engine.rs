@@ -132,7 +132,7 @@ pub fn simulate_stream(
 }
 
 fn run<'r>(
-    tenant: &Tenant,
+    tenant: &'r Tenant,
     rules: &'r Rules,
     ops: &mut dyn Iterator<Item = (OpSource, Op)>,
     ops_path: &Path,
@@ -467,7 +467,7 @@ impl<'r> Sim<'r> {
     fn error(&mut self, u: Option<usize>, g: Option<usize>, r: &Refusal, at_risk: bool) {
         self.errors.push(ErrorRecord {
             step: self.step,
-            user: u.map(|u| self.st.users[u].label.clone()),
+            user: u.map(|u| self.st.users[u].label.to_string()),
             group: g.map(|g| self.st.groups[g].label.clone()),
             sku: r.1.map(|s| self.st.sku_label(s)),
             error: r.0.as_str().to_owned(),
@@ -485,7 +485,7 @@ impl<'r> Sim<'r> {
     ) -> Outcome {
         self.errors.push(ErrorRecord {
             step: self.step,
-            user: u.map(|u| self.st.users[u].label.clone()),
+            user: u.map(|u| self.st.users[u].label.to_string()),
             group: g.map(|g| self.st.groups[g].label.clone()),
             sku: None,
             error: error.to_owned(),
@@ -1388,7 +1388,7 @@ impl<'r> Sim<'r> {
             self.violations.push(Violation {
                 step: self.step,
                 kind: ViolationKind::Loss,
-                user: Some(user.label.clone()),
+                user: Some(user.label.to_string()),
                 user_id: Some(user.id.to_string()),
                 lost,
                 cause,

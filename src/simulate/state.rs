@@ -68,9 +68,10 @@ pub struct SkuSt {
 }
 
 #[derive(Debug, Clone)]
-pub struct UserSt {
+pub struct UserSt<'r> {
     pub id: UserId,
-    pub label: String,
+    /// The UPN (borrowed from the tenant), or the id where there is none.
+    pub label: std::borrow::Cow<'r, str>,
     pub location: Option<CountryCode>,
     /// Shares a proxy address with another user (UniquenessViolation for Exchange products).
     pub dup_proxy: bool,
@@ -152,7 +153,7 @@ pub struct State<'r> {
     pub rules: &'r Rules,
     pub default_location: Option<CountryCode>,
     pub skus: BTreeMap<SkuId, SkuSt>,
-    pub users: Vec<UserSt>,
+    pub users: Vec<UserSt<'r>>,
     pub groups: Vec<GroupSt>,
     pub user_by_id: HashMap<UserId, usize>,
     /// Built on first use from the users' labels (their UPNs): plans name users by id.
@@ -170,7 +171,7 @@ pub struct State<'r> {
 }
 
 impl<'r> State<'r> {
-    pub fn new(tenant: &Tenant, rules: &'r Rules) -> Self {
+    pub fn new(tenant: &'r Tenant, rules: &'r Rules) -> Self {
         let mut plan_names = HashMap::default();
         let mut index = PlanIndex::new();
         let mut skus = BTreeMap::new();
@@ -298,7 +299,10 @@ impl<'r> State<'r> {
                     .any(|a| shared.contains(crate::inspect::normalised_proxy_address(a).as_ref()));
             users.push(UserSt {
                 id: u.id,
-                label: u.label(),
+                label: match &u.upn {
+                    Some(upn) => std::borrow::Cow::Borrowed(upn.as_str()),
+                    None => std::borrow::Cow::Owned(u.id.to_string()),
+                },
                 location: u.usage_location.clone(),
                 dup_proxy,
                 direct,

@@ -540,7 +540,7 @@ impl<'r> Sim<'r> {
     ) -> Result<(), Refusal> {
         let user = &self.st.users[u];
         let location = match (&user.location, by_group) {
-            (Some(l), _) => Some(l),
+            (Some(l), _) => Some(l.as_ref()),
             (None, true) => self.st.default_location.as_ref(),
             (None, false) => None,
         };
@@ -789,7 +789,7 @@ impl<'r> Sim<'r> {
                     )
                 })?;
                 let label = c.as_ref().map_or("none".to_owned(), |c| c.to_string());
-                self.st.users[u].location = c;
+                self.st.users[u].location = c.map(std::borrow::Cow::Owned);
                 Outcome {
                     effect: format!("{}: usage location {label}", self.st.users[u].label),
                     affected: Vec::new(),
@@ -1401,10 +1401,9 @@ impl<'r> Sim<'r> {
 impl Sim<'_> {
     /// Names what a user lost: whole products when every plan they gave is gone, else plans.
     fn describe_lost(&self, u: usize, lost: &PlanSet) -> String {
-        let user = &self.st.users[u];
         let mut left = lost.clone();
         let mut parts = Vec::new();
-        for (sku, plans) in &user.baseline_by_sku {
+        for (sku, plans) in &self.st.baseline_by_sku(u) {
             let mut missing = plans.clone();
             missing.difference_with(lost);
             if !plans.is_empty() && missing.is_empty() {

@@ -72,7 +72,9 @@ pub struct UserSt<'r> {
     pub id: UserId,
     /// The UPN (borrowed from the tenant), or the id where there is none.
     pub label: std::borrow::Cow<'r, str>,
-    pub location: Option<CountryCode>,
+    /// Borrowed from the tenant until an op sets another (a million owned two-letter strings
+    /// would cost more than the rest of the user).
+    pub location: Option<std::borrow::Cow<'r, CountryCode>>,
     /// Shares a proxy address with another user (UniquenessViolation for Exchange products).
     pub dup_proxy: bool,
     pub direct: Lic,
@@ -82,8 +84,6 @@ pub struct UserSt<'r> {
     pub inherited: SmallMap<usize, PathState>,
     /// Plans enabled at the start: the invariant protects each of them.
     pub baseline: PlanSet,
-    /// The same, by the product that enabled them, to name a whole product when all of it is lost.
-    pub baseline_by_sku: SmallMap<SkuId, PlanSet>,
     /// Baseline plans already reported lost (reported once, again only after a recovery).
     pub lost: PlanSet,
 }
@@ -168,6 +168,8 @@ pub struct State<'r> {
     pub unknown_paths: u64,
     /// Dense indexes of every plan met, with the rules precomputed per plan.
     pub index: PlanIndex,
+    /// The tenant as exported (labels, and the paths users started with, come from it).
+    pub tenant: &'r Tenant,
 }
 
 impl<'r> State<'r> {
@@ -303,13 +305,12 @@ impl<'r> State<'r> {
                     Some(upn) => std::borrow::Cow::Borrowed(upn.as_str()),
                     None => std::borrow::Cow::Owned(u.id.to_string()),
                 },
-                location: u.usage_location.clone(),
+                location: u.usage_location.as_ref().map(std::borrow::Cow::Borrowed),
                 dup_proxy,
                 direct,
                 groups: SmallSet::default(),
                 inherited,
                 baseline: PlanSet::new(),
-                baseline_by_sku: SmallMap::default(),
                 lost: PlanSet::new(),
             });
         }
@@ -336,6 +337,7 @@ impl<'r> State<'r> {
             unseated,
             unknown_paths,
             index,
+            tenant,
         };
         // Products held but not in the tenant's product list: from the catalog, no seats known.
         let held: BTreeSet<SkuId> = state
@@ -358,19 +360,7 @@ impl<'r> State<'r> {
         }
         for i in 0..state.users.len() {
             let b = state.enabled_plans(i);
-            let mut by_sku: SmallMap<SkuId, PlanSet> = SmallMap::default();
-            let user = &state.users[i];
-            let paths = std::iter::once(&user.direct)
-                .chain(user.inherited.values().filter_map(PathState::active));
-            for lic in paths {
-                for (sku, disabled) in lic {
-                    let mut set = PlanSet::new();
-                    state.plans_of_one(*sku, disabled, &mut set);
-                    by_sku.entry_or_default(*sku).union_with(&set);
-                }
-            }
             state.users[i].baseline = b;
-            state.users[i].baseline_by_sku = by_sku;
         }
         state
     }
@@ -448,6 +438,20 @@ impl<'r> State<'r> {
                 out.union_with(&m);
             }
         }
+    }
+
+    /// The plans each product gave a user at the start, by product (to name a whole product
+    /// when every plan it gave is lost).
+    pub fn baseline_by_sku(&self, u: usize) -> SmallMap<SkuId, PlanSet> {
+        let mut by_sku: SmallMap<SkuId, PlanSet> = SmallMap::default();
+        if let Some(user) = self.tenant.users.get(&self.users[u].id) {
+            for a in user.assignments.iter().filter(|a| !a.is_error()) {
+                let mut set = PlanSet::new();
+                self.plans_of_one(a.sku, &a.disabled_plans, &mut set);
+                by_sku.entry_or_default(a.sku).union_with(&set);
+            }
+        }
+        by_sku
     }
 
     /// A user by UPN, case-insensitively.

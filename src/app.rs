@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::ingest::{self, InputErrors};
 use crate::inspect;
+use crate::progress::Progress;
 use crate::redact::{Redact, Redactor};
 use crate::render::{self, Format};
 
@@ -90,8 +91,12 @@ impl AppError {
 }
 
 /// Reads the tenant and writes its inspection.
-pub fn inspect(req: &InspectRequest, out: &mut dyn Write) -> Result<(), AppError> {
-    let loaded = ingest::load(&req.tenant)?;
+pub fn inspect(
+    req: &InspectRequest,
+    out: &mut dyn Write,
+    progress: &mut dyn Progress,
+) -> Result<(), AppError> {
+    let loaded = ingest::load_with_progress(&req.tenant, progress)?;
     let mut report = inspect::inspect(&loaded);
     if req.redact {
         report.redact(&Redactor::new(&loaded.tenant));
@@ -103,12 +108,25 @@ pub fn inspect(req: &InspectRequest, out: &mut dyn Write) -> Result<(), AppError
 
 /// Replays ops (or a plan) on the tenant and writes the step report; `Unsafe` when it found a
 /// violation (the report is written first).
-pub fn simulate(req: &SimulateRequest, out: &mut dyn Write) -> Result<(), AppError> {
-    let loaded = ingest::load(&req.tenant)?;
+pub fn simulate(
+    req: &SimulateRequest,
+    out: &mut dyn Write,
+    progress: &mut dyn Progress,
+) -> Result<(), AppError> {
+    let loaded = ingest::load_with_progress(&req.tenant, progress)?;
     let rules = load_rules(&req.rules)?;
     let ops = crate::simulate::ops::read(&req.ops).map_err(|e| InputErrors(vec![e]))?;
-    let mut report = crate::simulate::simulate(&loaded.tenant, &rules, &ops, &req.ops)
-        .map_err(|e| InputErrors(vec![e]))?;
+    progress.phase("simulating", ops.ops.len() as u64);
+    let mut report = crate::simulate::engine::simulate_observed(
+        &loaded.tenant,
+        &rules,
+        &ops,
+        &req.ops,
+        true,
+        &mut |_, _| progress.advance(1),
+    )
+    .map_err(|e| InputErrors(vec![e]))?;
+    progress.done();
     if req.redact {
         report.redact(&Redactor::new(&loaded.tenant));
     }
@@ -132,13 +150,19 @@ fn load_rules(path: &Option<PathBuf>) -> Result<crate::simulate::rules::Rules, A
 /// Plans the intent, writes the plan (to `--output` atomically, or to `out`), and reports
 /// `Unsafe` when the simulator still finds a loss (a planner bug: the plan is written so it can
 /// be inspected).
-pub fn plan(req: &PlanRequest, out: &mut dyn Write) -> Result<(), AppError> {
-    let loaded = ingest::load(&req.tenant)?;
+pub fn plan(
+    req: &PlanRequest,
+    out: &mut dyn Write,
+    progress: &mut dyn Progress,
+) -> Result<(), AppError> {
+    let loaded = ingest::load_with_progress(&req.tenant, progress)?;
     let rules = load_rules(&req.rules)?;
     let intent =
         crate::plan::intent::read(&req.intent, &loaded.tenant).map_err(|e| InputErrors(vec![e]))?;
+    progress.phase("planning and simulating", 0);
     let mut plan = crate::plan::plan(&loaded.tenant, &rules, &intent, &req.intent)
         .map_err(|e| InputErrors(vec![e]))?;
+    progress.done();
     if req.redact {
         plan.redact(&Redactor::new(&loaded.tenant));
     }
@@ -220,7 +244,7 @@ fn default_permissions() -> Option<std::fs::Permissions> {
 pub fn generate(
     req: &GenerateRequest,
     out: &mut dyn Write,
-    progress: &mut dyn crate::progress::Progress,
+    progress: &mut dyn Progress,
 ) -> Result<(), AppError> {
     progress.phase("generating users", req.options.users);
     let mut last = 0;

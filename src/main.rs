@@ -226,6 +226,7 @@ fn main() -> ExitCode {
                 redact,
             },
             &mut out,
+            &mut progress,
         ),
         Command::Plan {
             tenant,
@@ -244,6 +245,7 @@ fn main() -> ExitCode {
                 redact,
             },
             &mut out,
+            &mut progress,
         ),
         Command::Generate {
             users,
@@ -279,6 +281,7 @@ fn main() -> ExitCode {
                     redact,
                 },
                 &mut out,
+                &mut progress,
             ),
             None => Ok(()),
         },

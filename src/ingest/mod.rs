@@ -31,6 +31,14 @@ const EXPORT_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "csv", "txt", "t
 
 /// Reads a tenant from folders and files. Fails with every problem found.
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputErrors> {
+    load_with_progress(paths, &mut crate::progress::Silent)
+}
+
+/// [`load`], reporting the bytes read as progress.
+pub fn load_with_progress(
+    paths: &[PathBuf],
+    progress: &mut dyn crate::progress::Progress,
+) -> Result<Loaded, InputErrors> {
     let mut b = Builder::new();
     let mut files = Vec::new();
     for p in paths {
@@ -77,12 +85,18 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputErrors> {
             .hint("a tenant folder holds .json or .csv exports (see the README's input formats)"),
         );
     }
+    let size = |f: &PathBuf| std::fs::metadata(f).map_or(0, |m| m.len());
+    progress.phase("reading exports", files.iter().map(size).sum());
     for f in &files {
         if let Err(e) = read_file(&mut b, f) {
             b.error(e);
         }
+        progress.advance(size(f));
     }
-    b.finish()
+    progress.phase("resolving names", 0);
+    let result = b.finish();
+    progress.done();
+    result
 }
 
 fn read_file(b: &mut Builder, path: &Path) -> Result<(), InputError> {

@@ -396,6 +396,35 @@ impl Builder {
         st.actions.push(a);
     }
 
+    /// Splits the movers (sorted by UPN) into the pilot and later waves of stage `s`, each wave
+    /// with its gate, and its users' actions made by `action`.
+    fn waves(
+        &mut self,
+        s: usize,
+        intent: &Intent,
+        mut movers: Vec<&Mover>,
+        gates: (&str, &str),
+        action: &dyn Fn(&Mover) -> Action,
+    ) {
+        movers.sort_by_cached_key(|m| m.key());
+        for (label, range) in waves(movers.len(), intent.pilot, intent.size) {
+            let w = self.stages[s].waves.len();
+            let gate = if label == "pilot" { gates.0 } else { gates.1 };
+            self.stages[s].waves.push(Wave {
+                number: w as u32 + 1,
+                label,
+                users: range.len() as u64,
+                actions: Vec::new(),
+                gates: vec![gate.to_owned()],
+                writes: 0,
+                min_minutes: 0.0,
+            });
+            for m in &movers[range] {
+                self.wave_act(s, w, action(m));
+            }
+        }
+    }
+
     fn wave_act(&mut self, s: usize, w: usize, a: Action) {
         let st = &mut self.stages[s];
         let wave = &mut st.waves[w];
@@ -491,24 +520,15 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
             "Change the direct licenses atomically, in waves",
             "Each user's direct license is changed in one call that adds the new product and removes the old one, so the user never holds neither (R11); the services the user had stay enabled (or their successors).".into(),
         );
-        let mut sorted = change_first.clone();
-        sorted.sort_by_cached_key(|m| m.key());
-        for (label, range) in waves(sorted.len(), intent.pilot, intent.size) {
-            let w = b.stages[s].waves.len();
-            b.stages[s].waves.push(Wave {
-                number: w as u32 + 1,
-                label: label.clone(),
-                users: range.len() as u64,
-                actions: Vec::new(),
-                gates: vec![if label == "pilot" {
-                    "Pilot users hold the new product directly, state Active, and confirm their services work for at least one business day.".into()
-                } else {
-                    "Every user of the wave holds the new product directly, state Active; no user reports lost services.".into()
-                }],
-                writes: 0,
-                min_minutes: 0.0,
-            });
-            for m in &sorted[range] {
+        b.waves(
+            s,
+            intent,
+            change_first.clone(),
+            (
+                "Pilot users hold the new product directly, state Active, and confirm their services work for at least one business day.",
+                "Every user of the wave holds the new product directly, state Active; no user reports lost services.",
+            ),
+            &|m| {
                 let mv = &intent.moves[m.mv];
                 let mut a = user_action("change-direct-license", m);
                 a.add.push(ActionLicense {
@@ -517,9 +537,9 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
                 });
                 a.remove.push(mv.from.to_string());
                 a.sku_part_number = Some(format!("{} -> {}", names.sku(mv.from), names.sku(mv.to)));
-                b.wave_act(s, w, a);
-            }
-        }
+                a
+            },
+        );
         b.stages[s].gates.push(
             "Seats of the new product suffice for every wave (see the seat forecast).".into(),
         );
@@ -620,24 +640,15 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
         "Remove the direct assignments in waves",
         "Remove the direct licenses gradually, a pilot first, checking each wave before the next; the inherited licenses keep every service.".into(),
     );
-    let mut sorted: Vec<&Mover> = movers.iter().collect();
-    sorted.sort_by_cached_key(|m| m.key());
-    for (label, range) in waves(sorted.len(), intent.pilot, intent.size) {
-        let w = b.stages[s].waves.len();
-        b.stages[s].waves.push(Wave {
-            number: w as u32 + 1,
-            label: label.clone(),
-            users: range.len() as u64,
-            actions: Vec::new(),
-            gates: vec![if label == "pilot" {
-                "Pilot users hold the license only inherited, state Active, and confirm their services work for at least one business day before the next wave.".into()
-            } else {
-                "Every user of the wave holds the license inherited, state Active; no user reports lost services.".into()
-            }],
-            writes: 0,
-            min_minutes: 0.0,
-        });
-        for m in &sorted[range] {
+    b.waves(
+        s,
+        intent,
+        movers.iter().collect(),
+        (
+            "Pilot users hold the license only inherited, state Active, and confirm their services work for at least one business day before the next wave.",
+            "Every user of the wave holds the license inherited, state Active; no user reports lost services.",
+        ),
+        &|m| {
             let mv = &intent.moves[m.mv];
             let sku = match mv.strategy {
                 Strategy::ChangeThenMigrate => mv.to,
@@ -646,9 +657,9 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
             let mut a = user_action("remove-direct-license", m);
             a.sku = Some(sku.to_string());
             a.sku_part_number = Some(names.sku(sku));
-            b.wave_act(s, w, a);
-        }
-    }
+            a
+        },
+    );
     b.stages[s].risks.push("Removing a direct license that enables more than the group does loses services; the plan's groups mirror each user's disabled plans so none is lost.".into());
     b.stages[s].risks.push("Users who later leave a carrying group lose the license: membership now decides licensing (R10).".into());
     b.stages[s].rollback.push("Re-assign the direct license with the user's former disabled plans (Set-MgUserLicense -UserId <upn> -AddLicenses @{SkuId=<sku>; DisabledPlans=@(...)} -RemoveLicenses @()).".into());

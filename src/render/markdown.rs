@@ -26,12 +26,14 @@ pub fn cell(s: &str) -> String {
     out
 }
 
-fn row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
+/// A table row of escaped cells.
+pub(crate) fn row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
     let escaped: Vec<String> = cells.iter().map(|c| cell(c)).collect();
     writeln!(out, "| {} |", escaped.join(" | "))
 }
 
-fn header(out: &mut dyn Write, names: &[&str], right: &[usize]) -> io::Result<()> {
+/// A table header; `right` lists the right-aligned (numeric) columns.
+pub(crate) fn header(out: &mut dyn Write, names: &[&str], right: &[usize]) -> io::Result<()> {
     writeln!(out, "| {} |", names.join(" | "))?;
     let seps: Vec<&str> = (0..names.len())
         .map(|i| if right.contains(&i) { "---:" } else { "---" })

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use super::grid::{add_row, new_table, right};
 
-use super::markdown::cell;
+use super::markdown::{header, row};
 use crate::plan::doc::{Action, Plan, SeatForecast, Stage, StageKind};
 use crate::simulate::report::{ErrorRecord, Violation, ViolationKind};
 
@@ -362,19 +362,6 @@ fn no_tags(s: &str) -> String {
     s.replace('<', "\\<")
 }
 
-fn md_header(out: &mut dyn Write, names: &[&str], right: &[usize]) -> io::Result<()> {
-    writeln!(out, "| {} |", names.join(" | "))?;
-    let seps: Vec<&str> = (0..names.len())
-        .map(|i| if right.contains(&i) { "---:" } else { "---" })
-        .collect();
-    writeln!(out, "| {} |", seps.join(" | "))
-}
-
-fn md_row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
-    let escaped: Vec<String> = cells.iter().map(|c| cell(c)).collect();
-    writeln!(out, "| {} |", escaped.join(" | "))
-}
-
 fn bullets(out: &mut dyn Write, items: &[String]) -> io::Result<()> {
     if items.is_empty() {
         return writeln!(out, "- None.");
@@ -387,13 +374,13 @@ fn bullets(out: &mut dyn Write, items: &[String]) -> io::Result<()> {
 
 /// The first `limit` actions as a table, then a line saying how many were left out.
 fn md_actions(out: &mut dyn Write, actions: &[Action], limit: usize) -> io::Result<()> {
-    md_header(
+    header(
         out,
         &["op", "user (UPN)", "group (name)", "product", "details"],
         &[],
     )?;
     for a in actions.iter().take(limit) {
-        md_row(
+        row(
             out,
             &[
                 format!("`{}`", a.op),
@@ -436,13 +423,13 @@ fn md_stage(out: &mut dyn Write, st: &Stage) -> io::Result<()> {
         if st.waves.is_empty() {
             writeln!(out, "None: no user to move.")?;
         } else {
-            md_header(
+            header(
                 out,
                 &["wave", "label", "users", "writes", "least time (minutes)"],
                 &[0, 2, 3, 4],
             )?;
             for w in &st.waves {
-                md_row(
+                row(
                     out,
                     &[
                         w.number.to_string(),
@@ -487,9 +474,9 @@ fn md_stage(out: &mut dyn Write, st: &Stage) -> io::Result<()> {
 }
 
 fn md_violations(out: &mut dyn Write, vs: &[Violation]) -> io::Result<()> {
-    md_header(out, &["step", "kind", "user", "lost", "cause"], &[0])?;
+    header(out, &["step", "kind", "user", "lost", "cause"], &[0])?;
     for v in vs {
-        md_row(
+        row(
             out,
             &[
                 v.step.to_string(),
@@ -504,13 +491,13 @@ fn md_violations(out: &mut dyn Write, vs: &[Violation]) -> io::Result<()> {
 }
 
 fn md_errors(out: &mut dyn Write, es: &[ErrorRecord]) -> io::Result<()> {
-    md_header(
+    header(
         out,
         &["step", "error", "user", "group", "product", "detail"],
         &[0],
     )?;
     for e in es {
-        md_row(
+        row(
             out,
             &[
                 e.step.to_string(),
@@ -540,7 +527,7 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
         s.users_skipped,
         verdict_word(p),
     )?;
-    md_header(out, &["fact", "value"], &[1])?;
+    header(out, &["fact", "value"], &[1])?;
     let facts: [(&str, String); 8] = [
         ("users in scope", s.users_in_scope.to_string()),
         ("users moving", s.users_moving.to_string()),
@@ -557,7 +544,7 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
         ("verdict", verdict_word(p).to_owned()),
     ];
     for (k, v) in facts {
-        md_row(out, &[k.to_owned(), v])?;
+        row(out, &[k.to_owned(), v])?;
     }
 
     // 2. Moves.
@@ -582,7 +569,7 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
             continue;
         }
         writeln!(out, "Carrying groups:\n")?;
-        md_header(
+        header(
             out,
             &[
                 "group",
@@ -595,7 +582,7 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
             &[5],
         )?;
         for g in &m.groups {
-            md_row(
+            row(
                 out,
                 &[
                     g.group_name.clone(),
@@ -625,7 +612,7 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
     if p.seats.is_empty() {
         writeln!(out, "None.")?;
     } else {
-        md_header(
+        header(
             out,
             &[
                 "stage",
@@ -639,7 +626,7 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
             &[0, 3, 4, 5, 6],
         )?;
         for f in &p.seats {
-            md_row(
+            row(
                 out,
                 &[
                     f.stage.to_string(),
@@ -675,9 +662,9 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
             count(p.held_back.len() as u64, "user", "users"),
             reasons(p)
         )?;
-        md_header(out, &["user", "reason", "detail", "fix"], &[])?;
+        header(out, &["user", "reason", "detail", "fix"], &[])?;
         for h in &p.held_back {
-            md_row(
+            row(
                 out,
                 &[
                     user_of(h.upn.as_deref(), &h.user_id),
@@ -694,9 +681,9 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
     if p.skipped.is_empty() {
         writeln!(out, "None.")?;
     } else {
-        md_header(out, &["user", "why"], &[])?;
+        header(out, &["user", "why"], &[])?;
         for k in &p.skipped {
-            md_row(out, &[user_of(k.upn.as_deref(), &k.user_id), k.why.clone()])?;
+            row(out, &[user_of(k.upn.as_deref(), &k.user_id), k.why.clone()])?;
         }
     }
 

@@ -713,34 +713,17 @@ impl<'r> Sim<'r> {
             Op::ChangeGroupLicense { group, add, remove } => {
                 let g = self.group(src, group)?;
                 let added = self.licenses(src, add)?;
-                let mut lic = self.st.groups[g].licenses.clone();
+                let mut removed = Vec::with_capacity(remove.len());
                 for r in remove {
-                    let sku = self.sku(src, "remove", r)?;
-                    if lic.remove(&sku).is_none() {
-                        let detail = format!(
-                            "{} does not carry {}",
-                            self.st.groups[g].label,
-                            self.st.sku_label(sku)
-                        );
-                        return Ok(self.refusal(None, Some(g), NOT_ASSIGNED, detail));
-                    }
+                    removed.push(self.sku(src, "remove", r)?);
                 }
-                lic.extend(added.clone());
-                self.group_config(g, lic, op, !added.is_empty())
+                self.change_group(g, added, &removed, op)
             }
+            // One removal and no addition: the same update as a change.
             Op::RemoveGroupLicense { group, sku } => {
                 let g = self.group(src, group)?;
                 let sku = self.sku(src, "sku", sku)?;
-                let mut lic = self.st.groups[g].licenses.clone();
-                if lic.remove(&sku).is_none() {
-                    let detail = format!(
-                        "{} does not carry {}",
-                        self.st.groups[g].label,
-                        self.st.sku_label(sku)
-                    );
-                    return Ok(self.refusal(None, Some(g), NOT_ASSIGNED, detail));
-                }
-                self.group_config(g, lic, op, false)
+                self.change_group(g, Lic::new(), &[sku], op)
             }
             Op::AddMember { group, user } => {
                 let g = self.group(src, group)?;
@@ -845,6 +828,25 @@ impl<'r> Sim<'r> {
                 }
             }
         })
+    }
+
+    /// Removes and adds products on a group in one update (R11); removing a product the group
+    /// does not carry refuses the whole update.
+    fn change_group(&mut self, g: usize, added: Lic, removed: &[SkuId], op: &Op) -> Outcome {
+        let mut lic = self.st.groups[g].licenses.clone();
+        for sku in removed {
+            if lic.remove(sku).is_none() {
+                let detail = format!(
+                    "{} does not carry {}",
+                    self.st.groups[g].label,
+                    self.st.sku_label(*sku)
+                );
+                return self.refusal(None, Some(g), NOT_ASSIGNED, detail);
+            }
+        }
+        let adds = !added.is_empty();
+        lic.extend(added);
+        self.group_config(g, lic, op, adds)
     }
 
     fn create_group(&mut self, name: &str, security_enabled: bool) -> Outcome {

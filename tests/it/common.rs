@@ -31,3 +31,37 @@ pub fn load(paths: &[&Path]) -> licplan::ingest::Loaded {
         Err(e) => panic!("loading {paths:?} failed:\n{e}"),
     }
 }
+
+// Building blocks of the property tests' random tenants.
+
+/// The `i`th test user's id.
+pub fn user_id(i: usize) -> licplan::model::UserId {
+    licplan::model::UserId::parse(&format!("00000000-0000-4000-8000-{:012}", i + 1))
+        .expect("a GUID")
+}
+
+/// The `i`th test group's id.
+pub fn group_id(i: usize) -> licplan::model::GroupId {
+    licplan::model::GroupId::parse(&format!("00000000-0000-4000-9000-{:012}", i + 1))
+        .expect("a GUID")
+}
+
+/// A product's service plans from the bundled catalog.
+pub fn catalog_plans(s: licplan::model::SkuId) -> Vec<licplan::model::ServicePlan> {
+    licplan::catalog::Catalog::bundled()
+        .sku(s)
+        .map(|c| c.service_plans.clone())
+        .unwrap_or_default()
+}
+
+/// A few disabled plans of a product, chosen by index.
+pub fn disabled(
+    s: licplan::model::SkuId,
+    picks: &[usize],
+) -> std::collections::BTreeSet<licplan::model::PlanId> {
+    let plans = catalog_plans(s);
+    if plans.is_empty() {
+        return std::collections::BTreeSet::new();
+    }
+    picks.iter().map(|i| plans[i % plans.len()].id).collect()
+}

@@ -10,12 +10,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use licplan::model::{
-    Assignment, AssignmentError, AssignmentPath, AssignmentState, CountryCode, Group, GroupId,
-    GroupLicense, Member, PlanId, Seats, Sku, SkuId, Tenant, User, UserId,
+    Assignment, AssignmentError, AssignmentPath, AssignmentState, CountryCode, Group, GroupLicense,
+    Member, PlanId, Seats, Sku, SkuId, Tenant, User,
 };
 use licplan::plan::doc::{Action, Plan, StageKind};
 use licplan::simulate::rules::Rules;
 use proptest::prelude::*;
+
+use crate::common::{disabled, group_id, user_id};
 
 /// Office 365 E1, Office 365 E3, Microsoft Workplace Analytics.
 const SKUS: &[(&str, &str)] = &[
@@ -33,30 +35,6 @@ fn sku(i: usize) -> SkuId {
 
 fn part(i: usize) -> &'static str {
     SKUS[i % SKUS.len()].1
-}
-
-fn user_id(i: usize) -> UserId {
-    UserId::parse(&format!("00000000-0000-4000-8000-{:012}", i + 1)).expect("a GUID")
-}
-
-fn group_id(i: usize) -> GroupId {
-    GroupId::parse(&format!("00000000-0000-4000-9000-{:012}", i + 1)).expect("a GUID")
-}
-
-fn catalog_plans(s: SkuId) -> Vec<licplan::model::ServicePlan> {
-    licplan::catalog::Catalog::bundled()
-        .sku(s)
-        .map(|c| c.service_plans.clone())
-        .unwrap_or_default()
-}
-
-/// A few disabled plans of a product, chosen by index.
-fn disabled(s: SkuId, picks: &[usize]) -> BTreeSet<PlanId> {
-    let plans = catalog_plans(s);
-    if plans.is_empty() {
-        return BTreeSet::new();
-    }
-    picks.iter().map(|i| plans[i % plans.len()].id).collect()
 }
 
 /// A product (index into SKUS) with disabled plans (indexes into its plans).

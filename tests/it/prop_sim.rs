@@ -5,12 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use licplan::model::{
-    Assignment, AssignmentPath, AssignmentState, CountryCode, Group, GroupId, GroupLicense, Member,
-    PlanId, Seats, Sku, SkuId, Tenant, User, UserId,
+    Assignment, AssignmentPath, AssignmentState, CountryCode, Group, GroupLicense, Member, PlanId,
+    Seats, Sku, SkuId, Tenant, User,
 };
 use licplan::simulate::ops::{LicenseSpec, Op, OpSource, OpsFile};
 use licplan::simulate::rules::Rules;
 use proptest::prelude::*;
+
+use crate::common::{catalog_plans, disabled, group_id, user_id};
 
 /// Real products, so the rules (conflicts, prerequisites) come into play.
 const SKUS: &[&str] = &[
@@ -22,30 +24,6 @@ const SKUS: &[&str] = &[
 
 fn sku(i: usize) -> SkuId {
     SkuId::parse(SKUS[i % SKUS.len()]).expect("a GUID")
-}
-
-fn user_id(i: usize) -> UserId {
-    UserId::parse(&format!("00000000-0000-4000-8000-{:012}", i + 1)).expect("a GUID")
-}
-
-fn group_id(i: usize) -> GroupId {
-    GroupId::parse(&format!("00000000-0000-4000-9000-{:012}", i + 1)).expect("a GUID")
-}
-
-fn catalog_plans(s: SkuId) -> Vec<licplan::model::ServicePlan> {
-    licplan::catalog::Catalog::bundled()
-        .sku(s)
-        .map(|c| c.service_plans.clone())
-        .unwrap_or_default()
-}
-
-/// A few disabled plans of a product, chosen by index.
-fn disabled(s: SkuId, picks: &[usize]) -> BTreeSet<PlanId> {
-    let plans = catalog_plans(s);
-    if plans.is_empty() {
-        return BTreeSet::new();
-    }
-    picks.iter().map(|i| plans[i % plans.len()].id).collect()
 }
 
 /// A product (index into SKUS) with disabled plans (indexes into its plans).

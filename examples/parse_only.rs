@@ -1,6 +1,7 @@
 //! The floor for benchmarks: read a tenant's export files into raw records — JSON records as
-//! `serde_json::Value`s through licplan's streaming reader, CSV rows as records — and nothing
-//! else (no model, no resolution, no report). `licplan`'s own commands are measured against it.
+//! the reader's `Node` trees (what licplan's Graph mapping reads) through its streaming reader,
+//! CSV rows as records — and nothing else (no model, no resolution, no report), one file after
+//! another on one thread. `licplan`'s own commands are measured against it.
 //!
 //! cargo run --release --example parse_only -- <TENANT DIR>
 

@@ -7,11 +7,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use serde_json::{Map, Value};
-
 use super::builder::Builder;
 use super::error::InputError;
 use super::json::{JsonMeta, RecordPlace};
+use super::node::{Node, Obj};
 use super::raw::{GroupRef, MemberKind, MemberRef, MembershipRow, Origin};
 use crate::findings::FindingCode;
 use crate::model::{
@@ -43,47 +42,38 @@ impl JsonContent {
 }
 
 /// Looks a key up case-insensitively, then inside `AdditionalProperties`.
-pub fn get<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    if let Some(v) = obj.get(key) {
+pub fn get<'o, 'a>(obj: &'o Obj<'a>, key: &str) -> Option<&'o Node<'a>> {
+    if let Some(v) = obj.get_ignore_case(key) {
         return Some(v);
     }
-    for (k, v) in obj {
-        if k.eq_ignore_ascii_case(key) {
-            return Some(v);
-        }
+    match obj.get_ignore_case("AdditionalProperties") {
+        Some(Node::Object(extra)) => extra.get_ignore_case(key),
+        _ => None,
     }
-    for (k, v) in obj {
-        if k.eq_ignore_ascii_case("AdditionalProperties") {
-            if let Value::Object(extra) = v {
-                return extra
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                    .map(|(_, v)| v);
-            }
-        }
-    }
-    None
 }
 
-fn has(obj: &Map<String, Value>, key: &str) -> bool {
+fn has(obj: &Obj<'_>, key: &str) -> bool {
     get(obj, key).is_some()
 }
 
 /// Whether the record uses the PowerShell SDK's PascalCase keys.
-pub fn is_powershell(obj: &Map<String, Value>) -> bool {
+pub fn is_powershell(obj: &Obj<'_>) -> bool {
+    // The alphabetically first key that is not an annotation: PascalCase sorts before camelCase,
+    // so one PowerShell key among Graph's is enough, whatever the order of the file.
     obj.keys()
         .any(|k| k.eq_ignore_ascii_case("AdditionalProperties"))
         || obj
             .keys()
-            .find(|k| !k.starts_with('@'))
+            .filter(|k| !k.starts_with('@'))
+            .min()
             .is_some_and(|k| k.starts_with(|c: char| c.is_ascii_uppercase()))
 }
 
 /// Tells what a file holds from its first record and wrapper; the file name is only a last hint.
-pub fn detect(obj: &Map<String, Value>, meta: &JsonMeta, file_name: &str) -> Option<JsonContent> {
+pub fn detect(obj: &Obj<'_>, meta: &JsonMeta, file_name: &str) -> Option<JsonContent> {
     let context = meta.context.as_deref().unwrap_or("").to_ascii_lowercase();
     let next = meta.next_link.as_deref().unwrap_or("").to_ascii_lowercase();
-    let typed = get(obj, "@odata.type").and_then(Value::as_str).is_some();
+    let typed = get(obj, "@odata.type").and_then(Node::as_str).is_some();
     if has(obj, "groupId") || context.contains("#directoryobjects") || next.contains("/members") {
         return Some(JsonContent::Members);
     }
@@ -202,10 +192,10 @@ impl<'a> Fields<'a> {
     }
 
     /// A string or null; other types are an error.
-    pub fn string(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
+    pub fn string(&mut self, obj: &Obj<'_>, key: &str, path: &str) -> Option<String> {
         match get(obj, key) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
+            None | Some(Node::Null) => None,
+            Some(Node::Str(s)) => Some(s.as_ref().to_owned()),
             Some(other) => {
                 self.fail(
                     &format!("{path}.{key}"),
@@ -220,13 +210,13 @@ impl<'a> Fields<'a> {
 
     pub fn guid(
         &mut self,
-        obj: &Map<String, Value>,
+        obj: &Obj<'_>,
         key: &str,
         path: &str,
         required: bool,
     ) -> Option<uuid::Uuid> {
         match get(obj, key) {
-            None | Some(Value::Null) => {
+            None | Some(Node::Null) => {
                 if required {
                     self.fail(
                         &format!("{path}.{key}"),
@@ -237,7 +227,7 @@ impl<'a> Fields<'a> {
                 }
                 None
             }
-            Some(Value::String(s)) => match parse_guid(s) {
+            Some(Node::Str(s)) => match parse_guid(s) {
                 Ok(u) => Some(u),
                 Err(e) => {
                     self.fail(
@@ -261,12 +251,12 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn bool(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<bool> {
+    pub fn bool(&mut self, obj: &Obj<'_>, key: &str, path: &str) -> Option<bool> {
         match get(obj, key) {
-            None | Some(Value::Null) => None,
-            Some(Value::Bool(b)) => Some(*b),
-            Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("true") => Some(true),
-            Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("false") => Some(false),
+            None | Some(Node::Null) => None,
+            Some(Node::Bool(b)) => Some(*b),
+            Some(Node::Str(s)) if s.trim().eq_ignore_ascii_case("true") => Some(true),
+            Some(Node::Str(s)) if s.trim().eq_ignore_ascii_case("false") => Some(false),
             Some(other) => {
                 self.fail(
                     &format!("{path}.{key}"),
@@ -280,14 +270,14 @@ impl<'a> Fields<'a> {
     }
 
     /// A seat count: a non-negative whole number.
-    pub fn count(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> u32 {
+    pub fn count(&mut self, obj: &Obj<'_>, key: &str, path: &str) -> u32 {
         let v = match get(obj, key) {
-            None | Some(Value::Null) => return 0,
+            None | Some(Node::Null) => return 0,
             Some(v) => v,
         };
         let n = match v {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.trim().parse::<i64>().ok(),
+            Node::Int(n) => Some(*n),
+            Node::Str(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         };
         match n {
@@ -325,19 +315,19 @@ impl<'a> Fields<'a> {
     }
 
     /// An array of objects (missing or null = `None`).
-    pub fn objects<'v>(
+    pub fn objects<'v, 'a2>(
         &mut self,
-        obj: &'v Map<String, Value>,
+        obj: &'v Obj<'a2>,
         key: &str,
         path: &str,
-    ) -> Option<Vec<&'v Map<String, Value>>> {
+    ) -> Option<Vec<&'v Obj<'a2>>> {
         match get(obj, key) {
-            None | Some(Value::Null) => None,
-            Some(Value::Array(items)) => {
+            None | Some(Node::Null) => None,
+            Some(Node::Array(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     match item {
-                        Value::Object(o) => out.push(o),
+                        Node::Object(o) => out.push(o),
                         other => self.fail(
                             &format!("{path}.{key}[{i}]"),
                             key,
@@ -348,9 +338,7 @@ impl<'a> Fields<'a> {
                 }
                 Some(out)
             }
-            Some(Value::String(s))
-                if s.starts_with("Microsoft.Graph") || s.starts_with("System.") =>
-            {
+            Some(Node::Str(s)) if s.starts_with("Microsoft.Graph") || s.starts_with("System.") => {
                 self.fail(
                     &format!("{path}.{key}"),
                     key,
@@ -372,14 +360,14 @@ impl<'a> Fields<'a> {
     }
 
     /// An array of strings (missing or null = empty).
-    pub fn strings(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Vec<String> {
+    pub fn strings(&mut self, obj: &Obj<'_>, key: &str, path: &str) -> Vec<String> {
         match get(obj, key) {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => {
+            None | Some(Node::Null) => Vec::new(),
+            Some(Node::Array(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     match item {
-                        Value::String(s) => out.push(s.clone()),
+                        Node::Str(s) => out.push(s.as_ref().to_owned()),
                         other => self.fail(
                             &format!("{path}.{key}[{i}]"),
                             key,
@@ -391,7 +379,7 @@ impl<'a> Fields<'a> {
                 out
             }
             // ConvertTo-Json unwraps one-element arrays in some PowerShell versions.
-            Some(Value::String(s)) => vec![s.clone()],
+            Some(Node::Str(s)) => vec![s.as_ref().to_owned()],
             Some(other) => {
                 self.fail(
                     &format!("{path}.{key}"),
@@ -404,12 +392,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn plan_ids(
-        &mut self,
-        obj: &Map<String, Value>,
-        key: &str,
-        path: &str,
-    ) -> BTreeSet<PlanId> {
+    pub fn plan_ids(&mut self, obj: &Obj<'_>, key: &str, path: &str) -> BTreeSet<PlanId> {
         let mut out = BTreeSet::new();
         for (i, s) in self.strings(obj, key, path).into_iter().enumerate() {
             match PlanId::parse(&s) {
@@ -428,15 +411,8 @@ impl<'a> Fields<'a> {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+fn kind(v: &Node<'_>) -> &'static str {
+    v.kind()
 }
 
 /// Reads one record of a file whose content is known, into the builder.
@@ -447,18 +423,18 @@ pub fn add_record(
     fid: u32,
     place: RecordPlace,
     file_group: Option<GroupId>,
-    value: Value,
+    value: Node<'_>,
 ) {
     let origin = Origin {
         file: fid,
         at: place.index() as u64 + 1,
     };
     let obj = match value {
-        Value::Object(o) if o.is_empty() => {
+        Node::Object(o) if o.is_empty() => {
             b.findings.add(FindingCode::EmptyRow, b.place(origin));
             return;
         }
-        Value::Object(o) => o,
+        Node::Object(o) => o,
         other => {
             b.error(
                 InputError::new(
@@ -545,10 +521,10 @@ enum MemberObj {
     Ignored(String),
 }
 
-fn member(f: &mut Fields<'_>, obj: &Map<String, Value>, path: &str) -> Option<MemberObj> {
+fn member(f: &mut Fields<'_>, obj: &Obj<'_>, path: &str) -> Option<MemberObj> {
     let id = f.guid(obj, "id", path, true)?;
     let ty = get(obj, "@odata.type")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .unwrap_or("")
         .trim_start_matches('#')
         .to_ascii_lowercase();
@@ -577,7 +553,7 @@ fn add_member(b: &mut Builder, group: GroupId, m: MemberObj, origin: Origin) {
 
 type UserRecord = (User, bool, Vec<String>);
 
-fn user(f: &mut Fields<'_>, obj: &Map<String, Value>) -> Option<UserRecord> {
+fn user(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<UserRecord> {
     let id = f.guid(obj, "id", "", true).map(UserId::from_uuid);
     let upn = f.string(obj, "userPrincipalName", "");
     let display_name = f.string(obj, "displayName", "");
@@ -612,8 +588,8 @@ fn user(f: &mut Fields<'_>, obj: &Map<String, Value>) -> Option<UserRecord> {
             };
             with_state.insert(sku);
             let by_group = match get(s, "assignedByGroup") {
-                None | Some(Value::Null) => AssignmentPath::Direct,
-                Some(Value::String(g)) if g.trim().is_empty() => AssignmentPath::Direct,
+                None | Some(Node::Null) => AssignmentPath::Direct,
+                Some(Node::Str(g)) if g.trim().is_empty() => AssignmentPath::Direct,
                 Some(_) => match f.guid(s, "assignedByGroup", &path, false) {
                     Some(g) => AssignmentPath::Group(GroupId::from_uuid(g)),
                     None => continue,
@@ -685,7 +661,7 @@ fn user(f: &mut Fields<'_>, obj: &Map<String, Value>) -> Option<UserRecord> {
     ))
 }
 
-fn group(f: &mut Fields<'_>, obj: &Map<String, Value>) -> Option<(Group, Vec<MemberObj>)> {
+fn group(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<(Group, Vec<MemberObj>)> {
     let id = f.guid(obj, "id", "", true).map(GroupId::from_uuid);
     let display_name = f.string(obj, "displayName", "");
     let security_enabled = f.bool(obj, "securityEnabled", "");
@@ -744,7 +720,7 @@ fn group(f: &mut Fields<'_>, obj: &Map<String, Value>) -> Option<(Group, Vec<Mem
     ))
 }
 
-fn sku(f: &mut Fields<'_>, obj: &Map<String, Value>) -> Option<Sku> {
+fn sku(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<Sku> {
     let id = f.guid(obj, "skuId", "", true).map(SkuId::from_uuid);
     let part_number = f
         .string(obj, "skuPartNumber", "")
@@ -752,13 +728,13 @@ fn sku(f: &mut Fields<'_>, obj: &Map<String, Value>) -> Option<Sku> {
         .filter(|s| !s.is_empty());
     let mut seats = Seats::default();
     match get(obj, "prepaidUnits") {
-        Some(Value::Object(p)) => {
+        Some(Node::Object(p)) => {
             seats.enabled = f.count(p, "enabled", ".prepaidUnits");
             seats.suspended = f.count(p, "suspended", ".prepaidUnits");
             seats.warning = f.count(p, "warning", ".prepaidUnits");
             seats.locked_out = f.count(p, "lockedOut", ".prepaidUnits");
         }
-        None | Some(Value::Null) => {}
+        None | Some(Node::Null) => {}
         Some(other) => f.fail(
             ".prepaidUnits",
             "prepaidUnits",

@@ -3,16 +3,18 @@
 //! Graph answers with a page wrapper (`@odata.context`, `@odata.nextLink`, `value: [...]`);
 //! `ConvertTo-Json` writes a bare array (or a bare object for one result); scripts write JSON
 //! Lines. Records are handed to a callback one at a time through a `DeserializeSeed`, so a
-//! million-user file is never held as one `Value` tree.
+//! million-user file is never held as one tree; each record is a [`Node`] that borrows its
+//! strings from the file's bytes.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
 
 use super::error::{InputError, Location};
+use super::node::{object_from_map, Node, Obj};
 use super::text::{first_nonblank_line, TextReader};
 
 /// What the wrapper said about the records.
@@ -76,7 +78,7 @@ impl RecordPlace {
 }
 
 /// The callback that receives each record.
-pub type OnRecord<'a> = dyn FnMut(RecordPlace, &JsonMeta, Value) + 'a;
+pub type OnRecord<'a> = dyn FnMut(RecordPlace, &JsonMeta, Node<'_>) + 'a;
 
 /// Reads every record of a JSON or JSON Lines file. Fails only on a syntax error (with its
 /// line and column); what is inside the records is the callback's business.
@@ -90,10 +92,11 @@ pub fn read_records(
     let mut meta = JsonMeta::default();
     let trimmed = first.trim();
     if trimmed.starts_with('{') {
-        if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(trimmed) {
+        if let Ok(Node::Object(obj)) = serde_json::from_str::<Node>(trimmed) {
             // A complete object on the first line: JSON Lines (or a one-line document, which
             // reads the same way).
-            read_lines(file, reader, skipped, obj, &mut meta, on_record)?;
+            handle_line(skipped, obj, &mut meta, on_record);
+            read_lines(file, reader, skipped, &mut meta, on_record)?;
             return Ok(meta);
         }
     }
@@ -151,11 +154,9 @@ fn read_lines(
     file: &Path,
     mut reader: TextReader,
     first_line_no: u64,
-    first: Map<String, Value>,
     meta: &mut JsonMeta,
     on_record: &mut OnRecord<'_>,
 ) -> Result<(), InputError> {
-    handle_line(first_line_no, first, meta, on_record);
     let mut line_no = first_line_no;
     let mut buf = String::new();
     loop {
@@ -176,8 +177,8 @@ fn read_lines(
             continue;
         }
         // Leading blanks are kept so that a syntax error's column is the editor's column.
-        match serde_json::from_str::<Value>(buf.trim_end()) {
-            Ok(Value::Object(obj)) => handle_line(line_no, obj, meta, on_record),
+        match serde_json::from_str::<Node>(buf.trim_end()) {
+            Ok(Node::Object(obj)) => handle_line(line_no, obj, meta, on_record),
             Ok(_) => {
                 return Err(InputError::new(
                     file,
@@ -226,38 +227,27 @@ fn without_position(e: &serde_json::Error) -> String {
 }
 
 /// One JSON Lines object: either a record or a whole page wrapper.
-fn handle_line(
-    line: u64,
-    mut obj: Map<String, Value>,
-    meta: &mut JsonMeta,
-    on_record: &mut OnRecord<'_>,
-) {
-    let value_key = obj
-        .keys()
-        .find(|k| k.eq_ignore_ascii_case("value"))
-        .cloned();
-    if let Some(key) = value_key {
-        if obj.get(&key).is_some_and(Value::is_array) {
-            take_meta(&mut obj, meta);
-            if let Some(Value::Array(items)) = obj.remove(&key) {
-                for (i, item) in items.into_iter().enumerate() {
-                    on_record(
-                        RecordPlace::Line {
-                            line,
-                            index: Some(i),
-                        },
-                        meta,
-                        item,
-                    );
-                }
+fn handle_line(line: u64, mut obj: Obj<'_>, meta: &mut JsonMeta, on_record: &mut OnRecord<'_>) {
+    if obj.get_ignore_case("value").is_some_and(|v| v.is_array()) {
+        take_meta(&mut obj, meta);
+        if let Some(Node::Array(items)) = obj.remove_where(|k| k.eq_ignore_ascii_case("value")) {
+            for (i, item) in items.into_iter().enumerate() {
+                on_record(
+                    RecordPlace::Line {
+                        line,
+                        index: Some(i),
+                    },
+                    meta,
+                    item,
+                );
             }
-            return;
         }
+        return;
     }
     on_record(
         RecordPlace::Line { line, index: None },
         meta,
-        Value::Object(obj),
+        Node::Object(obj),
     );
 }
 
@@ -273,20 +263,12 @@ fn meta_key(key: &str) -> Option<bool> {
     }
 }
 
-fn take_meta(obj: &mut Map<String, Value>, meta: &mut JsonMeta) {
-    let keys: Vec<String> = obj
-        .keys()
-        .filter(|k| meta_key(k).is_some())
-        .cloned()
-        .collect();
-    for k in keys {
-        if let Some(Value::String(s)) = obj.remove(&k) {
-            if meta_key(&k) == Some(true) {
-                meta.context = Some(s);
-            } else {
-                meta.next_link = Some(s);
-            }
-        }
+fn take_meta(obj: &mut Obj<'_>, meta: &mut JsonMeta) {
+    if let Some(Node::Str(s)) = obj.remove_where(|k| meta_key(k) == Some(true)) {
+        meta.context = Some(s.into_owned());
+    }
+    if let Some(Node::Str(s)) = obj.remove_where(|k| meta_key(k) == Some(false)) {
+        meta.next_link = Some(s.into_owned());
     }
 }
 
@@ -311,7 +293,7 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut index = 0;
-        while let Some(v) = seq.next_element::<Value>()? {
+        while let Some(v) = seq.next_element::<Node<'de>>()? {
             (self.on_record)(RecordPlace::Array { index }, self.meta, v);
             index += 1;
         }
@@ -319,9 +301,9 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut rest = Map::new();
+        let mut rest = Obj::default();
         let mut saw_value_array = false;
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             if !saw_value_array && key.eq_ignore_ascii_case("value") {
                 let outcome = map.next_value_seed(ValueArraySeed {
                     meta: self.meta,
@@ -329,23 +311,19 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
                 })?;
                 match outcome {
                     None => saw_value_array = true,
-                    Some(other) => {
-                        rest.insert(key, other);
-                    }
+                    Some(other) => rest.members.push((key, other)),
                 }
                 continue;
             }
-            let v: Value = map.next_value()?;
+            let v: Node<'de> = map.next_value()?;
             match (meta_key(&key), v) {
-                (Some(true), Value::String(s)) => self.meta.context = Some(s),
-                (Some(false), Value::String(s)) => self.meta.next_link = Some(s),
-                (_, v) => {
-                    rest.insert(key, v);
-                }
+                (Some(true), Node::Str(s)) => self.meta.context = Some(s.into_owned()),
+                (Some(false), Node::Str(s)) => self.meta.next_link = Some(s.into_owned()),
+                (_, v) => rest.members.push((key, v)),
             }
         }
         if !saw_value_array {
-            (self.on_record)(RecordPlace::Single, self.meta, Value::Object(rest));
+            (self.on_record)(RecordPlace::Single, self.meta, Node::Object(rest));
         }
         Ok(())
     }
@@ -390,67 +368,54 @@ struct ValueArraySeed<'m, 'c, 'f> {
 }
 
 impl<'de> DeserializeSeed<'de> for ValueArraySeed<'_, '_, '_> {
-    type Value = Option<Value>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+    type Value = Option<Node<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for ValueArraySeed<'_, '_, '_> {
-    type Value = Option<Value>;
+    type Value = Option<Node<'de>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut index = 0;
-        while let Some(v) = seq.next_element::<Value>()? {
+        while let Some(v) = seq.next_element::<Node<'de>>()? {
             (self.on_record)(RecordPlace::Wrapped { index }, self.meta, v);
             index += 1;
         }
         Ok(None)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
-        let v = Value::deserialize_from_map(map)?;
-        Ok(Some(v))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Ok(Some(Node::Object(object_from_map(map)?)))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Value>, E> {
-        Ok(Some(Value::String(v.to_owned())))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Node::Str(Cow::Borrowed(v))))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Option<Value>, E> {
-        Ok(Some(Value::String(v)))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Node::Str(Cow::Owned(v.to_owned()))))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Value>, E> {
-        Ok(Some(Value::from(v)))
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Node::Str(Cow::Owned(v))))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Value>, E> {
-        Ok(Some(Value::from(v)))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Node::Int(v)))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Value>, E> {
-        Ok(Some(Value::from(v)))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(i64::try_from(v).map_or(Node::UInt(v), Node::Int)))
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<Value>, E> {
-        Ok(Some(Value::Bool(v)))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Node::Float(v)))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Option<Value>, E> {
-        Ok(Some(Value::Null))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Node::Bool(v)))
     }
-}
-
-/// Deserialising a map into a `Value` from inside a visitor.
-trait FromMap: Sized {
-    fn deserialize_from_map<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
-}
-
-impl FromMap for Value {
-    fn deserialize_from_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut m = Map::new();
-        while let Some((k, v)) = map.next_entry::<String, Value>()? {
-            m.insert(k, v);
-        }
-        Ok(Value::Object(m))
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Some(Node::Null))
     }
 }
 
@@ -459,10 +424,12 @@ mod tests {
     use super::*;
     use crate::ingest::text::decode;
 
-    fn records(text: &str) -> Result<(Vec<(RecordPlace, Value)>, JsonMeta), InputError> {
+    fn records(text: &str) -> Result<(Vec<(RecordPlace, Node<'static>)>, JsonMeta), InputError> {
         let mut out = Vec::new();
         let reader = decode(Box::new(Cursor::new(text.as_bytes().to_vec())));
-        let meta = read_records(Path::new("t.json"), reader, &mut |p, _, v| out.push((p, v)))?;
+        let meta = read_records(Path::new("t.json"), reader, &mut |p, _, v| {
+            out.push((p, v.into_owned()))
+        })?;
         Ok((out, meta))
     }
 
@@ -483,7 +450,10 @@ mod tests {
         let (r, _) = records("{\n \"skuId\": \"x\",\n \"value\": 3\n}").expect("single");
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].0, RecordPlace::Single);
-        assert_eq!(r[0].1["value"], 3);
+        let Node::Object(single) = &r[0].1 else {
+            panic!("not an object: {:?}", r[0].1);
+        };
+        assert_eq!(single.get_exact("value"), Some(&Node::Int(3)));
 
         let (r, _) =
             records("{\"id\":1}\n\n{\"id\":2}\r\n{\"value\":[{\"id\":3}]}\n").expect("jsonl");

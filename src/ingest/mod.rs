@@ -10,6 +10,7 @@ pub mod csvfile;
 pub mod error;
 pub mod graph;
 pub mod json;
+pub mod node;
 pub mod raw;
 pub mod tables;
 pub mod text;
@@ -205,19 +206,19 @@ fn read_json(
     let mut content: Option<graph::JsonContent> = None;
     let mut powershell = false;
     let mut records = 0u64;
-    let mut pending: Vec<(json::RecordPlace, serde_json::Value)> = Vec::new();
+    let mut pending: Vec<(json::RecordPlace, node::Node<'static>)> = Vec::new();
     let mut undetected: Option<InputError> = None;
     let meta = json::read_records(path, reader, &mut |place, meta, value| {
         records += 1;
         if content.is_none() && undetected.is_none() {
-            if let serde_json::Value::Object(obj) = &value {
+            if let node::Node::Object(obj) = &value {
                 if obj.is_empty() {
                     // An empty record says nothing about the file; wait for the next one.
                 } else {
                     powershell = graph::is_powershell(obj);
                     content = graph::detect(obj, meta, &file_name);
                     if content.is_none() {
-                        let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+                        let mut keys: Vec<&str> = obj.keys().collect();
                         keys.sort_unstable();
                         keys.truncate(12);
                         let keys: Vec<String> = keys.iter().map(|k| format!("{k:?}")).collect();
@@ -239,9 +240,9 @@ fn read_json(
         match content {
             // Members files may name their group only in a next link after the records, so
             // they are kept until the file ends; everything else goes straight in.
-            Some(graph::JsonContent::Members) => pending.push((place, value)),
+            Some(graph::JsonContent::Members) => pending.push((place, value.into_owned())),
             Some(c) => graph::add_record(b, c, path, fid, place, None, value),
-            None => pending.push((place, value)),
+            None => pending.push((place, value.into_owned())),
         }
     })?;
     if let Some(e) = undetected {

@@ -55,27 +55,67 @@ pub fn normalised_proxy_address(a: &str) -> Cow<'_, str> {
 }
 
 /// Each proxy address (normalised) that several users share, with those users' indexes in the
-/// tenant's user order. One pass, no string per address unless it needs lower-casing.
+/// tenant's user order. One pass and one hash lookup per address; no string per address unless
+/// it needs lower-casing, and no list per address unless a second user has it.
 fn shared_addresses(t: &Tenant) -> Vec<(Cow<'_, str>, Vec<u32>)> {
-    let mut by: HashMap<Cow<'_, str>, Vec<u32>> = HashMap::default();
+    const UNSHARED: u32 = u32::MAX;
+    // address → (first user's index, index in `shared` once a second user has it)
+    let mut seen: HashMap<Cow<'_, str>, (u32, u32)> = HashMap::default();
+    seen.reserve(t.users.len() * 2);
+    let mut shared: Vec<(Cow<'_, str>, Vec<u32>)> = Vec::new();
     for (i, u) in t.users.values().enumerate() {
+        let i = i as u32;
         for a in &u.proxy_addresses {
-            let e = by.entry(normalised_proxy_address(a)).or_default();
-            if e.last() != Some(&(i as u32)) {
-                e.push(i as u32);
+            let key = normalised_proxy_address(a);
+            match seen.get_mut(&key) {
+                None => {
+                    seen.insert(key, (i, UNSHARED));
+                }
+                Some((first, _)) if *first == i => {}
+                Some((first, slot)) if *slot == UNSHARED => {
+                    *slot = shared.len() as u32;
+                    shared.push((key, vec![*first, i]));
+                }
+                Some((_, slot)) => {
+                    let users = &mut shared[*slot as usize].1;
+                    if users.last() != Some(&i) {
+                        users.push(i);
+                    }
+                }
             }
         }
     }
-    by.into_iter().filter(|(_, v)| v.len() > 1).collect()
+    shared
 }
 
-/// The proxy addresses (normalised) that several users share: licensing a product with an
-/// Exchange plan fails for each of those users with UniquenessViolation (R5).
-pub fn shared_proxy_addresses(t: &Tenant) -> rustc_hash::FxHashSet<String> {
-    shared_addresses(t)
-        .into_iter()
-        .map(|(a, _)| a.into_owned())
-        .collect()
+/// The users who share a proxy address with another user, each with the first of their own
+/// addresses (normalised) that is shared: licensing a product with an Exchange plan fails for
+/// each of them with UniquenessViolation (R5).
+pub fn shared_proxy_addresses(t: &Tenant) -> HashMap<UserId, String> {
+    let shared = shared_addresses(t);
+    if shared.is_empty() {
+        return HashMap::default();
+    }
+    let users: Vec<&crate::model::User> = t.users.values().collect();
+    let addresses: rustc_hash::FxHashSet<&str> = shared.iter().map(|(a, _)| a.as_ref()).collect();
+    let mut out = HashMap::default();
+    for (_, idx) in &shared {
+        for &i in idx {
+            let u = users[i as usize];
+            if out.contains_key(&u.id) {
+                continue;
+            }
+            let first = u
+                .proxy_addresses
+                .iter()
+                .map(|a| normalised_proxy_address(a))
+                .find(|a| addresses.contains(a.as_ref()));
+            if let Some(a) = first {
+                out.insert(u.id, a.into_owned());
+            }
+        }
+    }
+    out
 }
 
 fn duplicate_proxy_addresses(t: &Tenant, f: &mut Findings) {

@@ -412,12 +412,7 @@ pub fn precheck_conflicts(
         let mv = &intent.moves[m.mv];
         let Some(u) = t.users.get(&m.user) else { return true };
         // A shared proxy address fails every product with an Exchange plan (R5).
-        let dup = u
-            .proxy_addresses
-            .iter()
-            .map(|a| crate::inspect::normalise_proxy_address(a))
-            .find(|a| shared.contains(a));
-        if let Some(addr) = dup {
+        if let Some(addr) = shared.get(&u.id) {
             let exchange = [mv.from, mv.to].iter().any(|s| {
                 names
                     .plans_of(*s)

@@ -295,10 +295,7 @@ impl<'r> State<'r> {
                     (g, st)
                 })
                 .collect();
-            let dup_proxy = !shared.is_empty()
-                && u.proxy_addresses
-                    .iter()
-                    .any(|a| shared.contains(crate::inspect::normalised_proxy_address(a).as_ref()));
+            let dup_proxy = shared.contains_key(&u.id);
             users.push(UserSt {
                 id: u.id,
                 label: match &u.upn {

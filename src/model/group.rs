@@ -84,6 +84,11 @@ impl Group {
             .unwrap_or_else(|| self.id.to_string())
     }
 
+    /// Whether the user is a direct member: a binary search, as `members` is sorted.
+    pub fn has_user(&self, user: UserId) -> bool {
+        self.members.binary_search(&Member::User(user)).is_ok()
+    }
+
     pub fn user_members(&self) -> impl Iterator<Item = UserId> + '_ {
         self.members.iter().filter_map(|m| match m {
             Member::User(u) => Some(*u),

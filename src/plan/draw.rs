@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::Catalog;
-use crate::model::{GroupId, PlanId, SkuId, Tenant};
+use crate::model::{GroupId, PlanId, SkuId, Tenant, UserId};
 use crate::simulate::engine::planned_group_id;
 use crate::simulate::ops::{LicenseSpec, Op, OpSource};
 use crate::simulate::rules::Rules;
@@ -34,9 +34,10 @@ pub struct Carrying {
     pub sku: SkuId,
     pub disabled: BTreeSet<PlanId>,
     pub mv: usize,
-    /// Movers (indexes) the plan adds as members.
+    /// Movers (indexes, ascending) the plan adds as members.
     pub add: Vec<usize>,
-    /// Every mover (index) the group carries the license for, members already or added.
+    /// Every mover (index, ascending) the group carries the license for, members already or
+    /// added.
     pub movers: Vec<usize>,
     /// For migrate-then-change: the product and disabled plans the group changes to.
     pub change_to: Option<(SkuId, BTreeSet<PlanId>)>,
@@ -204,6 +205,11 @@ fn carrying_groups(
             Strategy::ChangeThenMigrate => mv.to,
         };
         let mut sets: BTreeMap<BTreeSet<PlanId>, Vec<usize>> = BTreeMap::new();
+        let moving: rustc_hash::FxHashSet<UserId> = movers
+            .iter()
+            .filter(|m| m.mv == mi)
+            .map(|m| m.user)
+            .collect();
         for (i, m) in movers.iter().enumerate().filter(|(_, m)| m.mv == mi) {
             let d = if staged == mv.from {
                 m.disabled.clone()
@@ -219,7 +225,7 @@ fn carrying_groups(
                             crate::model::AssignmentPath::Group(g) => {
                                 t.groups.get(&g).is_some_and(|g| {
                                     g.security_enabled == Some(true)
-                                        && g.user_members().any(|x| x == m.user)
+                                        && g.has_user(m.user)
                                         && g.licenses.iter().any(|l| l.sku == staged)
                                 })
                             }
@@ -267,9 +273,7 @@ fn carrying_groups(
                 let fixed_membership = g.kind() != crate::model::GroupKind::Static;
                 // Licensing an existing group licenses all its members: only when each is a
                 // user this move moves.
-                let only_movers = g
-                    .user_members()
-                    .all(|u| movers.iter().any(|m| m.mv == mi && m.user == u));
+                let only_movers = g.user_members().all(|u| moving.contains(&u));
                 match lic {
                     Some(l) if l.disabled_plans == d => Some((g.id, false)),
                     None if k == 0
@@ -324,7 +328,7 @@ fn carrying_groups(
                         || !t
                             .groups
                             .get(&id)
-                            .is_some_and(|g| g.user_members().any(|u| u == movers[*i].user))
+                            .is_some_and(|g| g.has_user(movers[*i].user))
                 })
                 .collect();
             out.push(Carrying {
@@ -586,7 +590,8 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
         let mut again: Vec<&Mover> = c
             .movers
             .iter()
-            .filter(|i| !c.add.contains(i))
+            // `add` is a subsequence of `movers`, both in ascending order.
+            .filter(|i| c.add.binary_search(i).is_err())
             .map(|i| &movers[*i])
             .collect();
         again.sort_by_cached_key(|m| m.key());

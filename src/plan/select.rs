@@ -208,7 +208,7 @@ pub fn select(
             };
             if let Carrier::Existing(g) = &mv.group {
                 if let Some(grp) = t.groups.get(g) {
-                    let member = grp.user_members().any(|m| m == uid);
+                    let member = grp.has_user(uid);
                     match grp.kind() {
                         GroupKind::Dynamic if !member => {
                             hold(

@@ -103,7 +103,17 @@ pub fn inspect(
     }
     render::inspection(&report, req.format, out)?;
     out.flush()?;
+    drop_in_background(loaded);
     Ok(())
+}
+
+/// Frees a loaded tenant on another thread: a million users are millions of allocations, and
+/// the command's answer is written already. When the process exits first, the operating system
+/// takes the memory back in one go.
+fn drop_in_background(loaded: ingest::Loaded) {
+    let _ = std::thread::Builder::new()
+        .name("drop-tenant".into())
+        .spawn(move || drop(loaded));
 }
 
 /// Replays ops (or a plan) on the tenant and writes the step report; `Unsafe` when it found a
@@ -132,6 +142,7 @@ pub fn simulate(
     }
     render::simulation(&report, req.format, out)?;
     out.flush()?;
+    drop_in_background(loaded);
     if report.safe {
         Ok(())
     } else {
@@ -175,6 +186,7 @@ pub fn plan(
             render::plan(&plan, req.format, w)
         })?,
     }
+    drop_in_background(loaded);
     if plan.verdict.safe {
         Ok(())
     } else {

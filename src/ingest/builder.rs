@@ -50,6 +50,52 @@ pub(crate) struct UserAcc {
     pub license_data: bool,
 }
 
+/// The users read so far: in a vector, with a hash index by id. A hash map of the users
+/// themselves would move every user (about 150 bytes) each time it grows; the index moves 20.
+#[derive(Debug, Default)]
+pub(crate) struct Users {
+    list: Vec<UserAcc>,
+    index: HashMap<UserId, u32>,
+}
+
+impl Users {
+    pub fn contains_key(&self, id: &UserId) -> bool {
+        self.index.contains_key(id)
+    }
+
+    /// Adds a user whose id is not here yet.
+    fn insert(&mut self, acc: UserAcc) {
+        let i = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+        self.index.insert(acc.user.id, i);
+        self.list.push(acc);
+    }
+
+    pub fn get_mut(&mut self, id: &UserId) -> Option<&mut UserAcc> {
+        let i = *self.index.get(id)?;
+        self.list.get_mut(i as usize)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &UserAcc> {
+        self.list.iter()
+    }
+
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut UserAcc> {
+        self.list.iter_mut()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Every user, in id order; the index is dropped first.
+    fn into_sorted(self) -> Vec<UserAcc> {
+        drop(self.index);
+        let mut list = self.list;
+        list.sort_unstable_by_key(|acc| acc.user.id);
+        list
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Builder {
     files: Vec<PathBuf>,
@@ -59,7 +105,7 @@ pub struct Builder {
     pub(crate) default_usage_location: Option<CountryCode>,
     pub(crate) skus: HashMap<SkuId, Sku>,
     pub(crate) sku_rows: Vec<SkuRow>,
-    pub(crate) users: HashMap<UserId, UserAcc>,
+    pub(crate) users: Users,
     pub(crate) groups: HashMap<GroupId, Group>,
     pub(crate) memberships: Vec<MembershipRow>,
     pub(crate) assignments: Vec<AssignmentRow>,
@@ -110,7 +156,7 @@ impl Builder {
             self.findings.add(FindingCode::DuplicateRecord, ex);
             return;
         }
-        self.users.insert(user.id, UserAcc { user, license_data });
+        self.users.insert(UserAcc { user, license_data });
     }
 
     pub(crate) fn add_group(&mut self, group: Group, o: Origin) {
@@ -303,7 +349,8 @@ impl Builder {
         // Sorted once and bulk-built: inserting a million users one by one into the BTreeMap
         // costs more, and holds the hash map and the tree at once for longer.
         let mut users: Vec<(UserId, User)> = Vec::with_capacity(self.users.len());
-        for (id, acc) in std::mem::take(&mut self.users) {
+        for acc in std::mem::take(&mut self.users).into_sorted() {
+            let id = acc.user.id;
             let mut user = acc.user;
             normalise_assignments(&mut user, &mut self.findings);
             if !acc.license_data {
@@ -314,7 +361,6 @@ impl Builder {
             }
             users.push((id, user));
         }
-        users.sort_unstable_by_key(|(id, _)| *id);
         tenant.users = users.into_iter().collect();
         let mut groups: Vec<(GroupId, Group)> = Vec::with_capacity(self.groups.len());
         for (id, mut g) in std::mem::take(&mut self.groups) {

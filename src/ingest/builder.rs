@@ -48,6 +48,7 @@ pub struct Loaded {
 pub(crate) struct UserAcc {
     pub user: User,
     pub license_data: bool,
+    pub origin: Origin,
 }
 
 /// The users read so far: in a vector, with a hash index by id. A hash map of the users
@@ -87,6 +88,11 @@ impl Users {
         self.list.len()
     }
 
+    /// Every user, in reading order.
+    fn into_list(self) -> Vec<UserAcc> {
+        self.list
+    }
+
     /// Every user, in id order; the index is dropped first.
     fn into_sorted(self) -> Vec<UserAcc> {
         drop(self.index);
@@ -115,6 +121,11 @@ pub struct Builder {
     pub(crate) assignments_file_seen: bool,
     /// Product names already resolved: a million assignment rows name a handful of products.
     sku_names: HashMap<String, SkuLookup>,
+    /// Where each group, product and the organization's usage location came from, in reading
+    /// order: [`Builder::merge`] replays them into another builder.
+    group_origins: Vec<(GroupId, Origin)>,
+    sku_origins: Vec<(SkuId, Origin)>,
+    default_usage_location_origin: Option<Origin>,
 }
 
 #[derive(Debug, Clone)]
@@ -156,7 +167,11 @@ impl Builder {
             self.findings.add(FindingCode::DuplicateRecord, ex);
             return;
         }
-        self.users.insert(UserAcc { user, license_data });
+        self.users.insert(UserAcc {
+            user,
+            license_data,
+            origin: o,
+        });
     }
 
     pub(crate) fn add_group(&mut self, group: Group, o: Origin) {
@@ -165,6 +180,7 @@ impl Builder {
             self.findings.add(FindingCode::DuplicateRecord, ex);
             return;
         }
+        self.group_origins.push((group.id, o));
         self.groups.insert(group.id, group);
     }
 
@@ -174,6 +190,7 @@ impl Builder {
             self.findings.add(FindingCode::DuplicateRecord, ex);
             return;
         }
+        self.sku_origins.push((sku.id, o));
         self.skus.insert(sku.id, sku);
     }
 
@@ -188,8 +205,74 @@ impl Builder {
                 .field("countryLetterCode")
                 .hint("give licplan exports of one tenant only"),
             ),
-            _ => self.default_usage_location = Some(c),
+            Some(_) => {}
+            None => {
+                self.default_usage_location = Some(c);
+                self.default_usage_location_origin = Some(o);
+            }
         }
+    }
+
+    /// Adds what another builder read from one file, as if this builder had read it: the
+    /// file is registered here, its records' origins point at it, and duplicates across files
+    /// are found as they would have been. Lets files be read on several threads and still be
+    /// added in name order.
+    pub(crate) fn merge(&mut self, mut part: Builder) {
+        self.errors.append(&mut part.errors);
+        self.findings.merge(std::mem::take(&mut part.findings));
+        self.sources.append(&mut part.sources);
+        let Some(path) = part.files.first().cloned() else {
+            return;
+        };
+        let fid = self.file(&path);
+        let at = |o: Origin| Origin {
+            file: fid,
+            at: o.at,
+        };
+        for acc in std::mem::take(&mut part.users).into_list() {
+            self.add_user(acc.user, acc.license_data, at(acc.origin));
+        }
+        for (id, o) in std::mem::take(&mut part.group_origins) {
+            if let Some(g) = part.groups.remove(&id) {
+                self.add_group(g, at(o));
+            }
+        }
+        for (id, o) in std::mem::take(&mut part.sku_origins) {
+            if let Some(sku) = part.skus.remove(&id) {
+                self.add_sku(sku, at(o));
+            }
+        }
+        if let (Some(c), Some(o)) = (
+            part.default_usage_location.take(),
+            part.default_usage_location_origin,
+        ) {
+            self.set_default_usage_location(c, &path, at(o));
+        }
+        self.assignments_file_seen |= part.assignments_file_seen;
+        self.sku_rows.extend(part.sku_rows.into_iter().map(|mut r| {
+            r.origin = at(r.origin);
+            r
+        }));
+        self.memberships
+            .extend(part.memberships.into_iter().map(|mut r| {
+                r.origin = at(r.origin);
+                r
+            }));
+        self.assignments
+            .extend(part.assignments.into_iter().map(|mut r| {
+                r.origin = at(r.origin);
+                r
+            }));
+        self.group_licenses
+            .extend(part.group_licenses.into_iter().map(|mut r| {
+                r.origin = at(r.origin);
+                r
+            }));
+        self.product_names
+            .extend(part.product_names.into_iter().map(|mut r| {
+                r.origin = at(r.origin);
+                r
+            }));
     }
 
     /// Resolves every reference and returns the tenant, or every error found.

@@ -40,6 +40,16 @@ pub fn load_with_progress(
     paths: &[PathBuf],
     progress: &mut dyn crate::progress::Progress,
 ) -> Result<Loaded, InputErrors> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    load_on(paths, progress, threads)
+}
+
+/// [`load_with_progress`] reading files on up to `threads` threads.
+fn load_on(
+    paths: &[PathBuf],
+    progress: &mut dyn crate::progress::Progress,
+    threads: usize,
+) -> Result<Loaded, InputErrors> {
     let mut b = Builder::new();
     let mut files = Vec::new();
     for p in paths {
@@ -88,16 +98,67 @@ pub fn load_with_progress(
     }
     let size = |f: &PathBuf| std::fs::metadata(f).map_or(0, |m| m.len());
     progress.phase("reading exports", files.iter().map(size).sum());
-    for f in &files {
-        if let Err(e) = read_file(&mut b, f) {
-            b.error(e);
-        }
-        progress.advance(size(f));
-    }
+    read_files(&mut b, &files, progress, threads);
     progress.phase("resolving names", 0);
     let result = b.finish();
     progress.done();
     result
+}
+
+/// Reads the files on every core, each into a builder of its own, and adds those to `b` in the
+/// files' order, so the result (duplicates found, messages, their order) is the same as reading
+/// them one after another.
+fn read_files(
+    b: &mut Builder,
+    files: &[PathBuf],
+    progress: &mut dyn crate::progress::Progress,
+    threads: usize,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let size = |f: &PathBuf| std::fs::metadata(f).map_or(0, |m| m.len());
+    let read_one = |f: &PathBuf| {
+        let mut part = Builder::new();
+        if let Err(e) = read_file(&mut part, f) {
+            part.error(e);
+        }
+        part
+    };
+    let threads = threads.min(files.len());
+    if threads <= 1 {
+        for f in files {
+            b.merge(read_one(f));
+            progress.advance(size(f));
+        }
+        return;
+    }
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Builder)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let next = &next;
+            let read_one = &read_one;
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(f) = files.get(i) else { break };
+                if tx.send((i, read_one(f))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        // Parts that arrive ahead of their turn wait here.
+        let mut waiting: std::collections::BTreeMap<usize, Builder> = Default::default();
+        let mut turn = 0;
+        for (i, part) in rx {
+            waiting.insert(i, part);
+            while let Some(part) = waiting.remove(&turn) {
+                b.merge(part);
+                progress.advance(size(&files[turn]));
+                turn += 1;
+            }
+        }
+    });
 }
 
 fn read_file(b: &mut Builder, path: &Path) -> Result<(), InputError> {
@@ -295,4 +356,71 @@ pub fn load_bytes(file_name: &str, bytes: &[u8]) -> Result<Loaded, InputErrors> 
         b.error(e);
     }
     b.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a load gives, as text: the tenant, the sources and findings, or the errors.
+    fn outcome(paths: &[PathBuf], threads: usize) -> String {
+        match load_on(paths, &mut crate::progress::Silent, threads) {
+            Ok(l) => format!("{:?}\n{:?}\n{:?}", l.tenant, l.sources, l.findings.to_vec()),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn reading_on_several_threads_gives_what_reading_in_order_gives() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let dirs = [
+            "contoso",
+            "contoso-csv",
+            "contoso-admin",
+            "contoso-powershell",
+            "real-graph",
+            "bad/organization-contradiction",
+            "bad/many",
+            "bad/recoverable",
+        ];
+        for d in dirs {
+            let paths = vec![root.join(d)];
+            let one = outcome(&paths, 1);
+            assert!(one.len() > 100, "{d}: {one}");
+            for threads in [2, 5] {
+                assert_eq!(one, outcome(&paths, threads), "{d} on {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn a_record_repeated_in_a_later_file_is_found_there_whichever_thread_reads_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let user = |upn: &str| {
+            format!(
+                "{{\"value\": [\n{{\"id\":\"11111111-1111-1111-1111-111111111111\",\"userPrincipalName\":\"{upn}\",\"assignedLicenses\":[]}}\n]}}"
+            )
+        };
+        for (name, upn) in [("a.json", "first@x.test"), ("b.json", "second@x.test")] {
+            std::fs::write(dir.path().join(name), user(upn)).expect("write");
+        }
+        for threads in [1, 2] {
+            let loaded = load_on(
+                &[dir.path().to_path_buf()],
+                &mut crate::progress::Silent,
+                threads,
+            )
+            .expect("loads");
+            let u = loaded.tenant.users.values().next().expect("one user");
+            assert_eq!(u.upn.as_deref(), Some("first@x.test"), "{threads} threads");
+            let dup = loaded
+                .findings
+                .to_vec()
+                .into_iter()
+                .find(|f| f.code == "duplicate-record")
+                .expect("duplicate found");
+            assert_eq!(dup.count, 1);
+            assert!(dup.examples[0].contains("b.json:1"), "{:?}", dup.examples);
+        }
+    }
 }

@@ -47,7 +47,12 @@ pub fn normalise_proxy_address(a: &str) -> String {
 
 /// [`normalise_proxy_address`] without allocating when the address is lower case already.
 pub fn normalised_proxy_address(a: &str) -> Cow<'_, str> {
-    let t = a.trim();
+    let printable = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+    let t = if printable(a.as_bytes().first()) && printable(a.as_bytes().last()) {
+        a // nothing to trim: no need to decode the ends
+    } else {
+        a.trim()
+    };
     let bare = match t.get(..5) {
         Some(p) if p.eq_ignore_ascii_case("smtp:") => &t[5..],
         _ => t,
@@ -94,10 +99,13 @@ fn shared_addresses(t: &Tenant) -> Vec<(Cow<'_, str>, Vec<u32>)> {
     shared
 }
 
+/// User → the first of their proxy addresses (normalised) that another user has too.
+pub type SharedProxies = HashMap<UserId, String>;
+
 /// The users who share a proxy address with another user, each with the first of their own
 /// addresses (normalised) that is shared: licensing a product with an Exchange plan fails for
 /// each of them with UniquenessViolation (R5).
-pub fn shared_proxy_addresses(t: &Tenant) -> HashMap<UserId, String> {
+pub fn shared_proxy_addresses(t: &Tenant) -> SharedProxies {
     let shared = shared_addresses(t);
     if shared.is_empty() {
         return HashMap::default();

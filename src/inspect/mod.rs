@@ -5,7 +5,9 @@
 
 mod checks;
 
-pub use checks::{normalise_proxy_address, normalised_proxy_address, shared_proxy_addresses};
+pub use checks::{
+    normalise_proxy_address, normalised_proxy_address, shared_proxy_addresses, SharedProxies,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -52,6 +52,14 @@ pub fn parse_guid(s: &str) -> Result<Uuid, NotAGuid> {
 /// A name in lower case for case-insensitive lookups (UPNs, group and product names), without
 /// allocating when it is lower case already — as most exported UPNs are.
 pub fn fold_case(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        // The common case, without decoding characters.
+        return if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(s)
+        };
+    }
     if s.chars().any(char::is_uppercase) {
         std::borrow::Cow::Owned(s.to_lowercase())
     } else {

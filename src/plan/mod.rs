@@ -48,7 +48,9 @@ pub fn plan(
     let mut held: BTreeMap<UserId, HeldBack> = BTreeMap::new();
     let mut skipped: Vec<Skipped> = Vec::new();
     let (mut movers, in_scope) = select(t, rules, intent, &mut held, &mut skipped);
-    precheck_conflicts(t, rules, intent, &mut movers, &mut held);
+    // Found once: the precheck and every round's simulation need them.
+    let shared = crate::inspect::shared_proxy_addresses(t);
+    precheck_conflicts(t, rules, intent, &mut movers, &mut held, &shared);
     allocate_seats(t, intent, &mut movers, &mut held);
 
     let mut round = 0;
@@ -62,6 +64,7 @@ pub fn plan(
             &mut draw::ops(&drawn.stages),
             intent_path,
             false,
+            &shared,
             &mut |step, seats| trace.observe(step, seats),
         )?;
         let failing = failing_users(t, &drawn, &movers, &report);

@@ -110,8 +110,10 @@ pub fn select(
                             for m in &child.members {
                                 match m {
                                     // A user an earlier move already takes stays with it.
+                                    // `direct` is sorted: a group's members are.
                                     Member::User(u)
-                                        if !direct.contains(u) && !taken.contains_key(u) =>
+                                        if direct.binary_search(u).is_err()
+                                            && !taken.contains_key(u) =>
                                     {
                                         if let Some(user) = t.users.get(u) {
                                             in_scope.insert(*u);
@@ -405,9 +407,9 @@ pub fn precheck_conflicts(
     intent: &Intent,
     movers: &mut Vec<Mover>,
     held: &mut BTreeMap<UserId, HeldBack>,
+    shared: &crate::inspect::SharedProxies,
 ) {
     let names = super::draw::Names { t };
-    let shared = crate::inspect::shared_proxy_addresses(t);
     movers.retain(|m| {
         let mv = &intent.moves[m.mv];
         let Some(u) = t.users.get(&m.user) else { return true };

@@ -25,6 +25,7 @@ use super::planset::PlanSet;
 use super::report::{ErrorRecord, SeatLine, SimReport, StepReport, Violation, ViolationKind};
 use super::rules::Rules;
 use super::state::{Event, GroupSt, Lic, PathState, State};
+use crate::inspect::SharedProxies;
 
 /// Why an op was refused outright (besides the Graph licensing errors).
 const INHERITED: &str = "InheritedLicenseCannotBeRemoved";
@@ -83,7 +84,7 @@ pub fn simulate_final(
     ops_path: &Path,
 ) -> Result<(SimReport, FinalState), InputError> {
     let (report, sim) = run(
-        tenant,
+        State::new(tenant, rules),
         rules,
         &mut ops.ops.iter().cloned(),
         ops_path,
@@ -108,7 +109,7 @@ pub fn simulate_observed(
     observe: &mut SeatObserver<'_>,
 ) -> Result<SimReport, InputError> {
     run(
-        tenant,
+        State::new(tenant, rules),
         rules,
         &mut ops.ops.iter().cloned(),
         ops_path,
@@ -126,13 +127,15 @@ pub fn simulate_stream(
     ops: &mut dyn Iterator<Item = (OpSource, Op)>,
     ops_path: &Path,
     steps: bool,
+    shared: &SharedProxies,
     observe: &mut SeatObserver<'_>,
 ) -> Result<SimReport, InputError> {
-    run(tenant, rules, ops, ops_path, steps, observe).map(|(report, _)| report)
+    let st = State::with_shared(tenant, rules, shared);
+    run(st, rules, ops, ops_path, steps, observe).map(|(report, _)| report)
 }
 
 fn run<'r>(
-    tenant: &'r Tenant,
+    st: State<'r>,
     rules: &'r Rules,
     ops: &mut dyn Iterator<Item = (OpSource, Op)>,
     ops_path: &Path,
@@ -140,7 +143,7 @@ fn run<'r>(
     observe: &mut SeatObserver<'_>,
 ) -> Result<(SimReport, Sim<'r>), InputError> {
     let mut sim = Sim {
-        st: State::new(tenant, rules),
+        st,
         file: ops_path.to_path_buf(),
         step: 0,
         steps: Vec::new(),
@@ -153,11 +156,8 @@ fn run<'r>(
         let (src, op) = (&src, &op);
         sim.step += 1;
         let outcome = sim.apply(src, op)?;
-        if !outcome.affected.is_empty() {
-            let text = op.to_string();
-            for u in &outcome.affected {
-                sim.check_user(*u, &text, &outcome.rule);
-            }
+        for u in &outcome.affected {
+            sim.check_user(*u, op, &outcome.rule);
         }
         if steps {
             sim.steps.push(StepReport {
@@ -179,7 +179,7 @@ fn run<'r>(
         for u in affected {
             sim.check_user(
                 u,
-                "processing at the end",
+                &"processing at the end",
                 "R8: pending group processing completes",
             );
         }
@@ -1294,8 +1294,8 @@ impl<'r> Sim<'r> {
     }
 
     /// Checks one user's baseline plans in every state the user may be in, and reports each
-    /// plan lost (once, until it comes back).
-    fn check_user(&mut self, u: usize, op: &str, rule: &str) {
+    /// plan lost (once, until it comes back). `op` is only written out when something is lost.
+    fn check_user(&mut self, u: usize, op: &dyn std::fmt::Display, rule: &str) {
         let user = &self.st.users[u];
         let pending: BTreeSet<usize> = user
             .groups

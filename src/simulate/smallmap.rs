@@ -4,6 +4,14 @@
 //! for the first entry, which at a million users is most of the simulator's memory. These keep
 //! the same ordered semantics in a vector sized to its contents.
 
+/// Room for exactly one item in an empty vector: most users' maps hold one or two items, and a
+/// vector's first growth would otherwise make room for four.
+fn first_slot<T>(items: &mut Vec<T>) {
+    if items.capacity() == 0 {
+        items.reserve_exact(1);
+    }
+}
+
 /// A map ordered by key, stored as a sorted vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmallMap<K, V> {
@@ -28,10 +36,18 @@ impl<K: Ord, V> SmallMap<K, V> {
             .map(|i| &self.items[i].1)
     }
 
+    /// A map of pairs already in ascending key order without repeats (as from a sorted
+    /// vector or another ordered map): no search, no reallocation.
+    pub fn from_sorted(items: Vec<(K, V)>) -> Self {
+        debug_assert!(items.windows(2).all(|w| w[0].0 < w[1].0));
+        SmallMap { items }
+    }
+
     pub fn insert(&mut self, k: K, v: V) -> Option<V> {
         match self.items.binary_search_by(|(x, _)| x.cmp(&k)) {
             Ok(i) => Some(std::mem::replace(&mut self.items[i].1, v)),
             Err(i) => {
+                first_slot(&mut self.items);
                 self.items.insert(i, (k, v));
                 None
             }
@@ -68,6 +84,7 @@ impl<K: Ord, V> SmallMap<K, V> {
         let i = match self.items.binary_search_by(|(x, _)| x.cmp(&k)) {
             Ok(i) => i,
             Err(i) => {
+                first_slot(&mut self.items);
                 self.items.insert(i, (k, V::default()));
                 i
             }
@@ -133,6 +150,7 @@ impl<K: Ord> SmallSet<K> {
         match self.items.binary_search(&k) {
             Ok(_) => false,
             Err(i) => {
+                first_slot(&mut self.items);
                 self.items.insert(i, k);
                 true
             }

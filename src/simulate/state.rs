@@ -172,8 +172,141 @@ pub struct State<'r> {
     pub tenant: &'r Tenant,
 }
 
+/// Below this many users per thread, another thread costs more than it saves.
+const PER_THREAD: usize = 50_000;
+
+/// Every user's starting state, in id order, and how many assignments had an unknown path.
+fn user_states<'r>(
+    tenant: &'r Tenant,
+    group_by_id: &HashMap<GroupId, usize>,
+    shared: &crate::inspect::SharedProxies,
+    threads: usize,
+    per_thread: usize,
+) -> (Vec<UserSt<'r>>, u64) {
+    // Users are independent of one another here: each thread builds the state of a run of
+    // them (in id order), and the runs are joined in order.
+    let all: Vec<&'r crate::model::User> = tenant.users.values().collect();
+    let build_run = |run: &[&'r crate::model::User]| -> (Vec<UserSt<'r>>, u64) {
+        let mut out = Vec::with_capacity(run.len());
+        let mut unknown = 0u64;
+        let unknown_paths = &mut unknown;
+        // What each group gives the user being read; reused from user to user.
+        type GroupPath = (usize, Lic, Option<(AssignmentError, SkuId)>);
+        let mut by_group: Vec<GroupPath> = Vec::new();
+        for &u in run {
+            let mut direct: Lic = Lic::new();
+            by_group.clear();
+            for a in &u.assignments {
+                match a.path {
+                    AssignmentPath::Direct | AssignmentPath::Unknown => {
+                        if a.path == AssignmentPath::Unknown {
+                            *unknown_paths += 1;
+                        }
+                        if a.is_error() {
+                            continue;
+                        }
+                        // Two paths of one product: the union of enabled plans (R3).
+                        let merged = match direct.get(&a.sku) {
+                            Some(d) => d.intersection(&a.disabled_plans).copied().collect(),
+                            None => a.disabled_plans.clone(),
+                        };
+                        direct.insert(a.sku, merged);
+                    }
+                    AssignmentPath::Group(g) => {
+                        let Some(&gi) = group_by_id.get(&g) else {
+                            continue;
+                        };
+                        let at = match by_group.iter().position(|e| e.0 == gi) {
+                            Some(at) => at,
+                            None => {
+                                by_group.push((gi, Lic::new(), None));
+                                by_group.len() - 1
+                            }
+                        };
+                        let e = &mut by_group[at];
+                        if a.is_error() {
+                            e.2 = Some((a.error.unwrap_or(AssignmentError::Other), a.sku));
+                        } else {
+                            e.1.insert(a.sku, a.disabled_plans.clone());
+                        }
+                    }
+                }
+            }
+            by_group.sort_unstable_by_key(|e| e.0);
+            let inherited: SmallMap<usize, PathState> = SmallMap::from_sorted(
+                by_group
+                    .drain(..)
+                    .map(|(g, lic, err)| {
+                        let st = match err {
+                            Some((error, sku)) => PathState::Error {
+                                error,
+                                sku: Some(sku),
+                                stuck: Lic::new(),
+                            },
+                            None => PathState::Active(lic),
+                        };
+                        (g, st)
+                    })
+                    .collect(),
+            );
+            let dup_proxy = shared.contains_key(&u.id);
+            out.push(UserSt {
+                id: u.id,
+                label: match &u.upn {
+                    Some(upn) => std::borrow::Cow::Borrowed(upn.as_str()),
+                    None => std::borrow::Cow::Owned(u.id.to_string()),
+                },
+                location: u.usage_location.as_ref().map(std::borrow::Cow::Borrowed),
+                dup_proxy,
+                direct,
+                groups: SmallSet::default(),
+                inherited,
+                baseline: PlanSet::new(),
+                lost: PlanSet::new(),
+            });
+        }
+        (out, unknown)
+    };
+    let threads = threads.min(all.len() / per_thread.max(1)).max(1);
+    let runs: Vec<(Vec<UserSt<'r>>, u64)> = if threads == 1 {
+        vec![build_run(&all)]
+    } else {
+        let size = all.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = all
+                .chunks(size)
+                .map(|run| scope.spawn(move || build_run(run)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    let mut users: Vec<UserSt<'r>> = Vec::with_capacity(all.len());
+    let mut unknown_paths = 0;
+    for (run, unknown) in runs {
+        users.extend(run);
+        unknown_paths += unknown;
+    }
+    (users, unknown_paths)
+}
+
 impl<'r> State<'r> {
     pub fn new(tenant: &'r Tenant, rules: &'r Rules) -> Self {
+        Self::with_shared(
+            tenant,
+            rules,
+            &crate::inspect::shared_proxy_addresses(tenant),
+        )
+    }
+
+    /// [`State::new`] with the tenant's shared proxy addresses found already.
+    pub fn with_shared(
+        tenant: &'r Tenant,
+        rules: &'r Rules,
+        shared: &crate::inspect::SharedProxies,
+    ) -> Self {
         let mut plan_names = HashMap::default();
         let mut index = PlanIndex::new();
         let mut skus = BTreeMap::new();
@@ -239,86 +372,27 @@ impl<'r> State<'r> {
             });
         }
 
-        let shared = crate::inspect::shared_proxy_addresses(tenant);
-
-        let mut users = Vec::with_capacity(tenant.users.len());
-        let mut user_by_id =
-            HashMap::with_capacity_and_hasher(tenant.users.len(), Default::default());
-
-        let mut unknown_paths = 0;
-        for u in tenant.users.values() {
-            let i = users.len();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (mut users, unknown_paths) =
+            user_states(tenant, &group_by_id, shared, threads, PER_THREAD);
+        let mut user_by_id = HashMap::with_capacity_and_hasher(users.len(), Default::default());
+        for (i, u) in users.iter().enumerate() {
             user_by_id.insert(u.id, i);
-            let mut direct: Lic = Lic::new();
-            let mut by_group: BTreeMap<usize, (Lic, Option<(AssignmentError, SkuId)>)> =
-                BTreeMap::new();
-            for a in &u.assignments {
-                match a.path {
-                    AssignmentPath::Direct | AssignmentPath::Unknown => {
-                        if a.path == AssignmentPath::Unknown {
-                            unknown_paths += 1;
-                        }
-                        if a.is_error() {
-                            continue;
-                        }
-                        // Two paths of one product: the union of enabled plans (R3).
-                        let merged = match direct.get(&a.sku) {
-                            Some(d) => d.intersection(&a.disabled_plans).copied().collect(),
-                            None => a.disabled_plans.clone(),
-                        };
-                        direct.insert(a.sku, merged);
-                    }
-                    AssignmentPath::Group(g) => {
-                        let Some(&gi) = group_by_id.get(&g) else {
-                            continue;
-                        };
-                        let e = by_group.entry(gi).or_default();
-                        if a.is_error() {
-                            e.1 = Some((a.error.unwrap_or(AssignmentError::Other), a.sku));
-                        } else {
-                            e.0.insert(a.sku, a.disabled_plans.clone());
-                        }
-                    }
-                }
-            }
-            let inherited: SmallMap<usize, PathState> = by_group
-                .into_iter()
-                .map(|(g, (lic, err))| {
-                    let st = match err {
-                        Some((error, sku)) => PathState::Error {
-                            error,
-                            sku: Some(sku),
-                            stuck: Lic::new(),
-                        },
-                        None => PathState::Active(lic),
-                    };
-                    (g, st)
-                })
-                .collect();
-            let dup_proxy = shared.contains_key(&u.id);
-            users.push(UserSt {
-                id: u.id,
-                label: match &u.upn {
-                    Some(upn) => std::borrow::Cow::Borrowed(upn.as_str()),
-                    None => std::borrow::Cow::Owned(u.id.to_string()),
-                },
-                location: u.usage_location.as_ref().map(std::borrow::Cow::Borrowed),
-                dup_proxy,
-                direct,
-                groups: SmallSet::default(),
-                inherited,
-                baseline: PlanSet::new(),
-                lost: PlanSet::new(),
-            });
         }
         for (gi, g) in tenant.groups.values().enumerate() {
-            for uid in g.user_members() {
-                if let Some(&ui) = user_by_id.get(&uid) {
-                    groups[gi].members.insert(ui);
-                    groups[gi].processed_members.insert(ui);
-                    users[ui].groups.insert(gi);
-                }
+            // Members are sorted by id and users are indexed in id order, so the indexes come
+            // ascending and the sets are built in bulk.
+            let mut members: Vec<usize> = g
+                .user_members()
+                .filter_map(|uid| user_by_id.get(&uid).copied())
+                .collect();
+            members.sort_unstable();
+            for &ui in &members {
+                users[ui].groups.insert(gi);
             }
+            let members: BTreeSet<usize> = members.into_iter().collect();
+            groups[gi].processed_members = members.clone();
+            groups[gi].members = members;
         }
         let mut state = State {
             rules,
@@ -337,21 +411,13 @@ impl<'r> State<'r> {
             tenant,
         };
         // Products held but not in the tenant's product list: from the catalog, no seats known.
-        let held: BTreeSet<SkuId> = state
-            .users
-            .iter()
-            .flat_map(|u| {
-                u.direct
-                    .keys()
-                    .copied()
-                    .chain(
-                        u.inherited
-                            .values()
-                            .flat_map(|p| p.seated().collect::<Vec<_>>()),
-                    )
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let mut held: BTreeSet<SkuId> = BTreeSet::new();
+        for u in &state.users {
+            held.extend(u.direct.keys().copied());
+            for p in u.inherited.values() {
+                held.extend(p.seated());
+            }
+        }
         for sku in held {
             state.ensure_sku(sku, false);
         }
@@ -532,5 +598,35 @@ impl<'r> State<'r> {
     pub fn available(&self, sku: SkuId) -> Option<i64> {
         let s = self.skus.get(&sku)?;
         s.enabled.map(|e| i64::from(e) - s.consumed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_states_built_on_several_threads_are_those_built_on_one() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let mut dirs = vec![root.join("contoso"), root.join("contoso-csv")];
+        let scenarios = std::fs::read_dir(root.join("scenarios")).expect("scenarios");
+        dirs.extend(scenarios.filter_map(|e| e.ok().map(|e| e.path().join("tenant"))));
+        let mut compared = 0;
+        for dir in dirs.iter().filter(|d| d.is_dir()) {
+            let Ok(loaded) = crate::ingest::load(std::slice::from_ref(dir)) else {
+                continue;
+            };
+            let t = &loaded.tenant;
+            let group_by_id: HashMap<GroupId, usize> =
+                t.groups.keys().enumerate().map(|(i, g)| (*g, i)).collect();
+            let shared = crate::inspect::shared_proxy_addresses(t);
+            let one = format!("{:?}", user_states(t, &group_by_id, &shared, 1, 1));
+            for threads in [2, 3, 7] {
+                let many = format!("{:?}", user_states(t, &group_by_id, &shared, threads, 1));
+                assert_eq!(one, many, "{} on {threads} threads", dir.display());
+            }
+            compared += 1;
+        }
+        assert!(compared >= 5, "only {compared} tenants compared");
     }
 }

@@ -73,8 +73,9 @@ pub fn select(
     skipped: &mut Vec<Skipped>,
 ) -> (Vec<Mover>, u64) {
     let mut movers: Vec<Mover> = Vec::new();
-    let mut taken: BTreeMap<UserId, usize> = BTreeMap::new();
-    let mut in_scope: BTreeSet<UserId> = BTreeSet::new();
+    // Looked up, never listed: hash tables (a million users in id-ordered trees cost more).
+    let mut taken: rustc_hash::FxHashMap<UserId, usize> = Default::default();
+    let mut in_scope: rustc_hash::FxHashSet<UserId> = Default::default();
     for (mi, mv) in intent.moves.iter().enumerate() {
         let mut users: Vec<UserId> = match &mv.scope {
             Scope::DirectHolders => t
@@ -140,19 +141,14 @@ pub fn select(
             }
             Scope::Users(list) => list.clone(),
         };
-        users.sort_by_cached_key(|u| {
-            (
-                t.users
-                    .get(u)
-                    .and_then(|x| x.upn.clone())
-                    .unwrap_or_default()
-                    .to_lowercase(),
-                *u,
-            )
-        });
+        users.sort_unstable();
         users.dedup();
-        for uid in users {
-            let Some(u) = t.users.get(&uid) else { continue };
+        // Each user looked up once, then taken in UPN order.
+        let mut users: Vec<&crate::model::User> =
+            users.iter().filter_map(|u| t.users.get(u)).collect();
+        users.sort_by_cached_key(|u| (u.upn.as_deref().unwrap_or("").to_lowercase(), u.id));
+        for u in users {
+            let uid = u.id;
             in_scope.insert(uid);
             if held.contains_key(&uid) {
                 continue;

@@ -11,15 +11,18 @@ use crate::model::PlanId;
 
 use super::rules::Rules;
 
-/// A set of plans, by index into a [`PlanIndex`].
+/// A set of plans, by index into a [`PlanIndex`]; up to 128 plans without an allocation (a
+/// tenant's products rarely have more between them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PlanSet {
-    words: Vec<u64>,
+    words: smallvec::SmallVec<[u64; 2]>,
 }
 
 impl PlanSet {
     pub fn new() -> Self {
-        PlanSet { words: Vec::new() }
+        PlanSet {
+            words: smallvec::SmallVec::new(),
+        }
     }
 
     pub fn insert(&mut self, i: u32) {

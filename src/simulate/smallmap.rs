@@ -2,31 +2,30 @@
 //!
 //! A user has one to three groups and paths; a `BTreeMap` allocates a whole node (eleven slots)
 //! for the first entry, which at a million users is most of the simulator's memory. These keep
-//! the same ordered semantics in a vector sized to its contents.
+//! the same ordered semantics in a sorted `SmallVec`: the first item (two for a set of indexes)
+//! lives inside the map itself, so most users' maps allocate nothing.
 
-/// Room for exactly one item in an empty vector: most users' maps hold one or two items, and a
-/// vector's first growth would otherwise make room for four.
-fn first_slot<T>(items: &mut Vec<T>) {
-    if items.capacity() == 0 {
-        items.reserve_exact(1);
-    }
-}
+use smallvec::SmallVec;
 
 /// A map ordered by key, stored as a sorted vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmallMap<K, V> {
-    items: Vec<(K, V)>,
+    items: SmallVec<[(K, V); 1]>,
 }
 
 impl<K, V> Default for SmallMap<K, V> {
     fn default() -> Self {
-        SmallMap { items: Vec::new() }
+        SmallMap {
+            items: SmallVec::new(),
+        }
     }
 }
 
 impl<K: Ord, V> SmallMap<K, V> {
     pub fn new() -> Self {
-        SmallMap { items: Vec::new() }
+        SmallMap {
+            items: SmallVec::new(),
+        }
     }
 
     pub fn get(&self, k: &K) -> Option<&V> {
@@ -40,14 +39,15 @@ impl<K: Ord, V> SmallMap<K, V> {
     /// vector or another ordered map): no search, no reallocation.
     pub fn from_sorted(items: Vec<(K, V)>) -> Self {
         debug_assert!(items.windows(2).all(|w| w[0].0 < w[1].0));
-        SmallMap { items }
+        SmallMap {
+            items: SmallVec::from_vec(items),
+        }
     }
 
     pub fn insert(&mut self, k: K, v: V) -> Option<V> {
         match self.items.binary_search_by(|(x, _)| x.cmp(&k)) {
             Ok(i) => Some(std::mem::replace(&mut self.items[i].1, v)),
             Err(i) => {
-                first_slot(&mut self.items);
                 self.items.insert(i, (k, v));
                 None
             }
@@ -84,7 +84,6 @@ impl<K: Ord, V> SmallMap<K, V> {
         let i = match self.items.binary_search_by(|(x, _)| x.cmp(&k)) {
             Ok(i) => i,
             Err(i) => {
-                first_slot(&mut self.items);
                 self.items.insert(i, (k, V::default()));
                 i
             }
@@ -111,7 +110,7 @@ impl<K: Ord, V> Extend<(K, V)> for SmallMap<K, V> {
 
 impl<K, V> IntoIterator for SmallMap<K, V> {
     type Item = (K, V);
-    type IntoIter = std::vec::IntoIter<(K, V)>;
+    type IntoIter = smallvec::IntoIter<[(K, V); 1]>;
     fn into_iter(self) -> Self::IntoIter {
         self.items.into_iter()
     }
@@ -142,7 +141,7 @@ impl<'a, K: Ord, V> IntoIterator for &'a SmallMap<K, V> {
 /// A set ordered by value, stored as a sorted vector.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SmallSet<K> {
-    items: Vec<K>,
+    items: SmallVec<[K; 2]>,
 }
 
 impl<K: Ord> SmallSet<K> {
@@ -150,7 +149,6 @@ impl<K: Ord> SmallSet<K> {
         match self.items.binary_search(&k) {
             Ok(_) => false,
             Err(i) => {
-                first_slot(&mut self.items);
                 self.items.insert(i, k);
                 true
             }

@@ -153,7 +153,7 @@ pub struct State<'r> {
     pub rules: &'r Rules,
     pub default_location: Option<CountryCode>,
     pub skus: BTreeMap<SkuId, SkuSt>,
-    pub users: Vec<UserSt<'r>>,
+    pub users: Runs<UserSt<'r>>,
     pub groups: Vec<GroupSt>,
     pub user_by_id: HashMap<UserId, usize>,
     /// Built on first use from the users' labels (their UPNs): plans name users by id.
@@ -182,7 +182,7 @@ fn user_states<'r>(
     shared: &crate::inspect::SharedProxies,
     threads: usize,
     per_thread: usize,
-) -> (Vec<UserSt<'r>>, u64) {
+) -> (Runs<UserSt<'r>>, u64) {
     // Users are independent of one another here: each thread builds the state of a run of
     // them (in id order), and the runs are joined in order.
     let all: Vec<&'r crate::model::User> = tenant.users.values().collect();
@@ -268,10 +268,10 @@ fn user_states<'r>(
         (out, unknown)
     };
     let threads = threads.min(all.len() / per_thread.max(1)).max(1);
+    let size = all.len().div_ceil(threads).max(1);
     let runs: Vec<(Vec<UserSt<'r>>, u64)> = if threads == 1 {
         vec![build_run(&all)]
     } else {
-        let size = all.len().div_ceil(threads);
         std::thread::scope(|scope| {
             let handles: Vec<_> = all
                 .chunks(size)
@@ -283,13 +283,57 @@ fn user_states<'r>(
                 .collect()
         })
     };
-    let mut users: Vec<UserSt<'r>> = Vec::with_capacity(all.len());
-    let mut unknown_paths = 0;
-    for (run, unknown) in runs {
-        users.extend(run);
-        unknown_paths += unknown;
-    }
+    let unknown_paths = runs.iter().map(|(_, n)| n).sum();
+    let users = Runs::new(runs.into_iter().map(|(run, _)| run).collect(), size);
     (users, unknown_paths)
+}
+
+/// One table kept as the runs it was built in (each `run_len` long but the last): joining a
+/// million users' states into one vector would copy every one of them into fresh memory.
+pub struct Runs<T> {
+    runs: Vec<Vec<T>>,
+    run_len: usize,
+    len: usize,
+}
+
+impl<T> Runs<T> {
+    fn new(runs: Vec<Vec<T>>, run_len: usize) -> Self {
+        debug_assert!(runs.iter().rev().skip(1).all(|r| r.len() == run_len));
+        let len = runs.iter().map(Vec::len).sum();
+        Runs { runs, run_len, len }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.runs.iter().flatten()
+    }
+}
+
+/// Shown as the one list it stands for, however it was split.
+impl<T: std::fmt::Debug> std::fmt::Debug for Runs<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<T> std::ops::Index<usize> for Runs<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.runs[i / self.run_len][i % self.run_len]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Runs<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.runs[i / self.run_len][i % self.run_len]
+    }
 }
 
 impl<'r> State<'r> {
@@ -412,7 +456,7 @@ impl<'r> State<'r> {
         };
         // Products held but not in the tenant's product list: from the catalog, no seats known.
         let mut held: BTreeSet<SkuId> = BTreeSet::new();
-        for u in &state.users {
+        for u in state.users.iter() {
             held.extend(u.direct.keys().copied());
             for p in u.inherited.values() {
                 held.extend(p.seated());

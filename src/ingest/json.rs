@@ -104,7 +104,8 @@ pub fn read_records(
     // times faster than from a reader; a larger one (a single multi-gigabyte PowerShell export)
     // streams, record by record, so memory stays bounded.
     const IN_MEMORY: u64 = 256 << 20;
-    let mut head = first.into_bytes();
+    let mut head = take_buffer();
+    head.extend_from_slice(first.as_bytes());
     let mut rest = reader;
     let whole = {
         let before = head.len();
@@ -139,8 +140,12 @@ pub fn read_records(
     };
     if whole {
         let mut de = serde_json::Deserializer::from_slice(&head);
-        seed.deserialize(&mut de).map_err(top_level)?;
-        de.end().map_err(syntax)?;
+        let parsed = seed
+            .deserialize(&mut de)
+            .map_err(top_level)
+            .and_then(|()| de.end().map_err(syntax));
+        give_back_buffer(head);
+        parsed?;
     } else {
         let chained = BufReader::new(Cursor::new(head).chain(rest));
         let mut de = serde_json::Deserializer::from_reader(chained);
@@ -148,6 +153,29 @@ pub fn read_records(
         de.end().map_err(syntax)?;
     }
     Ok(meta)
+}
+
+thread_local! {
+    /// The last file's bytes, kept for the next file read on this thread: hundreds of page files
+    /// of about a megabyte each would otherwise each take fresh memory from the system, which
+    /// costs more (zeroing it) than parsing them.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An empty buffer, with the room the last file on this thread needed.
+fn take_buffer() -> Vec<u8> {
+    let mut b = BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    b.clear();
+    b
+}
+
+/// Keeps a buffer for the next file, unless it grew large (one big export is not worth holding
+/// on to).
+fn give_back_buffer(b: Vec<u8>) {
+    const KEEP: usize = 32 << 20;
+    if b.capacity() <= KEEP {
+        BUFFER.with(|cell| *cell.borrow_mut() = b);
+    }
 }
 
 fn read_lines(

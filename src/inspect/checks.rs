@@ -71,15 +71,24 @@ fn shared_addresses(t: &Tenant) -> Vec<(Cow<'_, str>, Vec<u32>)> {
     use std::hash::BuildHasher;
     let hasher = rustc_hash::FxBuildHasher;
     let users: Vec<&crate::model::User> = t.users.values().collect();
-    // (hash, user index, address index)
-    let mut keys: Vec<(u64, u32, u32)> = Vec::new();
-    for (i, u) in users.iter().enumerate() {
-        for (j, a) in u.proxy_addresses.iter().enumerate() {
-            let h = hasher.hash_one(normalised_proxy_address(a).as_ref());
-            keys.push((h, i as u32, j as u32));
+    // (hash, user index, address index), hashed on every core
+    let (runs, _) = crate::par::map_runs(&users, crate::par::threads(), 50_000, |at, run| {
+        let mut keys: Vec<(u64, u32, u32)> = Vec::with_capacity(run.len() * 2);
+        for (i, u) in run.iter().enumerate() {
+            for (j, a) in u.proxy_addresses.iter().enumerate() {
+                let h = hasher.hash_one(normalised_proxy_address(a).as_ref());
+                keys.push((h, (at + i) as u32, j as u32));
+            }
         }
+        keys.sort_unstable();
+        keys
+    });
+    let mut keys: Vec<(u64, u32, u32)> = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    for run in runs {
+        keys.extend(run);
     }
-    keys.sort_unstable();
+    // Two sorted runs: the sort merges them.
+    keys.sort();
     let mut shared = Vec::new();
     for run in keys.chunk_by(|a, b| a.0 == b.0) {
         if run.iter().all(|k| k.1 == run[0].1) {

@@ -218,7 +218,8 @@ fn carrying_groups(
             };
             // Covered already: an existing group gives the user the staged product with at
             // least the same plans enabled (R1, R3) — no new membership needed.
-            let covered = t.users.get(&m.user).is_some_and(|u| {
+            let u = m.record;
+            let covered = {
                 mv.from == mv.to
                     && u.assignments.iter().any(|a| {
                         let carried = match a.path {
@@ -236,7 +237,7 @@ fn carrying_groups(
                             && !a.is_error()
                             && a.disabled_plans.is_subset(&d)
                     })
-            });
+            };
             if !covered {
                 sets.entry(d).or_default().push(i);
             } else {

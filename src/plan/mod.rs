@@ -67,7 +67,7 @@ pub fn plan(
             &shared,
             &mut |step, seats| trace.observe(step, seats),
         )?;
-        let failing = failing_users(t, &drawn, &movers, &report);
+        let failing = failing_users(&drawn, &movers, &report);
         if failing.is_empty() || round >= ROUNDS {
             let seats = trace.forecast(&drawn);
             break (drawn, report, seats);
@@ -157,21 +157,15 @@ pub fn plan(
 /// licensing error on the user, or a group-level refusal for every user of that group.
 /// Seat violations come with CountViolation errors on the users at risk.
 fn failing_users(
-    t: &Tenant,
     drawn: &Drawn,
     movers: &[Mover],
     report: &SimReport,
 ) -> Vec<(UserId, String, String)> {
-    let moving: BTreeMap<String, UserId> = movers
-        .iter()
-        .map(|m| {
-            let label = t
-                .users
-                .get(&m.user)
-                .map_or_else(|| m.user.to_string(), |u| u.label());
-            (label, m.user)
-        })
-        .collect();
+    if report.errors.is_empty() {
+        return Vec::new();
+    }
+    let moving: BTreeMap<String, UserId> =
+        movers.iter().map(|m| (m.record.label(), m.user)).collect();
     let mut out: BTreeMap<UserId, (String, String)> = BTreeMap::new();
     for e in &report.errors {
         match (&e.user, &e.group) {

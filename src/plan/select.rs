@@ -13,8 +13,10 @@ use super::intent::{Carrier, Intent, Scope};
 
 /// A user a move will migrate.
 #[derive(Debug, Clone)]
-pub struct Mover {
+pub struct Mover<'t> {
     pub user: UserId,
+    /// The user as exported: kept, so later passes need not look a million users up again.
+    pub record: &'t crate::model::User,
     pub upn: Option<String>,
     pub mv: usize,
     /// The disabled plans of the user's direct `from` assignment.
@@ -25,7 +27,7 @@ pub struct Mover {
     pub target_disabled: BTreeSet<PlanId>,
 }
 
-impl Mover {
+impl Mover<'_> {
     /// Sort key: UPN, then id, so waves are stable.
     pub fn key(&self) -> (String, UserId) {
         (
@@ -65,14 +67,14 @@ pub fn hold(held: &mut BTreeMap<UserId, HeldBack>, u: &User, reason: &str, detai
 }
 
 /// Users of every move's scope: movers, held-back users and skipped users.
-pub fn select(
-    t: &Tenant,
+pub fn select<'t>(
+    t: &'t Tenant,
     rules: &crate::simulate::rules::Rules,
     intent: &Intent,
     held: &mut BTreeMap<UserId, HeldBack>,
     skipped: &mut Vec<Skipped>,
-) -> (Vec<Mover>, u64) {
-    let mut movers: Vec<Mover> = Vec::new();
+) -> (Vec<Mover<'t>>, u64) {
+    let mut movers: Vec<Mover<'t>> = Vec::new();
     // Looked up, never listed: hash tables (a million users in id-ordered trees cost more).
     let mut taken: rustc_hash::FxHashMap<UserId, usize> = Default::default();
     let mut in_scope: rustc_hash::FxHashSet<UserId> = Default::default();
@@ -254,6 +256,7 @@ pub fn select(
             }
             movers.push(Mover {
                 user: uid,
+                record: u,
                 upn: u.upn.clone(),
                 mv: mi,
                 disabled: direct.disabled_plans.clone(),
@@ -277,14 +280,12 @@ pub fn select(
             "it is not security-enabled"
         };
         for m in movers.iter().filter(|m| m.mv == mi) {
-            if let Some(u) = t.users.get(&m.user) {
-                hold(
-                    held,
-                    u,
-                    "GroupNotSecurityEnabled",
-                    format!("{} cannot carry licenses: {why} (R9)", grp.label()),
-                );
-            }
+            hold(
+                held,
+                m.record,
+                "GroupNotSecurityEnabled",
+                format!("{} cannot carry licenses: {why} (R9)", grp.label()),
+            );
         }
     }
     // A dynamic or synced carrying group that lacks the license carries it itself (its
@@ -315,17 +316,15 @@ pub fn select(
                 "synced-group-mismatch"
             };
             for m in movers.iter().filter(|m| m.mv == mi) {
-                if let Some(u) = t.users.get(&m.user) {
-                    hold(
-                        held,
-                        u,
-                        reason,
-                        format!(
-                            "{} would have to carry the license itself, and {others} of its members are not moved by this plan",
-                            grp.label()
-                        ),
-                    );
-                }
+                hold(
+                    held,
+                    m.record,
+                    reason,
+                    format!(
+                        "{} would have to carry the license itself, and {others} of its members are not moved by this plan",
+                        grp.label()
+                    ),
+                );
             }
         }
     }
@@ -348,11 +347,11 @@ pub fn allocate_seats(
         if mv.from == mv.to {
             continue;
         }
-        let holds_target = t.users.get(&m.user).is_some_and(|u| {
-            u.assignments
-                .iter()
-                .any(|a| a.sku == mv.to && !a.is_error())
-        });
+        let holds_target = m
+            .record
+            .assignments
+            .iter()
+            .any(|a| a.sku == mv.to && !a.is_error());
         if !holds_target {
             by_target.entry(mv.to).or_default().push(i);
         }
@@ -370,18 +369,16 @@ pub fn allocate_seats(
             let short = idx.len() - available;
             for i in &idx[available..] {
                 drop.insert(*i);
-                if let Some(u) = t.users.get(&movers[*i].user) {
-                    let label = t
-                        .skus
-                        .get(&sku)
-                        .map_or_else(|| sku.to_string(), |s| s.label());
-                    hold(
-                        held,
-                        u,
-                        "CountViolation",
-                        format!("{label}: {available} seat(s) available for {} user(s); {short} more needed", idx.len()),
-                    );
-                }
+                let label = t
+                    .skus
+                    .get(&sku)
+                    .map_or_else(|| sku.to_string(), |s| s.label());
+                hold(
+                    held,
+                    movers[*i].record,
+                    "CountViolation",
+                    format!("{label}: {available} seat(s) available for {} user(s); {short} more needed", idx.len()),
+                );
             }
         }
     }
@@ -408,7 +405,7 @@ pub fn precheck_conflicts(
     let names = super::draw::Names { t };
     movers.retain(|m| {
         let mv = &intent.moves[m.mv];
-        let Some(u) = t.users.get(&m.user) else { return true };
+        let u = m.record;
         // A shared proxy address fails every product with an Exchange plan (R5).
         if let Some(addr) = shared.get(&u.id) {
             let exchange = [mv.from, mv.to].iter().any(|s| {

@@ -267,22 +267,7 @@ fn user_states<'r>(
         }
         (out, unknown)
     };
-    let threads = threads.min(all.len() / per_thread.max(1)).max(1);
-    let size = all.len().div_ceil(threads).max(1);
-    let runs: Vec<(Vec<UserSt<'r>>, u64)> = if threads == 1 {
-        vec![build_run(&all)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = all
-                .chunks(size)
-                .map(|run| scope.spawn(move || build_run(run)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
+    let (runs, size) = crate::par::map_runs(&all, threads, per_thread, |_, run| build_run(run));
     let unknown_paths = runs.iter().map(|(_, n)| n).sum();
     let users = Runs::new(runs.into_iter().map(|(run, _)| run).collect(), size);
     (users, unknown_paths)
@@ -416,9 +401,13 @@ impl<'r> State<'r> {
             });
         }
 
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let (mut users, unknown_paths) =
-            user_states(tenant, &group_by_id, shared, threads, PER_THREAD);
+        let (mut users, unknown_paths) = user_states(
+            tenant,
+            &group_by_id,
+            shared,
+            crate::par::threads(),
+            PER_THREAD,
+        );
         let mut user_by_id = HashMap::with_capacity_and_hasher(users.len(), Default::default());
         for (i, u) in users.iter().enumerate() {
             user_by_id.insert(u.id, i);

@@ -1,0 +1,66 @@
+//! Work split over the machine's cores, with results in input order.
+//!
+//! A million-user tenant is read, checked and simulated in passes over all users, each user on
+//! its own; splitting such a pass into one run of users per core, and joining the runs' results
+//! in order, gives the same output as one thread, sooner. Scoped threads of the standard
+//! library suffice: the runs are few and equal, so no work-stealing pool is needed.
+
+/// How many threads a pass may use: the machine's cores.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Calls `f` on consecutive runs of `items` (with each run's offset into `items`), on up to
+/// `threads` threads, each run at least `min_run` long; returns the results in run order and
+/// the run length used (every run but the last has that length).
+pub fn map_runs<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    min_run: usize,
+    f: impl Fn(usize, &[T]) -> R + Sync,
+) -> (Vec<R>, usize) {
+    let threads = threads.min(items.len() / min_run.max(1)).max(1);
+    let size = items.len().div_ceil(threads).max(1);
+    if threads == 1 {
+        return (vec![f(0, items)], size);
+    }
+    let f = &f;
+    let results = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(size)
+            .enumerate()
+            .map(|(i, run)| scope.spawn(move || f(i * size, run)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    (results, size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_cover_the_items_in_order_whatever_the_thread_count() {
+        let items: Vec<u32> = (0..1000).collect();
+        for threads in [1, 2, 3, 7, 2000] {
+            for min_run in [0, 1, 100, 5000] {
+                let (runs, size) = map_runs(&items, threads, min_run, |at, run| {
+                    assert_eq!(run[0] as usize, at);
+                    run.to_vec()
+                });
+                assert!(runs.iter().rev().skip(1).all(|r| r.len() == size));
+                let joined: Vec<u32> = runs.into_iter().flatten().collect();
+                assert_eq!(
+                    joined, items,
+                    "{threads} threads, runs of at least {min_run}"
+                );
+            }
+        }
+        let (runs, _) = map_runs(&[] as &[u32], 4, 1, |_, run| run.len());
+        assert_eq!(runs, vec![0]);
+    }
+}

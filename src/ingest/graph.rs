@@ -575,18 +575,20 @@ fn user(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<UserRecord> {
     let account_enabled = f.bool(obj, "accountEnabled", "");
     let proxy_addresses = f.strings(obj, "proxyAddresses", "");
     let mut unknown = Vec::new();
-    let mut assignments = Vec::new();
     let states = f.objects(obj, "licenseAssignmentStates", "");
     let assigned = f.objects(obj, "assignedLicenses", "");
     let license_data = states.is_some() || assigned.is_some();
-    let mut with_state: BTreeSet<SkuId> = BTreeSet::new();
+    // Sized for the usual case, where the states explain every assigned license: a million
+    // users' vectors each grown to four would mostly hold empty slots.
+    let mut assignments = Vec::with_capacity(states.as_ref().map_or(0, Vec::len));
+    let mut with_state: smallvec::SmallVec<[SkuId; 4]> = smallvec::SmallVec::new();
     if let Some(states) = states {
         for (i, s) in states.into_iter().enumerate() {
             let path = format!(".licenseAssignmentStates[{i}]");
             let Some(sku) = f.guid(s, "skuId", &path, true).map(SkuId::from_uuid) else {
                 continue;
             };
-            with_state.insert(sku);
+            with_state.push(sku);
             let by_group = match get(s, "assignedByGroup") {
                 None | Some(Node::Null) => AssignmentPath::Direct,
                 Some(Node::Str(g)) if g.trim().is_empty() => AssignmentPath::Direct,

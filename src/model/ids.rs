@@ -129,10 +129,27 @@ guid_id!(
     PlanId
 );
 
-/// A two-letter ISO 3166 usage location (`US`, `GB`), stored upper-case.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CountryCode(String);
+/// A two-letter ISO 3166 usage location (`US`, `GB`), stored upper-case in two bytes: a
+/// million users' locations as strings would be a million allocations.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CountryCode([u8; 2]);
+
+impl Serialize for CountryCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CountryCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match CountryCode::parse_optional(&s) {
+            Ok(Some(c)) => Ok(c),
+            Ok(None) => Err(serde::de::Error::custom("an empty usage location")),
+            Err(e) => Err(serde::de::Error::custom(e)),
+        }
+    }
+}
 
 /// A usage location that is not two ASCII letters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -148,28 +165,34 @@ impl CountryCode {
         if t.is_empty() {
             return Ok(None);
         }
-        if t.len() == 2 && t.bytes().all(|b| b.is_ascii_alphabetic()) {
-            Ok(Some(CountryCode(t.to_ascii_uppercase())))
-        } else {
-            Err(NotACountry {
+        match t.as_bytes() {
+            &[a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+                Ok(Some(CountryCode([
+                    a.to_ascii_uppercase(),
+                    b.to_ascii_uppercase(),
+                ])))
+            }
+            _ => Err(NotACountry {
                 value: s.to_owned(),
-            })
+            }),
         }
     }
+
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Two ASCII letters, by construction.
+        std::str::from_utf8(&self.0).unwrap_or("??")
     }
 }
 
 impl fmt::Display for CountryCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for CountryCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CountryCode({})", self.0)
+        write!(f, "CountryCode({})", self.as_str())
     }
 }
 

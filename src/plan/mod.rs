@@ -39,7 +39,7 @@ pub fn plan(
     let t: std::borrow::Cow<'_, Tenant> = match &intent.default_usage_location {
         Some(c) if tenant.default_usage_location.as_ref() != Some(c) => {
             let mut t = tenant.clone();
-            t.default_usage_location = Some(c.clone());
+            t.default_usage_location = Some(*c);
             std::borrow::Cow::Owned(t)
         }
         _ => std::borrow::Cow::Borrowed(tenant),

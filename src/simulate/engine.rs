@@ -540,7 +540,7 @@ impl<'r> Sim<'r> {
     ) -> Result<(), Refusal> {
         let user = &self.st.users[u];
         let location = match (&user.location, by_group) {
-            (Some(l), _) => Some(l.as_ref()),
+            (Some(l), _) => Some(l),
             (None, true) => self.st.default_location.as_ref(),
             (None, false) => None,
         };
@@ -772,7 +772,7 @@ impl<'r> Sim<'r> {
                     )
                 })?;
                 let label = c.as_ref().map_or("none".to_owned(), |c| c.to_string());
-                self.st.users[u].location = c.map(std::borrow::Cow::Owned);
+                self.st.users[u].location = c;
                 Outcome {
                     effect: format!("{}: usage location {label}", self.st.users[u].label),
                     affected: Vec::new(),

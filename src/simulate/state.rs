@@ -72,9 +72,7 @@ pub struct UserSt<'r> {
     pub id: UserId,
     /// The UPN (borrowed from the tenant), or the id where there is none.
     pub label: std::borrow::Cow<'r, str>,
-    /// Borrowed from the tenant until an op sets another (a million owned two-letter strings
-    /// would cost more than the rest of the user).
-    pub location: Option<std::borrow::Cow<'r, CountryCode>>,
+    pub location: Option<CountryCode>,
     /// Shares a proxy address with another user (UniquenessViolation for Exchange products).
     pub dup_proxy: bool,
     pub direct: Lic,
@@ -256,7 +254,7 @@ fn user_states<'r>(
                     Some(upn) => std::borrow::Cow::Borrowed(upn.as_str()),
                     None => std::borrow::Cow::Owned(u.id.to_string()),
                 },
-                location: u.usage_location.as_ref().map(std::borrow::Cow::Borrowed),
+                location: u.usage_location,
                 dup_proxy,
                 direct,
                 groups: SmallSet::default(),
@@ -429,7 +427,7 @@ impl<'r> State<'r> {
         }
         let mut state = State {
             rules,
-            default_location: tenant.default_usage_location.clone(),
+            default_location: tenant.default_usage_location,
             skus,
             users,
             groups,

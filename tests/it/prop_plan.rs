@@ -423,7 +423,7 @@ fn check(tenant: &Tenant, intent_text: &str) -> Result<(), String> {
         .map_err(|e| format!("the plan's JSON does not read back as ops: {e}"))?;
     let mut with_default = tenant.clone();
     if intent.default_usage_location.is_some() {
-        with_default.default_usage_location = intent.default_usage_location.clone();
+        with_default.default_usage_location = intent.default_usage_location;
     }
     let replay = licplan::simulate::simulate(&with_default, &rules, &ops, Path::new("plan.json"))
         .map_err(|e| format!("the plan's JSON does not replay: {e}"))?;

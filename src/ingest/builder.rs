@@ -5,7 +5,7 @@
 //! `BTreeMap` in the result, so the work is linear in records (plus one sort) and the output order
 //! is the ids' order, never the files' or a hash's.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
@@ -129,15 +129,47 @@ impl Users {
         self.index.len()
     }
 
-    /// Every user, in id order; the index is dropped first.
-    fn into_sorted(self) -> Vec<UserAcc> {
-        let mut list = Vec::with_capacity(self.index.len());
+    /// Every user, in id order; the index is dropped first. Each file's users are sorted where
+    /// they are and the runs merged as they are taken: joining them into one vector first would
+    /// take fresh memory for a second copy of every user, which costs more than the sorting.
+    fn into_sorted(self) -> SortedUsers {
         drop(self.index);
-        for chunk in self.chunks {
-            list.extend(chunk);
+        let mut runs: Vec<std::vec::IntoIter<UserAcc>> = Vec::with_capacity(self.chunks.len());
+        let mut heads = std::collections::BinaryHeap::with_capacity(self.chunks.len());
+        for mut chunk in self.chunks {
+            chunk.sort_unstable_by_key(|acc| acc.user.id);
+            if let Some(first) = chunk.first() {
+                heads.push(std::cmp::Reverse((first.user.id, runs.len())));
+                runs.push(chunk.into_iter());
+            }
         }
-        list.sort_unstable_by_key(|acc| acc.user.id);
-        list
+        SortedUsers { runs, heads }
+    }
+}
+
+/// A k-way merge of sorted runs of users, smallest id first.
+struct SortedUsers {
+    runs: Vec<std::vec::IntoIter<UserAcc>>,
+    /// (the run's next id, the run)
+    heads: std::collections::BinaryHeap<std::cmp::Reverse<(UserId, usize)>>,
+}
+
+impl Iterator for SortedUsers {
+    type Item = UserAcc;
+
+    fn next(&mut self) -> Option<UserAcc> {
+        let std::cmp::Reverse((_, r)) = self.heads.pop()?;
+        let run = self.runs.get_mut(r)?;
+        let acc = run.next()?;
+        if let Some(next) = run.as_slice().first() {
+            self.heads.push(std::cmp::Reverse((next.user.id, r)));
+        }
+        Some(acc)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.runs.iter().map(ExactSizeIterator::len).sum();
+        (n, Some(n))
     }
 }
 
@@ -153,6 +185,9 @@ pub struct Builder {
     pub(crate) users: Users,
     pub(crate) groups: HashMap<GroupId, Group>,
     pub(crate) memberships: Vec<MembershipRow>,
+    /// Other builders' memberships, each kept in the vector it was read into (there can be
+    /// millions; appending them to one vector would copy them all, more than once).
+    membership_runs: Vec<Vec<MembershipRow>>,
     pub(crate) assignments: Vec<AssignmentRow>,
     pub(crate) group_licenses: Vec<GroupLicenseRow>,
     pub(crate) product_names: Vec<ProductNamesRow>,
@@ -295,11 +330,12 @@ impl Builder {
             r.origin = at(r.origin);
             r
         }));
-        self.memberships
-            .extend(part.memberships.into_iter().map(|mut r| {
-                r.origin = at(r.origin);
-                r
-            }));
+        let mut memberships = part.memberships;
+        for r in &mut memberships {
+            r.origin = at(r.origin);
+        }
+        self.membership_runs.push(memberships);
+        self.membership_runs.append(&mut part.membership_runs);
         self.assignments
             .extend(part.assignments.into_iter().map(|mut r| {
                 r.origin = at(r.origin);
@@ -350,12 +386,17 @@ impl Builder {
         // exports name everything by id): a million-user Graph export skips them.
         let by_name = self.assignments.iter().any(|r| {
             matches!(r.user, UserRef::Upn(_)) || matches!(r.by_group, Some(GroupRef::Name(_)))
-        }) || self.memberships.iter().any(|r| {
-            matches!(r.group, GroupRef::Name(_)) || matches!(r.member, MemberRef::Name(..))
         }) || self
-            .group_licenses
+            .memberships
             .iter()
-            .any(|r| matches!(r.group, GroupRef::Name(_)));
+            .chain(self.membership_runs.iter().flatten())
+            .any(|r| {
+                matches!(r.group, GroupRef::Name(_)) || matches!(r.member, MemberRef::Name(..))
+            })
+            || self
+                .group_licenses
+                .iter()
+                .any(|r| matches!(r.group, GroupRef::Name(_)));
         let (upns, group_names) = if by_name {
             (self.upn_index(), self.group_name_index())
         } else {
@@ -378,7 +419,9 @@ impl Builder {
             }
         }
 
-        for row in std::mem::take(&mut self.memberships) {
+        let runs = std::mem::take(&mut self.membership_runs);
+        let own = std::mem::take(&mut self.memberships);
+        for row in runs.into_iter().flatten().chain(own) {
             let Some(gid) = self.resolve_group(&row.group, &group_names, row.origin) else {
                 continue;
             };
@@ -812,11 +855,14 @@ fn bare_group(id: GroupId, member: Member) -> Group {
 
 /// Sorts a user's assignments and drops exact repeats of one path (counted).
 fn normalise_assignments(user: &mut User, findings: &mut Findings) {
+    if user.assignments.len() < 2 {
+        return;
+    }
+    // Sorted by product, then path: repeats of a (product, path) are neighbours.
     user.assignments.sort();
     let before = user.assignments.len();
-    let mut seen: BTreeMap<(SkuId, AssignmentPath), ()> = BTreeMap::new();
     user.assignments
-        .retain(|a| seen.insert((a.sku, a.path), ()).is_none());
+        .dedup_by(|later, kept| later.sku == kept.sku && later.path == kept.path);
     for _ in user.assignments.len()..before {
         findings.add(
             FindingCode::DuplicateRecord,

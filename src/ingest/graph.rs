@@ -5,6 +5,7 @@
 //! `Get-Mg* | ConvertTo-Json` output alike.
 
 use std::collections::BTreeSet;
+use std::fmt;
 use std::path::Path;
 
 use super::builder::Builder;
@@ -167,6 +168,16 @@ fn first_guid(s: &str) -> Option<uuid::Uuid> {
         .find_map(|i| parse_guid(&s[i..i + 36]).ok())
 }
 
+/// A path to an array element (`.assignedLicenses[2]`), written out only in a message: a
+/// million records' paths formatted up front would be a million strings nobody reads.
+struct Item(&'static str, usize);
+
+impl fmt::Display for Item {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", self.0, self.1)
+    }
+}
+
 /// Reads fields of one record, reporting problems with the record's place.
 pub struct Fields<'a> {
     pub file: &'a Path,
@@ -192,7 +203,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A string or null; other types are an error.
-    pub fn string(&mut self, obj: &Obj<'_>, key: &str, path: &str) -> Option<String> {
+    pub fn string(&mut self, obj: &Obj<'_>, key: &str, path: &dyn fmt::Display) -> Option<String> {
         match get(obj, key) {
             None | Some(Node::Null) => None,
             Some(Node::Str(s)) => Some(s.as_ref().to_owned()),
@@ -212,7 +223,7 @@ impl<'a> Fields<'a> {
         &mut self,
         obj: &Obj<'_>,
         key: &str,
-        path: &str,
+        path: &dyn fmt::Display,
         required: bool,
     ) -> Option<uuid::Uuid> {
         match get(obj, key) {
@@ -251,7 +262,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn bool(&mut self, obj: &Obj<'_>, key: &str, path: &str) -> Option<bool> {
+    pub fn bool(&mut self, obj: &Obj<'_>, key: &str, path: &dyn fmt::Display) -> Option<bool> {
         match get(obj, key) {
             None | Some(Node::Null) => None,
             Some(Node::Bool(b)) => Some(*b),
@@ -270,7 +281,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A seat count: a non-negative whole number.
-    pub fn count(&mut self, obj: &Obj<'_>, key: &str, path: &str) -> u32 {
+    pub fn count(&mut self, obj: &Obj<'_>, key: &str, path: &dyn fmt::Display) -> u32 {
         let v = match get(obj, key) {
             None | Some(Node::Null) => return 0,
             Some(v) => v,
@@ -314,17 +325,17 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// An array of objects (missing or null = `None`).
+    /// An array of objects (missing or null = `None`); a handful inline, as records hold few.
     pub fn objects<'v, 'a2>(
         &mut self,
         obj: &'v Obj<'a2>,
         key: &str,
-        path: &str,
-    ) -> Option<Vec<&'v Obj<'a2>>> {
+        path: &dyn fmt::Display,
+    ) -> Option<smallvec::SmallVec<[&'v Obj<'a2>; 4]>> {
         match get(obj, key) {
             None | Some(Node::Null) => None,
             Some(Node::Array(items)) => {
-                let mut out = Vec::with_capacity(items.len());
+                let mut out = smallvec::SmallVec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     match item {
                         Node::Object(o) => out.push(o),
@@ -360,7 +371,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An array of strings (missing or null = empty).
-    pub fn strings(&mut self, obj: &Obj<'_>, key: &str, path: &str) -> Vec<String> {
+    pub fn strings(&mut self, obj: &Obj<'_>, key: &str, path: &dyn fmt::Display) -> Vec<String> {
         match get(obj, key) {
             None | Some(Node::Null) => Vec::new(),
             Some(Node::Array(items)) => {
@@ -392,7 +403,12 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn plan_ids(&mut self, obj: &Obj<'_>, key: &str, path: &str) -> BTreeSet<PlanId> {
+    pub fn plan_ids(
+        &mut self,
+        obj: &Obj<'_>,
+        key: &str,
+        path: &dyn fmt::Display,
+    ) -> BTreeSet<PlanId> {
         let mut out = BTreeSet::new();
         for (i, s) in self.strings(obj, key, path).into_iter().enumerate() {
             match PlanId::parse(&s) {
@@ -470,12 +486,12 @@ pub fn add_record(
         }
         JsonContent::Members => {
             let gid = f
-                .guid(&obj, "groupId", "", false)
+                .guid(&obj, "groupId", &"", false)
                 .map(GroupId::from_uuid)
                 .or(file_group);
             match gid {
                 Some(gid) => {
-                    if let Some(m) = member(&mut f, &obj, "") {
+                    if let Some(m) = member(&mut f, &obj, &"") {
                         add_member(b, gid, m, origin);
                     }
                 }
@@ -497,7 +513,7 @@ pub fn add_record(
         }
         JsonContent::Organization => {
             match CountryCode::parse_optional(
-                &f.string(&obj, "countryLetterCode", "").unwrap_or_default(),
+                &f.string(&obj, "countryLetterCode", &"").unwrap_or_default(),
             ) {
                 Ok(Some(c)) => b.set_default_usage_location(c, file, origin),
                 Ok(None) => {}
@@ -521,7 +537,7 @@ enum MemberObj {
     Ignored(String),
 }
 
-fn member(f: &mut Fields<'_>, obj: &Obj<'_>, path: &str) -> Option<MemberObj> {
+fn member(f: &mut Fields<'_>, obj: &Obj<'_>, path: &dyn fmt::Display) -> Option<MemberObj> {
     let id = f.guid(obj, "id", path, true)?;
     let ty = get(obj, "@odata.type")
         .and_then(Node::as_str)
@@ -554,10 +570,10 @@ fn add_member(b: &mut Builder, group: GroupId, m: MemberObj, origin: Origin) {
 type UserRecord = (User, bool, Vec<String>);
 
 fn user(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<UserRecord> {
-    let id = f.guid(obj, "id", "", true).map(UserId::from_uuid);
-    let upn = f.string(obj, "userPrincipalName", "");
-    let display_name = f.string(obj, "displayName", "");
-    let usage_location = match f.string(obj, "usageLocation", "") {
+    let id = f.guid(obj, "id", &"", true).map(UserId::from_uuid);
+    let upn = f.string(obj, "userPrincipalName", &"");
+    let display_name = f.string(obj, "displayName", &"");
+    let usage_location = match f.string(obj, "usageLocation", &"") {
         None => None,
         Some(s) => match CountryCode::parse_optional(&s) {
             Ok(c) => c,
@@ -572,19 +588,19 @@ fn user(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<UserRecord> {
             }
         },
     };
-    let account_enabled = f.bool(obj, "accountEnabled", "");
-    let proxy_addresses = f.strings(obj, "proxyAddresses", "");
+    let account_enabled = f.bool(obj, "accountEnabled", &"");
+    let proxy_addresses = f.strings(obj, "proxyAddresses", &"");
     let mut unknown = Vec::new();
-    let states = f.objects(obj, "licenseAssignmentStates", "");
-    let assigned = f.objects(obj, "assignedLicenses", "");
+    let states = f.objects(obj, "licenseAssignmentStates", &"");
+    let assigned = f.objects(obj, "assignedLicenses", &"");
     let license_data = states.is_some() || assigned.is_some();
     // Sized for the usual case, where the states explain every assigned license: a million
     // users' vectors each grown to four would mostly hold empty slots.
-    let mut assignments = Vec::with_capacity(states.as_ref().map_or(0, Vec::len));
+    let mut assignments = Vec::with_capacity(states.as_ref().map_or(0, |s| s.len()));
     let mut with_state: smallvec::SmallVec<[SkuId; 4]> = smallvec::SmallVec::new();
     if let Some(states) = states {
         for (i, s) in states.into_iter().enumerate() {
-            let path = format!(".licenseAssignmentStates[{i}]");
+            let path = Item(".licenseAssignmentStates", i);
             let Some(sku) = f.guid(s, "skuId", &path, true).map(SkuId::from_uuid) else {
                 continue;
             };
@@ -629,7 +645,7 @@ fn user(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<UserRecord> {
     }
     if let Some(assigned) = assigned {
         for (i, a) in assigned.into_iter().enumerate() {
-            let path = format!(".assignedLicenses[{i}]");
+            let path = Item(".assignedLicenses", i);
             let Some(sku) = f.guid(a, "skuId", &path, true).map(SkuId::from_uuid) else {
                 continue;
             };
@@ -664,29 +680,29 @@ fn user(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<UserRecord> {
 }
 
 fn group(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<(Group, Vec<MemberObj>)> {
-    let id = f.guid(obj, "id", "", true).map(GroupId::from_uuid);
-    let display_name = f.string(obj, "displayName", "");
-    let security_enabled = f.bool(obj, "securityEnabled", "");
-    let types = f.strings(obj, "groupTypes", "");
+    let id = f.guid(obj, "id", &"", true).map(GroupId::from_uuid);
+    let display_name = f.string(obj, "displayName", &"");
+    let security_enabled = f.bool(obj, "securityEnabled", &"");
+    let types = f.strings(obj, "groupTypes", &"");
     let unified = types
         .iter()
         .any(|t| t.trim().eq_ignore_ascii_case("Unified"));
     let membership_rule = f
-        .string(obj, "membershipRule", "")
+        .string(obj, "membershipRule", &"")
         .filter(|r| !r.trim().is_empty());
     let dynamic = membership_rule.is_some()
         || types
             .iter()
             .any(|t| t.trim().eq_ignore_ascii_case("DynamicMembership"));
-    let on_premises_sync_enabled = f.bool(obj, "onPremisesSyncEnabled", "");
+    let on_premises_sync_enabled = f.bool(obj, "onPremisesSyncEnabled", &"");
     let mut licenses = Vec::new();
     for (i, l) in f
-        .objects(obj, "assignedLicenses", "")
+        .objects(obj, "assignedLicenses", &"")
         .unwrap_or_default()
         .into_iter()
         .enumerate()
     {
-        let path = format!(".assignedLicenses[{i}]");
+        let path = Item(".assignedLicenses", i);
         if let Some(sku) = f.guid(l, "skuId", &path, true) {
             licenses.push(GroupLicense {
                 sku: SkuId::from_uuid(sku),
@@ -696,12 +712,12 @@ fn group(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<(Group, Vec<MemberObj>)> {
     }
     let mut members = Vec::new();
     for (i, m) in f
-        .objects(obj, "members", "")
+        .objects(obj, "members", &"")
         .unwrap_or_default()
         .into_iter()
         .enumerate()
     {
-        if let Some(m) = member(f, m, &format!(".members[{i}]")) {
+        if let Some(m) = member(f, m, &Item(".members", i)) {
             members.push(m);
         }
     }
@@ -723,18 +739,18 @@ fn group(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<(Group, Vec<MemberObj>)> {
 }
 
 fn sku(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<Sku> {
-    let id = f.guid(obj, "skuId", "", true).map(SkuId::from_uuid);
+    let id = f.guid(obj, "skuId", &"", true).map(SkuId::from_uuid);
     let part_number = f
-        .string(obj, "skuPartNumber", "")
+        .string(obj, "skuPartNumber", &"")
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty());
     let mut seats = Seats::default();
     match get(obj, "prepaidUnits") {
         Some(Node::Object(p)) => {
-            seats.enabled = f.count(p, "enabled", ".prepaidUnits");
-            seats.suspended = f.count(p, "suspended", ".prepaidUnits");
-            seats.warning = f.count(p, "warning", ".prepaidUnits");
-            seats.locked_out = f.count(p, "lockedOut", ".prepaidUnits");
+            seats.enabled = f.count(p, "enabled", &".prepaidUnits");
+            seats.suspended = f.count(p, "suspended", &".prepaidUnits");
+            seats.warning = f.count(p, "warning", &".prepaidUnits");
+            seats.locked_out = f.count(p, "lockedOut", &".prepaidUnits");
         }
         None | Some(Node::Null) => {}
         Some(other) => f.fail(
@@ -744,15 +760,15 @@ fn sku(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<Sku> {
             "export with ConvertTo-Json -Depth 10 so nested objects are kept",
         ),
     }
-    seats.consumed = f.count(obj, "consumedUnits", "");
+    seats.consumed = f.count(obj, "consumedUnits", &"");
     let mut plans = Vec::new();
     for (i, p) in f
-        .objects(obj, "servicePlans", "")
+        .objects(obj, "servicePlans", &"")
         .unwrap_or_default()
         .into_iter()
         .enumerate()
     {
-        let path = format!(".servicePlans[{i}]");
+        let path = Item(".servicePlans", i);
         if let Some(pid) = f.guid(p, "servicePlanId", &path, true) {
             plans.push(ServicePlan {
                 id: PlanId::from_uuid(pid),

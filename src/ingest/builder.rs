@@ -129,6 +129,17 @@ impl Users {
         self.index.len()
     }
 
+    /// Sorts each run of users by id, where it is: done by the thread that read the file, the
+    /// final merge then finds its runs sorted already. The index is rebuilt.
+    pub(crate) fn sort_runs(&mut self) {
+        for (c, chunk) in self.chunks.iter_mut().enumerate() {
+            chunk.sort_unstable_by_key(|acc| acc.user.id);
+            for (i, acc) in chunk.iter().enumerate() {
+                self.index.insert(acc.user.id, (c as u32, i as u32));
+            }
+        }
+    }
+
     /// Every user, in id order; the index is dropped first. Each file's users are sorted where
     /// they are and the runs merged as they are taken: joining them into one vector first would
     /// take fresh memory for a second copy of every user, which costs more than the sorting.

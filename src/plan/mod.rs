@@ -18,6 +18,7 @@ use crate::ingest::error::InputError;
 use crate::model::{SkuId, Tenant, UserId};
 use crate::simulate::report::SimReport;
 use crate::simulate::rules::Rules;
+use crate::simulate::state::State;
 
 use doc::{CarryingGroup, HeldBack, MoveSummary, Plan, SeatForecast, Skipped, Summary, Verdict};
 use draw::{draw, Drawn, Names};
@@ -47,9 +48,21 @@ pub fn plan(
     let t: &Tenant = &t;
     let mut held: BTreeMap<UserId, HeldBack> = BTreeMap::new();
     let mut skipped: Vec<Skipped> = Vec::new();
-    let (mut movers, in_scope) = select(t, rules, intent, &mut held, &mut skipped);
-    // Found once: the precheck and every round's simulation need them.
-    let shared = crate::inspect::shared_proxy_addresses(t);
+    // The simulator's starting state depends on the tenant alone: it is built on another thread
+    // while the users are selected. The shared proxy addresses are found once, for the
+    // precheck and every round's simulation.
+    let (mut movers, in_scope, shared, mut first_state) = std::thread::scope(|scope| {
+        let prepared = scope.spawn(|| {
+            let shared = crate::inspect::shared_proxy_addresses(t);
+            let st = State::with_shared(t, rules, &shared);
+            (shared, st)
+        });
+        let (movers, in_scope) = select(t, rules, intent, &mut held, &mut skipped);
+        let (shared, st) = prepared
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (movers, in_scope, shared, Some(st))
+    });
     precheck_conflicts(t, rules, intent, &mut movers, &mut held, &shared);
     allocate_seats(t, intent, &mut movers, &mut held);
 
@@ -58,13 +71,15 @@ pub fn plan(
         round += 1;
         let drawn = draw(t, rules, intent, &movers);
         let mut trace = SeatTrace::new(t, intent, &drawn);
+        let st = first_state
+            .take()
+            .unwrap_or_else(|| State::with_shared(t, rules, &shared));
         let report = crate::simulate::engine::simulate_stream(
-            t,
+            st,
             rules,
             &mut draw::ops(&drawn.stages),
             intent_path,
             false,
-            &shared,
             &mut |step, seats| trace.observe(step, seats),
         )?;
         let failing = failing_users(&drawn, &movers, &report);

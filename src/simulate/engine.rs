@@ -25,7 +25,6 @@ use super::planset::PlanSet;
 use super::report::{ErrorRecord, SeatLine, SimReport, StepReport, Violation, ViolationKind};
 use super::rules::Rules;
 use super::state::{Event, GroupSt, Lic, PathState, State};
-use crate::inspect::SharedProxies;
 
 /// Why an op was refused outright (besides the Graph licensing errors).
 const INHERITED: &str = "InheritedLicenseCannotBeRemoved";
@@ -121,16 +120,16 @@ pub fn simulate_observed(
 
 /// [`simulate_observed`] over ops produced one by one (a plan's actions turned into ops as
 /// they are replayed, so a million-user plan never holds its ops twice).
-pub fn simulate_stream(
-    tenant: &Tenant,
-    rules: &Rules,
+/// It starts from a state made with [`State::new`] or [`State::with_shared`], which a caller
+/// may build ahead, while it prepares the ops.
+pub fn simulate_stream<'r>(
+    st: State<'r>,
+    rules: &'r Rules,
     ops: &mut dyn Iterator<Item = (OpSource, Op)>,
     ops_path: &Path,
     steps: bool,
-    shared: &SharedProxies,
     observe: &mut SeatObserver<'_>,
 ) -> Result<SimReport, InputError> {
-    let st = State::with_shared(tenant, rules, shared);
     run(st, rules, ops, ops_path, steps, observe).map(|(report, _)| report)
 }
 

@@ -3,10 +3,11 @@
 #
 #   bash bench/run.sh [SIZES...]        e.g. bash bench/run.sh 10000 100000
 #
-# Needs GNU time (/usr/bin/time, Debian package `time`) for wall time and peak RSS. Generates
-# the tenants (Graph REST JSON, seed 1) under $BENCH_DIR (default target/bench), runs each
-# command RUNS times (default 3) and prints a Markdown table with the median wall time, the
-# median peak RSS, and the ratio to parse-only. BENCHMARKS.md records a run.
+# Needs GNU time (/usr/bin/time, Debian package `time`) for wall time, CPU time and peak RSS.
+# Generates the tenants (Graph REST JSON, seed 1) under $BENCH_DIR (default target/bench), runs
+# each command RUNS times (default 3) and prints a Markdown table with the median wall time,
+# the median CPU time (user + system, over all threads), the median peak RSS, and the ratio of
+# wall times to parse-only. BENCHMARKS.md records a run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=("${@:-10000 100000 1000000}")
@@ -22,38 +23,39 @@ PARSE=target/release/examples/parse_only
 # median of numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# run NAME CMD...: prints "seconds rss_mib" medians over RUNS runs
+# measure CMD...: prints "wall_seconds cpu_seconds rss_mib" medians over RUNS runs
 measure() {
-  local times=() rss=()
+  local times=() cpus=() rss=()
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M" -o "$DIR/time.txt" "$@" > /dev/null
-    read -r t m < "$DIR/time.txt"
-    times+=("$t"); rss+=("$m")
+    /usr/bin/time -f "%e %U %S %M" -o "$DIR/time.txt" "$@" > /dev/null
+    read -r t u s m < "$DIR/time.txt"
+    times+=("$t"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.2f", u + s}')"); rss+=("$m")
   done
-  local t m
+  local t c m
   t=$(printf '%s\n' "${times[@]}" | median)
+  c=$(printf '%s\n' "${cpus[@]}" | median)
   m=$(printf '%s\n' "${rss[@]}" | median)
-  echo "$t $(awk -v k="$m" 'BEGIN {printf "%.0f", k/1024}')"
+  echo "$t $c $(awk -v k="$m" 'BEGIN {printf "%.0f", k/1024}')"
 }
 
-echo "| users | command | median wall (s) | peak RSS (MiB) | × parse-only |"
-echo "|---:|---|---:|---:|---:|"
+echo "| users | command | median wall (s) | CPU (s) | peak RSS (MiB) | × parse-only |"
+echo "|---:|---|---:|---:|---:|---:|"
 for n in "${SIZES[@]}"; do
   T="$DIR/g$n"
   if [ ! -f "$T/organization.json" ]; then
     $BIN generate --users "$n" --out "$T" --format graph --seed 1 --quiet > /dev/null
   fi
   $BIN plan "$T" --intent plans/e1-direct-to-group.yaml --format yaml --output "$DIR/plan$n.yaml" --quiet || true
-  read -r pt pm < <(measure $PARSE "$T")
-  echo "| $n | parse-only | $pt | $pm | 1.0 |"
+  read -r pt pc pm < <(measure $PARSE "$T")
+  echo "| $n | parse-only | $pt | $pc | $pm | 1.0 |"
   for cmd in inspect plan simulate; do
     case $cmd in
       inspect) args=(inspect "$T" --quiet) ;;
       plan) args=(plan "$T" --intent plans/e1-direct-to-group.yaml --quiet) ;;
       simulate) args=(simulate "$T" --plan "$DIR/plan$n.yaml" --format json --quiet) ;;
     esac
-    read -r t m < <(measure $BIN "${args[@]}")
+    read -r t c m < <(measure $BIN "${args[@]}")
     ratio=$(awk -v a="$t" -v b="$pt" 'BEGIN {printf "%.1f", (b > 0) ? a / b : 0}')
-    echo "| $n | $cmd | $t | $m | $ratio |"
+    echo "| $n | $cmd | $t | $c | $m | $ratio |"
   done
 done

@@ -143,6 +143,7 @@ fn run<'r>(
 ) -> Result<(SimReport, Sim<'r>), InputError> {
     let mut sim = Sim {
         st,
+        effects: steps,
         file: ops_path.to_path_buf(),
         step: 0,
         steps: Vec::new(),
@@ -272,10 +273,11 @@ fn final_state(sim: &Sim<'_>) -> FinalState {
 }
 
 struct Outcome {
+    /// What the step did, for the step report (empty when the run keeps no step report).
     effect: String,
     affected: Vec<usize>,
     /// The rule to name when a user loses something at this step.
-    rule: String,
+    rule: std::borrow::Cow<'static, str>,
 }
 
 impl Outcome {
@@ -283,13 +285,16 @@ impl Outcome {
         Outcome {
             effect,
             affected: Vec::new(),
-            rule: String::new(),
+            rule: std::borrow::Cow::Borrowed(""),
         }
     }
 }
 
 struct Sim<'r> {
     st: State<'r>,
+    /// Whether steps' effects are written out: a plan's own simulation (a million ops) keeps
+    /// no step report, so it formats no effect texts.
+    effects: bool,
     file: PathBuf,
     step: usize,
     steps: Vec<StepReport>,
@@ -303,6 +308,15 @@ struct Sim<'r> {
 type Refusal = (AssignmentError, Option<SkuId>, String);
 
 impl<'r> Sim<'r> {
+    /// A step's effect text, made only when the run reports steps.
+    fn effect(&self, text: impl FnOnce() -> String) -> String {
+        if self.effects {
+            text()
+        } else {
+            String::new()
+        }
+    }
+
     // ----- name resolution (errors here are problems of the ops file) -----
 
     fn input_error(&self, src: &OpSource, field: &str, message: String, hint: &str) -> InputError {
@@ -775,7 +789,7 @@ impl<'r> Sim<'r> {
                 Outcome {
                     effect: format!("{}: usage location {label}", self.st.users[u].label),
                     affected: Vec::new(),
-                    rule: String::new(),
+                    rule: std::borrow::Cow::Borrowed(""),
                 }
             }
             Op::Reprocess { group, user } => {
@@ -788,7 +802,7 @@ impl<'r> Sim<'r> {
                             self.st.groups[g].label
                         ),
                         affected: Vec::new(),
-                        rule: String::new(),
+                        rule: std::borrow::Cow::Borrowed(""),
                     }
                 } else if let Some(uname) = user {
                     let u = self.user(src, uname)?;
@@ -808,7 +822,7 @@ impl<'r> Sim<'r> {
                             gs.len()
                         ),
                         affected: Vec::new(),
-                        rule: String::new(),
+                        rule: std::borrow::Cow::Borrowed(""),
                     }
                 } else {
                     Outcome::refused("nothing to reprocess".into())
@@ -945,12 +959,12 @@ impl<'r> Sim<'r> {
         } else {
             grp.members.remove(&u)
         };
-        let label = grp.label.clone();
         if !changed {
             return Outcome::refused(format!(
-                "{} is {} a member of {label}: nothing to do",
+                "{} is {} a member of {}: nothing to do",
                 self.st.users[u].label,
-                if join { "already" } else { "not" }
+                if join { "already" } else { "not" },
+                grp.label
             ));
         }
         grp.push(Event::Member(u, join));
@@ -961,11 +975,14 @@ impl<'r> Sim<'r> {
             self.st.users[u].groups.remove(&g);
         }
         Outcome {
-            effect: format!(
-                "{} {} {label}; processing pending",
-                self.st.users[u].label,
-                if join { "joins" } else { "leaves" }
-            ),
+            effect: self.effect(|| {
+                format!(
+                    "{} {} {}; processing pending",
+                    self.st.users[u].label,
+                    if join { "joins" } else { "leaves" },
+                    self.st.groups[g].label
+                )
+            }),
             affected: vec![u],
             rule: if join {
                 "R8: group processing is asynchronous".into()
@@ -1044,13 +1061,15 @@ impl<'r> Sim<'r> {
         let before = self.holding(u, touched);
         self.st.users[u].direct = new_direct;
         self.reseat(u, &before);
-        let what: Vec<String> = add
-            .keys()
-            .map(|s| format!("+{}", self.st.sku_label(*s)))
-            .chain(remove.iter().map(|s| format!("-{}", self.st.sku_label(*s))))
-            .collect();
         Outcome {
-            effect: format!("{}: direct {}", self.st.users[u].label, what.join(" ")),
+            effect: self.effect(|| {
+                let what: Vec<String> = add
+                    .keys()
+                    .map(|s| format!("+{}", self.st.sku_label(*s)))
+                    .chain(remove.iter().map(|s| format!("-{}", self.st.sku_label(*s))))
+                    .collect();
+                format!("{}: direct {}", self.st.users[u].label, what.join(" "))
+            }),
             affected: vec![u],
             rule: if remove.is_empty() {
                 "R3".into()

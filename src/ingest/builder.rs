@@ -525,11 +525,9 @@ impl Builder {
             default_usage_location: self.default_usage_location.take(),
             ..Tenant::default()
         };
-        // Sorted once and bulk-built: inserting a million users one by one into the BTreeMap
-        // costs more, and holds the hash map and the tree at once for longer.
-        let mut users: Vec<(UserId, User)> = Vec::with_capacity(self.users.len());
+        // The users come out of the merge in id order, straight into the tenant's sorted vector.
+        let mut users: Vec<User> = Vec::with_capacity(self.users.len());
         for acc in std::mem::take(&mut self.users).into_sorted() {
-            let id = acc.user.id;
             let mut user = acc.user;
             normalise_assignments(&mut user, &mut self.findings);
             if !acc.license_data {
@@ -538,9 +536,9 @@ impl Builder {
                 self.findings
                     .add(FindingCode::UnknownAssignmentPath, user.label());
             }
-            users.push((id, user));
+            users.push(user);
         }
-        tenant.users = users.into_iter().collect();
+        tenant.users = crate::model::UserMap::from_sorted(users);
         let mut groups: Vec<(GroupId, Group)> = Vec::with_capacity(self.groups.len());
         for (id, mut g) in std::mem::take(&mut self.groups) {
             g.licenses.sort();

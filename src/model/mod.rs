@@ -7,9 +7,11 @@ pub mod ids;
 pub mod sku;
 pub mod tenant;
 pub mod user;
+pub mod usermap;
 
 pub use group::{Group, GroupKind, GroupLicense, Member};
 pub use ids::{CountryCode, GroupId, NotAGuid, PlanId, SkuId, UserId};
 pub use sku::{Seats, ServicePlan, Sku};
 pub use tenant::Tenant;
 pub use user::{Assignment, AssignmentError, AssignmentPath, AssignmentState, ParsedError, User};
+pub use usermap::UserMap;

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::group::Group;
-use super::ids::{CountryCode, GroupId, SkuId, UserId};
+use super::ids::{CountryCode, GroupId, SkuId};
 use super::sku::Sku;
-use super::user::User;
+use super::usermap::UserMap;
 
 /// Everything the exports said about one tenant, keyed by id so iteration order is stable.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +16,7 @@ pub struct Tenant {
     /// who have none (R6).
     pub default_usage_location: Option<CountryCode>,
     pub skus: BTreeMap<SkuId, Sku>,
-    pub users: BTreeMap<UserId, User>,
+    /// In id order.
+    pub users: UserMap,
     pub groups: BTreeMap<GroupId, Group>,
 }

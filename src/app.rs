@@ -123,9 +123,16 @@ pub fn simulate(
     out: &mut dyn Write,
     progress: &mut dyn Progress,
 ) -> Result<(), AppError> {
-    let loaded = ingest::load_with_progress(&req.tenant, progress)?;
+    // The ops file (a plan can be tens of megabytes of YAML) is read beside the tenant.
+    let (loaded, ops) = std::thread::scope(|scope| {
+        let ops = scope.spawn(|| crate::simulate::ops::read(&req.ops));
+        let loaded = ingest::load_with_progress(&req.tenant, progress);
+        let ops = ops.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (loaded, ops)
+    });
+    let loaded = loaded?;
     let rules = load_rules(&req.rules)?;
-    let ops = crate::simulate::ops::read(&req.ops).map_err(|e| InputErrors(vec![e]))?;
+    let ops = ops.map_err(|e| InputErrors(vec![e]))?;
     progress.phase("simulating", ops.ops.len() as u64);
     let mut report = crate::simulate::engine::simulate_observed(
         &loaded.tenant,

@@ -48,52 +48,46 @@ pub fn plan(
     let t: &Tenant = &t;
     let mut held: BTreeMap<UserId, HeldBack> = BTreeMap::new();
     let mut skipped: Vec<Skipped> = Vec::new();
+    // Found once: the precheck and every round's simulation need them.
+    let shared = crate::inspect::shared_proxy_addresses(t);
     // The simulator's starting state depends on the tenant alone: it is built on another thread
-    // while the users are selected. The shared proxy addresses are found once, for the
-    // precheck and every round's simulation.
-    let (mut movers, in_scope, shared, mut first_state) = std::thread::scope(|scope| {
-        let prepared = scope.spawn(|| {
-            let shared = crate::inspect::shared_proxy_addresses(t);
-            let st = State::with_shared(t, rules, &shared);
-            (shared, st)
-        });
-        let (movers, in_scope) = select(t, rules, intent, &mut held, &mut skipped);
-        let (shared, st) = prepared
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (movers, in_scope, shared, Some(st))
-    });
-    precheck_conflicts(t, rules, intent, &mut movers, &mut held, &shared);
-    allocate_seats(t, intent, &mut movers, &mut held);
+    // while users are selected and the first round is drawn.
+    let (movers, in_scope, drawn, report, seats) = std::thread::scope(|scope| {
+        let mut prepared = Some(scope.spawn(|| State::with_shared(t, rules, &shared)));
+        let (mut movers, in_scope) = select(t, rules, intent, &mut held, &mut skipped);
+        precheck_conflicts(t, rules, intent, &mut movers, &mut held, &shared);
+        allocate_seats(t, intent, &mut movers, &mut held);
 
-    let mut round = 0;
-    let (drawn, report, seats) = loop {
-        round += 1;
-        let drawn = draw(t, rules, intent, &movers);
-        let mut trace = SeatTrace::new(t, intent, &drawn);
-        let st = first_state
-            .take()
-            .unwrap_or_else(|| State::with_shared(t, rules, &shared));
-        let report = crate::simulate::engine::simulate_stream(
-            st,
-            rules,
-            &mut draw::ops(&drawn.stages),
-            intent_path,
-            false,
-            &mut |step, seats| trace.observe(step, seats),
-        )?;
-        let failing = failing_users(&drawn, &movers, &report);
-        if failing.is_empty() || round >= ROUNDS {
-            let seats = trace.forecast(&drawn);
-            break (drawn, report, seats);
-        }
-        for (uid, reason, detail) in failing {
-            if let Some(u) = t.users.get(&uid) {
-                hold(&mut held, u, &reason, detail);
+        let mut round = 0;
+        loop {
+            round += 1;
+            let drawn = draw(t, rules, intent, &movers);
+            let mut trace = SeatTrace::new(t, intent, &drawn);
+            let st = match prepared.take() {
+                Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                None => State::with_shared(t, rules, &shared),
+            };
+            let report = crate::simulate::engine::simulate_stream(
+                st,
+                rules,
+                &mut draw::ops(&drawn.stages),
+                intent_path,
+                false,
+                &mut |step, seats| trace.observe(step, seats),
+            )?;
+            let failing = failing_users(&drawn, &movers, &report);
+            if failing.is_empty() || round >= ROUNDS {
+                let seats = trace.forecast(&drawn);
+                return Ok::<_, InputError>((movers, in_scope, drawn, report, seats));
             }
+            for (uid, reason, detail) in failing {
+                if let Some(u) = t.users.get(&uid) {
+                    hold(&mut held, u, &reason, detail);
+                }
+            }
+            movers.retain(|m| !held.contains_key(&m.user));
         }
-        movers.retain(|m| !held.contains_key(&m.user));
-    };
+    })?;
 
     let names = Names { t };
     let moves = intent

@@ -1315,13 +1315,16 @@ impl<'r> Sim<'r> {
     /// plan lost (once, until it comes back). `op` is only written out when something is lost.
     fn check_user(&mut self, u: usize, op: &dyn std::fmt::Display, rule: &str) {
         let user = &self.st.users[u];
-        let pending: BTreeSet<usize> = user
+        // Sorted, without repeats; inline, as this runs for every user every op touches.
+        let mut pending: smallvec::SmallVec<[usize; 4]> = user
             .groups
             .iter()
             .chain(user.inherited.keys())
             .copied()
             .filter(|g| self.st.groups[*g].pending())
             .collect();
+        pending.sort_unstable();
+        pending.dedup();
         let mut fixed = self.plans(&user.direct);
         for (g, p) in &user.inherited {
             if !pending.contains(g) {
@@ -1331,7 +1334,8 @@ impl<'r> Sim<'r> {
             }
         }
         // Each candidate: the enabled plans, and the pending group whose state it tries.
-        let mut candidates: Vec<(PlanSet, Option<usize>)> = Vec::new();
+        let mut candidates: smallvec::SmallVec<[(PlanSet, Option<usize>); 2]> =
+            smallvec::SmallVec::new();
         // What the user holds once every pending group has processed its last change: a loss
         // also missing here is the op's doing, not a processing window.
         let mut settled = fixed.clone();

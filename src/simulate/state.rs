@@ -114,7 +114,7 @@ pub struct GroupSt {
     pub events: Vec<Event>,
     /// Member events by user, as indexes into `events`, so a user's possible states are found
     /// without walking every other member's events.
-    pub member_events: HashMap<usize, Vec<usize>>,
+    pub member_events: HashMap<usize, smallvec::SmallVec<[usize; 2]>>,
     /// Indexes of `Config` and `ReprocessAll` events.
     pub config_events: Vec<usize>,
     /// The step that last changed the group, for causes.

@@ -69,7 +69,6 @@ pub fn plan(
             };
             let report = crate::simulate::engine::simulate_stream(
                 st,
-                rules,
                 &mut draw::ops(&drawn.stages),
                 intent_path,
                 false,

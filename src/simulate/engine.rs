@@ -84,7 +84,6 @@ pub fn simulate_final(
 ) -> Result<(SimReport, FinalState), InputError> {
     let (report, sim) = run(
         State::new(tenant, rules),
-        rules,
         &mut ops.ops.iter().cloned(),
         ops_path,
         true,
@@ -109,7 +108,6 @@ pub fn simulate_observed(
 ) -> Result<SimReport, InputError> {
     run(
         State::new(tenant, rules),
-        rules,
         &mut ops.ops.iter().cloned(),
         ops_path,
         steps,
@@ -120,22 +118,21 @@ pub fn simulate_observed(
 
 /// [`simulate_observed`] over ops produced one by one (a plan's actions turned into ops as
 /// they are replayed, so a million-user plan never holds its ops twice).
-/// It starts from a state made with [`State::new`] or [`State::with_shared`], which a caller
-/// may build ahead, while it prepares the ops.
-pub fn simulate_stream<'r>(
-    st: State<'r>,
-    rules: &'r Rules,
+///
+/// It starts from a state made with [`State::new`] or [`State::with_shared`] (which carries the
+/// tenant and rules), so a caller may build that ahead, while it prepares the ops.
+pub fn simulate_stream(
+    st: State<'_>,
     ops: &mut dyn Iterator<Item = (OpSource, Op)>,
     ops_path: &Path,
     steps: bool,
     observe: &mut SeatObserver<'_>,
 ) -> Result<SimReport, InputError> {
-    run(st, rules, ops, ops_path, steps, observe).map(|(report, _)| report)
+    run(st, ops, ops_path, steps, observe).map(|(report, _)| report)
 }
 
 fn run<'r>(
     st: State<'r>,
-    rules: &'r Rules,
     ops: &mut dyn Iterator<Item = (OpSource, Op)>,
     ops_path: &Path,
     steps: bool,
@@ -196,7 +193,9 @@ fn run<'r>(
             });
         }
     }
-    let mut assumptions: Vec<String> = rules
+    let mut assumptions: Vec<String> = sim
+        .st
+        .rules
         .assumptions()
         .iter()
         .map(|a| format!("{} ({})", a.text, a.id))

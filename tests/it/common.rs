@@ -54,6 +54,23 @@ pub fn catalog_plans(s: licplan::model::SkuId) -> Vec<licplan::model::ServicePla
         .unwrap_or_default()
 }
 
+/// A product of the bundled catalog as the tenant lists it, with these seats (or none known).
+pub fn catalog_sku(
+    id: licplan::model::SkuId,
+    seats: Option<licplan::model::Seats>,
+) -> licplan::model::Sku {
+    let c = licplan::catalog::Catalog::bundled()
+        .sku(id)
+        .expect("a catalog product");
+    licplan::model::Sku {
+        id,
+        part_number: Some(c.part_number.clone()),
+        display_name: c.display_names.first().cloned(),
+        service_plans: c.service_plans.clone(),
+        seats,
+    }
+}
+
 /// A few disabled plans of a product, chosen by index.
 pub fn disabled(
     s: licplan::model::SkuId,

@@ -11,13 +11,13 @@ use std::path::Path;
 
 use licplan::model::{
     Assignment, AssignmentError, AssignmentPath, AssignmentState, CountryCode, Group, GroupLicense,
-    Member, PlanId, Seats, Sku, SkuId, Tenant, User,
+    Member, PlanId, Seats, SkuId, Tenant, User,
 };
 use licplan::plan::doc::{Action, Plan, StageKind};
 use licplan::simulate::rules::Rules;
 use proptest::prelude::*;
 
-use crate::common::{disabled, group_id, user_id};
+use crate::common::{catalog_sku, disabled, group_id, user_id};
 
 /// Office 365 E1, Office 365 E3, Microsoft Workplace Analytics.
 const SKUS: &[(&str, &str)] = &[
@@ -311,23 +311,12 @@ fn build(spec: &TenantSpec) -> Tenant {
             .values()
             .filter(|u| u.assignments.iter().any(|a| a.sku == id && !a.is_error()))
             .count() as i64;
-        let c = licplan::catalog::Catalog::bundled()
-            .sku(id)
-            .expect("a catalog product");
-        t.skus.insert(
-            id,
-            Sku {
-                id,
-                part_number: Some(c.part_number.clone()),
-                display_name: c.display_names.first().cloned(),
-                service_plans: c.service_plans.clone(),
-                seats: spec.seats_known[i].then(|| Seats {
-                    enabled: (holders + i64::from(spec.spare[i])).max(0) as u32,
-                    consumed: holders as u32,
-                    ..Seats::default()
-                }),
-            },
-        );
+        let seats = spec.seats_known[i].then(|| Seats {
+            enabled: (holders + i64::from(spec.spare[i])).max(0) as u32,
+            consumed: holders as u32,
+            ..Seats::default()
+        });
+        t.skus.insert(id, catalog_sku(id, seats));
     }
     t
 }

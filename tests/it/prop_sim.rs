@@ -6,13 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use licplan::model::{
     Assignment, AssignmentPath, AssignmentState, CountryCode, Group, GroupLicense, Member, PlanId,
-    Seats, Sku, SkuId, Tenant, User,
+    Seats, SkuId, Tenant, User,
 };
 use licplan::simulate::ops::{LicenseSpec, Op, OpSource, OpsFile};
 use licplan::simulate::rules::Rules;
 use proptest::prelude::*;
 
-use crate::common::{catalog_plans, disabled, group_id, user_id};
+use crate::common::{catalog_plans, catalog_sku, disabled, group_id, user_id};
 
 /// Real products, so the rules (conflicts, prerequisites) come into play.
 const SKUS: &[&str] = &[
@@ -162,23 +162,12 @@ fn build(spec: &TenantSpec) -> Tenant {
             .values()
             .filter(|u| u.assignments.iter().any(|a| a.sku == id))
             .count() as u32;
-        let c = licplan::catalog::Catalog::bundled()
-            .sku(id)
-            .expect("a catalog product");
-        t.skus.insert(
-            id,
-            Sku {
-                id,
-                part_number: Some(c.part_number.clone()),
-                display_name: c.display_names.first().cloned(),
-                service_plans: c.service_plans.clone(),
-                seats: Some(Seats {
-                    enabled: enabled + holders,
-                    consumed: holders,
-                    ..Seats::default()
-                }),
-            },
-        );
+        let seats = Seats {
+            enabled: enabled + holders,
+            consumed: holders,
+            ..Seats::default()
+        };
+        t.skus.insert(id, catalog_sku(id, Some(seats)));
     }
     t
 }

@@ -12,12 +12,13 @@ pub fn threads() -> usize {
 
 /// Calls `f` on consecutive runs of `items` (with each run's offset into `items`), on up to
 /// `threads` threads, each run at least `min_run` long; returns the results in run order and
-/// the run length used (every run but the last has that length).
-pub fn map_runs<T: Sync, R: Send>(
-    items: &[T],
+/// the run length used (every run but the last has that length). Results may borrow from
+/// `items`.
+pub fn map_runs<'a, T: Sync, R: Send>(
+    items: &'a [T],
     threads: usize,
     min_run: usize,
-    f: impl Fn(usize, &[T]) -> R + Sync,
+    f: impl Fn(usize, &'a [T]) -> R + Sync,
 ) -> (Vec<R>, usize) {
     let threads = threads.min(items.len() / min_run.max(1)).max(1);
     let size = items.len().div_ceil(threads).max(1);

@@ -70,9 +70,9 @@ pub fn normalised_proxy_address(a: &str) -> Cow<'_, str> {
 fn shared_addresses(t: &Tenant) -> Vec<(Cow<'_, str>, Vec<u32>)> {
     use std::hash::BuildHasher;
     let hasher = rustc_hash::FxBuildHasher;
-    let users: Vec<&crate::model::User> = t.users.values().collect();
+    let users = t.users.as_slice();
     // (hash, user index, address index), hashed on every core
-    let (runs, _) = crate::par::map_runs(&users, crate::par::threads(), 50_000, |at, run| {
+    let (runs, _) = crate::par::map_runs(users, crate::par::threads(), 50_000, |at, run| {
         let mut keys: Vec<(u64, u32, u32)> = Vec::with_capacity(run.len() * 2);
         for (i, u) in run.iter().enumerate() {
             for (j, a) in u.proxy_addresses.iter().enumerate() {
@@ -119,12 +119,12 @@ pub fn shared_proxy_addresses(t: &Tenant) -> SharedProxies {
     if shared.is_empty() {
         return HashMap::default();
     }
-    let users: Vec<&crate::model::User> = t.users.values().collect();
+    let users = t.users.as_slice();
     let addresses: rustc_hash::FxHashSet<&str> = shared.iter().map(|(a, _)| a.as_ref()).collect();
     let mut out = HashMap::default();
     for (_, idx) in &shared {
         for &i in idx {
-            let u = users[i as usize];
+            let u = &users[i as usize];
             if out.contains_key(&u.id) {
                 continue;
             }
@@ -142,7 +142,7 @@ pub fn shared_proxy_addresses(t: &Tenant) -> SharedProxies {
 }
 
 fn duplicate_proxy_addresses(t: &Tenant, f: &mut Findings) {
-    let users: Vec<&crate::model::User> = t.users.values().collect();
+    let users = t.users.as_slice();
     let mut dups = shared_addresses(t);
     dups.sort();
     for (addr, idx) in dups {

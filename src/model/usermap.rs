@@ -66,6 +66,11 @@ impl UserMap {
         self.users.is_empty()
     }
 
+    /// Users in id order, as one slice: a user's position in it is its index in id order.
+    pub fn as_slice(&self) -> &[User] {
+        &self.users
+    }
+
     /// Users in id order.
     pub fn values(&self) -> std::slice::Iter<'_, User> {
         self.users.iter()

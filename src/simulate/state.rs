@@ -183,15 +183,15 @@ fn user_states<'r>(
 ) -> (Runs<UserSt<'r>>, u64) {
     // Users are independent of one another here: each thread builds the state of a run of
     // them (in id order), and the runs are joined in order.
-    let all: Vec<&'r crate::model::User> = tenant.users.values().collect();
-    let build_run = |run: &[&'r crate::model::User]| -> (Vec<UserSt<'r>>, u64) {
+    let all: &'r [crate::model::User] = tenant.users.as_slice();
+    let build_run = |run: &'r [crate::model::User]| -> (Vec<UserSt<'r>>, u64) {
         let mut out = Vec::with_capacity(run.len());
         let mut unknown = 0u64;
         let unknown_paths = &mut unknown;
         // What each group gives the user being read; reused from user to user.
         type GroupPath = (usize, Lic, Option<(AssignmentError, SkuId)>);
         let mut by_group: Vec<GroupPath> = Vec::new();
-        for &u in run {
+        for u in run {
             let mut direct: Lic = Lic::new();
             by_group.clear();
             for a in &u.assignments {
@@ -265,7 +265,7 @@ fn user_states<'r>(
         }
         (out, unknown)
     };
-    let (runs, size) = crate::par::map_runs(&all, threads, per_thread, |_, run| build_run(run));
+    let (runs, size) = crate::par::map_runs(all, threads, per_thread, |_, run| build_run(run));
     let unknown_paths = runs.iter().map(|(_, n)| n).sum();
     let users = Runs::new(runs.into_iter().map(|(run, _)| run).collect(), size);
     (users, unknown_paths)

@@ -215,7 +215,26 @@ impl From<FormatArg> for Format {
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (its index in `mi_option_t`, mimalloc v3 `mimalloc.h`).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Keeps memory that was freed for reuse instead of handing it back to the system a second
+/// later. A large run frees and allocates in waves (each export file's records, then the plan),
+/// and every page handed back is faulted in and zeroed again when it is reused: with purging on,
+/// a million-user plan spent a third of its CPU time in the kernel clearing pages. The process
+/// is short-lived, so keeping freed memory costs a little more peak RSS (about 6%) and nothing
+/// after exit.
+fn keep_freed_memory() {
+    // SAFETY: `mi_option_set` is not thread-safe; this runs first thing in `main`, before any
+    // thread is started. The option only changes when mimalloc returns memory to the system.
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+    }
+}
+
 fn main() -> ExitCode {
+    keep_freed_memory();
     let cli = Cli::parse();
     let mut progress = Bar::new(cli.quiet);
     let stdout = io::stdout();

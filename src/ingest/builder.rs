@@ -20,8 +20,8 @@ use super::raw::{
 use crate::catalog::{split_product_names, Catalog, Lookup};
 use crate::findings::{FindingCode, Findings};
 use crate::model::{
-    Assignment, AssignmentPath, CountryCode, Group, GroupId, GroupLicense, Member, PlanId, Sku,
-    SkuId, Tenant, User, UserId,
+    Assignment, AssignmentPath, CountryCode, Group, GroupId, GroupLicense, Member, PlanId, PlanIds,
+    Sku, SkuId, Tenant, User, UserId,
 };
 
 /// What a file was read as.
@@ -744,17 +744,13 @@ impl Builder {
     }
 
     /// Disabled plans named by id or by `servicePlanName` within the product.
-    fn resolve_plans(&mut self, sku: SkuId, refs: &[PlanRef], o: Origin) -> BTreeSet<PlanId> {
-        let mut out = BTreeSet::new();
+    fn resolve_plans(&mut self, sku: SkuId, refs: &[PlanRef], o: Origin) -> PlanIds {
+        let mut out = Vec::new();
         for r in refs {
             match r {
-                PlanRef::Id(id) => {
-                    out.insert(*id);
-                }
+                PlanRef::Id(id) => out.push(*id),
                 PlanRef::Name(name) => match self.plan_by_name(sku, name) {
-                    Some(id) => {
-                        out.insert(id);
-                    }
+                    Some(id) => out.push(id),
                     None => {
                         let ex = format!("service plan {name} in {sku} ({})", self.place(o));
                         self.findings.add(FindingCode::DanglingReference, ex);
@@ -762,7 +758,7 @@ impl Builder {
                 },
             }
         }
-        out
+        out.into_iter().collect()
     }
 
     /// A plan of the product by `servicePlanName`, or by any spelling the catalog records for it.
@@ -820,7 +816,7 @@ impl Builder {
                 acc.user.assignments.push(Assignment {
                     sku,
                     path: AssignmentPath::Unknown,
-                    disabled_plans: BTreeSet::new(),
+                    disabled_plans: PlanIds::new(),
                     state: None,
                     error: None,
                 });

@@ -4,7 +4,6 @@
 //! too, so one reader serves Graph Explorer, `Invoke-MgGraphRequest`, `az rest` and
 //! `Get-Mg* | ConvertTo-Json` output alike.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
@@ -16,8 +15,8 @@ use super::raw::{GroupRef, MemberKind, MemberRef, MembershipRow, Origin};
 use crate::findings::FindingCode;
 use crate::model::{
     ids::parse_guid, Assignment, AssignmentError, AssignmentPath, AssignmentState, CountryCode,
-    Group, GroupId, GroupLicense, ParsedError, PlanId, Seats, ServicePlan, Sku, SkuId, User,
-    UserId,
+    Group, GroupId, GroupLicense, ParsedError, PlanId, PlanIds, Seats, ServicePlan, Sku, SkuId,
+    User, UserId,
 };
 
 /// What a Graph JSON file holds.
@@ -403,18 +402,11 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn plan_ids(
-        &mut self,
-        obj: &Obj<'_>,
-        key: &str,
-        path: &dyn fmt::Display,
-    ) -> BTreeSet<PlanId> {
-        let mut out = BTreeSet::new();
+    pub fn plan_ids(&mut self, obj: &Obj<'_>, key: &str, path: &dyn fmt::Display) -> PlanIds {
+        let mut out = Vec::new();
         for (i, s) in self.strings(obj, key, path).into_iter().enumerate() {
             match PlanId::parse(&s) {
-                Ok(p) => {
-                    out.insert(p);
-                }
+                Ok(p) => out.push(p),
                 Err(e) => self.fail(
                     &format!("{path}.{key}[{i}]"),
                     key,
@@ -423,7 +415,7 @@ impl<'a> Fields<'a> {
                 ),
             }
         }
-        out
+        out.into_iter().collect()
     }
 }
 

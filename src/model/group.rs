@@ -1,16 +1,15 @@
 //! Groups, the licenses they carry and their members.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
-use super::ids::{GroupId, PlanId, SkuId, UserId};
+use super::ids::{GroupId, SkuId, UserId};
+use super::planids::PlanIds;
 
 /// A license assigned to a group (`assignedLicenses` entry).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct GroupLicense {
     pub sku: SkuId,
-    pub disabled_plans: BTreeSet<PlanId>,
+    pub disabled_plans: PlanIds,
 }
 
 /// A direct member of a group. Only user members inherit licenses (R9: nested groups get nothing).

@@ -4,6 +4,7 @@
 
 pub mod group;
 pub mod ids;
+pub mod planids;
 pub mod sku;
 pub mod tenant;
 pub mod user;
@@ -11,6 +12,7 @@ pub mod usermap;
 
 pub use group::{Group, GroupKind, GroupLicense, Member};
 pub use ids::{CountryCode, GroupId, NotAGuid, PlanId, SkuId, UserId};
+pub use planids::PlanIds;
 pub use sku::{Seats, ServicePlan, Sku};
 pub use tenant::Tenant;
 pub use user::{Assignment, AssignmentError, AssignmentPath, AssignmentState, ParsedError, User};

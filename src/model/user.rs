@@ -1,11 +1,11 @@
 //! Users and the paths by which they hold licenses.
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{CountryCode, GroupId, PlanId, SkuId, UserId};
+use super::ids::{CountryCode, GroupId, SkuId, UserId};
+use super::planids::PlanIds;
 
 /// How a user holds a SKU (rule R1: directly and through each licensed group, at once).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -124,7 +124,7 @@ impl fmt::Display for AssignmentError {
 pub struct Assignment {
     pub sku: SkuId,
     pub path: AssignmentPath,
-    pub disabled_plans: BTreeSet<PlanId>,
+    pub disabled_plans: PlanIds,
     /// `None` when the export does not carry states (paths unknown).
     pub state: Option<AssignmentState>,
     pub error: Option<AssignmentError>,

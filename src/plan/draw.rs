@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::Catalog;
-use crate::model::{GroupId, PlanId, SkuId, Tenant, UserId};
+use crate::model::{GroupId, PlanId, PlanIds, SkuId, Tenant, UserId};
 use crate::simulate::engine::planned_group_id;
 use crate::simulate::ops::{LicenseSpec, Op, OpSource};
 use crate::simulate::rules::Rules;
@@ -32,7 +32,7 @@ pub struct Carrying {
     /// The plan assigns the license (a new group, or an existing one without it).
     pub assigns: bool,
     pub sku: SkuId,
-    pub disabled: BTreeSet<PlanId>,
+    pub disabled: PlanIds,
     pub mv: usize,
     /// Movers (indexes, ascending) the plan adds as members.
     pub add: Vec<usize>,
@@ -40,7 +40,7 @@ pub struct Carrying {
     /// added.
     pub movers: Vec<usize>,
     /// For migrate-then-change: the product and disabled plans the group changes to.
-    pub change_to: Option<(SkuId, BTreeSet<PlanId>)>,
+    pub change_to: Option<(SkuId, PlanIds)>,
 }
 
 /// The plan as stages, and as ops for the simulator.
@@ -83,7 +83,7 @@ impl Names<'_> {
             .map_or_else(|| p.to_string(), |x| x.name)
     }
 
-    pub fn plan_list(&self, s: SkuId, ps: &BTreeSet<PlanId>) -> Vec<String> {
+    pub fn plan_list(&self, s: SkuId, ps: &PlanIds) -> Vec<String> {
         let mut v: Vec<String> = ps.iter().map(|p| self.plan(s, *p)).collect();
         v.sort();
         v
@@ -97,14 +97,14 @@ pub fn map_disabled(
     rules: &Rules,
     from: SkuId,
     to: SkuId,
-    disabled: &BTreeSet<PlanId>,
-) -> BTreeSet<PlanId> {
+    disabled: &PlanIds,
+) -> PlanIds {
     if from == to {
         return disabled.clone();
     }
-    let from_plans: BTreeSet<PlanId> = names.plans_of(from).iter().map(|p| p.id).collect();
-    let enabled: BTreeSet<PlanId> = from_plans.difference(disabled).copied().collect();
-    let carries = |set: &BTreeSet<PlanId>, q: PlanId| {
+    let from_plans: PlanIds = names.plans_of(from).iter().map(|p| p.id).collect();
+    let enabled: PlanIds = from_plans.difference(disabled).copied().collect();
+    let carries = |set: &PlanIds, q: PlanId| {
         set.contains(&q) || set.iter().any(|p| rules.successors(*p).contains(&q))
     };
     names
@@ -204,7 +204,7 @@ fn carrying_groups(
             Strategy::MigrateThenChange => mv.from,
             Strategy::ChangeThenMigrate => mv.to,
         };
-        let mut sets: BTreeMap<BTreeSet<PlanId>, Vec<usize>> = BTreeMap::new();
+        let mut sets: BTreeMap<PlanIds, Vec<usize>> = BTreeMap::new();
         let moving: rustc_hash::FxHashSet<UserId> = movers
             .iter()
             .filter(|m| m.mv == mi)
@@ -249,7 +249,7 @@ fn carrying_groups(
             continue;
         }
         // The most common set first (ties: fewer disabled plans, then by plans).
-        let mut order: Vec<(BTreeSet<PlanId>, Vec<usize>)> = sets.into_iter().collect();
+        let mut order: Vec<(PlanIds, Vec<usize>)> = sets.into_iter().collect();
         order.sort_by(|a, b| {
             b.1.len()
                 .cmp(&a.1.len())

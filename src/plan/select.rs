@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    AssignmentPath, GroupId, GroupKind, Member, PlanId, SkuId, Tenant, User, UserId,
+    AssignmentPath, GroupId, GroupKind, Member, PlanIds, SkuId, Tenant, User, UserId,
 };
 
 use super::doc::{HeldBack, Skipped};
@@ -20,11 +20,11 @@ pub struct Mover<'t> {
     pub upn: Option<String>,
     pub mv: usize,
     /// The disabled plans of the user's direct `from` assignment.
-    pub disabled: BTreeSet<PlanId>,
+    pub disabled: PlanIds,
     /// For a product change: the disabled plans of `to` that keep every service the user has —
     /// `from`'s services or their successors, and whatever a direct `to` the user already
     /// holds enables (R3: never narrower than what the user has).
-    pub target_disabled: BTreeSet<PlanId>,
+    pub target_disabled: PlanIds,
 }
 
 impl Mover<'_> {
@@ -437,7 +437,7 @@ pub fn precheck_conflicts(
         let disabled = m.target_disabled.clone();
         // Every service the user has in `from` must survive in `to`, itself or a successor
         // (R11: enable at least each service the user had).
-        let target: BTreeSet<PlanId> = names
+        let target: PlanIds = names
             .plans_of(mv.to)
             .iter()
             .map(|p| p.id)

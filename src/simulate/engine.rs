@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::{Catalog, Lookup};
 use crate::ingest::error::{InputError, Location};
-use crate::model::{AssignmentError, CountryCode, GroupId, GroupKind, PlanId, SkuId, Tenant};
+use crate::model::{
+    AssignmentError, CountryCode, GroupId, GroupKind, PlanId, PlanIds, SkuId, Tenant,
+};
 
 use super::ops::{LicenseSpec, Op, OpSource, OpsFile};
 use super::planset::PlanSet;
@@ -66,13 +68,13 @@ pub struct FinalState {
 #[derive(Debug, Clone)]
 pub struct FinalUser {
     pub id: crate::model::UserId,
-    pub direct: BTreeMap<SkuId, BTreeSet<PlanId>>,
+    pub direct: BTreeMap<SkuId, PlanIds>,
     /// Licenses each group gives the user, for groups whose state is active.
-    pub inherited_active: BTreeMap<GroupId, BTreeMap<SkuId, BTreeSet<PlanId>>>,
+    pub inherited_active: BTreeMap<GroupId, BTreeMap<SkuId, PlanIds>>,
     /// Products each group takes a seat of for the user (active or stuck in error).
     pub inherited_seated: BTreeMap<GroupId, Vec<SkuId>>,
     /// The enabled plans the engine computes for the user.
-    pub effective: BTreeSet<PlanId>,
+    pub effective: PlanIds,
 }
 
 /// [`simulate`], also returning the final state.
@@ -424,7 +426,7 @@ impl<'r> Sim<'r> {
         src: &OpSource,
         sku: SkuId,
         names: &[String],
-    ) -> Result<BTreeSet<PlanId>, InputError> {
+    ) -> Result<PlanIds, InputError> {
         let mut out = BTreeSet::new();
         let plans = self
             .st
@@ -461,7 +463,7 @@ impl<'r> Sim<'r> {
                 }
             }
         }
-        Ok(out)
+        Ok(out.into())
     }
 
     fn licenses(&mut self, src: &OpSource, specs: &[LicenseSpec]) -> Result<Lic, InputError> {

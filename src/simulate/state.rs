@@ -10,7 +10,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::catalog::Catalog;
 use crate::model::{
-    AssignmentError, AssignmentPath, CountryCode, GroupId, GroupKind, PlanId, SkuId, Tenant, UserId,
+    AssignmentError, AssignmentPath, CountryCode, GroupId, GroupKind, PlanId, PlanIds, SkuId,
+    Tenant, UserId,
 };
 
 use super::planset::{PlanIndex, PlanSet};
@@ -18,7 +19,7 @@ use super::rules::Rules;
 use super::smallmap::{SmallMap, SmallSet};
 
 /// Licenses on one path: product → its disabled plans.
-pub type Lic = SmallMap<SkuId, BTreeSet<PlanId>>;
+pub type Lic = SmallMap<SkuId, PlanIds>;
 
 /// What one group gives one user, as last processed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -518,7 +519,7 @@ impl<'r> State<'r> {
     }
 
     /// The plans one product enables with these plans disabled, added to `out`.
-    pub fn plans_of_one(&self, sku: SkuId, disabled: &BTreeSet<PlanId>, out: &mut PlanSet) {
+    pub fn plans_of_one(&self, sku: SkuId, disabled: &PlanIds, out: &mut PlanSet) {
         if let Some(s) = self.skus.get(&sku) {
             if disabled.is_empty() {
                 out.union_with(&s.mask);
@@ -591,7 +592,7 @@ impl<'r> State<'r> {
     }
 
     /// The plans of a set, as ids.
-    pub fn plan_ids(&self, set: &PlanSet) -> BTreeSet<PlanId> {
+    pub fn plan_ids(&self, set: &PlanSet) -> PlanIds {
         set.iter().map(|i| self.index.id(i)).collect()
     }
 

@@ -72,13 +72,10 @@ pub fn catalog_sku(
 }
 
 /// A few disabled plans of a product, chosen by index.
-pub fn disabled(
-    s: licplan::model::SkuId,
-    picks: &[usize],
-) -> std::collections::BTreeSet<licplan::model::PlanId> {
+pub fn disabled(s: licplan::model::SkuId, picks: &[usize]) -> licplan::model::PlanIds {
     let plans = catalog_plans(s);
     if plans.is_empty() {
-        return std::collections::BTreeSet::new();
+        return licplan::model::PlanIds::new();
     }
     picks.iter().map(|i| plans[i % plans.len()].id).collect()
 }

@@ -2,13 +2,13 @@
 //! tools produce must load to the very same model as the plain UTF-8 comma version, and errors
 //! must name the line an editor shows.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use licplan::findings::FindingCode;
 use licplan::ingest::{InputErrors, Loaded, Location};
 use licplan::model::{
-    Assignment, AssignmentError, AssignmentPath, AssignmentState, PlanId, SkuId, Tenant, UserId,
+    Assignment, AssignmentError, AssignmentPath, AssignmentState, PlanId, PlanIds, SkuId, Tenant,
+    UserId,
 };
 
 const DANA: &str = "0359c742-a7a4-5e6a-a6d5-ed85b3b6ac7a";
@@ -205,7 +205,7 @@ fn sku(s: &str) -> SkuId {
     SkuId::parse(s).expect("a GUID")
 }
 
-fn plans(ids: &[&str]) -> BTreeSet<PlanId> {
+fn plans(ids: &[&str]) -> PlanIds {
     ids.iter()
         .map(|p| PlanId::parse(p).expect("a GUID"))
         .collect()
@@ -492,7 +492,7 @@ fn admin_center_licenses_and_proxy_addresses_joined_with_plus() {
     let unknown_path = |s: &str| Assignment {
         sku: sku(s),
         path: AssignmentPath::Unknown,
-        disabled_plans: BTreeSet::new(),
+        disabled_plans: PlanIds::new(),
         state: None,
         error: None,
     };

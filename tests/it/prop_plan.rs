@@ -11,7 +11,7 @@ use std::path::Path;
 
 use licplan::model::{
     Assignment, AssignmentError, AssignmentPath, AssignmentState, CountryCode, Group, GroupLicense,
-    Member, PlanId, Seats, SkuId, Tenant, User,
+    Member, PlanIds, Seats, SkuId, Tenant, User,
 };
 use licplan::plan::doc::{Action, Plan, StageKind};
 use licplan::simulate::rules::Rules;
@@ -198,7 +198,7 @@ fn build(spec: &TenantSpec) -> Tenant {
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            let mut lic: BTreeMap<SkuId, BTreeSet<PlanId>> = BTreeMap::new();
+            let mut lic: BTreeMap<SkuId, PlanIds> = BTreeMap::new();
             for (s, d) in &g.licenses {
                 lic.insert(sku(*s), disabled(sku(*s), d));
             }
@@ -268,7 +268,7 @@ fn build(spec: &TenantSpec) -> Tenant {
             let a = Assignment {
                 sku: sku(s),
                 path: AssignmentPath::Unknown,
-                disabled_plans: BTreeSet::new(),
+                disabled_plans: PlanIds::new(),
                 state: None,
                 error: None,
             };

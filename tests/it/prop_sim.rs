@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use licplan::model::{
     Assignment, AssignmentPath, AssignmentState, CountryCode, Group, GroupLicense, Member, PlanId,
-    Seats, SkuId, Tenant, User,
+    PlanIds, Seats, SkuId, Tenant, User,
 };
 use licplan::simulate::ops::{LicenseSpec, Op, OpSource, OpsFile};
 use licplan::simulate::rules::Rules;
@@ -91,7 +91,7 @@ fn build(spec: &TenantSpec) -> Tenant {
             membership_rule: None,
             on_premises_sync_enabled: None,
             licenses: {
-                let mut m: BTreeMap<SkuId, BTreeSet<PlanId>> = BTreeMap::new();
+                let mut m: BTreeMap<SkuId, PlanIds> = BTreeMap::new();
                 for (s, d) in lic {
                     m.insert(sku(*s), disabled(sku(*s), d));
                 }
@@ -275,7 +275,7 @@ proptest! {
         prop_assert_eq!(report.safe, report.violations.is_empty());
 
         // Effective plans, from scratch: the union of every active path's enabled plans (R3).
-        let plans_of = |lic: &BTreeMap<SkuId, BTreeSet<PlanId>>, out: &mut BTreeSet<PlanId>| {
+        let plans_of = |lic: &BTreeMap<SkuId, PlanIds>, out: &mut BTreeSet<PlanId>| {
             for (s, d) in lic {
                 let all = tenant
                     .skus
@@ -292,7 +292,7 @@ proptest! {
             for lic in u.inherited_active.values() {
                 plans_of(lic, &mut expected);
             }
-            prop_assert_eq!(&expected, &u.effective, "user {}", u.id);
+            prop_assert_eq!(&PlanIds::from(expected), &u.effective, "user {}", u.id);
             // One seat per user per product, whatever the number of paths (R2).
             let mut seated: BTreeSet<SkuId> = u.direct.keys().copied().collect();
             for skus in u.inherited_seated.values() {

@@ -117,6 +117,12 @@ impl Redactor {
         }
     }
 
+    fn opt_shared(&self, s: &mut Option<crate::plan::doc::Text>) {
+        if let Some(v) = s {
+            *v = self.text(v).into();
+        }
+    }
+
     fn all(&self, v: &mut [String]) {
         for s in v {
             *s = self.text(s);
@@ -181,11 +187,11 @@ impl Redact for SimReport {
 }
 
 fn action(a: &mut Action, r: &Redactor) {
-    r.opt(&mut a.group);
-    r.opt(&mut a.group_id);
-    r.opt(&mut a.group_name);
-    r.opt(&mut a.user);
-    r.opt(&mut a.user_upn);
+    r.opt_shared(&mut a.group);
+    r.opt_shared(&mut a.group_id);
+    r.opt_shared(&mut a.group_name);
+    r.opt_shared(&mut a.user);
+    r.opt_shared(&mut a.user_upn);
 }
 
 impl Redact for Plan {

@@ -102,6 +102,11 @@ pub struct Wave {
     pub min_minutes: f64,
 }
 
+/// A string of an action that many actions share (a group's id and name, a product's id and
+/// part number, a user's id and UPN): a million-user plan has hundreds of thousands of
+/// actions, and each holding its own copies took a quarter of the plan's memory.
+pub type Text = std::sync::Arc<str>;
+
 /// One op, named for people as well as for the simulator: the op's own fields (`op`, `user`,
 /// `group`, `sku`, …) plus display fields (`user_upn`, `group_name`, `sku_part_number`).
 #[derive(Debug, Clone, Serialize)]
@@ -109,27 +114,27 @@ pub struct Action {
     pub op: &'static str,
     /// The group: its id (for `create-group`, its display name, with the id in `group_id`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_id: Option<String>,
+    pub group_id: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<String>,
+    pub group_name: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_enabled: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_upn: Option<String>,
+    pub user_upn: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sku: Option<String>,
+    pub sku: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sku_part_number: Option<String>,
+    pub sku_part_number: Option<Text>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub disabled_plans: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub add: Vec<ActionLicense>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub remove: Vec<String>,
+    pub remove: Vec<Text>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -10,7 +10,7 @@ use crate::simulate::engine::planned_group_id;
 use crate::simulate::ops::{LicenseSpec, Op, OpSource};
 use crate::simulate::rules::Rules;
 
-use super::doc::{Action, ActionLicense, Stage, StageKind, Wave};
+use super::doc::{Action, ActionLicense, Stage, StageKind, Text, Wave};
 use super::intent::{Carrier, Intent, Strategy, WaveSize};
 use super::select::Mover;
 
@@ -134,9 +134,10 @@ fn action(op: &'static str) -> Action {
 
 /// The op an action stands for (ids where the action has them, so a plan replays exactly).
 pub fn to_op(a: &Action) -> Op {
-    let group = a.group.clone().unwrap_or_default();
-    let user = a.user.clone().unwrap_or_default();
-    let sku = a.sku.clone().unwrap_or_default();
+    let text = |t: &Option<Text>| t.as_deref().unwrap_or_default().to_owned();
+    let group = text(&a.group);
+    let user = text(&a.user);
+    let sku = text(&a.sku);
     match a.op {
         "create-group" => Op::CreateGroup {
             group,
@@ -157,7 +158,7 @@ pub fn to_op(a: &Action) -> Op {
                     disabled_plans: l.disabled_plans.clone(),
                 })
                 .collect(),
-            remove: a.remove.clone(),
+            remove: a.remove.iter().map(|s| s.to_string()).collect(),
         },
         "add-member" => Op::AddMember { group, user },
         "reprocess" => Op::Reprocess {
@@ -175,10 +176,10 @@ pub fn to_op(a: &Action) -> Op {
                     disabled_plans: l.disabled_plans.clone(),
                 })
                 .collect(),
-            remove: a.remove.clone(),
+            remove: a.remove.iter().map(|s| s.to_string()).collect(),
         },
         _ => Op::WaitForProcessing {
-            group: a.group.clone(),
+            group: a.group.as_deref().map(str::to_owned),
         },
     }
 }
@@ -411,7 +412,7 @@ impl Builder {
         gates: (&str, &str),
         action: &dyn Fn(&Mover) -> Action,
     ) {
-        movers.sort_by_cached_key(|m| m.key());
+        movers.sort_by(|a, b| a.key().cmp(&b.key()));
         for (label, range) in waves(movers.len(), intent.pilot, intent.size) {
             let w = self.stages[s].waves.len();
             let gate = if label == "pilot" { gates.0 } else { gates.1 };
@@ -465,7 +466,7 @@ impl Builder {
 
 fn user_action(op: &'static str, m: &Mover) -> Action {
     let mut a = action(op);
-    a.user = Some(m.user.to_string());
+    a.user = Some(m.id_text.clone());
     a.user_upn = m.upn.clone();
     a
 }
@@ -493,6 +494,24 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
         v.sort();
         v.dedup();
         v
+    };
+
+    // Each product's id and part number, made once for every action that names it.
+    let sku_texts: BTreeMap<SkuId, (Text, Text)> = intent
+        .moves
+        .iter()
+        .flat_map(|m| [m.from, m.to])
+        .chain(carrying.iter().map(|c| c.sku))
+        .map(|s| (s, (Text::from(s.to_string()), Text::from(names.sku(s)))))
+        .collect();
+    let sku_text = |s: SkuId| {
+        sku_texts
+            .get(&s)
+            .cloned()
+            .unwrap_or_else(|| (s.to_string().into(), names.sku(s).into()))
+    };
+    let pair_text = |from: SkuId, to: SkuId| -> Text {
+        format!("{} -> {}", sku_text(from).1, sku_text(to).1).into()
     };
 
     // Stage 1 (R12 step 1).
@@ -540,8 +559,8 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
                     sku: mv.to.to_string(),
                     disabled_plans: names.plan_list(mv.to, &m.target_disabled),
                 });
-                a.remove.push(mv.from.to_string());
-                a.sku_part_number = Some(format!("{} -> {}", names.sku(mv.from), names.sku(mv.to)));
+                a.remove.push(sku_text(mv.from).0);
+                a.sku_part_number = Some(pair_text(mv.from, mv.to));
                 a
             },
         );
@@ -558,32 +577,38 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
         "Create the licensing groups, assign their licenses, add the users",
         "Groups that carry the same licenses the users hold directly (one group per distinct set of disabled plans, so every user keeps exactly the services it has), with the users as direct members.".into(),
     );
-    for c in &carrying {
-        let mut gname = action("create-group");
+    // Each carrying group's id and name, made once for every action that names it.
+    let group_texts: Vec<(Text, Text)> = carrying
+        .iter()
+        .map(|c| (c.id.to_string().into(), c.name.as_str().into()))
+        .collect();
+    for (c, (gid, gname)) in carrying.iter().zip(&group_texts) {
         if c.created {
             // The simulator derives a created group's id from its name, as the plan did.
-            gname.group = Some(c.name.clone());
-            gname.group_id = Some(c.id.to_string());
-            gname.security_enabled = Some(true);
-            b.act(s, gname);
+            let mut a = action("create-group");
+            a.group = Some(gname.clone());
+            a.group_id = Some(gid.clone());
+            a.security_enabled = Some(true);
+            b.act(s, a);
         }
         if c.assigns {
             let mut a = action("assign-group-license");
-            a.group = Some(c.id.to_string());
-            a.group_name = Some(c.name.clone());
-            a.sku = Some(c.sku.to_string());
-            a.sku_part_number = Some(names.sku(c.sku));
+            let (sku, part_number) = sku_text(c.sku);
+            a.group = Some(gid.clone());
+            a.group_name = Some(gname.clone());
+            a.sku = Some(sku);
+            a.sku_part_number = Some(part_number);
             a.disabled_plans = names.plan_list(c.sku, &c.disabled);
             b.act(s, a);
         }
     }
-    for c in &carrying {
+    for (c, (gid, gname)) in carrying.iter().zip(&group_texts) {
         let mut adds: Vec<&Mover> = c.add.iter().map(|i| &movers[*i]).collect();
-        adds.sort_by_cached_key(|m| m.key());
+        adds.sort_by(|a, b| a.key().cmp(&b.key()));
         for m in adds {
             let mut a = user_action("add-member", m);
-            a.group = Some(c.id.to_string());
-            a.group_name = Some(c.name.clone());
+            a.group = Some(gid.clone());
+            a.group_name = Some(gname.clone());
             b.act(s, a);
         }
         // Members already, yet not licensed by the group (an error state cleared since, or an
@@ -595,7 +620,7 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
             .filter(|i| c.add.binary_search(i).is_err())
             .map(|i| &movers[*i])
             .collect();
-        again.sort_by_cached_key(|m| m.key());
+        again.sort_by(|a, b| a.key().cmp(&b.key()));
         for m in again {
             let mut a = user_action("reprocess", m);
             a.group = None;
@@ -661,8 +686,9 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
                 Strategy::MigrateThenChange => mv.from,
             };
             let mut a = user_action("remove-direct-license", m);
-            a.sku = Some(sku.to_string());
-            a.sku_part_number = Some(names.sku(sku));
+            let (sku, part_number) = sku_text(sku);
+            a.sku = Some(sku);
+            a.sku_part_number = Some(part_number);
             a
         },
     );
@@ -683,14 +709,14 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
                 continue;
             };
             let mut a = action("change-group-license");
-            a.group = Some(c.id.to_string());
-            a.group_name = Some(c.name.clone());
+            a.group = Some(c.id.to_string().into());
+            a.group_name = Some(c.name.as_str().into());
             a.add.push(ActionLicense {
                 sku: to.to_string(),
                 disabled_plans: names.plan_list(*to, d),
             });
-            a.remove.push(c.sku.to_string());
-            a.sku_part_number = Some(format!("{} -> {}", names.sku(c.sku), names.sku(*to)));
+            a.remove.push(sku_text(c.sku).0);
+            a.sku_part_number = Some(pair_text(c.sku, *to));
             b.act(s, a);
         }
         b.stages[s].gates.push("Seats of the new product cover every member of the changed groups at once (see the seat forecast).".into());

@@ -2,6 +2,7 @@
 //! drawn (unknown paths, existing errors, nested-only membership, groups a plan cannot edit,
 //! seats). Users the simulator later finds failing are held back by `build`.
 
+use super::doc::Text;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
@@ -17,7 +18,11 @@ pub struct Mover<'t> {
     pub user: UserId,
     /// The user as exported: kept, so later passes need not look a million users up again.
     pub record: &'t crate::model::User,
-    pub upn: Option<String>,
+    /// The id and UPN as the plan's actions show them, made once for all of the user's actions.
+    pub id_text: Text,
+    pub upn: Option<Text>,
+    /// The UPN in lower case: waves take users in this order.
+    pub sort_key: String,
     pub mv: usize,
     /// The disabled plans of the user's direct `from` assignment.
     pub disabled: PlanIds,
@@ -28,12 +33,9 @@ pub struct Mover<'t> {
 }
 
 impl Mover<'_> {
-    /// Sort key: UPN, then id, so waves are stable.
-    pub fn key(&self) -> (String, UserId) {
-        (
-            self.upn.clone().unwrap_or_default().to_lowercase(),
-            self.user,
-        )
+    /// Sort key: UPN (ignoring case), then id, so waves are stable.
+    pub fn key(&self) -> (&str, UserId) {
+        (&self.sort_key, self.user)
     }
 }
 
@@ -146,10 +148,13 @@ pub fn select<'t>(
         users.sort_unstable();
         users.dedup();
         // Each user looked up once, then taken in UPN order.
-        let mut users: Vec<&crate::model::User> =
-            users.iter().filter_map(|u| t.users.get(u)).collect();
-        users.sort_by_cached_key(|u| (u.upn.as_deref().unwrap_or("").to_lowercase(), u.id));
-        for u in users {
+        let mut users: Vec<(String, &crate::model::User)> = users
+            .iter()
+            .filter_map(|u| t.users.get(u))
+            .map(|u| (u.upn.as_deref().unwrap_or("").to_lowercase(), u))
+            .collect();
+        users.sort_unstable_by(|a, b| (&a.0, a.1.id).cmp(&(&b.0, b.1.id)));
+        for (sort_key, u) in users {
             let uid = u.id;
             in_scope.insert(uid);
             if held.contains_key(&uid) {
@@ -257,7 +262,9 @@ pub fn select<'t>(
             movers.push(Mover {
                 user: uid,
                 record: u,
-                upn: u.upn.clone(),
+                id_text: uid.to_string().into(),
+                upn: u.upn.as_deref().map(Text::from),
+                sort_key,
                 mv: mi,
                 disabled: direct.disabled_plans.clone(),
                 target_disabled,
@@ -364,7 +371,7 @@ pub fn allocate_seats(
         // The move frees `from` seats only after `to` seats are taken (an atomic change needs
         // both at once), so only the seats available now count.
         let available = (i64::from(seats.enabled) - i64::from(seats.consumed)).max(0) as usize;
-        idx.sort_by_cached_key(|i| movers[*i].key());
+        idx.sort_by(|a, b| movers[*a].key().cmp(&movers[*b].key()));
         if idx.len() > available {
             let short = idx.len() - available;
             for i in &idx[available..] {

@@ -104,15 +104,16 @@ fn user_of(upn: Option<&str>, id: &str) -> String {
 
 fn action_user(a: &Action) -> String {
     a.user_upn
-        .clone()
-        .or_else(|| a.user.clone())
+        .as_deref()
+        .or(a.user.as_deref())
         .unwrap_or_default()
+        .to_owned()
 }
 
 fn action_group(a: &Action) -> String {
     match (&a.group_name, a.group.as_ref().or(a.group_id.as_ref())) {
-        (Some(n), _) => n.clone(),
-        (None, Some(g)) => g.clone(),
+        (Some(n), _) => n.to_string(),
+        (None, Some(g)) => g.to_string(),
         (None, None) if a.op == "wait-for-processing" => "all groups".to_owned(),
         (None, None) => String::new(),
     }
@@ -120,9 +121,10 @@ fn action_group(a: &Action) -> String {
 
 fn action_product(a: &Action) -> String {
     a.sku_part_number
-        .clone()
-        .or_else(|| a.sku.clone())
+        .as_deref()
+        .or(a.sku.as_deref())
         .unwrap_or_default()
+        .to_owned()
 }
 
 /// Disabled plans, licenses added and removed, security flag: what the row's other cells omit.
@@ -745,14 +747,14 @@ mod tests {
     fn action(op: &'static str, user: Option<usize>) -> Action {
         Action {
             op,
-            group: Some("00000000-0000-0000-0000-0000000000aa".to_owned()),
+            group: Some("00000000-0000-0000-0000-0000000000aa".into()),
             group_id: None,
-            group_name: Some("LIC-E3".to_owned()),
+            group_name: Some("LIC-E3".into()),
             security_enabled: None,
-            user: user.map(|i| format!("id-{i}")),
-            user_upn: user.map(|i| format!("user{i:03}@contoso.com")),
-            sku: Some("6fd2c87f-b296-42f0-b197-1e91e994b900".to_owned()),
-            sku_part_number: Some("ENTERPRISEPACK".to_owned()),
+            user: user.map(|i| format!("id-{i}").into()),
+            user_upn: user.map(|i| format!("user{i:03}@contoso.com").into()),
+            sku: Some("6fd2c87f-b296-42f0-b197-1e91e994b900".into()),
+            sku_part_number: Some("ENTERPRISEPACK".into()),
             disabled_plans: Vec::new(),
             add: Vec::new(),
             remove: Vec::new(),

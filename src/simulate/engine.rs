@@ -335,7 +335,7 @@ impl<'r> Sim<'r> {
 
     fn user(&self, src: &OpSource, name: &str) -> Result<usize, InputError> {
         let found = match crate::model::UserId::parse(name) {
-            Ok(id) => self.st.user_by_id.get(&id).copied(),
+            Ok(id) => self.st.tenant.users.index_of(&id),
             Err(_) => self.st.user_by_upn(name.trim()),
         };
         found.ok_or_else(|| {

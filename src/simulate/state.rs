@@ -152,9 +152,9 @@ pub struct State<'r> {
     pub rules: &'r Rules,
     pub default_location: Option<CountryCode>,
     pub skus: BTreeMap<SkuId, SkuSt>,
+    /// In the tenant's order: user `i` here is `tenant.users` at `i` (found by `index_of`).
     pub users: Runs<UserSt<'r>>,
     pub groups: Vec<GroupSt>,
-    pub user_by_id: HashMap<UserId, usize>,
     /// Built on first use from the users' labels (their UPNs): plans name users by id.
     pub user_by_upn: std::cell::OnceCell<HashMap<String, usize>>,
     pub group_by_id: HashMap<GroupId, usize>,
@@ -407,17 +407,10 @@ impl<'r> State<'r> {
             crate::par::threads(),
             PER_THREAD,
         );
-        let mut user_by_id = HashMap::with_capacity_and_hasher(users.len(), Default::default());
-        for (i, u) in users.iter().enumerate() {
-            user_by_id.insert(u.id, i);
-        }
         for (gi, g) in tenant.groups.values().enumerate() {
             // Members are sorted by id and users are indexed in id order, so the indexes come
             // ascending and the sets are built in bulk.
-            let mut members: Vec<usize> = g
-                .user_members()
-                .filter_map(|uid| user_by_id.get(&uid).copied())
-                .collect();
+            let mut members: Vec<usize> = tenant.users.indexes_of_sorted(g.user_members());
             members.sort_unstable();
             for &ui in &members {
                 users[ui].groups.insert(gi);
@@ -432,7 +425,6 @@ impl<'r> State<'r> {
             skus,
             users,
             groups,
-            user_by_id,
             user_by_upn: std::cell::OnceCell::new(),
             group_by_id,
             group_by_name,

@@ -250,7 +250,7 @@ fn final_state(sim: &Sim<'_>) -> FinalState {
                 let user = &sim.st.users[u];
                 let gid = |g: &usize| sim.st.groups[*g].id;
                 FinalUser {
-                    id: user.id,
+                    id: sim.st.user_record(u).id,
                     direct: user.direct.clone().into_iter().collect(),
                     inherited_active: user
                         .inherited
@@ -481,7 +481,7 @@ impl<'r> Sim<'r> {
     fn error(&mut self, u: Option<usize>, g: Option<usize>, r: &Refusal, at_risk: bool) {
         self.errors.push(ErrorRecord {
             step: self.step,
-            user: u.map(|u| self.st.users[u].label.to_string()),
+            user: u.map(|u| self.st.user_label(u).into_owned()),
             group: g.map(|g| self.st.groups[g].label.clone()),
             sku: r.1.map(|s| self.st.sku_label(s)),
             error: r.0.as_str().to_owned(),
@@ -499,7 +499,7 @@ impl<'r> Sim<'r> {
     ) -> Outcome {
         self.errors.push(ErrorRecord {
             step: self.step,
-            user: u.map(|u| self.st.users[u].label.to_string()),
+            user: u.map(|u| self.st.user_label(u).into_owned()),
             group: g.map(|g| self.st.groups[g].label.clone()),
             sku: None,
             error: error.to_owned(),
@@ -788,7 +788,7 @@ impl<'r> Sim<'r> {
                 let label = c.as_ref().map_or("none".to_owned(), |c| c.to_string());
                 self.st.users[u].location = c;
                 Outcome {
-                    effect: format!("{}: usage location {label}", self.st.users[u].label),
+                    effect: format!("{}: usage location {label}", self.st.user_label(u)),
                     affected: Vec::new(),
                     rule: std::borrow::Cow::Borrowed(""),
                 }
@@ -819,7 +819,7 @@ impl<'r> Sim<'r> {
                     Outcome {
                         effect: format!(
                             "{} will be reprocessed in {} group(s)",
-                            self.st.users[u].label,
+                            self.st.user_label(u),
                             gs.len()
                         ),
                         affected: Vec::new(),
@@ -954,20 +954,21 @@ impl<'r> Sim<'r> {
             let detail = format!("{} cannot be edited: {why}", self.st.groups[g].label);
             return self.refusal(Some(u), Some(g), code, detail);
         }
-        let grp = &mut self.st.groups[g];
+        let members = &mut self.st.groups[g].members;
         let changed = if join {
-            grp.members.insert(u)
+            members.insert(u)
         } else {
-            grp.members.remove(&u)
+            members.remove(&u)
         };
         if !changed {
             return Outcome::refused(format!(
                 "{} is {} a member of {}: nothing to do",
-                self.st.users[u].label,
+                self.st.user_label(u),
                 if join { "already" } else { "not" },
-                grp.label
+                self.st.groups[g].label
             ));
         }
+        let grp = &mut self.st.groups[g];
         grp.push(Event::Member(u, join));
         grp.last_change = Some(op.to_string());
         if join {
@@ -979,7 +980,7 @@ impl<'r> Sim<'r> {
             effect: self.effect(|| {
                 format!(
                     "{} {} {}; processing pending",
-                    self.st.users[u].label,
+                    self.st.user_label(u),
                     if join { "joins" } else { "leaves" },
                     self.st.groups[g].label
                 )
@@ -1010,7 +1011,7 @@ impl<'r> Sim<'r> {
                         NOT_ASSIGNED,
                         format!(
                             "{} does not hold {} directly",
-                            user.label,
+                            self.st.user_label(u),
                             self.st.sku_label(*sku)
                         ),
                     )
@@ -1069,7 +1070,7 @@ impl<'r> Sim<'r> {
                     .map(|s| format!("+{}", self.st.sku_label(*s)))
                     .chain(remove.iter().map(|s| format!("-{}", self.st.sku_label(*s))))
                     .collect();
-                format!("{}: direct {}", self.st.users[u].label, what.join(" "))
+                format!("{}: direct {}", self.st.user_label(u), what.join(" "))
             }),
             affected: vec![u],
             rule: if remove.is_empty() {
@@ -1408,13 +1409,12 @@ impl<'r> Sim<'r> {
                 }
                 None => format!("{op} ({rule})"),
             };
-            let user = &self.st.users[u];
             let lost = self.describe_lost(u, &fresh);
             self.violations.push(Violation {
                 step: self.step,
                 kind: ViolationKind::Loss,
-                user: Some(user.label.to_string()),
-                user_id: Some(user.id.to_string()),
+                user: Some(self.st.user_label(u).into_owned()),
+                user_id: Some(self.st.user_record(u).id.to_string()),
                 lost,
                 cause,
             });

@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::catalog::Catalog;
 use crate::model::{
     AssignmentError, AssignmentPath, CountryCode, GroupId, GroupKind, PlanId, PlanIds, SkuId,
-    Tenant, UserId,
+    Tenant,
 };
 
 use super::planset::{PlanIndex, PlanSet};
@@ -69,10 +69,7 @@ pub struct SkuSt {
 }
 
 #[derive(Debug, Clone)]
-pub struct UserSt<'r> {
-    pub id: UserId,
-    /// The UPN (borrowed from the tenant), or the id where there is none.
-    pub label: std::borrow::Cow<'r, str>,
+pub struct UserSt {
     pub location: Option<CountryCode>,
     /// Shares a proxy address with another user (UniquenessViolation for Exchange products).
     pub dup_proxy: bool,
@@ -153,7 +150,7 @@ pub struct State<'r> {
     pub default_location: Option<CountryCode>,
     pub skus: BTreeMap<SkuId, SkuSt>,
     /// In the tenant's order: user `i` here is `tenant.users` at `i` (found by `index_of`).
-    pub users: Runs<UserSt<'r>>,
+    pub users: Runs<UserSt>,
     pub groups: Vec<GroupSt>,
     /// Built on first use from the users' labels (their UPNs): plans name users by id.
     pub user_by_upn: std::cell::OnceCell<HashMap<String, usize>>,
@@ -181,11 +178,11 @@ fn user_states<'r>(
     shared: &crate::inspect::SharedProxies,
     threads: usize,
     per_thread: usize,
-) -> (Runs<UserSt<'r>>, u64) {
+) -> (Runs<UserSt>, u64) {
     // Users are independent of one another here: each thread builds the state of a run of
     // them (in id order), and the runs are joined in order.
     let all: &'r [crate::model::User] = tenant.users.as_slice();
-    let build_run = |run: &'r [crate::model::User]| -> (Vec<UserSt<'r>>, u64) {
+    let build_run = |run: &'r [crate::model::User]| -> (Vec<UserSt>, u64) {
         let mut out = Vec::with_capacity(run.len());
         let mut unknown = 0u64;
         let unknown_paths = &mut unknown;
@@ -250,11 +247,6 @@ fn user_states<'r>(
             );
             let dup_proxy = shared.contains_key(&u.id);
             out.push(UserSt {
-                id: u.id,
-                label: match &u.upn {
-                    Some(upn) => std::borrow::Cow::Borrowed(upn.as_str()),
-                    None => std::borrow::Cow::Owned(u.id.to_string()),
-                },
                 location: u.usage_location,
                 dup_proxy,
                 direct,
@@ -531,24 +523,39 @@ impl<'r> State<'r> {
     /// when every plan it gave is lost).
     pub fn baseline_by_sku(&self, u: usize) -> SmallMap<SkuId, PlanSet> {
         let mut by_sku: SmallMap<SkuId, PlanSet> = SmallMap::default();
-        if let Some(user) = self.tenant.users.get(&self.users[u].id) {
-            for a in user.assignments.iter().filter(|a| !a.is_error()) {
-                let mut set = PlanSet::new();
-                self.plans_of_one(a.sku, &a.disabled_plans, &mut set);
-                by_sku.entry_or_default(a.sku).union_with(&set);
-            }
+        for a in self
+            .user_record(u)
+            .assignments
+            .iter()
+            .filter(|a| !a.is_error())
+        {
+            let mut set = PlanSet::new();
+            self.plans_of_one(a.sku, &a.disabled_plans, &mut set);
+            by_sku.entry_or_default(a.sku).union_with(&set);
         }
         by_sku
+    }
+
+    /// The user as exported.
+    pub fn user_record(&self, u: usize) -> &'r crate::model::User {
+        &self.tenant.users.as_slice()[u]
+    }
+
+    /// The name to show for a user: the UPN, or the id where there is none.
+    pub fn user_label(&self, u: usize) -> std::borrow::Cow<'r, str> {
+        let user = self.user_record(u);
+        match &user.upn {
+            Some(upn) => std::borrow::Cow::Borrowed(upn.as_str()),
+            None => std::borrow::Cow::Owned(user.id.to_string()),
+        }
     }
 
     /// A user by UPN, case-insensitively.
     pub fn user_by_upn(&self, upn: &str) -> Option<usize> {
         self.user_by_upn
             .get_or_init(|| {
-                self.users
-                    .iter()
-                    .enumerate()
-                    .map(|(i, u)| (u.label.to_lowercase(), i))
+                (0..self.users.len())
+                    .map(|u| (self.user_label(u).to_lowercase(), u))
                     .collect()
             })
             .get(crate::model::ids::fold_case(upn).as_ref())

@@ -33,7 +33,7 @@ pub struct StepReport {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeatLine {
-    pub sku: String,
+    pub sku: std::sync::Arc<str>,
     /// `None` when the exports carried no seat counts for the product.
     pub enabled: Option<u32>,
     pub consumed: i64,

@@ -56,7 +56,9 @@ impl PathState {
 #[derive(Debug, Clone)]
 pub struct SkuSt {
     pub id: SkuId,
-    pub label: String,
+    /// Shared with every step report's seat lines (a million-op report names each product
+    /// at every step).
+    pub label: std::sync::Arc<str>,
     pub plans: Vec<PlanId>,
     /// The same plans as a set over the state's plan index.
     pub mask: PlanSet,
@@ -346,7 +348,7 @@ impl<'r> State<'r> {
                 s.id,
                 SkuSt {
                     id: s.id,
-                    label: s.part_number.clone().unwrap_or_else(|| s.label()),
+                    label: s.part_number.clone().unwrap_or_else(|| s.label()).into(),
                     plans: s.service_plans.iter().map(|p| p.id).collect(),
                     mask,
                     enabled: s.seats.map(|x| x.enabled),
@@ -485,7 +487,7 @@ impl<'r> State<'r> {
             id,
             SkuSt {
                 id,
-                label,
+                label: label.into(),
                 plans,
                 mask,
                 enabled,
@@ -622,7 +624,7 @@ impl<'r> State<'r> {
     pub fn sku_label(&self, s: SkuId) -> String {
         self.skus
             .get(&s)
-            .map_or_else(|| s.to_string(), |x| x.label.clone())
+            .map_or_else(|| s.to_string(), |x| x.label.to_string())
     }
 
     /// Seats that can still be assigned; `None` when unknown (not checked).

@@ -46,13 +46,15 @@ for n in "${SIZES[@]}"; do
     $BIN generate --users "$n" --out "$T" --format graph --seed 1 --quiet > /dev/null
   fi
   $BIN plan "$T" --intent plans/e1-direct-to-group.yaml --format yaml --output "$DIR/plan$n.yaml" --quiet || true
+  $BIN plan "$T" --intent plans/e1-direct-to-group.yaml --format json --output "$DIR/plan$n.json" --quiet || true
   read -r pt pc pm < <(measure $PARSE "$T")
   echo "| $n | parse-only | $pt | $pc | $pm | 1.0 |"
-  for cmd in inspect plan simulate; do
+  for cmd in inspect plan simulate "simulate (YAML plan)"; do
     case $cmd in
       inspect) args=(inspect "$T" --quiet) ;;
       plan) args=(plan "$T" --intent plans/e1-direct-to-group.yaml --quiet) ;;
-      simulate) args=(simulate "$T" --plan "$DIR/plan$n.yaml" --format json --quiet) ;;
+      simulate) args=(simulate "$T" --plan "$DIR/plan$n.json" --format json --quiet) ;;
+      "simulate (YAML plan)") args=(simulate "$T" --plan "$DIR/plan$n.yaml" --format json --quiet) ;;
     esac
     read -r t c m < <(measure $BIN "${args[@]}")
     ratio=$(awk -v a="$t" -v b="$pt" 'BEGIN {printf "%.1f", (b > 0) ? a / b : 0}')

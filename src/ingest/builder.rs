@@ -414,6 +414,17 @@ impl Builder {
             (HashMap::default(), HashMap::default())
         };
 
+        // Graph exports carry licenses on the users themselves: with no rows left to add to
+        // them, the users are merged into id order on another thread while the memberships
+        // (a million rows at a million users) are resolved on this one.
+        let merging = (self.assignments.is_empty()
+            && !self.assignments_file_seen
+            && self.product_names.is_empty())
+        .then(|| {
+            let users = std::mem::take(&mut self.users);
+            std::thread::spawn(move || sorted_users(users))
+        });
+
         for row in std::mem::take(&mut self.group_licenses) {
             let Some(gid) = self.resolve_group(&row.group, &group_names, row.origin) else {
                 continue;
@@ -498,11 +509,15 @@ impl Builder {
             }
         }
 
+        let (users, user_findings, mut referenced) = match merging {
+            Some(thread) => thread
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            None => sorted_users(std::mem::take(&mut self.users)),
+        };
+        self.findings.merge(user_findings);
+
         // Products that are assigned but were not exported as subscribed.
-        let mut referenced: BTreeSet<SkuId> = BTreeSet::new();
-        for acc in self.users.values() {
-            referenced.extend(acc.user.assignments.iter().map(|a| a.sku));
-        }
         for g in self.groups.values() {
             referenced.extend(g.licenses.iter().map(|l| l.sku));
         }
@@ -525,19 +540,6 @@ impl Builder {
             default_usage_location: self.default_usage_location.take(),
             ..Tenant::default()
         };
-        // The users come out of the merge in id order, straight into the tenant's sorted vector.
-        let mut users: Vec<User> = Vec::with_capacity(self.users.len());
-        for acc in std::mem::take(&mut self.users).into_sorted() {
-            let mut user = acc.user;
-            normalise_assignments(&mut user, &mut self.findings);
-            if !acc.license_data {
-                self.findings.add(FindingCode::NoLicenseData, user.label());
-            } else if user.has_unknown_paths() {
-                self.findings
-                    .add(FindingCode::UnknownAssignmentPath, user.label());
-            }
-            users.push(user);
-        }
         tenant.users = crate::model::UserMap::from_sorted(users);
         let mut groups: Vec<(GroupId, Group)> = Vec::with_capacity(self.groups.len());
         for (id, mut g) in std::mem::take(&mut self.groups) {
@@ -859,6 +861,26 @@ fn bare_group(id: GroupId, member: Member) -> Group {
 }
 
 /// Sorts a user's assignments and drops exact repeats of one path (counted).
+/// Every user in id order, straight out of the merge into the tenant's sorted vector, with
+/// their assignments normalised; the findings about them; the products they hold.
+fn sorted_users(users: Users) -> (Vec<User>, Findings, BTreeSet<SkuId>) {
+    let mut findings = Findings::default();
+    let mut held = BTreeSet::new();
+    let mut out: Vec<User> = Vec::with_capacity(users.len());
+    for acc in users.into_sorted() {
+        let mut user = acc.user;
+        normalise_assignments(&mut user, &mut findings);
+        if !acc.license_data {
+            findings.add(FindingCode::NoLicenseData, user.label());
+        } else if user.has_unknown_paths() {
+            findings.add(FindingCode::UnknownAssignmentPath, user.label());
+        }
+        held.extend(user.assignments.iter().map(|a| a.sku));
+        out.push(user);
+    }
+    (out, findings, held)
+}
+
 fn normalise_assignments(user: &mut User, findings: &mut Findings) {
     if user.assignments.len() < 2 {
         return;

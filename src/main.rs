@@ -215,7 +215,9 @@ impl From<FormatArg> for Format {
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `mi_option_purge_delay` (its index in `mi_option_t`, mimalloc v3 `mimalloc.h`).
+/// mimalloc's `mi_option_purge_delay`: its index in `mi_option_t` (mimalloc v3 `mimalloc.h`),
+/// which mimalloc keeps stable across releases (retired options keep their slots as
+/// `deprecated_*`); `libmimalloc-sys` exports no constant for it.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Keeps memory that was freed for reuse instead of handing it back to the system a second

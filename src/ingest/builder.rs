@@ -130,13 +130,12 @@ impl Users {
     }
 
     /// Sorts each run of users by id, where it is: done by the thread that read the file, the
-    /// final merge then finds its runs sorted already. The index is rebuilt.
-    pub(crate) fn sort_runs(&mut self) {
-        for (c, chunk) in self.chunks.iter_mut().enumerate() {
+    /// final merge then finds its runs sorted already. For users about to be appended to
+    /// another builder's (which indexes them itself): the index is dropped, not rebuilt.
+    pub(crate) fn sort_runs_for_append(&mut self) {
+        self.index = HashMap::default();
+        for chunk in &mut self.chunks {
             chunk.sort_unstable_by_key(|acc| acc.user.id);
-            for (i, acc) in chunk.iter().enumerate() {
-                self.index.insert(acc.user.id, (c as u32, i as u32));
-            }
         }
     }
 

@@ -121,7 +121,7 @@ fn read_files(
         if let Err(e) = read_file(&mut part, f) {
             part.error(e);
         }
-        part.users.sort_runs();
+        part.users.sort_runs_for_append();
         part
     };
     let threads = threads.min(files.len());

@@ -859,7 +859,6 @@ fn bare_group(id: GroupId, member: Member) -> Group {
     }
 }
 
-/// Sorts a user's assignments and drops exact repeats of one path (counted).
 /// Every user in id order, straight out of the merge into the tenant's sorted vector, with
 /// their assignments normalised; the findings about them; the products they hold.
 fn sorted_users(users: Users) -> (Vec<User>, Findings, BTreeSet<SkuId>) {
@@ -880,6 +879,7 @@ fn sorted_users(users: Users) -> (Vec<User>, Findings, BTreeSet<SkuId>) {
     (out, findings, held)
 }
 
+/// Sorts a user's assignments and drops exact repeats of one path (counted).
 fn normalise_assignments(user: &mut User, findings: &mut Findings) {
     if user.assignments.len() < 2 {
         return;

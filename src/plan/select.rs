@@ -2,14 +2,13 @@
 //! drawn (unknown paths, existing errors, nested-only membership, groups a plan cannot edit,
 //! seats). Users the simulator later finds failing are held back by `build`.
 
-use super::doc::Text;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
     AssignmentPath, GroupId, GroupKind, Member, PlanIds, SkuId, Tenant, User, UserId,
 };
 
-use super::doc::{HeldBack, Skipped};
+use super::doc::{HeldBack, Skipped, Text};
 use super::intent::{Carrier, Intent, Scope};
 
 /// A user a move will migrate.

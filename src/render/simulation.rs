@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::grid::{add_row, new_table};
+use super::grid::{add_row, clean, new_table};
 
 use crate::simulate::report::SimReport;
 
@@ -111,15 +111,23 @@ fn step_lines(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
         "({} steps, listed one by one; --format json or yaml gives them as records)",
         r.steps.len()
     )?;
+    // Names come from the exports: control characters are escaped as in the grid, and line
+    // breaks too, so each field stays on its line.
+    let line = |text: &str| clean(text).replace('\n', "\\n");
     let width = r.steps.last().map_or(1, |s| s.step.to_string().len());
     for s in &r.steps {
-        writeln!(out, "{:>width$}  {}", s.step, s.op)?;
+        writeln!(out, "{:>width$}  {}", s.step, line(&s.op))?;
         if !s.effect.is_empty() {
-            writeln!(out, "{:width$}    {}", "", s.effect)?;
+            writeln!(out, "{:width$}    {}", "", line(&s.effect))?;
         }
         let seat_text: Vec<String> = s.seats.iter().map(seats).collect();
         if !seat_text.is_empty() {
-            writeln!(out, "{:width$}    seats: {}", "", seat_text.join(", "))?;
+            writeln!(
+                out,
+                "{:width$}    seats: {}",
+                "",
+                line(&seat_text.join(", "))
+            )?;
         }
     }
     Ok(())
@@ -183,5 +191,19 @@ mod tests {
             assert!(steps.contains(&format!("seats: ENTERPRISEPACK {i}/10\n")));
         }
         assert!(many.contains("- an assumption"));
+    }
+
+    #[test]
+    fn listed_steps_escape_control_characters_and_line_breaks_from_names() {
+        let mut r = report(GRID_STEPS + 1);
+        r.steps[0].op = "add-member LIC-E3 + \u{1b}[31mevil\nstep 2 forged".into();
+        r.steps[0].effect = "evil\u{7}joins".into();
+        let out = text(&r);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{out:.300}"
+        );
+        assert!(out.contains("  1  add-member LIC-E3 + \\u{1b}[31mevil\\nstep 2 forged\n"));
+        assert!(out.contains("    evil\\u{7}joins\n"));
     }
 }

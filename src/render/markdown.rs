@@ -1,34 +1,152 @@
 //! Markdown reports, for change boards and wikis.
+//!
+//! Exported names reach a report as text, never as Markdown: a name such as
+//! `![x](https://tracker.example/p.png)` must not load an image when the report is rendered,
+//! `[click](javascript:alert(1))` must not become a link, `<script>` must not become a tag, a
+//! `|` or a line break must not split a table cell, and a cell must not start a spreadsheet
+//! formula when the table is pasted into one. [`text`] and [`cell`] backslash-escape what
+//! CommonMark would read as syntax (any ASCII punctuation may be escaped, so the rendered text
+//! reads the same).
 
 use std::io::{self, Write};
 
+use super::grid::{is_blank, is_hidden, push_escaped};
 use super::opt;
 use crate::inspect::Inspection;
 
-/// Escapes a cell: pipes would split it, newlines would end the row, `<` would start an HTML
-/// tag, control characters would reach the reader's terminal, and a leading `=`, `+`, `-`, `@`,
-/// tab or CR would make a spreadsheet that imports the table run a formula (OWASP CSV injection).
-pub fn cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s != "-" {
-        out.push('\'');
+/// A character that starts a spreadsheet formula (OWASP "CSV injection"), in ASCII or in its
+/// fullwidth form (U+FF1D, U+FF0B, U+FF0D, U+FF20), which spreadsheets set to East Asian input
+/// take as the ASCII one.
+fn starts_formula(c: char) -> bool {
+    matches!(
+        c,
+        '=' | '+' | '-' | '@' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}'
+    )
+}
+
+/// Whether a cell would run as a formula in a spreadsheet that imports the table: it starts
+/// with a tab, CR or line feed, or its first character after white space and invisible
+/// characters starts a formula (`  =HYPERLINK(...)`). A lone `-` is how reports write "none".
+fn needs_quote(s: &str) -> bool {
+    if s == "-" {
+        return false;
     }
-    for c in s.chars() {
+    if s.starts_with(['\t', '\r', '\n']) {
+        return true;
+    }
+    s.chars()
+        .find(|c| !c.is_whitespace() && !is_hidden(*c))
+        .is_some_and(starts_formula)
+}
+
+/// Escapes text for Markdown. `line_break` is what a CR or LF becomes (`<br>` in a table cell,
+/// a space elsewhere). Escaped are: `\\` (else a name ending in one would escape the next
+/// character, a cell's closing `|` included), `[` and `]` (links, images,
+/// reference links and footnotes: with both escaped no `](` or `![` survives), `<` (HTML tags
+/// and `<https://…>` autolinks), `&` (entities such as `&lt;`), `|` (table cells), the `:` of
+/// `://` and the `.` of `www.` (GitHub's bare-URL autolinks), and every
+/// [hidden](super::grid::is_hidden) character, shown as `\u{…}`.
+///
+/// Backticks are kept: a code span only makes text inert, and the rules' assumptions use them.
+/// `*`, `_` and `~` are kept too: emphasis changes how a name looks, never what it does.
+fn escape(s: &str, line_break: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
         match c {
-            '|' => out.push_str("\\|"),
-            '\n' | '\r' => out.push_str("<br>"),
-            // A name like `<script>` must stay text in a rendered report.
-            '<' => out.push_str("\\<"),
-            c if c.is_control() && c != '\t' => out.push_str(&c.escape_default().to_string()),
+            '\r' => {
+                // CRLF is one break.
+                if chars.peek().is_some_and(|(_, n)| *n == '\n') {
+                    chars.next();
+                }
+                out.push_str(line_break);
+            }
+            '\n' => out.push_str(line_break),
+            '\\' | '[' | ']' | '<' | '&' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ':' if s[i + 1..].starts_with("//") => out.push_str("\\:"),
+            '.' if i >= 3 && s.as_bytes()[i - 3..i].eq_ignore_ascii_case(b"www") => {
+                out.push_str("\\.");
+            }
+            // A tab is white space to a Markdown reader and breaks no table; kept.
+            c if is_hidden(c) && c != '\t' => push_escaped(&mut out, c),
             c => out.push(c),
         }
     }
     out
 }
 
+/// A text that shows nothing (only spaces), quoted so it cannot pass for an empty value.
+fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if is_blank(s) {
+        format!("\"{s}\"").into()
+    } else {
+        s.into()
+    }
+}
+
+/// Text outside a table cell (headings, bullets, paragraphs), escaped and kept on one line.
+pub(crate) fn text(s: &str) -> String {
+    escape(&visible(s), " ")
+}
+
+/// Escapes a table cell: Markdown syntax as in [`text`], line breaks as `<br>`, and a `'`
+/// before a cell a spreadsheet would run as a formula.
+pub fn cell(s: &str) -> String {
+    let s = visible(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    if needs_quote(&s) {
+        out.push('\'');
+    }
+    out.push_str(&escape(&s, "<br>"));
+    out
+}
+
+/// A table cell: text from the exports, or a code of licplan's own shown as code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Md {
+    Text(String),
+    /// A stable code (`add-member`, `duplicate-upn`), shown in a code span.
+    Code(String),
+}
+
+impl From<String> for Md {
+    fn from(s: String) -> Self {
+        Md::Text(s)
+    }
+}
+
+impl From<&str> for Md {
+    fn from(s: &str) -> Self {
+        Md::Text(s.to_owned())
+    }
+}
+
+/// A code span; text (escaped) if the code could break out of one.
+pub(crate) fn code(s: impl Into<String>) -> Md {
+    Md::Code(s.into())
+}
+
+impl Md {
+    fn shown(&self) -> String {
+        match self {
+            Md::Code(s)
+                if !s.is_empty()
+                    && !needs_quote(s)
+                    && !s.chars().any(|c| c == '`' || c == '|' || is_hidden(c)) =>
+            {
+                format!("`{s}`")
+            }
+            Md::Code(s) | Md::Text(s) => cell(s),
+        }
+    }
+}
+
 /// A table row of escaped cells.
-pub(crate) fn row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
-    let escaped: Vec<String> = cells.iter().map(|c| cell(c)).collect();
+pub(crate) fn row(out: &mut dyn Write, cells: &[Md]) -> io::Result<()> {
+    let escaped: Vec<String> = cells.iter().map(Md::shown).collect();
     writeln!(out, "| {} |", escaped.join(" | "))
 }
 
@@ -49,7 +167,7 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
         r.users,
         r.groups,
         r.licensed_groups.len(),
-        r.default_usage_location.as_deref().unwrap_or("unknown")
+        text(r.default_usage_location.as_deref().unwrap_or("unknown"))
     )?;
 
     writeln!(out, "## Files read\n")?;
@@ -58,10 +176,10 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
         row(
             out,
             &[
-                s.file.clone(),
-                s.format.to_owned(),
-                s.content.to_owned(),
-                s.records.to_string(),
+                s.file.clone().into(),
+                s.format.into(),
+                s.content.into(),
+                s.records.to_string().into(),
             ],
         )?;
     }
@@ -86,15 +204,18 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
         row(
             out,
             &[
-                s.display_name.clone().unwrap_or_else(|| s.sku_id.clone()),
-                opt(s.sku_part_number.clone()),
-                opt(s.enabled),
-                opt(s.consumed),
-                opt(s.available),
-                s.direct.to_string(),
-                s.inherited.to_string(),
-                s.direct_and_inherited.to_string(),
-                s.unknown_path.to_string(),
+                s.display_name
+                    .clone()
+                    .unwrap_or_else(|| s.sku_id.clone())
+                    .into(),
+                opt(s.sku_part_number.clone()).into(),
+                opt(s.enabled).into(),
+                opt(s.consumed).into(),
+                opt(s.available).into(),
+                s.direct.to_string().into(),
+                s.inherited.to_string().into(),
+                s.direct_and_inherited.to_string().into(),
+                s.unknown_path.to_string().into(),
             ],
         )?;
     }
@@ -119,12 +240,15 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
             row(
                 out,
                 &[
-                    g.display_name.clone().unwrap_or_else(|| g.group_id.clone()),
-                    g.kind.to_owned(),
-                    opt(g.security_enabled),
-                    g.licenses.join(", "),
-                    g.user_members.to_string(),
-                    g.nested_groups.to_string(),
+                    g.display_name
+                        .clone()
+                        .unwrap_or_else(|| g.group_id.clone())
+                        .into(),
+                    g.kind.into(),
+                    opt(g.security_enabled).into(),
+                    g.licenses.join(", ").into(),
+                    g.user_members.to_string().into(),
+                    g.nested_groups.to_string().into(),
                 ],
             )?;
         }
@@ -138,7 +262,11 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
         for e in &r.error_states {
             row(
                 out,
-                &[e.error.clone(), e.users.to_string(), e.examples.join(", ")],
+                &[
+                    e.error.clone().into(),
+                    e.users.to_string().into(),
+                    e.examples.join(", ").into(),
+                ],
             )?;
         }
     }
@@ -152,10 +280,10 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
             row(
                 out,
                 &[
-                    format!("`{}`", f.code),
-                    f.count.to_string(),
-                    f.description.to_owned(),
-                    f.examples.join("; "),
+                    code(f.code),
+                    f.count.to_string().into(),
+                    f.description.into(),
+                    f.examples.join("; ").into(),
                 ],
             )?;
         }
@@ -165,14 +293,79 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::{cell, code, text, Md};
+
+    #[track_caller]
+    fn case(raw: &str, shown: &str) {
+        assert_eq!(cell(raw), shown, "{raw:?}");
+    }
 
     #[test]
     fn cells_are_escaped_and_defused() {
-        assert_eq!(cell("a|b"), "a\\|b");
-        assert_eq!(cell("=cmd|' /C calc'!A0"), "'=cmd\\|' /C calc'!A0");
-        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(cell("-"), "-");
-        assert_eq!(cell("line\nbreak"), "line<br>break");
+        case("a|b", "a\\|b");
+        case("=cmd|' /C calc'!A0", "'=cmd\\|' /C calc'!A0");
+        case("@SUM(A1)", "'@SUM(A1)");
+        case("-", "-");
+        case("line\nbreak", "line<br>break");
+        case("crlf\r\nend", "crlf<br>end");
+    }
+
+    #[test]
+    fn formulas_after_leading_space_or_invisible_characters_are_quoted() {
+        case("  =HYPERLINK(\"x\")", "'  =HYPERLINK(\"x\")");
+        case("\u{a0}+1", "'\u{a0}+1");
+        case("\u{200b}-1", "'\\u{200b}-1");
+        case("\t=1", "'\t=1");
+        case("\r@x", "'<br>@x");
+        case("\u{ff1d}1+1", "'\u{ff1d}1+1");
+        case("\u{ff20}SUM(A1)", "'\u{ff20}SUM(A1)");
+        case("a=1", "a=1");
+        case(" - ", "' - ");
+    }
+
+    #[test]
+    fn links_images_and_html_stay_text() {
+        case(
+            "![x](https://tracker.example/p.png)",
+            "!\\[x\\](https\\://tracker.example/p.png)",
+        );
+        case(
+            "[click](javascript:alert(1))",
+            "\\[click\\](javascript:alert(1))",
+        );
+        case("[x][1]", "\\[x\\]\\[1\\]");
+        case("<https://evil.example>", "\\<https\\://evil.example>");
+        case("www.evil.example", "www\\.evil.example");
+        case("WWW.evil.example", "WWW\\.evil.example");
+        case("&lt;script&gt;", "\\&lt;script\\&gt;");
+        case("`code`", "`code`");
+        // A backslash before a pipe must not turn the escaped pipe back into a cell border.
+        case("a\\|b", "a\\\\\\|b");
+        case("ends in \\", "ends in \\\\");
+        case("R&D (Sales) *team*", "R\\&D (Sales) *team*");
+    }
+
+    #[test]
+    fn bidi_and_invisible_characters_are_escaped() {
+        case("abc\u{202e}gnp.exe", "abc\\u{202e}gnp.exe");
+        case("\u{2066}x\u{2069}", "\\u{2066}x\\u{2069}");
+        case("\u{1b}[31m", "\\u{1b}\\[31m");
+        case("\u{85}next", "\\u{85}next");
+        assert_eq!(text("a\u{2028}b\nc"), "a\\u{2028}b c");
+    }
+
+    #[test]
+    fn blank_names_are_quoted() {
+        case("   ", "\"   \"");
+        assert_eq!(text(" "), "\" \"");
+        case("", "");
+    }
+
+    #[test]
+    fn codes_are_code_spans_unless_they_could_escape_one() {
+        assert_eq!(code("add-member").shown(), "`add-member`");
+        assert_eq!(code("a`b|c").shown(), "a`b\\|c");
+        assert_eq!(code("=x").shown(), "'=x");
+        assert_eq!(Md::from("[x]").shown(), "\\[x\\]");
     }
 }

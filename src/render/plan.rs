@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::grid::{add_row, new_table, right};
+use super::grid::{add_row, clean, new_table, right, Cell};
 
-use super::markdown::{header, row};
+use super::markdown::{code, header, row, text, Md};
 use crate::plan::doc::{Action, Plan, SeatForecast, Stage, StageKind};
 use crate::simulate::report::{ErrorRecord, Violation, ViolationKind};
 
@@ -182,7 +182,7 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "Plan {}: {}; {} moving, {} held back, {} skipped (of {} in scope); {} created; {}",
-        p.name,
+        clean(&p.name),
         verdict_word(p),
         count(s.users_moving, "user", "users"),
         s.users_held_back,
@@ -218,15 +218,15 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
             add_row(
                 &mut t,
                 vec![
-                    format!("{} → {}", m.from, m.to),
-                    m.strategy.clone().unwrap_or_else(|| "-".to_owned()),
-                    m.scope.clone(),
+                    format!("{} → {}", m.from, m.to).into(),
+                    m.strategy.clone().unwrap_or_else(|| "-".to_owned()).into(),
+                    m.scope.clone().into(),
                     if groups.is_empty() {
-                        "-".to_owned()
+                        "-".into()
                     } else {
-                        groups.join("\n")
+                        Cell::Lines(groups)
                     },
-                    m.users.to_string(),
+                    m.users.to_string().into(),
                 ],
             );
         }
@@ -247,12 +247,12 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
         add_row(
             &mut t,
             vec![
-                st.number.to_string(),
-                st.title.clone(),
-                stage_actions(st).to_string(),
-                wave_sizes(st),
-                st.writes.to_string(),
-                minutes(st.min_minutes),
+                st.number.to_string().into(),
+                st.title.clone().into(),
+                stage_actions(st).to_string().into(),
+                wave_sizes(st).into(),
+                st.writes.to_string().into(),
+                minutes(st.min_minutes).into(),
             ],
         );
     }
@@ -286,7 +286,15 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 }
                 None => (format!("{}/?", s.consumed), s.peak.to_string()),
             };
-            add_row(&mut t, vec![seat_point(p, s), s.sku.clone(), used, peak]);
+            add_row(
+                &mut t,
+                vec![
+                    seat_point(p, s).into(),
+                    s.sku.clone().into(),
+                    used.into(),
+                    peak.into(),
+                ],
+            );
         }
         right(&mut t, &[2, 3]);
         writeln!(out, "{t}")?;
@@ -301,9 +309,9 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
             add_row(
                 &mut t,
                 vec![
-                    user_of(h.upn.as_deref(), &h.user_id),
-                    h.reason.clone(),
-                    h.fix.clone(),
+                    user_of(h.upn.as_deref(), &h.user_id).into(),
+                    h.reason.clone().into(),
+                    h.fix.clone().into(),
                 ],
             );
         }
@@ -326,11 +334,11 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
             add_row(
                 &mut t,
                 vec![
-                    v.step.to_string(),
-                    kind_word(v.kind).to_owned(),
-                    v.user.clone().unwrap_or_default(),
-                    v.lost.clone(),
-                    v.cause.clone(),
+                    v.step.to_string().into(),
+                    kind_word(v.kind).into(),
+                    v.user.clone().unwrap_or_default().into(),
+                    v.lost.clone().into(),
+                    v.cause.clone().into(),
                 ],
             );
         }
@@ -354,22 +362,12 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Markdown
 
-/// Text outside a table cell (headings, bullets, paragraphs): kept on one line, and a `<` (as
-/// in `-UserId <upn>`) escaped so a renderer does not take it for an HTML tag and hide it.
-fn inline(s: &str) -> String {
-    no_tags(&s.replace("\r\n", " ").replace(['\n', '\r'], " "))
-}
-
-fn no_tags(s: &str) -> String {
-    s.replace('<', "\\<")
-}
-
 fn bullets(out: &mut dyn Write, items: &[String]) -> io::Result<()> {
     if items.is_empty() {
         return writeln!(out, "- None.");
     }
     for i in items {
-        writeln!(out, "- {}", inline(i))?;
+        writeln!(out, "- {}", text(i))?;
     }
     Ok(())
 }
@@ -385,11 +383,11 @@ fn md_actions(out: &mut dyn Write, actions: &[Action], limit: usize) -> io::Resu
         row(
             out,
             &[
-                format!("`{}`", a.op),
-                action_user(a),
-                action_group(a),
-                action_product(a),
-                action_details(a),
+                code(a.op),
+                action_user(a).into(),
+                action_group(a).into(),
+                action_product(a).into(),
+                action_details(a).into(),
             ],
         )?;
     }
@@ -404,8 +402,8 @@ fn md_actions(out: &mut dyn Write, actions: &[Action], limit: usize) -> io::Resu
 }
 
 fn md_stage(out: &mut dyn Write, st: &Stage) -> io::Result<()> {
-    writeln!(out, "### Stage {}: {}\n", st.number, inline(&st.title))?;
-    writeln!(out, "{}\n", inline(&st.purpose))?;
+    writeln!(out, "### Stage {}: {}\n", st.number, text(&st.title))?;
+    writeln!(out, "{}\n", text(&st.purpose))?;
 
     writeln!(out, "**Gate**\n")?;
     bullets(out, &st.gates)?;
@@ -434,11 +432,11 @@ fn md_stage(out: &mut dyn Write, st: &Stage) -> io::Result<()> {
                 row(
                     out,
                     &[
-                        w.number.to_string(),
-                        w.label.clone(),
-                        w.users.to_string(),
-                        w.writes.to_string(),
-                        minutes(w.min_minutes),
+                        w.number.to_string().into(),
+                        w.label.clone().into(),
+                        w.users.to_string().into(),
+                        w.writes.to_string().into(),
+                        minutes(w.min_minutes).into(),
                     ],
                 )?;
             }
@@ -481,11 +479,11 @@ fn md_violations(out: &mut dyn Write, vs: &[Violation]) -> io::Result<()> {
         row(
             out,
             &[
-                v.step.to_string(),
-                kind_word(v.kind).to_owned(),
-                v.user.clone().unwrap_or_default(),
-                v.lost.clone(),
-                v.cause.clone(),
+                v.step.to_string().into(),
+                kind_word(v.kind).into(),
+                v.user.clone().unwrap_or_default().into(),
+                v.lost.clone().into(),
+                v.cause.clone().into(),
             ],
         )?;
     }
@@ -502,12 +500,12 @@ fn md_errors(out: &mut dyn Write, es: &[ErrorRecord]) -> io::Result<()> {
         row(
             out,
             &[
-                e.step.to_string(),
-                error_word(e),
-                e.user.clone().unwrap_or_default(),
-                e.group.clone().unwrap_or_default(),
-                e.sku.clone().unwrap_or_default(),
-                e.detail.clone(),
+                e.step.to_string().into(),
+                error_word(e).into(),
+                e.user.clone().unwrap_or_default().into(),
+                e.group.clone().unwrap_or_default().into(),
+                e.sku.clone().unwrap_or_default().into(),
+                e.detail.clone().into(),
             ],
         )?;
     }
@@ -518,7 +516,7 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
     let s = &p.summary;
 
     // 1. Title, summary, key facts.
-    writeln!(out, "# {}\n", inline(&p.name))?;
+    writeln!(out, "# {}\n", text(&p.name))?;
     writeln!(
         out,
         "Dry-run report: this plan moves {} of {} in scope from direct to group-based licensing in {}; {} held back and keep every direct license, {} skipped with nothing to migrate. The simulation of every stage and wave finds the plan **{}**.\n",
@@ -546,7 +544,7 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
         ("verdict", verdict_word(p).to_owned()),
     ];
     for (k, v) in facts {
-        row(out, &[k.to_owned(), v])?;
+        row(out, &[k.into(), v.into()])?;
     }
 
     // 2. Moves.
@@ -555,16 +553,16 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "None.")?;
     }
     for m in &p.moves {
-        writeln!(out, "### {} → {}\n", inline(&m.from), inline(&m.to))?;
+        writeln!(out, "### {} → {}\n", text(&m.from), text(&m.to))?;
         writeln!(
             out,
             "- Strategy: {}",
             m.strategy.as_deref().map_or_else(
                 || "none (same product, licensing path only)".to_owned(),
-                inline
+                text
             )
         )?;
-        writeln!(out, "- Scope: {}", inline(&m.scope))?;
+        writeln!(out, "- Scope: {}", text(&m.scope))?;
         writeln!(out, "- Users moving: {}\n", m.users)?;
         if m.groups.is_empty() {
             writeln!(out, "Carrying groups: none.\n")?;
@@ -587,16 +585,16 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
             row(
                 out,
                 &[
-                    g.group_name.clone(),
-                    g.group_id.clone(),
-                    if g.created { "created" } else { "existing" }.to_owned(),
-                    g.sku.clone(),
-                    if g.disabled_plans.is_empty() {
+                    g.group_name.clone().into(),
+                    g.group_id.clone().into(),
+                    Md::from(if g.created { "created" } else { "existing" }.to_owned()),
+                    g.sku.clone().into(),
+                    Md::from(if g.disabled_plans.is_empty() {
                         "none".to_owned()
                     } else {
                         g.disabled_plans.join(", ")
-                    },
-                    g.members_added.to_string(),
+                    }),
+                    g.members_added.to_string().into(),
                 ],
             )?;
         }
@@ -631,23 +629,28 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
             row(
                 out,
                 &[
-                    f.stage.to_string(),
-                    f.wave.map_or_else(
-                        || "–".to_owned(),
-                        |w| match wave_name(p, f.stage, w).strip_prefix("wave ") {
-                            Some(rest) => rest.to_owned(),
-                            None => w.to_string(),
-                        },
-                    ),
-                    f.sku.clone(),
+                    f.stage.to_string().into(),
+                    f.wave
+                        .map_or_else(
+                            || "–".to_owned(),
+                            |w| match wave_name(p, f.stage, w).strip_prefix("wave ") {
+                                Some(rest) => rest.to_owned(),
+                                None => w.to_string(),
+                            },
+                        )
+                        .into(),
+                    f.sku.clone().into(),
                     f.enabled
-                        .map_or_else(|| "unknown".to_owned(), |e| e.to_string()),
-                    f.consumed.to_string(),
-                    f.peak.to_string(),
-                    f.enabled.map_or_else(
-                        || "unknown".to_owned(),
-                        |e| (i64::from(e) - f.consumed).to_string(),
-                    ),
+                        .map_or_else(|| "unknown".to_owned(), |e| e.to_string())
+                        .into(),
+                    f.consumed.to_string().into(),
+                    f.peak.to_string().into(),
+                    f.enabled
+                        .map_or_else(
+                            || "unknown".to_owned(),
+                            |e| (i64::from(e) - f.consumed).to_string(),
+                        )
+                        .into(),
                 ],
             )?;
         }
@@ -669,10 +672,10 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
             row(
                 out,
                 &[
-                    user_of(h.upn.as_deref(), &h.user_id),
-                    format!("`{}`", h.reason),
-                    h.detail.clone(),
-                    h.fix.clone(),
+                    user_of(h.upn.as_deref(), &h.user_id).into(),
+                    code(h.reason.clone()),
+                    h.detail.clone().into(),
+                    h.fix.clone().into(),
                 ],
             )?;
         }
@@ -685,7 +688,13 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
     } else {
         header(out, &["user", "why"], &[])?;
         for k in &p.skipped {
-            row(out, &[user_of(k.upn.as_deref(), &k.user_id), k.why.clone()])?;
+            row(
+                out,
+                &[
+                    user_of(k.upn.as_deref(), &k.user_id).into(),
+                    k.why.clone().into(),
+                ],
+            )?;
         }
     }
 
@@ -728,8 +737,8 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
             out,
             "- Stage {} ({}): {}",
             st.number,
-            inline(&st.title),
-            inline(&st.rollback.join(" "))
+            text(&st.title),
+            text(&st.rollback.join(" "))
         )?;
     }
     Ok(())

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::grid::{add_row, clean, new_table};
+use super::grid::{add_row, clean, new_table, Cell};
 
 use crate::simulate::report::SimReport;
 
@@ -38,10 +38,10 @@ pub fn table_report(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
             add_row(
                 &mut t,
                 vec![
-                    s.step.to_string(),
-                    s.op.clone(),
-                    s.effect.clone(),
-                    seat_text.join("\n"),
+                    s.step.to_string().into(),
+                    s.op.clone().into(),
+                    s.effect.clone().into(),
+                    Cell::Lines(seat_text),
                 ],
             );
         }
@@ -60,12 +60,12 @@ pub fn table_report(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
             add_row(
                 &mut t,
                 vec![
-                    e.step.to_string(),
-                    error,
-                    e.user.clone().unwrap_or_default(),
-                    e.group.clone().unwrap_or_default(),
-                    e.sku.clone().unwrap_or_default(),
-                    e.detail.clone(),
+                    e.step.to_string().into(),
+                    error.into(),
+                    e.user.clone().unwrap_or_default().into(),
+                    e.group.clone().unwrap_or_default().into(),
+                    e.sku.clone().unwrap_or_default().into(),
+                    e.detail.clone().into(),
                 ],
             );
         }
@@ -83,14 +83,14 @@ pub fn table_report(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
             add_row(
                 &mut t,
                 vec![
-                    v.step.to_string(),
+                    v.step.to_string().into(),
                     match v.kind {
-                        crate::simulate::report::ViolationKind::Loss => "loss".to_owned(),
-                        crate::simulate::report::ViolationKind::Seats => "seats".to_owned(),
+                        crate::simulate::report::ViolationKind::Loss => "loss".into(),
+                        crate::simulate::report::ViolationKind::Seats => "seats".into(),
                     },
-                    v.user.clone().unwrap_or_default(),
-                    v.lost.clone(),
-                    v.cause.clone(),
+                    v.user.clone().unwrap_or_default().into(),
+                    v.lost.clone().into(),
+                    v.cause.clone().into(),
                 ],
             );
         }
@@ -98,7 +98,7 @@ pub fn table_report(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "\nAssumptions")?;
     for a in &r.assumptions {
-        writeln!(out, "- {a}")?;
+        writeln!(out, "- {}", clean(a))?;
     }
     Ok(())
 }
@@ -113,7 +113,7 @@ fn step_lines(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
     )?;
     // Names come from the exports: control characters are escaped as in the grid, and line
     // breaks too, so each field stays on its line.
-    let line = |text: &str| clean(text).replace('\n', "\\n");
+    let line = clean;
     let width = r.steps.last().map_or(1, |s| s.step.to_string().len());
     for s in &r.steps {
         writeln!(out, "{:>width$}  {}", s.step, line(&s.op))?;

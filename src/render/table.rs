@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::grid::{add_row, new_table, right};
+use super::grid::{add_row, clean, new_table, right, Cell};
 
 use super::opt;
 use crate::inspect::Inspection;
@@ -14,7 +14,7 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
         r.users,
         r.groups,
         r.licensed_groups.len(),
-        r.default_usage_location.as_deref().unwrap_or("unknown")
+        clean(r.default_usage_location.as_deref().unwrap_or("unknown"))
     )?;
 
     writeln!(out, "\nFiles read")?;
@@ -23,10 +23,10 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
         add_row(
             &mut t,
             vec![
-                s.file.clone(),
-                s.format.to_owned(),
-                s.content.to_owned(),
-                s.records.to_string(),
+                s.file.clone().into(),
+                s.format.into(),
+                s.content.into(),
+                s.records.to_string().into(),
             ],
         );
     }
@@ -49,15 +49,18 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
         add_row(
             &mut t,
             vec![
-                s.display_name.clone().unwrap_or_else(|| s.sku_id.clone()),
-                opt(s.sku_part_number.clone()),
-                opt(s.enabled),
-                opt(s.consumed),
-                opt(s.available),
-                s.direct.to_string(),
-                s.inherited.to_string(),
-                s.direct_and_inherited.to_string(),
-                s.unknown_path.to_string(),
+                s.display_name
+                    .clone()
+                    .unwrap_or_else(|| s.sku_id.clone())
+                    .into(),
+                opt(s.sku_part_number.clone()).into(),
+                opt(s.enabled).into(),
+                opt(s.consumed).into(),
+                opt(s.available).into(),
+                s.direct.to_string().into(),
+                s.inherited.to_string().into(),
+                s.direct_and_inherited.to_string().into(),
+                s.unknown_path.to_string().into(),
             ],
         );
     }
@@ -80,12 +83,15 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
             add_row(
                 &mut t,
                 vec![
-                    g.display_name.clone().unwrap_or_else(|| g.group_id.clone()),
-                    g.kind.to_owned(),
-                    opt(g.security_enabled),
-                    g.licenses.join(", "),
-                    g.user_members.to_string(),
-                    g.nested_groups.to_string(),
+                    g.display_name
+                        .clone()
+                        .unwrap_or_else(|| g.group_id.clone())
+                        .into(),
+                    g.kind.into(),
+                    opt(g.security_enabled).into(),
+                    g.licenses.join(", ").into(),
+                    g.user_members.to_string().into(),
+                    g.nested_groups.to_string().into(),
                 ],
             );
         }
@@ -101,7 +107,11 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
         for e in &r.error_states {
             add_row(
                 &mut t,
-                vec![e.error.clone(), e.users.to_string(), e.examples.join("\n")],
+                vec![
+                    e.error.clone().into(),
+                    e.users.to_string().into(),
+                    Cell::Lines(e.examples.clone()),
+                ],
             );
         }
         right(&mut t, &[1]);
@@ -117,9 +127,9 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
             add_row(
                 &mut t,
                 vec![
-                    f.code.to_owned(),
-                    f.count.to_string(),
-                    f.examples.join("\n"),
+                    f.code.into(),
+                    f.count.to_string().into(),
+                    Cell::Lines(f.examples.clone()),
                 ],
             );
         }

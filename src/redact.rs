@@ -2,13 +2,31 @@
 //! stable pseudonym in every output, so a plan can go to a change board or a vendor without
 //! personal data.
 //!
+//! Three passes over each output string:
+//! 1. the tenant's own names, UPNs, proxy addresses and membership rules, as whole words, by
+//!    their pseudonyms (`User 3`, `user3@redacted.invalid`, `Group 2`);
+//! 2. every GUID, wherever it stands (a file name `members.<id>.json` too): a user's or group's
+//!    id by its pseudonymous id, any other one — a guest, device or contact member the exports do
+//!    not hold, a dangling reference, the tenant's own id — by a name-based pseudonym. Only
+//!    product and service-plan ids (the bundled catalog's and the tenant's subscribed SKUs') stay:
+//!    they are Microsoft's public product ids, the same in every tenant;
+//! 3. every e-mail address left (a UPN or address the exports name but do not hold), by a keyed
+//!    pseudonym `someone-<hex>@redacted.invalid`.
+//!
+//! Names a finding quotes from a reference it could not resolve (`member "Sales EMEA"`) are
+//! replaced whole, and file paths lose the folders above the tenant (a home folder, a customer's
+//! name) and keep only their place inside it.
+//!
 //! Pseudonyms are stable: the same tenant gives the same pseudonyms run after run (users and
-//! groups are numbered in id order; ids become name-based GUIDs), so two redacted reports of one
-//! tenant still line up. Product and service-plan names are not personal and stay.
+//! groups are numbered in id order; ids become name-based GUIDs; other names are keyed by the
+//! tenant's own ids, which never appear in a redacted output, so a guessed address cannot be
+//! checked against its pseudonym), and two redacted reports of one tenant still line up.
+//! Product and service-plan names are not personal and stay.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use uuid::Uuid;
 
 use crate::inspect::Inspection;
 use crate::model::Tenant;
@@ -19,28 +37,76 @@ use crate::simulate::report::{ErrorRecord, SimReport, Violation};
 pub struct Redactor {
     matcher: Option<AhoCorasick>,
     replacements: Vec<String>,
-    /// GUIDs are replaced wherever they stand (inside a file name too): a GUID never occurs by
-    /// chance inside another word.
-    anywhere: Vec<bool>,
+    /// Lower-cased personal string → its pseudonym, for names found by pattern (an address in a
+    /// file name) or quoted whole by a finding.
+    known: HashMap<String, String>,
+    /// Lower-cased GUID → pseudonym, for the tenant's users and groups.
+    ids: HashMap<String, String>,
+    /// Product and service-plan ids, lower-cased: public, kept.
+    public: HashSet<String>,
+    /// Keys the pseudonyms of names the tenant does not hold.
+    key: Uuid,
 }
 
 fn pseudonymous_id(kind: &str, id: &str) -> String {
-    uuid::Uuid::new_v5(
-        &uuid::Uuid::NAMESPACE_OID,
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_OID,
         format!("licplan:redact:{kind}:{id}").as_bytes(),
     )
     .hyphenated()
     .to_string()
 }
 
+/// File name endings of exports: an address or name right before one is a whole word.
+const EXTENSIONS: &[&str] = &[".jsonl", ".json", ".ndjson", ".csv", ".tsv", ".txt"];
+
+/// Characters that continue a word (a match next to one is inside a longer name).
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || "@._-".contains(c)
+}
+
+/// Whether `rest` starts with an export file ending, followed by the end or a non-word.
+fn extension_follows(rest: &str) -> bool {
+    EXTENSIONS.iter().any(|e| {
+        rest.len() >= e.len()
+            && rest.as_bytes()[..e.len()].eq_ignore_ascii_case(e.as_bytes())
+            && !rest[e.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
+/// Whether a hyphenated GUID starts `b`.
+fn guid_at(b: &[u8]) -> bool {
+    if b.len() < 36 {
+        return false;
+    }
+    b[..36].iter().enumerate().all(|(i, c)| match i {
+        8 | 13 | 18 | 23 => *c == b'-',
+        _ => c.is_ascii_hexdigit(),
+    })
+}
+
+/// Characters an address's local part may hold here (RFC 5322's atom, plus `#` of guest UPNs).
+fn is_local(c: char) -> bool {
+    c.is_alphanumeric() || "._%+-'#$&*=?^`{}~!/".contains(c)
+}
+
+fn is_domain(c: char) -> bool {
+    c.is_alphanumeric() || c == '.' || c == '-'
+}
+
 impl Redactor {
     /// Builds the replacements for everything personal the tenant holds.
     pub fn new(t: &Tenant) -> Self {
         let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut ids: HashMap<String, String> = HashMap::new();
         let mut addresses: BTreeSet<String> = BTreeSet::new();
         for (n, u) in t.users.values().enumerate() {
             let n = n + 1;
-            pairs.push((u.id.to_string(), pseudonymous_id("user", &u.id.to_string())));
+            let id = u.id.to_string();
+            ids.insert(id.clone(), pseudonymous_id("user", &id));
             if let Some(upn) = &u.upn {
                 pairs.push((upn.clone(), format!("user{n}@redacted.invalid")));
             }
@@ -57,10 +123,8 @@ impl Redactor {
             pairs.push((a.clone(), pseudonym));
         }
         for (n, g) in t.groups.values().enumerate() {
-            pairs.push((
-                g.id.to_string(),
-                pseudonymous_id("group", &g.id.to_string()),
-            ));
+            let id = g.id.to_string();
+            ids.insert(id.clone(), pseudonymous_id("group", &id));
             if let Some(name) = &g.display_name {
                 pairs.push((name.clone(), format!("Group {}", n + 1)));
             }
@@ -68,39 +132,77 @@ impl Redactor {
                 pairs.push((rule.clone(), "(membership rule redacted)".into()));
             }
         }
+        // Ids are replaced by the GUID pass, wherever they stand.
+        pairs.retain(|(from, _)| !crate::model::ids::looks_like_guid(from));
         // Empty and one-letter strings would match inside anything. Where two pseudonyms claim
         // one string (a UPN that is also a proxy address) the first — the user's — wins.
         pairs.retain(|(from, _)| from.trim().chars().count() >= 2);
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         pairs.retain(|(from, _)| seen.insert(from.to_lowercase()));
         let matcher = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .ascii_case_insensitive(true)
             .build(pairs.iter().map(|(f, _)| f.as_str()))
             .ok();
+        let known = pairs
+            .iter()
+            .map(|(f, to)| (f.trim().to_lowercase(), to.clone()))
+            .collect();
+
+        let mut public = HashSet::new();
+        for s in t.skus.values() {
+            public.insert(s.id.to_string());
+            public.extend(s.service_plans.iter().map(|p| p.id.to_string()));
+        }
+        if let Ok(c) = crate::catalog::Catalog::try_bundled() {
+            for s in c.skus() {
+                public.insert(s.id.to_string());
+                public.extend(s.service_plans.iter().map(|p| p.id.to_string()));
+            }
+        }
+        // The key: ids of the tenant, which a redacted output never shows.
+        let mut seed = String::from("licplan:redact:key:");
+        for id in t.users.keys().map(|u| u.to_string()).take(64) {
+            seed.push_str(&id);
+        }
+        for id in t.groups.keys().map(|g| g.to_string()).take(64) {
+            seed.push_str(&id);
+        }
         Redactor {
             matcher,
-            anywhere: pairs
-                .iter()
-                .map(|(from, _)| crate::model::ids::looks_like_guid(from))
-                .collect(),
             replacements: pairs.into_iter().map(|(_, to)| to).collect(),
+            known,
+            ids,
+            public,
+            key: Uuid::new_v5(&Uuid::NAMESPACE_OID, seed.as_bytes()),
         }
     }
 
-    /// The text with every personal string replaced where it stands as a whole word (a match
-    /// inside a longer identifier is left alone).
+    /// A keyed pseudonym for a personal string the tenant does not hold.
+    fn keyed(&self, s: &str) -> String {
+        let h = Uuid::new_v5(&self.key, s.to_lowercase().as_bytes()).simple().to_string();
+        h[..12].to_owned()
+    }
+
+    /// The text with every personal string replaced (see the module's passes).
     pub fn text(&self, s: &str) -> String {
+        self.addresses(&self.guids(&self.words(s)))
+    }
+
+    /// Pass 1: the tenant's names, where they stand as whole words (a match inside a longer
+    /// identifier is left alone; one right before `.json` or `.csv` is a file name and replaced).
+    fn words(&self, s: &str) -> String {
         let Some(m) = &self.matcher else {
             return s.to_owned();
         };
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || "@._-".contains(c));
         let mut out = String::with_capacity(s.len());
         let mut last = 0;
         for hit in m.find_iter(s) {
             let before = s[..hit.start()].chars().next_back();
-            let after = s[hit.end()..].chars().next();
-            if !self.anywhere[hit.pattern().as_usize()] && (word(before) || word(after)) {
+            let rest = &s[hit.end()..];
+            let after = rest.chars().next();
+            if before.is_some_and(is_word) || (after.is_some_and(is_word) && !extension_follows(rest))
+            {
                 continue;
             }
             out.push_str(&s[last..hit.start()]);
@@ -109,6 +211,134 @@ impl Redactor {
         }
         out.push_str(&s[last..]);
         out
+    }
+
+    /// Pass 2: every GUID but a public product or service-plan id.
+    fn guids(&self, s: &str) -> String {
+        let b = s.as_bytes();
+        if b.len() < 36 {
+            return s.to_owned();
+        }
+        let mut out = String::with_capacity(s.len());
+        let (mut i, mut last) = (0, 0);
+        while i + 36 <= b.len() {
+            if !guid_at(&b[i..]) {
+                i += 1;
+                continue;
+            }
+            let id = s[i..i + 36].to_ascii_lowercase();
+            if !self.public.contains(&id) {
+                out.push_str(&s[last..i]);
+                match self.ids.get(&id) {
+                    Some(p) => out.push_str(p),
+                    None => out.push_str(&pseudonymous_id("object", &id)),
+                }
+                last = i + 36;
+            }
+            i += 36;
+        }
+        out.push_str(&s[last..]);
+        out
+    }
+
+    /// Pass 3: every e-mail address not already a pseudonym.
+    fn addresses(&self, s: &str) -> String {
+        if !s.contains('@') {
+            return s.to_owned();
+        }
+        let mut out = String::with_capacity(s.len());
+        let mut last = 0;
+        let mut from = 0;
+        while let Some(at) = s[from..].find('@').map(|i| i + from) {
+            from = at + 1;
+            // The address around this `@`: not before what was already written.
+            let start = s[last..at]
+                .char_indices()
+                .rev()
+                .take_while(|(_, c)| is_local(*c))
+                .last()
+                .map_or(at, |(i, _)| last + i);
+            let mut end = s[at + 1..]
+                .char_indices()
+                .take_while(|(_, c)| is_domain(*c))
+                .last()
+                .map_or(at + 1, |(i, c)| at + 1 + i + c.len_utf8());
+            // A file ending or a full stop after the address is not part of it.
+            loop {
+                let domain = &s[at + 1..end];
+                if let Some(e) = EXTENSIONS.iter().find(|e| {
+                    domain.len() > e.len()
+                        && domain.as_bytes()[domain.len() - e.len()..]
+                            .eq_ignore_ascii_case(e.as_bytes())
+                }) {
+                    end -= e.len();
+                } else if domain.ends_with(['.', '-']) {
+                    end -= 1;
+                } else {
+                    break;
+                }
+            }
+            let domain = &s[at + 1..end];
+            if start == at || !domain.contains('.') || domain.eq_ignore_ascii_case("redacted.invalid")
+            {
+                continue;
+            }
+            let address = &s[start..end];
+            out.push_str(&s[last..start]);
+            match self.known.get(&address.to_lowercase()) {
+                Some(p) => out.push_str(p),
+                None => {
+                    out.push_str("someone-");
+                    out.push_str(&self.keyed(address));
+                    out.push_str("@redacted.invalid");
+                }
+            }
+            last = end;
+            from = end;
+        }
+        out.push_str(&s[last..]);
+        out
+    }
+
+    /// A name quoted whole by a finding, which may be one the tenant does not hold: its
+    /// pseudonym, else a keyed one.
+    fn name(&self, s: &str) -> String {
+        if crate::model::ids::looks_like_guid(s) || s.contains('@') {
+            return self.text(s);
+        }
+        match self.known.get(&s.trim().to_lowercase()) {
+            Some(p) => p.clone(),
+            None => format!("name-{}", self.keyed(s)),
+        }
+    }
+
+    /// A finding's example. References the exports could not resolve quote a name the
+    /// tenant's lists do not hold (`member "Sales EMEA" (memberships.csv:4)`): it is replaced
+    /// whole.
+    fn example(&self, code: &str, s: &str) -> String {
+        if code == crate::findings::FindingCode::DanglingReference.as_str() {
+            for prefix in [
+                "ambiguous group name ",
+                "ambiguous user ",
+                "member ",
+                "group ",
+                "user ",
+            ] {
+                let Some(rest) = s.strip_prefix(prefix) else {
+                    continue;
+                };
+                let Some(open) = rest.rfind(" (") else {
+                    continue;
+                };
+                let (name, place) = rest.split_at(open);
+                let shown = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+                    Some(quoted) => format!("{:?}", self.name(quoted)),
+                    None => self.name(name),
+                };
+                return format!("{prefix}{shown}{}", self.text(place));
+            }
+        }
+        self.text(s)
     }
 
     fn opt(&self, s: &mut Option<String>) {
@@ -134,6 +364,33 @@ impl Redactor {
     }
 }
 
+/// The folder every path starts with, up to and with its last separator: the tenant folder
+/// (or the folder above several), which may name a person or a customer.
+fn common_folder<'a>(paths: impl Iterator<Item = &'a str>) -> String {
+    let mut common: Option<&str> = None;
+    for p in paths {
+        let dir = match p.rfind(['/', '\\']) {
+            Some(i) => &p[..=i],
+            None => "",
+        };
+        common = Some(match common {
+            None => dir,
+            Some(c) => {
+                let same = c
+                    .char_indices()
+                    .zip(dir.chars())
+                    .take_while(|((_, a), b)| a == b)
+                    .last()
+                    .map_or(0, |((i, a), _)| i + a.len_utf8());
+                // Back to a separator, so no folder is cut in two.
+                let n = c[..same].rfind(['/', '\\']).map_or(0, |i| i + 1);
+                &c[..n]
+            }
+        });
+    }
+    common.unwrap_or("").to_owned()
+}
+
 /// Rewrites a report's personal strings in place.
 pub trait Redact {
     fn redact(&mut self, r: &Redactor);
@@ -141,19 +398,37 @@ pub trait Redact {
 
 impl Redact for Inspection {
     fn redact(&mut self, r: &Redactor) {
-        // File names can carry ids (members.<group-id>.json).
+        // File names can carry ids and names (members.<group-id>.json, Users/<upn>.json), and
+        // the folders above the tenant a person's or a customer's name.
+        let root = common_folder(self.sources.iter().map(|s| s.file.as_str()));
+        let local = |p: &str| r.text(p.strip_prefix(root.as_str()).unwrap_or(p));
         for s in &mut self.sources {
-            r.one(&mut s.file);
+            s.file = local(&s.file);
+        }
+        r.opt(&mut self.default_usage_location);
+        for s in &mut self.skus {
+            r.one(&mut s.sku_id);
+            r.opt(&mut s.sku_part_number);
+            r.opt(&mut s.display_name);
         }
         for g in &mut self.licensed_groups {
             r.one(&mut g.group_id);
             r.opt(&mut g.display_name);
+            r.all(&mut g.licenses);
         }
         for e in &mut self.error_states {
+            r.one(&mut e.error);
             r.all(&mut e.examples);
         }
         for f in &mut self.findings {
-            r.all(&mut f.examples);
+            let skipped = f.code == crate::findings::FindingCode::SkippedFile.as_str();
+            for e in &mut f.examples {
+                *e = if skipped {
+                    local(e)
+                } else {
+                    r.example(f.code, e)
+                };
+            }
         }
     }
 }
@@ -168,6 +443,8 @@ fn violation(v: &mut Violation, r: &Redactor) {
 fn error(e: &mut ErrorRecord, r: &Redactor) {
     r.opt(&mut e.user);
     r.opt(&mut e.group);
+    r.opt(&mut e.sku);
+    r.one(&mut e.error);
     r.one(&mut e.detail);
 }
 
@@ -175,6 +452,7 @@ impl Redact for SimReport {
     fn redact(&mut self, r: &Redactor) {
         for s in &mut self.steps {
             r.one(&mut s.op);
+            r.one(&mut s.source);
             r.one(&mut s.effect);
         }
         for v in &mut self.violations {
@@ -183,6 +461,7 @@ impl Redact for SimReport {
         for e in &mut self.errors {
             error(e, r);
         }
+        r.all(&mut self.assumptions);
     }
 }
 
@@ -196,6 +475,7 @@ fn action(a: &mut Action, r: &Redactor) {
 
 impl Redact for Plan {
     fn redact(&mut self, r: &Redactor) {
+        r.one(&mut self.name);
         for m in &mut self.moves {
             for g in &mut m.groups {
                 r.one(&mut g.group_id);
@@ -204,6 +484,8 @@ impl Redact for Plan {
             r.one(&mut m.scope);
         }
         for s in &mut self.stages {
+            r.one(&mut s.title);
+            r.one(&mut s.purpose);
             for a in &mut s.actions {
                 action(a, r);
             }
@@ -211,17 +493,22 @@ impl Redact for Plan {
                 for a in &mut w.actions {
                     action(a, r);
                 }
+                r.all(&mut w.gates);
             }
             r.all(&mut s.gates);
+            r.all(&mut s.risks);
+            r.all(&mut s.rollback);
         }
         for h in &mut self.held_back {
             r.one(&mut h.user_id);
             r.opt(&mut h.upn);
             r.one(&mut h.detail);
+            r.one(&mut h.fix);
         }
         for s in &mut self.skipped {
             r.one(&mut s.user_id);
             r.opt(&mut s.upn);
+            r.one(&mut s.why);
         }
         for v in &mut self.verdict.violations {
             violation(v, r);
@@ -229,6 +516,7 @@ impl Redact for Plan {
         for e in &mut self.verdict.errors {
             error(e, r);
         }
+        r.all(&mut self.assumptions);
     }
 }
 
@@ -237,10 +525,13 @@ mod tests {
     use super::*;
     use crate::model::{User, UserId};
 
-    #[test]
-    fn whole_words_only_and_stable() {
+    const ADELE: &str = "11111111-2222-3333-4444-555555555555";
+    /// Office 365 E3's SKU id: public, in the bundled catalog.
+    const E3: &str = "6fd2c87f-b296-42f0-b197-1e91e994b900";
+
+    fn tenant() -> Tenant {
         let mut t = Tenant::default();
-        let id = UserId::parse("11111111-2222-3333-4444-555555555555").expect("id");
+        let id = UserId::parse(ADELE).expect("id");
         t.users.insert(
             id,
             User {
@@ -253,13 +544,94 @@ mod tests {
                 assignments: Vec::new(),
             },
         );
+        t
+    }
+
+    #[test]
+    fn whole_words_and_stable() {
+        let t = tenant();
         let r = Redactor::new(&t);
-        let s = r.text("Adele Vance (adele@contoso.com, 11111111-2222-3333-4444-555555555555) is not xadele@contoso.com");
-        assert!(!s.contains("Adele Vance"), "{s}");
+        let raw = format!("Adele Vance (adele@contoso.com, {ADELE}) is not Adele Vanced");
+        let s = r.text(&raw);
         assert!(s.contains("User 1 (user1@redacted.invalid, "), "{s}");
         assert!(!s.contains("11111111-2222"), "{s}");
-        assert!(s.ends_with("is not xadele@contoso.com"), "{s}");
-        assert_eq!(s, Redactor::new(&t).text("Adele Vance (adele@contoso.com, 11111111-2222-3333-4444-555555555555) is not xadele@contoso.com"));
+        // Inside a longer word a name is left alone.
+        assert!(s.ends_with("is not Adele Vanced"), "{s}");
+        assert_eq!(s, Redactor::new(&t).text(&raw));
         assert_eq!(r.text("ADELE@CONTOSO.COM"), "user1@redacted.invalid");
+    }
+
+    #[test]
+    fn every_guid_but_product_ids_is_replaced() {
+        let r = Redactor::new(&tenant());
+        let guest = "99999999-8888-4777-8666-555555555555";
+        let s = r.text(&format!(
+            "microsoft.graph.device {guest} in group {ADELE}; product {E3}; {}",
+            guest.to_uppercase()
+        ));
+        assert!(!s.to_lowercase().contains(guest), "{s}");
+        assert!(!s.contains(ADELE), "{s}");
+        assert!(s.contains(E3), "{s}");
+        // The same id gives the same pseudonym, whatever its case.
+        let p = pseudonymous_id("object", guest);
+        assert_eq!(s.matches(&p).count(), 2, "{s}");
+        assert_eq!(
+            r.text(&format!("members.{guest}.page1.json")),
+            format!("members.{p}.page1.json")
+        );
+    }
+
+    #[test]
+    fn addresses_and_names_in_file_names_are_replaced() {
+        let r = Redactor::new(&tenant());
+        assert_eq!(
+            r.text("Users/adele@contoso.com.json"),
+            "Users/user1@redacted.invalid.json"
+        );
+        assert_eq!(r.text("Users/Adele Vance.json:3"), "Users/User 1.json:3");
+        let s = r.text("user guest_fabrikam.com#EXT#@contoso.onmicrosoft.com (m.csv:2).");
+        assert!(s.starts_with("user someone-"), "{s}");
+        assert!(s.ends_with("@redacted.invalid (m.csv:2)."), "{s}");
+        assert!(!s.contains("fabrikam") && !s.contains("contoso"), "{s}");
+        // Pseudonyms are left as they are.
+        assert_eq!(
+            r.text("user1@redacted.invalid"),
+            "user1@redacted.invalid"
+        );
+        assert_eq!(r.text("no address @ all"), "no address @ all");
+    }
+
+    #[test]
+    fn names_of_unresolved_references_are_replaced_whole() {
+        let r = Redactor::new(&tenant());
+        let code = crate::findings::FindingCode::DanglingReference.as_str();
+        let s = r.example(code, "member \"Sales EMEA\" (memberships.csv:4)");
+        assert!(s.starts_with("member \"name-"), "{s}");
+        assert!(s.ends_with("\" (memberships.csv:4)"), "{s}");
+        let s = r.example(code, "user jdoe (assignments.csv:2)");
+        assert!(s.starts_with("user name-") && !s.contains("jdoe"), "{s}");
+        assert_eq!(
+            r.example(code, "user Adele Vance (a.csv:2)"),
+            "user User 1 (a.csv:2)"
+        );
+        assert_eq!(
+            r.example("unknown-column", "\"Department\" in users.csv"),
+            "\"Department\" in users.csv"
+        );
+    }
+
+    #[test]
+    fn paths_lose_the_folders_above_the_tenant() {
+        let paths = [
+            "/home/alice/fabrikam/users.json",
+            "/home/alice/fabrikam/Users/a.json",
+        ];
+        assert_eq!(common_folder(paths.into_iter()), "/home/alice/fabrikam/");
+        assert_eq!(
+            common_folder(["/home/alice/fab1/u.json", "/home/alice/fab2/g.json"].into_iter()),
+            "/home/alice/"
+        );
+        assert_eq!(common_folder(["users.json"].into_iter()), "");
+        assert_eq!(common_folder(["C:\\x\\é\\u.json", "C:\\x\\é\\g.json"].into_iter()), "C:\\x\\é\\");
     }
 }

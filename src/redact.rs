@@ -180,7 +180,9 @@ impl Redactor {
 
     /// A keyed pseudonym for a personal string the tenant does not hold.
     fn keyed(&self, s: &str) -> String {
-        let h = Uuid::new_v5(&self.key, s.to_lowercase().as_bytes()).simple().to_string();
+        let h = Uuid::new_v5(&self.key, s.to_lowercase().as_bytes())
+            .simple()
+            .to_string();
         h[..12].to_owned()
     }
 
@@ -201,7 +203,8 @@ impl Redactor {
             let before = s[..hit.start()].chars().next_back();
             let rest = &s[hit.end()..];
             let after = rest.chars().next();
-            if before.is_some_and(is_word) || (after.is_some_and(is_word) && !extension_follows(rest))
+            if before.is_some_and(is_word)
+                || (after.is_some_and(is_word) && !extension_follows(rest))
             {
                 continue;
             }
@@ -279,7 +282,9 @@ impl Redactor {
                 }
             }
             let domain = &s[at + 1..end];
-            if start == at || !domain.contains('.') || domain.eq_ignore_ascii_case("redacted.invalid")
+            if start == at
+                || !domain.contains('.')
+                || domain.eq_ignore_ascii_case("redacted.invalid")
             {
                 continue;
             }
@@ -594,10 +599,7 @@ mod tests {
         assert!(s.ends_with("@redacted.invalid (m.csv:2)."), "{s}");
         assert!(!s.contains("fabrikam") && !s.contains("contoso"), "{s}");
         // Pseudonyms are left as they are.
-        assert_eq!(
-            r.text("user1@redacted.invalid"),
-            "user1@redacted.invalid"
-        );
+        assert_eq!(r.text("user1@redacted.invalid"), "user1@redacted.invalid");
         assert_eq!(r.text("no address @ all"), "no address @ all");
     }
 
@@ -632,6 +634,9 @@ mod tests {
             "/home/alice/"
         );
         assert_eq!(common_folder(["users.json"].into_iter()), "");
-        assert_eq!(common_folder(["C:\\x\\é\\u.json", "C:\\x\\é\\g.json"].into_iter()), "C:\\x\\é\\");
+        assert_eq!(
+            common_folder(["C:\\x\\é\\u.json", "C:\\x\\é\\g.json"].into_iter()),
+            "C:\\x\\é\\"
+        );
     }
 }

@@ -103,6 +103,102 @@ pub fn table_report(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// The report as Markdown: the same sections as the table, each name escaped by
+/// [`super::markdown::cell`] (no live link, image or tag, no formula, no hidden character).
+pub fn markdown(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
+    use super::markdown::{code, header, row, text};
+    writeln!(out, "# Simulation\n")?;
+    writeln!(
+        out,
+        "{} step(s), {} error(s), {} violation(s): **{}**.\n",
+        r.steps.len(),
+        r.errors.len(),
+        r.violations.len(),
+        if r.safe { "SAFE" } else { "NOT SAFE" }
+    )?;
+    writeln!(out, "## Steps\n")?;
+    if r.steps.is_empty() {
+        writeln!(out, "None.")?;
+    } else {
+        header(
+            out,
+            &["step", "op", "effect", "seats (consumed/enabled)"],
+            &[0],
+        )?;
+        for s in &r.steps {
+            let seat_text: Vec<String> = s.seats.iter().map(seats).collect();
+            row(
+                out,
+                &[
+                    s.step.to_string().into(),
+                    s.op.clone().into(),
+                    s.effect.clone().into(),
+                    seat_text.join(", ").into(),
+                ],
+            )?;
+        }
+    }
+    writeln!(out, "\n## Errors\n")?;
+    if r.errors.is_empty() {
+        writeln!(out, "None.")?;
+    } else {
+        header(
+            out,
+            &["step", "error", "user", "group", "product", "detail"],
+            &[0],
+        )?;
+        for e in &r.errors {
+            let mut error = e.error.clone();
+            if e.at_risk {
+                error.push_str(" (at risk)");
+            }
+            row(
+                out,
+                &[
+                    e.step.to_string().into(),
+                    code(error),
+                    e.user.clone().unwrap_or_default().into(),
+                    e.group.clone().unwrap_or_default().into(),
+                    e.sku.clone().unwrap_or_default().into(),
+                    e.detail.clone().into(),
+                ],
+            )?;
+        }
+    }
+    writeln!(out, "\n## Violations\n")?;
+    if r.violations.is_empty() {
+        writeln!(
+            out,
+            "None: no user loses a license or a service, and no step runs out of seats."
+        )?;
+    } else {
+        header(out, &["step", "kind", "user", "lost", "cause"], &[0])?;
+        for v in &r.violations {
+            row(
+                out,
+                &[
+                    v.step.to_string().into(),
+                    match v.kind {
+                        crate::simulate::report::ViolationKind::Loss => "loss".into(),
+                        crate::simulate::report::ViolationKind::Seats => "seats".into(),
+                    },
+                    v.user.clone().unwrap_or_default().into(),
+                    v.lost.clone().into(),
+                    v.cause.clone().into(),
+                ],
+            )?;
+        }
+    }
+    writeln!(out, "\n## Assumptions\n")?;
+    if r.assumptions.is_empty() {
+        writeln!(out, "- None.")?;
+    }
+    for a in &r.assumptions {
+        writeln!(out, "- {}", text(a))?;
+    }
+    Ok(())
+}
+
 /// Every step on lines of its own, written as it goes: the step and op, then the effect and
 /// the seats after it, indented.
 fn step_lines(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
@@ -191,6 +287,37 @@ mod tests {
             assert!(steps.contains(&format!("seats: ENTERPRISEPACK {i}/10\n")));
         }
         assert!(many.contains("- an assumption"));
+    }
+
+    #[test]
+    fn markdown_escapes_names_and_keeps_rows_whole() {
+        let mut r = report(2);
+        r.steps[0].op = "add-member LIC | ![x](https://tracker.example/p.png) + \u{202e}=x".into();
+        r.steps[1].effect = "=HYPERLINK(1)\nsecond line".into();
+        r.violations.push(crate::simulate::report::Violation {
+            step: 2,
+            kind: crate::simulate::report::ViolationKind::Loss,
+            user: Some("  @evil".into()),
+            user_id: None,
+            lost: "[click](javascript:alert(1))".into(),
+            cause: "<script>".into(),
+        });
+        let mut out = Vec::new();
+        markdown(&r, &mut out).expect("written to memory");
+        let md = String::from_utf8(out).expect("UTF-8");
+        assert!(md.contains(
+            "| 1 | add-member LIC \\| !\\[x\\](https\\://tracker.example/p.png) + \\u{202e}=x | "
+        ), "{md}");
+        assert!(md.contains("| '=HYPERLINK(1)<br>second line |"), "{md}");
+        assert!(
+            md.contains("| 2 | loss | '  @evil | \\[click\\](javascript:alert(1)) | \\<script> |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("**SAFE**") && md.contains("- an assumption"),
+            "{md}"
+        );
+        assert!(!md.contains('\u{202e}'), "{md}");
     }
 
     #[test]

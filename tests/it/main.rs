@@ -12,5 +12,6 @@ mod prop_plan;
 mod prop_sim;
 mod real_graph;
 mod redact;
+mod render_safety;
 mod scenarios;
 mod snapshots;

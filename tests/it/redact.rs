@@ -113,7 +113,11 @@ fn tenant_with_strangers() -> (tempfile::TempDir, std::path::PathBuf) {
          SYNC-Finance,outsider@fabrikam.com,user\n",
     )
     .expect("memberships");
-    std::fs::write(t.join("adele.vance@contoso.com notes.docx"), "not an export").expect("docx");
+    std::fs::write(
+        t.join("adele.vance@contoso.com notes.docx"),
+        "not an export",
+    )
+    .expect("docx");
     let per_user = t.join("Users");
     std::fs::create_dir(&per_user).expect("Users");
     std::fs::write(per_user.join(format!("{GUEST}.json")), "{}").expect("per-user file");
@@ -201,8 +205,14 @@ fn secrets(t: &std::path::Path) -> Vec<String> {
         v.extend(g.display_name.clone());
     }
     v.extend(
-        ["Sales EMEA Contractors", "Gwen Guest", "ALICE-LAPTOP", "Carl Contact", FOLDER]
-            .map(str::to_owned),
+        [
+            "Sales EMEA Contractors",
+            "Gwen Guest",
+            "ALICE-LAPTOP",
+            "Carl Contact",
+            FOLDER,
+        ]
+        .map(str::to_owned),
     );
     v.retain(|s| s.len() >= 3);
     v.sort();
@@ -215,13 +225,25 @@ fn redact_covers_members_the_exports_do_not_hold_and_file_names() {
     let (_tmp, t) = tenant_with_strangers();
     let tenant = t.to_str().expect("UTF-8 path");
     let secrets = secrets(&t);
-    for must in [GUEST, DEVICE, CONTACT, NESTED, GROUP_FROM_FILE_NAME, "outsider@fabrikam.com"] {
+    for must in [
+        GUEST,
+        DEVICE,
+        CONTACT,
+        NESTED,
+        GROUP_FROM_FILE_NAME,
+        "outsider@fabrikam.com",
+    ] {
         assert!(secrets.iter().any(|s| s == must), "{must} not collected");
     }
 
     // Without --redact they reach the output: else the check below proves nothing.
     let plain = licplan(&["inspect", tenant, "--format", "json"]);
-    assert_eq!(plain.status.code(), Some(0), "{}", String::from_utf8_lossy(&plain.stderr));
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
     let plain = String::from_utf8_lossy(&plain.stdout).to_lowercase();
     for shown in [
         GUEST,
@@ -234,7 +256,10 @@ fn redact_covers_members_the_exports_do_not_hold_and_file_names() {
         FOLDER,
         "adele.vance@contoso.com notes.docx",
     ] {
-        assert!(plain.contains(shown), "{shown} is not in the plain inspection");
+        assert!(
+            plain.contains(shown),
+            "{shown} is not in the plain inspection"
+        );
     }
 
     let runs: Vec<Vec<&str>> = vec![
@@ -263,7 +288,10 @@ fn redact_covers_members_the_exports_do_not_hold_and_file_names() {
                 assert!(!text.contains(&s.to_lowercase()), "{args:?} leaks {s:?}");
             }
             // Nor the folders above the tenant (a home folder, a customer's name).
-            assert!(!text.contains(&tenant.to_lowercase()), "{args:?} shows the path");
+            assert!(
+                !text.contains(&tenant.to_lowercase()),
+                "{args:?} shows the path"
+            );
         }
     }
 }

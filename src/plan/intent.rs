@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::catalog::{Catalog, Lookup};
+use crate::docfile::bounded;
 use crate::ingest::error::{InputError, Location};
 use crate::model::{CountryCode, GroupId, SkuId, Tenant, UserId};
 
@@ -132,8 +133,11 @@ pub fn read(path: &Path, tenant: &Tenant) -> Result<Intent, InputError> {
 
 /// Parses an intent; `path` names it in messages and anchors `users:` files.
 pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputError> {
+    let text = text.trim_start_matches('\u{feff}');
+    // Duplicate keys, deep nesting and alias bombs first (see `docfile`).
+    crate::docfile::check_yaml(text, path)?;
     let file: IntentFile =
-        serde_yaml::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+        serde_yaml::from_str(text).map_err(|e| {
             let loc = e.location().map_or(Location::File, |l| Location::Position {
                 line: l.line() as u64,
                 column: l.column() as u64,
@@ -166,7 +170,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
             err(
                 path,
                 "strategy",
-                format!("{s:?} is not a strategy"),
+                format!("{:?} is not a strategy", bounded(s)),
                 "write migrate-then-change or change-then-migrate",
             )
         })?,
@@ -190,7 +194,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 return Err(err(
                     path,
                     &at("group"),
-                    format!("several groups are named {:?}", m.group),
+                    format!("several groups are named {:?}", bounded(&m.group)),
                     "name the group by its object id",
                 ))
             }
@@ -198,7 +202,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 return Err(err(
                     path,
                     &at("group"),
-                    format!("no group with id {}", m.group),
+                    format!("no group with id {}", bounded(&m.group)),
                     "name an existing group, or give a display name for a group the plan creates",
                 ))
             }
@@ -220,7 +224,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 err(
                     path,
                     &at("strategy"),
-                    format!("{s:?} is not a strategy"),
+                    format!("{:?} is not a strategy", bounded(s)),
                     "write migrate-then-change or change-then-migrate",
                 )
             })?,
@@ -241,12 +245,13 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
             let pilot = w.pilot.unwrap_or(10);
             let size = match &w.size {
                 None => WaveSize::Percent(25.0),
-                Some(v) => wave_size(v).ok_or_else(|| {
+                Some(v) => wave_size(v).map_err(|why| {
                     err(
                         path,
                         "waves.size",
-                        format!("{} is not a wave size", yaml_text(v)),
-                        "write a number of users (200) or a percentage of the rest (25%)",
+                        format!("{} is not a wave size{why}", yaml_text(v)),
+                        "write a number of users (200; a number larger than the users left \
+                         puts them all in one wave) or a percentage of the rest (25%)",
                     )
                 })?,
             };
@@ -263,30 +268,44 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
 }
 
 fn yaml_text(v: &serde_yaml::Value) -> String {
-    serde_yaml::to_string(v)
+    let text = serde_yaml::to_string(v)
         .map(|s| s.trim().to_owned())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    bounded(&text)
 }
 
-fn wave_size(v: &serde_yaml::Value) -> Option<WaveSize> {
+/// A wave size, or why it is not one (appended to "... is not a wave size").
+fn wave_size(v: &serde_yaml::Value) -> Result<WaveSize, &'static str> {
+    const TOO_LARGE: &str = ": too large (at most 18446744073709551615 users)";
+    const NOT_POSITIVE: &str = ": it must be more than zero";
+    let count = |n: u64| {
+        if n > 0 {
+            Ok(WaveSize::Count(n))
+        } else {
+            Err(NOT_POSITIVE)
+        }
+    };
     match v {
-        serde_yaml::Value::Number(n) => n.as_u64().filter(|n| *n > 0).map(WaveSize::Count),
+        serde_yaml::Value::Number(n) => match n.as_u64() {
+            Some(n) => count(n),
+            None if n.as_f64().is_some_and(|f| f > u64::MAX as f64) => Err(TOO_LARGE),
+            None => Err(": write a whole number of users"),
+        },
         serde_yaml::Value::String(s) => {
             let t = s.trim();
             if let Some(p) = t.strip_suffix('%') {
-                p.trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|p| *p > 0.0 && *p <= 100.0)
-                    .map(WaveSize::Percent)
+                match p.trim().parse::<f64>() {
+                    Ok(p) if p > 0.0 && p <= 100.0 => Ok(WaveSize::Percent(p)),
+                    Ok(_) => Err(": a percentage is more than 0% and at most 100%"),
+                    Err(_) => Err(""),
+                }
+            } else if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                t.parse::<u64>().map_or(Err(TOO_LARGE), count)
             } else {
-                t.parse::<u64>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .map(WaveSize::Count)
+                Err("")
             }
         }
-        _ => None,
+        _ => Err(""),
     }
 }
 
@@ -340,7 +359,7 @@ pub fn sku(path: &Path, field: &str, name: &str, t: &Tenant) -> Result<SkuId, In
         return Err(err(
             path,
             field,
-            format!("no product {name} in the tenant or the catalog"),
+            format!("no product {} in the tenant or the catalog", bounded(name)),
             hint,
         ));
     }
@@ -368,14 +387,14 @@ pub fn sku(path: &Path, field: &str, name: &str, t: &Tenant) -> Result<SkuId, In
             Err(err(
                 path,
                 field,
-                format!("{n:?} names several products: {}", ids.join(", ")),
+                format!("{:?} names several products: {}", bounded(n), ids.join(", ")),
                 "name the product by its skuId",
             ))
         }
         Lookup::NotFound => Err(err(
             path,
             field,
-            format!("no product {n:?} in the tenant or the catalog"),
+            format!("no product {:?} in the tenant or the catalog", bounded(n)),
             hint,
         )),
     }
@@ -393,13 +412,13 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
             GroupFind::Several => Err(err(
                 path,
                 field,
-                format!("several groups are named {:?}", g.trim()),
+                format!("several groups are named {:?}", bounded(g.trim())),
                 "name the group by its object id",
             )),
             GroupFind::None => Err(err(
                 path,
                 field,
-                format!("no group {:?} in the tenant", g.trim()),
+                format!("no group {:?} in the tenant", bounded(g.trim())),
                 hint,
             )),
         };
@@ -459,7 +478,7 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
                     return Err(err(
                         path,
                         field,
-                        format!("{}:{}: no user {l:?} in the tenant", file.display(), i + 1),
+                        format!("{}:{}: no user {:?} in the tenant", file.display(), i + 1, bounded(l)),
                         "list users by UPN or object id, as in the exports",
                     ))
                 }
@@ -469,5 +488,5 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
         users.dedup();
         return Ok(Scope::Users(users));
     }
-    Err(err(path, field, format!("{s:?} is not a scope"), hint))
+    Err(err(path, field, format!("{:?} is not a scope", bounded(s)), hint))
 }

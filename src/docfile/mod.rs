@@ -132,7 +132,7 @@ fn parse(text: &str, path: &Path, syntax: Syntax) -> Result<Value, InputError> {
                         } else {
                             return Err(InputError::new(
                                 path,
-                                Location::File,
+                                second_document(text),
                                 "invalid YAML: the file holds more than one document",
                             )
                             .hint("keep one document: remove the `---` line after the first"));
@@ -189,6 +189,22 @@ fn parse(text: &str, path: &Path, syntax: Syntax) -> Result<Value, InputError> {
             InputError::new(path, at, format!("{kind}: {}", bounded(&message)))
         }
     })
+}
+
+/// The line of the `---` that starts a second document (after some content).
+fn second_document(text: &str) -> Location {
+    let mut content = false;
+    for (n, line) in (1u64..).zip(text.lines()) {
+        let marker = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
+        if marker && content {
+            return Location::Line(n);
+        }
+        let t = line.trim();
+        if !t.is_empty() && !t.starts_with('#') && !t.starts_with('%') {
+            content = true;
+        }
+    }
+    Location::File
 }
 
 fn too_deep(path: &Path, at: Location) -> InputError {

@@ -41,7 +41,61 @@ struct WavesFile {
     #[serde(default)]
     pilot: Option<u64>,
     #[serde(default)]
-    size: Option<serde_yaml::Value>,
+    size: Option<SizeText>,
+}
+
+/// A wave size as written: a number of any size (checked later, so a number past u64 says
+/// "too large" rather than serde_yaml's "invalid type: integer as u128"), or text (`25%`).
+#[derive(Debug)]
+enum SizeText {
+    Whole(u128),
+    Negative,
+    Fraction(f64),
+    Text(String),
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for SizeText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SizeText;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number of users or a percentage")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<SizeText, E> {
+                Ok(SizeText::Whole(u128::from(v)))
+            }
+            fn visit_u128<E>(self, v: u128) -> Result<SizeText, E> {
+                Ok(SizeText::Whole(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<SizeText, E> {
+                Ok(u128::try_from(v).map_or(SizeText::Negative, SizeText::Whole))
+            }
+            fn visit_i128<E>(self, v: i128) -> Result<SizeText, E> {
+                Ok(u128::try_from(v).map_or(SizeText::Negative, SizeText::Whole))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<SizeText, E> {
+                Ok(SizeText::Fraction(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<SizeText, E> {
+                Ok(SizeText::Text(v.to_owned()))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<SizeText, E> {
+                Ok(SizeText::Other("a boolean"))
+            }
+            fn visit_unit<E>(self) -> Result<SizeText, E> {
+                Ok(SizeText::Other("empty"))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<SizeText, A::Error> {
+                Ok(SizeText::Other("a list"))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<SizeText, A::Error> {
+                Ok(SizeText::Other("a mapping"))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// How a product change is staged (R11).
@@ -249,7 +303,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                     err(
                         path,
                         "waves.size",
-                        format!("{} is not a wave size{why}", yaml_text(v)),
+                        format!("{} is not a wave size{why}", size_text(v)),
                         "write a number of users (200; a number larger than the users left \
                          puts them all in one wave) or a percentage of the rest (25%)",
                     )
@@ -267,31 +321,29 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
     })
 }
 
-fn yaml_text(v: &serde_yaml::Value) -> String {
-    let text = serde_yaml::to_string(v)
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_default();
-    bounded(&text)
+fn size_text(v: &SizeText) -> String {
+    match v {
+        SizeText::Whole(n) => n.to_string(),
+        SizeText::Negative => "a negative number".into(),
+        SizeText::Fraction(f) => f.to_string(),
+        SizeText::Text(s) => format!("{:?}", bounded(s)),
+        SizeText::Other(what) => (*what).to_owned(),
+    }
 }
 
 /// A wave size, or why it is not one (appended to "... is not a wave size").
-fn wave_size(v: &serde_yaml::Value) -> Result<WaveSize, &'static str> {
+fn wave_size(v: &SizeText) -> Result<WaveSize, &'static str> {
     const TOO_LARGE: &str = ": too large (at most 18446744073709551615 users)";
-    const NOT_POSITIVE: &str = ": it must be more than zero";
-    let count = |n: u64| {
-        if n > 0 {
-            Ok(WaveSize::Count(n))
-        } else {
-            Err(NOT_POSITIVE)
-        }
+    let count = |n: u128| match u64::try_from(n) {
+        Ok(0) => Err(": it must be more than zero"),
+        Ok(n) => Ok(WaveSize::Count(n)),
+        Err(_) => Err(TOO_LARGE),
     };
     match v {
-        serde_yaml::Value::Number(n) => match n.as_u64() {
-            Some(n) => count(n),
-            None if n.as_f64().is_some_and(|f| f > u64::MAX as f64) => Err(TOO_LARGE),
-            None => Err(": write a whole number of users"),
-        },
-        serde_yaml::Value::String(s) => {
+        SizeText::Whole(n) => count(*n),
+        SizeText::Negative => Err(": it must be more than zero"),
+        SizeText::Fraction(_) => Err(": write a whole number of users"),
+        SizeText::Text(s) => {
             let t = s.trim();
             if let Some(p) = t.strip_suffix('%') {
                 match p.trim().parse::<f64>() {
@@ -300,12 +352,12 @@ fn wave_size(v: &serde_yaml::Value) -> Result<WaveSize, &'static str> {
                     Err(_) => Err(""),
                 }
             } else if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-                t.parse::<u64>().map_or(Err(TOO_LARGE), count)
+                t.parse::<u128>().map_or(Err(TOO_LARGE), count)
             } else {
                 Err("")
             }
         }
-        _ => Err(""),
+        SizeText::Other(_) => Err(""),
     }
 }
 

@@ -14,3 +14,5 @@ mod real_graph;
 mod redact;
 mod scenarios;
 mod snapshots;
+mod yaml11;
+mod yaml_safety;

@@ -54,7 +54,10 @@ fn build(bytes: &[u8]) -> Value {
         }
     }
     if !text.is_empty() {
-        put(&mut stack, Value::String(String::from_utf8_lossy(&text).into_owned()));
+        put(
+            &mut stack,
+            Value::String(String::from_utf8_lossy(&text).into_owned()),
+        );
     }
     while stack.len() > 1 {
         if let Some((v, _)) = stack.pop() {

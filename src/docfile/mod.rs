@@ -455,12 +455,18 @@ mod tests {
             "$.ops[0] has the key \"user\" twice",
         );
         assert_eq!(e.field.as_deref(), Some("user"));
-        assert!(matches!(e.location, Location::Position { line: 4, .. }), "{e}");
+        assert!(
+            matches!(e.location, Location::Position { line: 4, .. }),
+            "{e}"
+        );
         let e = refused(
             r#"{"ops": [{"op": "add-member", "group": "G", "user": "a", "user": "b"}]}"#,
             "$.ops[0] has the key \"user\" twice",
         );
-        assert!(matches!(e.location, Location::Position { line: 1, .. }), "{e}");
+        assert!(
+            matches!(e.location, Location::Position { line: 1, .. }),
+            "{e}"
+        );
         refused("a: 1\na: 2\n", "$ has the key \"a\" twice");
         refused(
             "stages:\n- waves:\n  - actions:\n    - {op: x, op: y}\n",
@@ -477,7 +483,10 @@ mod tests {
             format!("{{\"ops\": {}{}}}", open.repeat(n), close.repeat(n))
         };
         read(&deep("[", "]", MAX_DEPTH - 1)).expect("at the limit");
-        refused(&deep("[", "]", MAX_DEPTH), "nested more than 100 levels deep");
+        refused(
+            &deep("[", "]", MAX_DEPTH),
+            "nested more than 100 levels deep",
+        );
         refused(
             &format!("ops: {}{}", "[".repeat(200_000), "]".repeat(200_000)),
             "nested more than 100 levels deep",
@@ -492,14 +501,20 @@ mod tests {
 
     #[test]
     fn alias_bombs_are_refused_quickly() {
-        let mut lol = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut lol = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
         for (i, c) in ('b'..='i').enumerate() {
             let prev = char::from(b'a' + i as u8);
             lol.push_str(&format!("{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
         }
         refused(&lol, "expand");
         // Many aliases of one large anchor: few jumps, huge expansion.
-        let big = format!("a: &a [{}]\nb: [{}]\n", "x,".repeat(20_000), "*a,".repeat(20_000));
+        let big = format!(
+            "a: &a [{}]\nb: [{}]\n",
+            "x,".repeat(20_000),
+            "*a,".repeat(20_000)
+        );
         refused(&big, "expand");
         // Modest reuse is fine.
         read("a: &a {x: 1}\nb: *a\nc: *a\n").expect("a few aliases");

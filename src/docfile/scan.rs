@@ -240,7 +240,7 @@ impl Scanner<'_> {
 
     fn run(&mut self) -> Result<(), TooDeep> {
         loop {
-            self.to_next_token();
+            self.skip_to_next_token();
             if self.is_z(0) {
                 return Ok(());
             }
@@ -363,7 +363,7 @@ impl Scanner<'_> {
             || !flow && (c == b'?' || c == b':') && !self.is_blankz(1)
     }
 
-    fn to_next_token(&mut self) {
+    fn skip_to_next_token(&mut self) {
         loop {
             if self.col == 0 && self.is(0, 0xEF) && self.is(1, 0xBB) && self.is(2, 0xBF) {
                 self.skip();
@@ -456,7 +456,9 @@ impl Scanner<'_> {
             }
             while !self.is_blankz(0) {
                 let c = self.at(0);
-                if flow && c == b':' && matches!(self.at(1), b',' | b'?' | b'[' | b']' | b'{' | b'}')
+                if flow
+                    && c == b':'
+                    && matches!(self.at(1), b',' | b'?' | b'[' | b']' | b'{' | b'}')
                 {
                     // libyaml: "found unexpected ':'".
                     return leading_blanks;

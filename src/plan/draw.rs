@@ -775,7 +775,10 @@ mod tests {
     use super::*;
 
     fn sizes(n: usize, pilot: u64, size: WaveSize) -> Vec<usize> {
-        waves(n, pilot, size).into_iter().map(|(_, r)| r.len()).collect()
+        waves(n, pilot, size)
+            .into_iter()
+            .map(|(_, r)| r.len())
+            .collect()
     }
 
     #[test]

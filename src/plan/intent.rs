@@ -190,15 +190,14 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
     let text = text.trim_start_matches('\u{feff}');
     // Duplicate keys, deep nesting and alias bombs first (see `docfile`).
     crate::docfile::check_yaml(text, path)?;
-    let file: IntentFile =
-        serde_yaml::from_str(text).map_err(|e| {
-            let loc = e.location().map_or(Location::File, |l| Location::Position {
-                line: l.line() as u64,
-                column: l.column() as u64,
-            });
-            InputError::new(path, loc, format!("invalid intent: {e}"))
-                .hint("see the README's intent reference for every field")
-        })?;
+    let file: IntentFile = serde_yaml::from_str(text).map_err(|e| {
+        let loc = e.location().map_or(Location::File, |l| Location::Position {
+            line: l.line() as u64,
+            column: l.column() as u64,
+        });
+        InputError::new(path, loc, format!("invalid intent: {e}"))
+            .hint("see the README's intent reference for every field")
+    })?;
     if file.name.trim().is_empty() {
         return Err(err(
             path,
@@ -439,7 +438,11 @@ pub fn sku(path: &Path, field: &str, name: &str, t: &Tenant) -> Result<SkuId, In
             Err(err(
                 path,
                 field,
-                format!("{:?} names several products: {}", bounded(n), ids.join(", ")),
+                format!(
+                    "{:?} names several products: {}",
+                    bounded(n),
+                    ids.join(", ")
+                ),
                 "name the product by its skuId",
             ))
         }
@@ -530,7 +533,12 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
                     return Err(err(
                         path,
                         field,
-                        format!("{}:{}: no user {:?} in the tenant", file.display(), i + 1, bounded(l)),
+                        format!(
+                            "{}:{}: no user {:?} in the tenant",
+                            file.display(),
+                            i + 1,
+                            bounded(l)
+                        ),
                         "list users by UPN or object id, as in the exports",
                     ))
                 }
@@ -540,5 +548,10 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
         users.dedup();
         return Ok(Scope::Users(users));
     }
-    Err(err(path, field, format!("{:?} is not a scope", bounded(s)), hint))
+    Err(err(
+        path,
+        field,
+        format!("{:?} is not a scope", bounded(s)),
+        hint,
+    ))
 }

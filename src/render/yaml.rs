@@ -47,8 +47,9 @@ pub fn plain_is_safe(s: &str) -> bool {
     if !s.chars().all(plain_char) || s.starts_with(' ') || s.ends_with(' ') {
         return false;
     }
-    // Indicators that start something other than a plain scalar (or might).
-    if matches!(
+    // Indicators that start something other than a plain scalar (or might); `-x` is plain.
+    let dash_word = first == '-' && s.len() > 1 && !s[1..].starts_with(' ') && !looks_numeric(s);
+    let indicator = matches!(
         first,
         '-' | '?'
             | ':'
@@ -71,8 +72,8 @@ pub fn plain_is_safe(s: &str) -> bool {
             | '~'
             | '='
             | '<'
-    ) && !(first == '-' && s.len() > 1 && !s[1..].starts_with(' ') && !looks_numeric(s))
-    {
+    );
+    if indicator && !dash_word {
         return false;
     }
     if s.starts_with("---") || s.starts_with("...") {
@@ -114,7 +115,8 @@ fn needs_escape(c: char) -> bool {
 /// the merge key and YAML 1.1's `=` value key.
 const RESERVED: &[&str] = &[
     "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
-    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", "<<", "=",
+    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", "<<",
+    "=",
 ];
 
 /// Might a YAML 1.1 or 1.2 reader resolve this plain scalar to a non-string?
@@ -138,7 +140,8 @@ fn looks_numeric(s: &str) -> bool {
     };
     (first.is_ascii_digit() || first == '.')
         && body.chars().all(|c| {
-            c.is_ascii_hexdigit() || matches!(c, '_' | '.' | ':' | '+' | '-' | 'x' | 'X' | 'o' | 'O')
+            c.is_ascii_hexdigit()
+                || matches!(c, '_' | '.' | ':' | '+' | '-' | 'x' | 'X' | 'o' | 'O')
         })
         && !is_guid_like(body)
 }
@@ -498,10 +501,19 @@ impl<'a, 'w> ser::Serializer for ValueSer<'a, 'w> {
     fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
         self.scalar("null")
     }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), Error> {
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
         self.scalar(&scalar_text(variant))
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), Error> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -588,7 +600,11 @@ impl ser::SerializeTupleVariant for VariantSeq<'_, '_> {
 impl ser::SerializeStructVariant for VariantSeq<'_, '_> {
     type Ok = ();
     type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
         self.inner.entry(&key_text(key), value)
     }
     fn end(self) -> Result<(), Error> {
@@ -651,7 +667,11 @@ impl ser::SerializeMap for Block<'_, '_> {
 impl ser::SerializeStruct for Block<'_, '_> {
     type Ok = ();
     type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
         self.entry(&key_text(key), value)
     }
     fn end(self) -> Result<(), Error> {
@@ -741,10 +761,19 @@ impl ser::Serializer for KeySer {
     fn serialize_unit_struct(self, _: &'static str) -> Result<String, Error> {
         Ok("null".into())
     }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, Error> {
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<String, Error> {
         Ok(scalar_text(variant))
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<String, Error> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<String, Error> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -762,7 +791,11 @@ impl ser::Serializer for KeySer {
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
         Err(complex_key())
     }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Error> {
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
         Err(complex_key())
     }
     fn serialize_tuple_variant(

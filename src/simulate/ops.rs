@@ -379,9 +379,13 @@ fn collect(
     };
     let Some(fields) = Op::fields(name) else {
         errors.push(
-            InputError::new(path, loc(".op"), format!("{:?} is not an op", bounded(name)))
-                .field("op")
-                .hint(format!("ops are: {ALL_OPS}")),
+            InputError::new(
+                path,
+                loc(".op"),
+                format!("{:?} is not an op", bounded(name)),
+            )
+            .field("op")
+            .hint(format!("ops are: {ALL_OPS}")),
         );
         return;
     };
@@ -413,8 +417,12 @@ fn collect(
             ops.push((OpSource { path: at }, op));
         }
         Err(e) => errors.push(
-            InputError::new(path, loc(""), format!("{name}: {}", bounded(&e.to_string())))
-                .hint(format!("{name} takes: {}", fields.join(", "))),
+            InputError::new(
+                path,
+                loc(""),
+                format!("{name}: {}", bounded(&e.to_string())),
+            )
+            .hint(format!("{name} takes: {}", fields.join(", "))),
         ),
     }
 }

@@ -187,7 +187,10 @@ fn deeply_nested_json_is_refused() {
 #[test]
 fn deeply_nested_yaml_is_refused() {
     refused("intent-deep-nesting", "nested more than 100 levels deep");
-    refused("intent-deep-nesting-maps", "nested more than 100 levels deep");
+    refused(
+        "intent-deep-nesting-maps",
+        "nested more than 100 levels deep",
+    );
     refused("ops-deep-nesting-yaml", "nested more than 100 levels deep");
     refused("rules-deep-nesting", "nested more than 100 levels deep");
 }

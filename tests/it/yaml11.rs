@@ -169,8 +169,8 @@ pub fn value_scalars(v: &serde_yaml::Value, out: &mut Vec<Option<Kind>>) {
 /// plain scalar that serde_yaml reads as a string resolves as a string in every reader, and one
 /// it reads as a number, boolean or null resolves as that kind. Returns the first disagreement.
 pub fn check(yaml: &str) -> Result<(), String> {
-    let parsed: serde_yaml::Value =
-        serde_yaml::from_str(yaml).map_err(|e| format!("serde_yaml cannot read it: {e}\n{yaml}"))?;
+    let parsed: serde_yaml::Value = serde_yaml::from_str(yaml)
+        .map_err(|e| format!("serde_yaml cannot read it: {e}\n{yaml}"))?;
     let mut kinds = Vec::new();
     value_scalars(&parsed, &mut kinds);
     let written = scalars(yaml);
@@ -185,7 +185,9 @@ pub fn check(yaml: &str) -> Result<(), String> {
         match (kind, w) {
             (None, Scalar::Plain(p)) => {
                 if let Some(k) = resolve(p) {
-                    return Err(format!("plain {p:?} is a string but YAML reads it as {k:?}"));
+                    return Err(format!(
+                        "plain {p:?} is a string but YAML reads it as {k:?}"
+                    ));
                 }
             }
             (None, Scalar::Quoted) => {}
@@ -198,7 +200,10 @@ pub fn check(yaml: &str) -> Result<(), String> {
             }
             (Some(k), Scalar::Plain(p)) => {
                 if resolve(p) != Some(*k) {
-                    return Err(format!("{p:?} should read as {k:?}, YAML reads {:?}", resolve(p)));
+                    return Err(format!(
+                        "{p:?} should read as {k:?}, YAML reads {:?}",
+                        resolve(p)
+                    ));
                 }
             }
         }

@@ -35,15 +35,38 @@ const CLASSES: &[(Kind, &[&str])] = &[
     (
         Kind::Int,
         &[
-            "0", "12", "-12", "+12", "012", "0o17", "0x1F", "-0x1f", "0b101", "1_000", "190:20:30",
+            "0",
+            "12",
+            "-12",
+            "+12",
+            "012",
+            "0o17",
+            "0x1F",
+            "-0x1f",
+            "0b101",
+            "1_000",
+            "190:20:30",
             "-1:30",
         ],
     ),
     (
         Kind::Float,
         &[
-            "1.5", "1.", ".5", "1e3", "1E-3", "1.0e+3", "-.inf", ".inf", "+.INF", ".nan", ".NaN",
-            "1_000.5", "190:20:30.15", ".", "1.2.3",
+            "1.5",
+            "1.",
+            ".5",
+            "1e3",
+            "1E-3",
+            "1.0e+3",
+            "-.inf",
+            ".inf",
+            "+.INF",
+            ".nan",
+            ".NaN",
+            "1_000.5",
+            "190:20:30.15",
+            ".",
+            "1.2.3",
         ],
     ),
     (
@@ -141,7 +164,12 @@ fn the_resolver_recognises_every_yaml_1_1_class() {
             assert_eq!(yaml11::resolve(s), Some(*kind), "{s:?}");
         }
     }
-    for s in ["LIC-O365-E3", "dana.whitfield@contoso.com", "Office 365 E1", "a b"] {
+    for s in [
+        "LIC-O365-E3",
+        "dana.whitfield@contoso.com",
+        "Office 365 E1",
+        "a b",
+    ] {
         assert_eq!(yaml11::resolve(s), None, "{s:?}");
     }
 }
@@ -170,14 +198,23 @@ fn strings_of_every_resolver_class_are_quoted_and_read_back() {
             round_trips(s);
             // Quoted at the top level, as a value and as a key.
             let top = emit(s);
-            assert!(top.starts_with('\'') || top.starts_with('"'), "{s:?}: {top}");
+            assert!(
+                top.starts_with('\'') || top.starts_with('"'),
+                "{s:?}: {top}"
+            );
         }
     }
     for s in AWKWARD {
         round_trips(s);
     }
     // Control, line-break and bidirectional characters are escaped, so they show.
-    for s in ["rlo\u{202e}txt", "ls\u{2028}", "nel\u{85}", "\u{feff}bom", "a\nb"] {
+    for s in [
+        "rlo\u{202e}txt",
+        "ls\u{2028}",
+        "nel\u{85}",
+        "\u{feff}bom",
+        "a\nb",
+    ] {
         let out = emit(&s);
         assert!(out.starts_with('"') && out.is_ascii(), "{s:?}: {out}");
     }
@@ -291,7 +328,15 @@ fn plan_and_inspect_yaml_quote_names_yaml_1_1_would_misread() {
             panic!("{args:?}: {e}");
         }
         if args[0] == "plan" {
-            for word in ["'yes'", "'2001-12-14'", "'12:30:45'", "'0x1F'", "'<<'", "'~'", "'on'"] {
+            for word in [
+                "'yes'",
+                "'2001-12-14'",
+                "'12:30:45'",
+                "'0x1F'",
+                "'<<'",
+                "'~'",
+                "'on'",
+            ] {
                 assert!(yaml.contains(word), "{args:?}: no {word}");
             }
         }
@@ -343,7 +388,14 @@ fn refused(command: &str, name: &str, text: &str, says: &[&str]) -> f64 {
     let args: Vec<&str> = match command {
         "simulate" => vec!["simulate", "testdata/contoso", "--ops", &p],
         "plan" => vec!["plan", "testdata/contoso", "--intent", &p],
-        _ => vec!["plan", "testdata/contoso", "--intent", "plans/e1-to-e3.yaml", "--rules", &p],
+        _ => vec![
+            "plan",
+            "testdata/contoso",
+            "--intent",
+            "plans/e1-to-e3.yaml",
+            "--rules",
+            &p,
+        ],
     };
     let start = Instant::now();
     let out = licplan(&args);
@@ -351,7 +403,10 @@ fn refused(command: &str, name: &str, text: &str, says: &[&str]) -> f64 {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{name}: {err}");
     assert!(out.stdout.is_empty(), "{name}");
-    assert!(err.contains(&format!("{p}:")), "{name} not named with a line: {err}");
+    assert!(
+        err.contains(&format!("{p}:")),
+        "{name} not named with a line: {err}"
+    );
     for s in says {
         assert!(err.contains(s), "{name}: no {s:?} in {err}");
     }
@@ -370,30 +425,84 @@ fn nesting_100000_deep_is_refused_in_every_own_format() {
     let block = format!("{}x", "- ".repeat(n));
     let deep = "nested more than 100 levels deep";
     refused("simulate", "ops.yaml", &format!("ops: {flow}\n"), &[deep]);
-    refused("simulate", "ops.yaml", &format!("ops: {flow_map}\n"), &[deep]);
+    refused(
+        "simulate",
+        "ops.yaml",
+        &format!("ops: {flow_map}\n"),
+        &[deep],
+    );
     refused("simulate", "ops.yaml", &format!("ops:\n{block}\n"), &[deep]);
-    refused("simulate", "plan.json", &format!("{{\"stages\": {flow}}}"), &[deep]);
-    refused("simulate", "plan.yaml", &format!("stages: {flow}\n"), &[deep]);
-    refused("plan", "intent.yaml", &format!("name: x\nmoves: {flow}\n"), &[deep]);
-    refused("plan", "intent.yaml", &format!("name: x\nmoves:\n{block}\n"), &[deep]);
-    refused("rules", "rules.yaml", &format!("assumptions: {flow}\n"), &[deep]);
-    refused("rules", "rules.yaml", &format!("disable: {flow_map}\n"), &[deep]);
+    refused(
+        "simulate",
+        "plan.json",
+        &format!("{{\"stages\": {flow}}}"),
+        &[deep],
+    );
+    refused(
+        "simulate",
+        "plan.yaml",
+        &format!("stages: {flow}\n"),
+        &[deep],
+    );
+    refused(
+        "plan",
+        "intent.yaml",
+        &format!("name: x\nmoves: {flow}\n"),
+        &[deep],
+    );
+    refused(
+        "plan",
+        "intent.yaml",
+        &format!("name: x\nmoves:\n{block}\n"),
+        &[deep],
+    );
+    refused(
+        "rules",
+        "rules.yaml",
+        &format!("assumptions: {flow}\n"),
+        &[deep],
+    );
+    refused(
+        "rules",
+        "rules.yaml",
+        &format!("disable: {flow_map}\n"),
+        &[deep],
+    );
 }
 
 #[test]
 fn alias_bombs_are_refused_in_every_own_format() {
-    let mut lol = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut lol = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     let mut prev = 'a';
     for c in 'b'..='i' {
-        lol.push_str(&format!("{c}: &{c} [{}]\n", vec![format!("*{prev}"); 9].join(",")));
+        lol.push_str(&format!(
+            "{c}: &{c} [{}]\n",
+            vec![format!("*{prev}"); 9].join(",")
+        ));
         prev = c;
     }
     let says = ["aliases (*name) expand this file"];
     refused("simulate", "ops.yaml", &format!("{lol}ops: *i\n"), &says);
-    refused("plan", "intent.yaml", &format!("{lol}name: x\nmoves: *i\n"), &says);
-    refused("rules", "rules.yaml", &lol.replace("a:", "assumptions:"), &says);
+    refused(
+        "plan",
+        "intent.yaml",
+        &format!("{lol}name: x\nmoves: *i\n"),
+        &says,
+    );
+    refused(
+        "rules",
+        "rules.yaml",
+        &lol.replace("a:", "assumptions:"),
+        &says,
+    );
     // Few jumps, each replaying a large anchor.
-    let wide = format!("a: &a [{}]\nops: [{}]\n", "x,".repeat(30_000), "*a,".repeat(30_000));
+    let wide = format!(
+        "a: &a [{}]\nops: [{}]\n",
+        "x,".repeat(30_000),
+        "*a,".repeat(30_000)
+    );
     refused("simulate", "ops.yaml", &wide, &says);
 }
 

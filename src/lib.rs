@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod catalog;
+pub mod docfile;
 pub mod findings;
 pub mod generate;
 pub mod ingest;

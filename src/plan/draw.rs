@@ -353,19 +353,22 @@ fn carrying_groups(
 /// Splits users into the pilot and later waves.
 fn waves(n: usize, pilot: u64, size: WaveSize) -> Vec<(String, std::ops::Range<usize>)> {
     let mut out = Vec::new();
-    let pilot = (pilot as usize).min(n);
+    // Sizes beyond the users left mean "everyone left": saturating, never wrapping (a wave size
+    // of u64::MAX once wrapped `i + step` and panicked).
+    let pilot = usize::try_from(pilot).unwrap_or(usize::MAX).min(n);
     if pilot > 0 {
         out.push(("pilot".to_owned(), 0..pilot));
     }
     let rest = n - pilot;
     let step = match size {
-        WaveSize::Count(c) => c as usize,
+        WaveSize::Count(c) => usize::try_from(c).unwrap_or(usize::MAX),
+        // `as` saturates float-to-int casts; the share is at most 100% of `rest`.
         WaveSize::Percent(p) => ((rest as f64) * p / 100.0).ceil() as usize,
     }
     .max(1);
     let mut i = pilot;
     while i < n {
-        let end = (i + step).min(n);
+        let end = i.saturating_add(step).min(n);
         out.push(("wave".to_owned(), i..end));
         i = end;
     }
@@ -765,4 +768,27 @@ pub fn ops(stages: &[Stage]) -> impl Iterator<Item = (OpSource, Op)> + '_ {
         });
         own.chain(waves)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sizes(n: usize, pilot: u64, size: WaveSize) -> Vec<usize> {
+        waves(n, pilot, size)
+            .into_iter()
+            .map(|(_, r)| r.len())
+            .collect()
+    }
+
+    #[test]
+    fn huge_pilots_and_wave_sizes_saturate_instead_of_wrapping() {
+        // Regression: `waves: {pilot: 1, size: 18446744073709551615}` wrapped `i + step`.
+        assert_eq!(sizes(5, 1, WaveSize::Count(u64::MAX)), [1, 4]);
+        assert_eq!(sizes(5, u64::MAX, WaveSize::Count(u64::MAX)), [5]);
+        assert_eq!(sizes(5, 0, WaveSize::Count(u64::MAX)), [5]);
+        assert_eq!(sizes(5, 2, WaveSize::Percent(100.0)), [2, 3]);
+        assert_eq!(sizes(5, 0, WaveSize::Count(2)), [2, 2, 1]);
+        assert!(sizes(0, u64::MAX, WaveSize::Count(u64::MAX)).is_empty());
+    }
 }

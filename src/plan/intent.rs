@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::catalog::{Catalog, Lookup};
+use crate::docfile::bounded;
 use crate::ingest::error::{InputError, Location};
 use crate::model::{CountryCode, GroupId, SkuId, Tenant, UserId};
 
@@ -40,7 +41,61 @@ struct WavesFile {
     #[serde(default)]
     pilot: Option<u64>,
     #[serde(default)]
-    size: Option<serde_yaml::Value>,
+    size: Option<SizeText>,
+}
+
+/// A wave size as written: a number of any size (checked later, so a number past u64 says
+/// "too large" rather than serde_yaml's "invalid type: integer as u128"), or text (`25%`).
+#[derive(Debug)]
+enum SizeText {
+    Whole(u128),
+    Negative,
+    Fraction(f64),
+    Text(String),
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for SizeText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SizeText;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number of users or a percentage")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<SizeText, E> {
+                Ok(SizeText::Whole(u128::from(v)))
+            }
+            fn visit_u128<E>(self, v: u128) -> Result<SizeText, E> {
+                Ok(SizeText::Whole(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<SizeText, E> {
+                Ok(u128::try_from(v).map_or(SizeText::Negative, SizeText::Whole))
+            }
+            fn visit_i128<E>(self, v: i128) -> Result<SizeText, E> {
+                Ok(u128::try_from(v).map_or(SizeText::Negative, SizeText::Whole))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<SizeText, E> {
+                Ok(SizeText::Fraction(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<SizeText, E> {
+                Ok(SizeText::Text(v.to_owned()))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<SizeText, E> {
+                Ok(SizeText::Other("a boolean"))
+            }
+            fn visit_unit<E>(self) -> Result<SizeText, E> {
+                Ok(SizeText::Other("empty"))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<SizeText, A::Error> {
+                Ok(SizeText::Other("a list"))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<SizeText, A::Error> {
+                Ok(SizeText::Other("a mapping"))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// How a product change is staged (R11).
@@ -132,15 +187,17 @@ pub fn read(path: &Path, tenant: &Tenant) -> Result<Intent, InputError> {
 
 /// Parses an intent; `path` names it in messages and anchors `users:` files.
 pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputError> {
-    let file: IntentFile =
-        serde_yaml::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
-            let loc = e.location().map_or(Location::File, |l| Location::Position {
-                line: l.line() as u64,
-                column: l.column() as u64,
-            });
-            InputError::new(path, loc, format!("invalid intent: {e}"))
-                .hint("see the README's intent reference for every field")
-        })?;
+    let text = text.trim_start_matches('\u{feff}');
+    // Duplicate keys, deep nesting and alias bombs first (see `docfile`).
+    crate::docfile::check_yaml(text, path)?;
+    let file: IntentFile = serde_yaml::from_str(text).map_err(|e| {
+        let loc = e.location().map_or(Location::File, |l| Location::Position {
+            line: l.line() as u64,
+            column: l.column() as u64,
+        });
+        InputError::new(path, loc, format!("invalid intent: {e}"))
+            .hint("see the README's intent reference for every field")
+    })?;
     if file.name.trim().is_empty() {
         return Err(err(
             path,
@@ -166,7 +223,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
             err(
                 path,
                 "strategy",
-                format!("{s:?} is not a strategy"),
+                format!("{:?} is not a strategy", bounded(s)),
                 "write migrate-then-change or change-then-migrate",
             )
         })?,
@@ -190,7 +247,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 return Err(err(
                     path,
                     &at("group"),
-                    format!("several groups are named {:?}", m.group),
+                    format!("several groups are named {:?}", bounded(&m.group)),
                     "name the group by its object id",
                 ))
             }
@@ -198,7 +255,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 return Err(err(
                     path,
                     &at("group"),
-                    format!("no group with id {}", m.group),
+                    format!("no group with id {}", bounded(&m.group)),
                     "name an existing group, or give a display name for a group the plan creates",
                 ))
             }
@@ -220,7 +277,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 err(
                     path,
                     &at("strategy"),
-                    format!("{s:?} is not a strategy"),
+                    format!("{:?} is not a strategy", bounded(s)),
                     "write migrate-then-change or change-then-migrate",
                 )
             })?,
@@ -241,12 +298,13 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
             let pilot = w.pilot.unwrap_or(10);
             let size = match &w.size {
                 None => WaveSize::Percent(25.0),
-                Some(v) => wave_size(v).ok_or_else(|| {
+                Some(v) => wave_size(v).map_err(|why| {
                     err(
                         path,
                         "waves.size",
-                        format!("{} is not a wave size", yaml_text(v)),
-                        "write a number of users (200) or a percentage of the rest (25%)",
+                        format!("{} is not a wave size{why}", size_text(v)),
+                        "write a number of users (200; a number larger than the users left \
+                         puts them all in one wave) or a percentage of the rest (25%)",
                     )
                 })?,
             };
@@ -262,31 +320,43 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
     })
 }
 
-fn yaml_text(v: &serde_yaml::Value) -> String {
-    serde_yaml::to_string(v)
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_default()
+fn size_text(v: &SizeText) -> String {
+    match v {
+        SizeText::Whole(n) => n.to_string(),
+        SizeText::Negative => "a negative number".into(),
+        SizeText::Fraction(f) => f.to_string(),
+        SizeText::Text(s) => format!("{:?}", bounded(s)),
+        SizeText::Other(what) => (*what).to_owned(),
+    }
 }
 
-fn wave_size(v: &serde_yaml::Value) -> Option<WaveSize> {
+/// A wave size, or why it is not one (appended to "... is not a wave size").
+fn wave_size(v: &SizeText) -> Result<WaveSize, &'static str> {
+    const TOO_LARGE: &str = ": too large (at most 18446744073709551615 users)";
+    let count = |n: u128| match u64::try_from(n) {
+        Ok(0) => Err(": it must be more than zero"),
+        Ok(n) => Ok(WaveSize::Count(n)),
+        Err(_) => Err(TOO_LARGE),
+    };
     match v {
-        serde_yaml::Value::Number(n) => n.as_u64().filter(|n| *n > 0).map(WaveSize::Count),
-        serde_yaml::Value::String(s) => {
+        SizeText::Whole(n) => count(*n),
+        SizeText::Negative => Err(": it must be more than zero"),
+        SizeText::Fraction(_) => Err(": write a whole number of users"),
+        SizeText::Text(s) => {
             let t = s.trim();
             if let Some(p) = t.strip_suffix('%') {
-                p.trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|p| *p > 0.0 && *p <= 100.0)
-                    .map(WaveSize::Percent)
+                match p.trim().parse::<f64>() {
+                    Ok(p) if p > 0.0 && p <= 100.0 => Ok(WaveSize::Percent(p)),
+                    Ok(_) => Err(": a percentage is more than 0% and at most 100%"),
+                    Err(_) => Err(""),
+                }
+            } else if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                t.parse::<u128>().map_or(Err(TOO_LARGE), count)
             } else {
-                t.parse::<u64>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .map(WaveSize::Count)
+                Err("")
             }
         }
-        _ => None,
+        SizeText::Other(_) => Err(""),
     }
 }
 
@@ -340,7 +410,7 @@ pub fn sku(path: &Path, field: &str, name: &str, t: &Tenant) -> Result<SkuId, In
         return Err(err(
             path,
             field,
-            format!("no product {name} in the tenant or the catalog"),
+            format!("no product {} in the tenant or the catalog", bounded(name)),
             hint,
         ));
     }
@@ -368,14 +438,18 @@ pub fn sku(path: &Path, field: &str, name: &str, t: &Tenant) -> Result<SkuId, In
             Err(err(
                 path,
                 field,
-                format!("{n:?} names several products: {}", ids.join(", ")),
+                format!(
+                    "{:?} names several products: {}",
+                    bounded(n),
+                    ids.join(", ")
+                ),
                 "name the product by its skuId",
             ))
         }
         Lookup::NotFound => Err(err(
             path,
             field,
-            format!("no product {n:?} in the tenant or the catalog"),
+            format!("no product {:?} in the tenant or the catalog", bounded(n)),
             hint,
         )),
     }
@@ -393,13 +467,13 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
             GroupFind::Several => Err(err(
                 path,
                 field,
-                format!("several groups are named {:?}", g.trim()),
+                format!("several groups are named {:?}", bounded(g.trim())),
                 "name the group by its object id",
             )),
             GroupFind::None => Err(err(
                 path,
                 field,
-                format!("no group {:?} in the tenant", g.trim()),
+                format!("no group {:?} in the tenant", bounded(g.trim())),
                 hint,
             )),
         };
@@ -459,7 +533,12 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
                     return Err(err(
                         path,
                         field,
-                        format!("{}:{}: no user {l:?} in the tenant", file.display(), i + 1),
+                        format!(
+                            "{}:{}: no user {:?} in the tenant",
+                            file.display(),
+                            i + 1,
+                            bounded(l)
+                        ),
                         "list users by UPN or object id, as in the exports",
                     ))
                 }
@@ -469,5 +548,10 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
         users.dedup();
         return Ok(Scope::Users(users));
     }
-    Err(err(path, field, format!("{s:?} is not a scope"), hint))
+    Err(err(
+        path,
+        field,
+        format!("{:?} is not a scope", bounded(s)),
+        hint,
+    ))
 }

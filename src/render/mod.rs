@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod plan;
 pub mod simulation;
 pub mod table;
+pub mod yaml;
 
 use std::io::{self, Write};
 
@@ -23,14 +24,23 @@ pub enum Format {
 }
 
 /// Writes a value as pretty JSON with a trailing newline.
+///
+/// # Errors
+///
+/// The writer's own error with its kind (`io::Error::from` unwraps serde_json's io errors), so
+/// the binary can tell a closed pipe from a failure.
 pub fn json<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
     writeln!(out)
 }
 
-/// Writes a value as YAML.
+/// Writes a value as YAML that YAML 1.1 and 1.2 readers read back the same (see [`yaml`]).
+///
+/// # Errors
+///
+/// The writer's own error with its kind.
 pub fn yaml<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
-    serde_yaml::to_writer(&mut *out, value).map_err(io::Error::other)
+    yaml::write(value, out)
 }
 
 /// Renders an inspection in the chosen format.

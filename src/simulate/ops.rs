@@ -13,6 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::docfile::bounded;
 use crate::ingest::error::{InputError, Location};
 
 /// A license as an op names it.
@@ -254,26 +255,8 @@ pub fn read(path: &Path) -> Result<OpsFile, InputError> {
 
 /// Parses ops from text; `path` only names the source in messages.
 pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputError> {
-    let doc: Value = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map_err(|e| {
-            InputError::new(
-                path,
-                Location::Position {
-                    line: e.line() as u64,
-                    column: e.column() as u64,
-                },
-                format!("invalid JSON: {e}"),
-            )
-        })?
-    } else {
-        serde_yaml::from_str(text).map_err(|e| {
-            let loc = e.location().map_or(Location::File, |l| Location::Position {
-                line: l.line() as u64,
-                column: l.column() as u64,
-            });
-            InputError::new(path, loc, format!("invalid YAML: {e}"))
-        })?
-    };
+    // Duplicate keys, deep nesting and alias bombs are refused here (see `docfile`).
+    let doc = crate::docfile::read_value(text, path)?;
     let mut ops = Vec::new();
     let mut errors = Vec::new();
     let at = |p: String| Location::Record { index: 0, path: p };
@@ -396,9 +379,13 @@ fn collect(
     };
     let Some(fields) = Op::fields(name) else {
         errors.push(
-            InputError::new(path, loc(".op"), format!("{name:?} is not an op"))
-                .field("op")
-                .hint(format!("ops are: {ALL_OPS}")),
+            InputError::new(
+                path,
+                loc(".op"),
+                format!("{:?} is not an op", bounded(name)),
+            )
+            .field("op")
+            .hint(format!("ops are: {ALL_OPS}")),
         );
         return;
     };
@@ -410,10 +397,10 @@ fn collect(
             errors.push(
                 InputError::new(
                     path,
-                    loc(&format!(".{k}")),
-                    format!("{name} has no field {k:?}"),
+                    loc(&format!(".{}", bounded(k))),
+                    format!("{name} has no field {:?}", bounded(k)),
                 )
-                .field(k.clone())
+                .field(bounded(k))
                 .hint(format!("{name} takes: {}", fields.join(", "))),
             );
             return;
@@ -430,8 +417,12 @@ fn collect(
             ops.push((OpSource { path: at }, op));
         }
         Err(e) => errors.push(
-            InputError::new(path, loc(""), format!("{name}: {e}"))
-                .hint(format!("{name} takes: {}", fields.join(", "))),
+            InputError::new(
+                path,
+                loc(""),
+                format!("{name}: {}", bounded(&e.to_string())),
+            )
+            .hint(format!("{name} takes: {}", fields.join(", "))),
         ),
     }
 }

@@ -15,3 +15,5 @@ mod redact;
 mod render_safety;
 mod scenarios;
 mod snapshots;
+mod yaml11;
+mod yaml_safety;

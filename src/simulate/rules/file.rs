@@ -163,6 +163,8 @@ pub(super) fn parse(src: Source<'_>) -> Result<Parsed<'_>, InputError> {
     let raw = if is_blank(src.text) {
         RawFile::default()
     } else {
+        // Duplicate keys, deep nesting and alias bombs first (see `docfile`).
+        crate::docfile::check_yaml(src.text, src.path)?;
         serde_yaml::from_str::<RawFile>(src.text).map_err(|e| yaml_error(src, &e))?
     };
     check_version(src, raw.version)?;

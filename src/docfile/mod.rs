@@ -1,0 +1,531 @@
+//! Reading licplan's own documents — ops files, plans, intents, rules files — at bounded cost
+//! and without silent last-key-wins.
+//!
+//! Every such file is read here first, JSON or YAML, into a tree that refuses:
+//! - a key written twice in one mapping (serde_json's and serde_yaml's maps keep the last one
+//!   silently, so an ops record naming `user` twice removed the other user's license);
+//! - nesting deeper than [`MAX_DEPTH`] (YAML is pre-scanned in linear time first: libyaml is
+//!   quadratic in flow depth before serde_yaml's own limit is consulted);
+//! - YAML aliases that expand the document far past its own size ("billion laughs").
+//!
+//! Ops and plan files use the tree itself; intents and rules files are checked this way, then
+//! deserialised into their typed schema as before (which keeps serde_yaml's positions).
+
+mod scan;
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::path::Path;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::ingest::error::{InputError, Location};
+
+pub use scan::{check_depth, TooDeep};
+
+/// The deepest nesting of mappings and lists licplan reads in its own files (which need about
+/// six levels); below serde_json's and serde_yaml's own limits of 128, so this message comes first.
+pub const MAX_DEPTH: usize = 100;
+
+/// At most this many characters of a value are quoted in a message.
+const QUOTE_CHARS: usize = 200;
+
+/// A value for a message: itself when short, else its first 200 characters and its length.
+pub fn bounded(s: &str) -> String {
+    match s.char_indices().nth(QUOTE_CHARS) {
+        None => s.to_owned(),
+        Some((cut, _)) => format!("{}… ({} characters)", &s[..cut], s.chars().count()),
+    }
+}
+
+/// The syntax a document is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    Json,
+    Yaml,
+}
+
+/// Reads a document into a JSON value: JSON when its first non-blank character is `{`, else
+/// YAML. Duplicate keys, nesting past [`MAX_DEPTH`] and alias bombs are errors.
+///
+/// # Errors
+///
+/// An [`InputError`] naming `path`, the line and column, and for duplicate keys the record's
+/// path (`$.ops[3]`) and the key.
+pub fn read_value(text: &str, path: &Path) -> Result<Value, InputError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim_start().starts_with('{') {
+        parse(text, path, Syntax::Json)
+    } else {
+        parse(text, path, Syntax::Yaml)
+    }
+}
+
+/// Checks a YAML document (an intent or a rules file) the way [`read_value`] reads one, before
+/// it is deserialised into its schema.
+///
+/// # Errors
+///
+/// As [`read_value`]; YAML syntax errors are left to the schema's reader, which says more.
+pub fn check_yaml(text: &str, path: &Path) -> Result<(), InputError> {
+    match parse(text, path, Syntax::Yaml) {
+        Ok(_) => Ok(()),
+        Err(e) if e.field.is_none() && e.message.starts_with("invalid YAML") => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+fn parse(text: &str, path: &Path, syntax: Syntax) -> Result<Value, InputError> {
+    if syntax == Syntax::Yaml {
+        check_depth(text, MAX_DEPTH).map_err(|at| {
+            too_deep(
+                path,
+                Location::Position {
+                    line: at.line,
+                    column: at.column,
+                },
+            )
+        })?;
+    }
+    let ctx = Ctx {
+        // Without aliases a document holds fewer values and characters than twice its bytes.
+        budget: Cell::new((text.len() as u64).saturating_mul(2).saturating_add(4096)),
+        trail: RefCell::new(Vec::new()),
+        problem: Cell::new(None),
+    };
+    let seed = Node {
+        ctx: &ctx,
+        depth: 0,
+    };
+    let result = match syntax {
+        Syntax::Json => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            seed.deserialize(&mut de)
+                .and_then(|v| de.end().map(|()| v))
+                .map_err(|e| {
+                    let at = Location::Position {
+                        line: e.line() as u64,
+                        column: e.column() as u64,
+                    };
+                    (at, e.to_string(), e.is_syntax() || e.is_eof())
+                })
+        }
+        Syntax::Yaml => {
+            let yaml_error = |e: serde_yaml::Error| {
+                let at = e.location().map_or(Location::File, |l| Location::Position {
+                    line: l.line() as u64,
+                    column: l.column() as u64,
+                });
+                (at, e.to_string(), true)
+            };
+            let mut docs = serde_yaml::Deserializer::from_str(text);
+            match docs.next().map(|doc| seed.deserialize(doc)) {
+                None => Ok(Value::Null),
+                Some(Err(e)) => Err(yaml_error(e)),
+                Some(Ok(v)) => match docs.next() {
+                    None => Ok(v),
+                    Some(second) => {
+                        use serde::Deserialize;
+                        if let Err(e) = de::IgnoredAny::deserialize(second) {
+                            Err(yaml_error(e))
+                        } else {
+                            return Err(InputError::new(
+                                path,
+                                second_document(text),
+                                "invalid YAML: the file holds more than one document",
+                            )
+                            .hint("keep one document: remove the `---` line after the first"));
+                        }
+                    }
+                },
+            }
+        }
+    };
+    let (at, message, syntax_error) = match result {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let mut trail = ctx.trail.take();
+    trail.reverse();
+    let record = record_path(&trail);
+    Err(match ctx.problem.take() {
+        Some(Problem::Duplicate(key)) => InputError::new(
+            path,
+            at,
+            format!("{record} has the key {} twice", quote(&key)),
+        )
+        .field(bounded(&key))
+        .hint(
+            "write each key once: which of the two values was meant cannot be told, so \
+             licplan reads neither",
+        ),
+        Some(Problem::TooDeep) => too_deep(path, at),
+        Some(Problem::Expanded) => InputError::new(
+            path,
+            at,
+            "YAML aliases (*name) expand this file far past its own size",
+        )
+        .hint("write the repeated values out, or repeat them fewer times"),
+        Some(Problem::Tag) => InputError::new(
+            path,
+            at,
+            format!("{record}: YAML tags such as !name are not part of this file's format"),
+        )
+        .hint("remove the tag; write the value as plain text, a number or a list"),
+        None if message.contains("recursion limit exceeded") => too_deep(path, at),
+        None if message.contains("repetition limit exceeded") => InputError::new(
+            path,
+            at,
+            "YAML aliases (*name) expand this file far past its own size",
+        )
+        .hint("write the repeated values out, or repeat them fewer times"),
+        None => {
+            let kind = match syntax {
+                Syntax::Json if syntax_error => "invalid JSON",
+                Syntax::Json => "unreadable JSON",
+                Syntax::Yaml => "invalid YAML",
+            };
+            InputError::new(path, at, format!("{kind}: {}", bounded(&message)))
+        }
+    })
+}
+
+/// The line of the `---` that starts a second document (after some content).
+fn second_document(text: &str) -> Location {
+    let mut content = false;
+    for (n, line) in (1u64..).zip(text.lines()) {
+        let marker = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
+        if marker && content {
+            return Location::Line(n);
+        }
+        let t = line.trim();
+        if !t.is_empty() && !t.starts_with('#') && !t.starts_with('%') {
+            content = true;
+        }
+    }
+    Location::File
+}
+
+fn too_deep(path: &Path, at: Location) -> InputError {
+    InputError::new(
+        path,
+        at,
+        format!("nested more than {MAX_DEPTH} levels deep"),
+    )
+    .hint(
+        "licplan's files nest a few levels (a list of records holding lists); this one looks \
+         generated or broken: check what wrote it",
+    )
+}
+
+fn quote(key: &str) -> String {
+    format!("{:?}", bounded(key))
+}
+
+/// `$.ops[3]` from the keys and indexes leading to a value.
+fn record_path(trail: &[Seg]) -> String {
+    let mut out = String::from("$");
+    for seg in trail {
+        match seg {
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            Seg::Key(k) if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_') => {
+                out.push('.');
+                out.push_str(&bounded(k));
+            }
+            Seg::Key(k) => out.push_str(&format!("[{}]", quote(k))),
+        }
+    }
+    out
+}
+
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+#[derive(Debug)]
+enum Problem {
+    Duplicate(String),
+    TooDeep,
+    Expanded,
+    Tag,
+}
+
+/// What the reading of one document shares: the budget of values and characters aliases may
+/// not exceed, the path to where reading failed (built as the error unwinds) and why.
+struct Ctx {
+    budget: Cell<u64>,
+    trail: RefCell<Vec<Seg>>,
+    problem: Cell<Option<Problem>>,
+}
+
+impl Ctx {
+    fn fail<E: de::Error>(&self, problem: Problem, message: impl fmt::Display) -> E {
+        self.problem.set(Some(problem));
+        E::custom(message)
+    }
+
+    fn charge<E: de::Error>(&self, chars: usize) -> Result<(), E> {
+        let cost = 1 + chars as u64;
+        match self.budget.get().checked_sub(cost) {
+            Some(left) => {
+                self.budget.set(left);
+                Ok(())
+            }
+            None => Err(self.fail(Problem::Expanded, "aliases expand the document too far")),
+        }
+    }
+}
+
+/// One value of the document, `depth` collections deep.
+struct Node<'c> {
+    ctx: &'c Ctx,
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Node<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl Node<'_> {
+    fn deeper<E: de::Error>(&self) -> Result<Node<'_>, E> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.ctx.fail(Problem::TooDeep, "nested too deep"));
+        }
+        Ok(Node {
+            ctx: self.ctx,
+            depth: self.depth + 1,
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for Node<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        self.ctx.charge(0)?;
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        self.ctx.charge(0)?;
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        self.ctx.charge(0)?;
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        self.ctx.charge(0)?;
+        // As serde_json's own Value: a non-finite number is null.
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        self.ctx.charge(v.len())?;
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        self.ctx.charge(v.len())?;
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.ctx.charge(0)?;
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        self.deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.ctx.charge(0)?;
+        let child = self.deeper()?;
+        let mut out = Vec::new();
+        loop {
+            let node = Node {
+                ctx: child.ctx,
+                depth: child.depth,
+            };
+            match seq.next_element_seed(node) {
+                Ok(Some(v)) => out.push(v),
+                Ok(None) => return Ok(Value::Array(out)),
+                Err(e) => {
+                    self.ctx.trail.borrow_mut().push(Seg::Index(out.len()));
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.ctx.charge(0)?;
+        let child = self.deeper()?;
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            self.ctx.charge(key.len())?;
+            if out.contains_key(&key) {
+                // Refused while reading the second value, so the error is placed at it.
+                self.ctx.problem.set(Some(Problem::Duplicate(key)));
+                return Err(map
+                    .next_value_seed(Refuse)
+                    .err()
+                    .unwrap_or_else(|| de::Error::custom("duplicate key")));
+            }
+            let node = Node {
+                ctx: child.ctx,
+                depth: child.depth,
+            };
+            let value = match map.next_value_seed(node) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.ctx.trail.borrow_mut().push(Seg::Key(key));
+                    return Err(e);
+                }
+            };
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, _: A) -> Result<Value, A::Error> {
+        Err(self.ctx.fail(Problem::Tag, "a YAML tag"))
+    }
+}
+
+/// A value that is refused whatever it is (the second value of a duplicate key).
+struct Refuse;
+
+impl<'de> DeserializeSeed<'de> for Refuse {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Refuse {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no second value for a key")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Value, InputError> {
+        read_value(text, Path::new("f.yaml"))
+    }
+
+    #[track_caller]
+    fn refused(text: &str, says: &str) -> InputError {
+        match read(text) {
+            Ok(v) => panic!("{text:?} read as {v}"),
+            Err(e) => {
+                assert!(e.to_string().contains(says), "{e}");
+                e
+            }
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_name_the_record_and_key_in_json_and_yaml() {
+        let e = refused(
+            "ops:\n  - op: add-member\n    user: a\n    user: b\n",
+            "$.ops[0] has the key \"user\" twice",
+        );
+        assert_eq!(e.field.as_deref(), Some("user"));
+        assert!(
+            matches!(e.location, Location::Position { line: 4, .. }),
+            "{e}"
+        );
+        let e = refused(
+            r#"{"ops": [{"op": "add-member", "group": "G", "user": "a", "user": "b"}]}"#,
+            "$.ops[0] has the key \"user\" twice",
+        );
+        assert!(
+            matches!(e.location, Location::Position { line: 1, .. }),
+            "{e}"
+        );
+        refused("a: 1\na: 2\n", "$ has the key \"a\" twice");
+        refused(
+            "stages:\n- waves:\n  - actions:\n    - {op: x, op: y}\n",
+            "$.stages[0].waves[0].actions[0] has the key \"op\" twice",
+        );
+        // Keys that differ are kept, in any case.
+        let v = read("a: 1\nA: 2\n").expect("two keys");
+        assert_eq!(v.as_object().map(Map::len), Some(2));
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_refused_in_json_and_yaml() {
+        let deep = |open: &str, close: &str, n: usize| {
+            format!("{{\"ops\": {}{}}}", open.repeat(n), close.repeat(n))
+        };
+        read(&deep("[", "]", MAX_DEPTH - 1)).expect("at the limit");
+        refused(
+            &deep("[", "]", MAX_DEPTH),
+            "nested more than 100 levels deep",
+        );
+        refused(
+            &format!("ops: {}{}", "[".repeat(200_000), "]".repeat(200_000)),
+            "nested more than 100 levels deep",
+        );
+        refused(
+            &format!("ops:\n{}x\n", "- ".repeat(200_000)),
+            "nested more than 100 levels deep",
+        );
+        let block: String = (0..150).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        refused(&block, "nested more than 100 levels deep");
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_quickly() {
+        let mut lol = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        for (i, c) in ('b'..='i').enumerate() {
+            let prev = char::from(b'a' + i as u8);
+            lol.push_str(&format!("{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+        }
+        refused(&lol, "expand");
+        // Many aliases of one large anchor: few jumps, huge expansion.
+        let big = format!(
+            "a: &a [{}]\nb: [{}]\n",
+            "x,".repeat(20_000),
+            "*a,".repeat(20_000)
+        );
+        refused(&big, "expand");
+        // Modest reuse is fine.
+        read("a: &a {x: 1}\nb: *a\nc: *a\n").expect("a few aliases");
+    }
+
+    #[test]
+    fn bounded_quotes_keep_200_characters_and_say_the_length() {
+        assert_eq!(bounded("short"), "short");
+        let long = "é".repeat(5000);
+        let b = bounded(&long);
+        assert!(b.ends_with("… (5000 characters)"), "{b}");
+        assert_eq!(b.chars().filter(|c| *c == 'é').count(), 200);
+    }
+}

@@ -275,9 +275,7 @@ impl Target {
             // that name no file a path could.
             Ok(m) => Ok(Target {
                 given: given.to_path_buf(),
-                real: given
-                    .canonicalize()
-                    .unwrap_or_else(|_| given.to_path_buf()),
+                real: given.canonicalize().unwrap_or_else(|_| given.to_path_buf()),
                 id: file_id(&m),
                 kind: Kind::Special,
             }),
@@ -464,7 +462,9 @@ pub fn open_append(path: &Path) -> io::Result<File> {
 static TEMPS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 fn temps() -> MutexGuard<'static, Vec<PathBuf>> {
-    TEMPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    TEMPS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Removes every temporary file being written, then runs `then` (such as `process::exit`)

@@ -39,9 +39,8 @@ fn refuse(message: String) -> io::Error {
 pub fn prepare(out: &Path) -> io::Result<()> {
     match std::fs::metadata(out) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(out).map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot create the folder: {e}"))
-            })?;
+            std::fs::create_dir_all(out)
+                .map_err(|e| io::Error::new(e.kind(), format!("cannot create the folder: {e}")))?;
             return start_marker(out);
         }
         Err(e) => {

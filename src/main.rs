@@ -17,13 +17,16 @@ use licplan::render::Format;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (plan, simulate: safe)
+  0  success (plan, simulate: safe); also when the reader of standard output stops early (`| head`)
   1  the output was not written: it could not be, or it was refused because it is an input of the run
      (a tenant export or folder, the intent, its users lists, the rules, ops or plan file: also through a
-     symbolic link, `..` or a hard link), lies inside a tenant folder, is a folder or is read-only
+     symbolic link, `..` or a hard link), lies inside a tenant folder, is a folder or is read-only;
+     generate: the folder holds files that no earlier generate wrote, and nothing was deleted
   2  unusable input: an export, ops file or argument is malformed (the message names the file, place and field)
   3  simulate: a user loses a license or a service, or a step runs out of seats (the report says where);
-     plan: the simulator still finds a loss in the plan (a planner bug; the plan is written for inspection)";
+     plan: the simulator still finds a loss in the plan (a planner bug; the plan is written for inspection)
+  129, 130, 143  ended by SIGHUP, SIGINT or SIGTERM; an output being written is left as it was (its
+     temporary file is removed)";
 
 /// Plans Microsoft 365 moves from direct to group-based licensing without any user losing a license.
 #[derive(Debug, Parser)]

@@ -2,6 +2,7 @@
 //! linked), never lands in a tenant folder, follows symbolic links, writes FIFOs directly,
 //! refuses read-only files and folders, leaves no temporary file (signals included); `generate`
 //! deletes only what it wrote; a closed pipe ends every command quietly.
+#![cfg(unix)]
 
 use std::collections::BTreeMap;
 use std::io::Read;

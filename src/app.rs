@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::ingest::{self, InputErrors};
 use crate::inspect;
+use crate::output::{self, Inputs, Role};
 use crate::progress::Progress;
 use crate::redact::{Redact, Redactor};
 use crate::render::{self, Format};
@@ -15,7 +16,9 @@ use crate::render::{self, Format};
 pub mod exit {
     /// Success.
     pub const OK: i32 = 0;
-    /// Writing the output failed, or another error outside the input.
+    /// The output was not written: writing it failed, or it was refused (it is, links to or
+    /// lies inside an input; it is a folder or a read-only file), or another error outside the
+    /// input.
     pub const FAILURE: i32 = 1;
     /// The input (exports, arguments) is unusable.
     pub const BAD_INPUT: i32 = 2;
@@ -51,7 +54,8 @@ pub struct PlanRequest {
     pub intent: PathBuf,
     pub rules: Option<PathBuf>,
     pub format: Format,
-    /// Written atomically (a temporary file beside it, then a rename); stdout when `None`.
+    /// Written by [`output::write`] (never over an input; atomically through a temporary file
+    /// beside it, or directly when it is a FIFO or a device); stdout when `None`.
     pub output: Option<PathBuf>,
     pub redact: bool,
 }
@@ -73,8 +77,13 @@ pub enum AppError {
     Unsafe(usize),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+    /// An output file was refused (it is an input, a folder, read-only…) or could not be
+    /// written; nothing was written.
+    #[error(transparent)]
+    OutputFile(#[from] output::OutputError),
+    /// `generate` could not write its folder.
     #[error("cannot write {path}: {source}")]
-    OutputFile {
+    Folder {
         path: PathBuf,
         source: std::io::Error,
     },
@@ -85,7 +94,19 @@ impl AppError {
         match self {
             AppError::Input(_) => exit::BAD_INPUT,
             AppError::Unsafe(_) => exit::VIOLATION,
-            AppError::Output(_) | AppError::OutputFile { .. } => exit::FAILURE,
+            AppError::Output(_) | AppError::OutputFile(_) | AppError::Folder { .. } => {
+                exit::FAILURE
+            }
+        }
+    }
+
+    /// Whether the command failed only because its reader went away (`licplan … | head`):
+    /// the io error is looked for through every wrapper, as ripgrep does.
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            AppError::Output(e) | AppError::Folder { source: e, .. } => output::is_broken_pipe(e),
+            AppError::OutputFile(e) => e.io_error().is_some_and(|e| output::is_broken_pipe(e)),
+            AppError::Input(_) | AppError::Unsafe(_) => false,
         }
     }
 }
@@ -173,10 +194,28 @@ pub fn plan(
     out: &mut dyn Write,
     progress: &mut dyn Progress,
 ) -> Result<(), AppError> {
+    // The output is checked before the work, then again (with the intent's users lists) when
+    // it is written.
+    let inputs = {
+        let inputs = Inputs::new()
+            .tenant(&req.tenant)
+            .file(Role::Intent, &req.intent);
+        match &req.rules {
+            Some(r) => inputs.file(Role::Rules, r),
+            None => inputs,
+        }
+    };
+    if let Some(path) = &req.output {
+        output::check(path, &inputs)?;
+    }
     let loaded = ingest::load_with_progress(&req.tenant, progress)?;
     let rules = load_rules(&req.rules)?;
     let intent =
         crate::plan::intent::read(&req.intent, &loaded.tenant).map_err(|e| InputErrors(vec![e]))?;
+    let inputs = inputs.files(Role::UsersList, &intent.users_files(&req.intent));
+    if let Some(path) = &req.output {
+        output::check(path, &inputs)?;
+    }
     progress.phase("planning and simulating", 0);
     let mut plan = crate::plan::plan(&loaded.tenant, &rules, &intent, &req.intent)
         .map_err(|e| InputErrors(vec![e]))?;
@@ -189,9 +228,7 @@ pub fn plan(
             render::plan(&plan, req.format, out)?;
             out.flush()?;
         }
-        Some(path) => write_atomically(path, &req.tenant, &req.intent, |w| {
-            render::plan(&plan, req.format, w)
-        })?,
+        Some(path) => output::write(path, &inputs, |w| render::plan(&plan, req.format, w))?,
     }
     drop_in_background(loaded);
     if plan.verdict.safe {
@@ -199,64 +236,6 @@ pub fn plan(
     } else {
         Err(AppError::Unsafe(plan.verdict.violations.len()))
     }
-}
-
-/// Writes through a temporary file in the target's folder, renamed over the target once
-/// complete: a reader never sees half a plan. Refuses to overwrite an input file.
-fn write_atomically(
-    path: &std::path::Path,
-    tenant: &[PathBuf],
-    intent: &std::path::Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), AppError> {
-    let fail = |source: std::io::Error| AppError::OutputFile {
-        path: path.to_path_buf(),
-        source,
-    };
-    let same = |a: &std::path::Path| match (a.canonicalize(), path.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    };
-    if same(intent) || tenant.iter().any(|t| same(t) || path.starts_with(t)) {
-        return Err(fail(std::io::Error::other(
-            "it is an input of this run (the intent or a tenant export); choose another output file",
-        )));
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    // A temporary file is private (0600) by default; the plan should get the permissions a
-    // file written in place would: the existing file's, or rw-r--r--.
-    let mut builder = tempfile::Builder::new();
-    let permissions = match std::fs::metadata(path) {
-        Ok(m) => Some(m.permissions()),
-        Err(_) => default_permissions(),
-    };
-    if let Some(p) = permissions {
-        builder.permissions(p);
-    }
-    let mut tmp = builder.tempfile_in(&dir).map_err(fail)?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        write(&mut w).map_err(fail)?;
-        w.flush().map_err(fail)?;
-    }
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
-}
-
-#[cfg(unix)]
-fn default_permissions() -> Option<std::fs::Permissions> {
-    use std::os::unix::fs::PermissionsExt;
-    Some(std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn default_permissions() -> Option<std::fs::Permissions> {
-    // Elsewhere a temporary file already gets ordinary permissions.
-    None
 }
 
 /// Writes a synthetic tenant and a one-line summary of it.
@@ -271,7 +250,7 @@ pub fn generate(
         progress.advance(n.saturating_sub(last));
         last = n;
     })
-    .map_err(|source| AppError::OutputFile {
+    .map_err(|source| AppError::Folder {
         path: req.out.clone(),
         source,
     })?;

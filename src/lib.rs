@@ -21,6 +21,7 @@ pub mod generate;
 pub mod ingest;
 pub mod inspect;
 pub mod model;
+pub mod output;
 pub mod par;
 pub mod plan;
 pub mod progress;

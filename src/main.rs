@@ -17,11 +17,16 @@ use licplan::render::Format;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (plan, simulate: safe)
-  1  the output could not be written
+  0  success (plan, simulate: safe); also when the reader of standard output stops early (`| head`)
+  1  the output was not written: it could not be, or it was refused because it is an input of the run
+     (a tenant export or folder, the intent, its users lists, the rules, ops or plan file: also through a
+     symbolic link, `..` or a hard link), lies inside a tenant folder, is a folder or is read-only;
+     generate: the folder holds files that no earlier generate wrote, and nothing was deleted
   2  unusable input: an export, ops file or argument is malformed (the message names the file, place and field)
   3  simulate: a user loses a license or a service, or a step runs out of seats (the report says where);
-     plan: the simulator still finds a loss in the plan (a planner bug; the plan is written for inspection)";
+     plan: the simulator still finds a loss in the plan (a planner bug; the plan is written for inspection)
+  129, 130, 143  ended by SIGHUP, SIGINT or SIGTERM; an output being written is left as it was (its
+     temporary file is removed)";
 
 /// Plans Microsoft 365 moves from direct to group-based licensing without any user losing a license.
 #[derive(Debug, Parser)]
@@ -65,7 +70,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
-        /// Write the plan to this file (atomically) instead of standard output.
+        /// Write the plan to this file instead of standard output: a regular file is replaced
+        /// atomically (a symbolic link is followed, and stays), a FIFO or device is written
+        /// directly. Refused (exit 1) when it is an input of the run or lies inside a tenant
+        /// folder, or is a folder or a read-only file.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Service-plan rules added to (or overriding) the bundled ones.
@@ -83,7 +91,9 @@ enum Command {
         /// How many users.
         #[arg(long, value_name = "N")]
         users: u64,
-        /// The folder to write (created; refused if it holds anything but an earlier output).
+        /// The folder to write: created, or empty, or an earlier output of `generate` (its
+        /// `.licplan-generate` marker lists the files it wrote, and only those are deleted).
+        /// Any other folder is refused (exit 1) and left untouched.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// The random seed.
@@ -235,12 +245,33 @@ fn keep_freed_memory() {
     }
 }
 
+/// On SIGINT, SIGTERM or SIGHUP, removes the temporary file of an output being written and
+/// exits with 128 + the signal's number, as a shell reports a process the signal ended.
+#[cfg(unix)]
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                licplan::output::remove_temp_files_then(|| std::process::exit(128 + signal));
+            }
+        });
+}
+
+#[cfg(not(unix))]
+fn clean_up_on_signals() {}
+
 fn main() -> ExitCode {
     keep_freed_memory();
+    clean_up_on_signals();
     let cli = Cli::parse();
     let mut progress = Bar::new(cli.quiet);
     let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = licplan::output::PipeWatch::new(io::BufWriter::new(stdout.lock()));
     let result = match cli.command {
         Command::Inspect {
             tenant,
@@ -315,8 +346,9 @@ fn main() -> ExitCode {
     };
     let code = match result {
         Ok(()) => exit::OK,
-        // A closed pipe (`licplan inspect … | head`) is not a failure.
-        Err(AppError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+        // A closed pipe (`licplan inspect … | head`) is not a failure, however the error that
+        // met it was wrapped.
+        Err(e) if out.broken() || e.is_broken_pipe() => exit::OK,
         // The report says what went wrong; only the exit code remains to be given.
         Err(e @ AppError::Unsafe(_)) => {
             let _ = out.flush();

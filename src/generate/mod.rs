@@ -47,22 +47,14 @@
 //!
 //! # The output folder
 //!
-//! `out` is created if missing. An existing folder is accepted when it is empty, or when it is
-//! an earlier output of this generator, in any format:
-//!
-//! - every entry is a file with a name this generator writes (`users.page<4+ digits>.json`,
-//!   `members.<lower-case guid>.json`, `members.<guid>.page<4+ digits>.json`, `users.json`,
-//!   `groups.json`, `members.json`, `subscribedSkus.json`, `skus.json`, `organization.json`,
-//!   `users.csv`, `groups.csv`, `group-licenses.csv`, `memberships.csv`, `assignments.csv`,
-//!   `skus.csv`, `organization.csv`), and
-//! - one of them carries the generated tenant's mark in its first 64 KiB (`@fabrikam.edu`, or
-//!   the group `LIC-O365-E1-AllStaff`), or all of them are empty (a run stopped early).
-//!
-//! Those files are deleted before writing, so the folder then holds exactly one tenant (no stale
-//! pages of a larger earlier run, which the loader would read too). Any other folder is refused
-//! with `ErrorKind::AlreadyExists` and left untouched: one holding another file or a subfolder
-//! (the error names it), and one of real exports that merely share the names (a
-//! `users.csv`, `groups.json`… of another tenant).
+//! `out` is created if missing. An existing folder is accepted when it is empty, or when its
+//! marker file `.licplan-generate` shows an earlier run of this generator wrote everything in
+//! it (see [`folder`]): the files that marker lists are deleted before writing, so the folder
+//! then holds exactly one tenant (no stale pages of a larger earlier run, which the loader would
+//! read too), and nothing else is ever deleted or replaced. Any other folder is refused with
+//! `ErrorKind::AlreadyExists` and left untouched: one holding a file or folder that no marker
+//! lists (the error names it), a listed file changed since it was written, and real exports
+//! whose names merely match the generator's.
 //!
 //! # Streaming
 //!
@@ -73,6 +65,7 @@
 
 mod blueprint;
 mod csvout;
+pub mod folder;
 mod jsonout;
 mod names;
 
@@ -149,7 +142,7 @@ pub fn generate_with_progress(
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<GenerateSummary> {
     let bp = Blueprint::new(opts.seed, opts.users)?;
-    prepare_folder(out)?;
+    folder::prepare(out)?;
     let mut sink: Box<dyn Sink + '_> = match opts.format {
         GenFormat::Graph => Box::new(jsonout::RestSink::new(out, opts.users)),
         GenFormat::PowerShell => Box::new(jsonout::PowerShellSink::new(out)),
@@ -165,8 +158,9 @@ pub fn generate_with_progress(
         }
     }
     let mut files = sink.finish(&bp, &roster)?;
-    progress(opts.users);
     files.sort();
+    folder::seal(out, &files)?;
+    progress(opts.users);
     let skus = bp
         .seats(&roster)
         .into_iter()
@@ -191,9 +185,10 @@ trait Sink {
     fn finish(self: Box<Self>, bp: &Blueprint, roster: &Roster) -> io::Result<Vec<String>>;
 }
 
-/// Creates `dir/name` for buffered writing and records its name.
+/// Creates `dir/name` (where nothing is) for buffered writing and records its name, in `files`
+/// and in the folder's marker.
 fn create(dir: &Path, name: &str, files: &mut Vec<String>) -> io::Result<BufWriter<File>> {
-    let f = File::create(dir.join(name))
+    let f = folder::create(dir, name)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot create {name}: {e}")))?;
     files.push(name.to_owned());
     Ok(BufWriter::with_capacity(1 << 20, f))
@@ -244,76 +239,6 @@ fn is_generated_name(name: &str) -> bool {
     false
 }
 
-/// What only a generated tenant's files hold near their start: its users' domain and its
-/// largest group's name.
-const MARKS: [&[u8]; 2] = [b"@fabrikam.edu", b"LIC-O365-E1-AllStaff"];
-
-/// Whether the first 64 KiB of a file hold one of [`MARKS`].
-fn carries_mark(path: &Path) -> io::Result<bool> {
-    use std::io::Read as _;
-    let mut head = Vec::with_capacity(1 << 16);
-    File::open(path)?.take(1 << 16).read_to_end(&mut head)?;
-    Ok(MARKS.iter().any(|m| head.windows(m.len()).any(|w| w == *m)))
-}
-
-/// Creates `out`, or checks it is empty or an earlier output of this generator (see the
-/// module documentation) and deletes that output.
-fn prepare_folder(out: &Path) -> io::Result<()> {
-    if !out.exists() {
-        return std::fs::create_dir_all(out).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot create the folder {}: {e}", out.display()),
-            )
-        });
-    }
-    if !out.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            format!("{} exists and is not a folder", out.display()),
-        ));
-    }
-    let mut ours = Vec::new();
-    for entry in std::fs::read_dir(out)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let generated =
-            entry.file_type()?.is_file() && name.to_str().is_some_and(is_generated_name);
-        if !generated {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!(
-                    "{} holds {}, which licplan generate does not write; give an empty or new folder",
-                    out.display(),
-                    name.to_string_lossy()
-                ),
-            ));
-        }
-        ours.push((entry.path(), entry.metadata()?.len()));
-    }
-    ours.sort();
-    let mut marked = ours.iter().all(|(_, len)| *len == 0);
-    for (p, _) in &ours {
-        if marked {
-            break;
-        }
-        marked = carries_mark(p)?;
-    }
-    if !marked {
-        return Err(io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            format!(
-                "{} holds exports that licplan generate did not write (no generated tenant's users or groups in them); give an empty or new folder",
-                out.display()
-            ),
-        ));
-    }
-    for (p, _) in ours {
-        std::fs::remove_file(&p)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +260,9 @@ mod tests {
         let mut out = BTreeMap::new();
         for e in std::fs::read_dir(dir).expect("read_dir") {
             let p = e.expect("entry").path();
+            if p.file_name() == Some(std::ffi::OsStr::new(folder::MARKER)) {
+                continue;
+            }
             let bytes = std::fs::read(&p).expect("read");
             let mut h: u64 = 0xcbf2_9ce4_8422_2325;
             for b in bytes {
@@ -577,11 +505,33 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(digest(&real), before, "a real export was touched");
 
-        // A run stopped before its first write leaves empty files: accepted.
+        // A listed file that changed since it was written is kept, and the folder refused.
+        std::fs::remove_file(dir.join("notes.txt")).expect("rm");
+        std::fs::write(dir.join("users.csv"), "edited by hand").expect("write");
+        let err = generate(&opts(30, 1, GenFormat::Csv), &dir).expect_err("changed");
+        assert!(err.to_string().contains("users.csv"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("users.csv")).expect("kept"),
+            "edited by hand"
+        );
+
+        // A run stopped half-way leaves files its marker lists as being written: accepted.
         let stopped = tmp.path().join("stopped");
         std::fs::create_dir_all(&stopped).expect("mkdir");
-        std::fs::write(stopped.join("users.page0001.json"), "").expect("write");
-        generate(&opts(30, 1, GenFormat::Graph), &stopped).expect("over an empty run");
+        std::fs::write(
+            stopped.join(folder::MARKER),
+            "# licplan generate\nwriting users.page0001.json\n",
+        )
+        .expect("write");
+        std::fs::write(stopped.join("users.page0001.json"), "{\"value\": [").expect("write");
+        generate(&opts(30, 1, GenFormat::Graph), &stopped).expect("over a stopped run");
+
+        // A folder without a marker is refused, even if it holds only generated-looking names.
+        let old = tmp.path().join("old");
+        std::fs::create_dir_all(&old).expect("mkdir");
+        std::fs::write(old.join("users.page0001.json"), "").expect("write");
+        generate(&opts(30, 1, GenFormat::Graph), &old).expect_err("no marker");
+        assert!(old.join("users.page0001.json").exists());
 
         let sub = tmp.path().join("sub");
         std::fs::create_dir_all(sub.join("inner")).expect("mkdir");

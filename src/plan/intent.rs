@@ -455,6 +455,25 @@ pub fn sku(path: &Path, field: &str, name: &str, t: &Tenant) -> Result<SkuId, In
     }
 }
 
+/// The file a `users:<file>` scope names: relative to the intent's folder.
+fn users_file(intent: &Path, name: &str) -> PathBuf {
+    intent
+        .parent()
+        .map_or_else(|| PathBuf::from(name.trim()), |d| d.join(name.trim()))
+}
+
+impl Intent {
+    /// The `users:` files this intent read, `intent` being the path it was read from (so that
+    /// an output never replaces one).
+    pub fn users_files(&self, intent: &Path) -> Vec<PathBuf> {
+        self.moves
+            .iter()
+            .filter_map(|m| m.scope_text.trim().strip_prefix("users:"))
+            .map(|f| users_file(intent, f))
+            .collect()
+    }
+}
+
 fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, InputError> {
     let hint = "write direct-holders, group:<id or name> or users:<file of UPNs>";
     let s = text.trim();
@@ -479,9 +498,7 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
         };
     }
     if let Some(f) = s.strip_prefix("users:") {
-        let file: PathBuf = path
-            .parent()
-            .map_or_else(|| PathBuf::from(f.trim()), |d| d.join(f.trim()));
+        let file = users_file(path, f);
         // A users file is a regular file of modest size (not a device, a folder or a pipe).
         const MAX_USERS_FILE: u64 = 256 << 20;
         match std::fs::metadata(&file) {

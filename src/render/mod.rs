@@ -57,14 +57,15 @@ pub fn inspection(
     }
 }
 
-/// Renders a simulation report (table, JSON or YAML; Markdown reads as the table's text).
+/// Renders a simulation report.
 pub fn simulation(
     report: &crate::simulate::report::SimReport,
     format: Format,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Table | Format::Markdown => simulation::table_report(report, out),
+        Format::Table => simulation::table_report(report, out),
+        Format::Markdown => simulation::markdown(report, out),
         Format::Json => json(report, out),
         Format::Yaml => yaml(report, out),
     }

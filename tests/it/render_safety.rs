@@ -106,11 +106,23 @@ fn markdown_problems(md: &str) -> Vec<String> {
 }
 
 fn markdown_reports() -> Vec<(&'static str, String)> {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let plan = dir.path().join("plan.json");
+    let plan_arg = plan.to_str().expect("UTF-8 path");
+    run(&[
+        "plan", TENANT, "--intent", INTENT, "--format", "json", "--output", plan_arg,
+    ]);
     vec![
         ("inspect", run(&["inspect", TENANT, "--format", "markdown"])),
         (
             "plan",
             run(&["plan", TENANT, "--intent", INTENT, "--format", "markdown"]),
+        ),
+        (
+            "simulate",
+            run(&[
+                "simulate", TENANT, "--plan", plan_arg, "--format", "markdown",
+            ]),
         ),
     ]
 }
@@ -128,6 +140,13 @@ fn markdown_reports_render_names_as_text_only() {
 fn markdown_reports_carry_the_payloads_escaped() {
     let reports = markdown_reports();
     let all = format!("{}\n{}", reports[0].1, reports[1].1);
+    // The simulate report names the plan's users and groups, escaped the same way.
+    for expected in [
+        "abc\\u{202e}txt.exe",
+        "!\\[g\\](https\\://tracker.example/group.png)",
+    ] {
+        assert!(reports[2].1.contains(expected), "simulate: no {expected:?}");
+    }
     for expected in [
         "!\\[x\\](https\\://tracker.example/p.png)",
         "\\[click\\](javascript:alert(1))",

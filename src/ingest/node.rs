@@ -65,6 +65,23 @@ impl<'a> Obj<'a> {
         })
     }
 
+    /// The value of this key in any letter case, or the two spellings when the object gives it
+    /// more than once (`"id"` twice, or `"AssignedLicenses"` beside `"assignedLicenses"`): which
+    /// one an export meant cannot be told, so a reader must not pick one. One pass over the
+    /// members, comparing lengths first: as cheap as a lookup that stops at the first match.
+    pub fn get_unique(&self, key: &str) -> Result<Option<&Node<'a>>, (&str, &str)> {
+        let mut found: Option<(&str, &Node<'a>)> = None;
+        for (k, v) in &self.members {
+            if k.len() == key.len() && k.eq_ignore_ascii_case(key) {
+                if let Some((first, _)) = found {
+                    return Err((first, k));
+                }
+                found = Some((k, v));
+            }
+        }
+        Ok(found.map(|(_, v)| v))
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.members.iter().map(|(k, _)| k.as_ref())
     }
@@ -149,8 +166,24 @@ impl<'de> Deserialize<'de> for Node<'de> {
     }
 }
 
-/// A key: borrowed when it has no escapes.
-struct Key<'a>(Cow<'a, str>);
+/// The longest string (or key) a record may hold, in bytes. No Graph field comes near it (a
+/// membership rule is at most 3,072 characters); a longer one is damage or an attack, refused
+/// before it is copied or quoted.
+pub const MAX_STRING: usize = 1 << 20;
+
+fn checked<E: de::Error>(len: usize) -> Result<(), E> {
+    if len > MAX_STRING {
+        Err(E::custom(format!(
+            "a string of {len} bytes is longer than any export holds (the limit is {} MiB)",
+            MAX_STRING >> 20
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// A key: borrowed when it has no escapes; longer than [`MAX_STRING`] is an error.
+pub struct Key<'a>(pub Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -167,12 +200,15 @@ impl<'de> Visitor<'de> for KeyVisitor {
         f.write_str("a key")
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        checked(v.len())?;
         Ok(Key(Cow::Borrowed(v)))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        checked(v.len())?;
         Ok(Key(Cow::Owned(v.to_owned())))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        checked(v.len())?;
         Ok(Key(Cow::Owned(v)))
     }
 }
@@ -207,12 +243,15 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(Node::Float(v))
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        checked(v.len())?;
         Ok(Node::Str(Cow::Borrowed(v)))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        checked(v.len())?;
         Ok(Node::Str(Cow::Owned(v.to_owned())))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        checked(v.len())?;
         Ok(Node::Str(Cow::Owned(v)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
@@ -275,5 +314,8 @@ mod tests {
         assert_eq!(o.get_ignore_case("iD"), Some(&Node::Int(2)));
         assert_eq!(o.get_ignore_case("name"), Some(&Node::Str("y".into())));
         assert_eq!(o.get_exact("missing"), None);
+        assert_eq!(o.get_unique("id"), Err(("ID", "id")));
+        assert_eq!(o.get_unique("name2"), Ok(Some(&Node::Int(3))));
+        assert_eq!(o.get_unique("missing"), Ok(None));
     }
 }

@@ -178,11 +178,18 @@ impl fmt::Display for Item {
     }
 }
 
+/// PowerShell's bag of the properties its types do not name.
+const EXTRA: &str = "AdditionalProperties";
+
 /// Reads fields of one record, reporting problems with the record's place.
 pub struct Fields<'a> {
     pub file: &'a Path,
     pub place: RecordPlace,
     pub errors: Vec<InputError>,
+    /// The object last looked into (by address, never dereferenced) and whether it has an
+    /// `AdditionalProperties` member: fields are read object by object, so most lookups skip
+    /// searching for it again. Only Graph PowerShell exports have one.
+    extra_of: Option<(usize, bool)>,
 }
 
 impl<'a> Fields<'a> {
@@ -191,7 +198,42 @@ impl<'a> Fields<'a> {
             file,
             place,
             errors: Vec::new(),
+            extra_of: None,
         }
+    }
+
+    /// Looks at an object the first time one of its fields is read: a key it gives twice is
+    /// reported (once), and whether it has an `AdditionalProperties` member is noted.
+    fn look_at(&mut self, obj: &Obj<'_>, path: &dyn fmt::Display) -> bool {
+        let addr = std::ptr::from_ref(obj) as usize;
+        if let Some((a, has)) = self.extra_of {
+            if a == addr {
+                return has;
+            }
+        }
+        let has = obj
+            .keys()
+            .any(|k| k.len() == EXTRA.len() && k.eq_ignore_ascii_case(EXTRA));
+        self.extra_of = Some((addr, has));
+        if let Some((first, second)) = obj.repeated_key() {
+            let spelled = if first == second {
+                format!("{:?} is given twice in one object", short(first))
+            } else {
+                format!(
+                    "{:?} and {:?} are one key in two letter cases, given twice in one object",
+                    short(first),
+                    short(second)
+                )
+            };
+            let key = short(first).into_owned();
+            self.fail(
+                &format!("{path}.{key}"),
+                &key,
+                format!("{spelled}: which one holds the data cannot be told"),
+                "keep one of them and export again; licplan reads keys in any letter case, as PowerShell writes them",
+            );
+        }
+        has
     }
 
     fn fail(&mut self, path: &str, field: &str, message: String, hint: &str) {
@@ -205,66 +247,42 @@ impl<'a> Fields<'a> {
     }
 
     /// The value of `key` in any letter case, or in PowerShell's `AdditionalProperties` when the
-    /// object itself has none. A key given twice (in any letter case, or both in the object and
-    /// in `AdditionalProperties`) is an error: the last one would silently win, and an empty
-    /// second `"assignedLicenses"` would drop a user's licenses.
+    /// object itself has none (or null). A key given twice (in any letter case, or both in the
+    /// object and in `AdditionalProperties`) in an object the reader looks into is an error: the
+    /// last one would silently win, and an empty second `"assignedLicenses"` would drop a user's
+    /// licenses.
     pub fn get<'o, 'a2>(
         &mut self,
         obj: &'o Obj<'a2>,
         key: &str,
         path: &dyn fmt::Display,
     ) -> Option<&'o Node<'a2>> {
-        let top = self.unique(obj, key, path);
-        if top.is_some_and(|v| !matches!(v, Node::Null)) {
-            if let Some(Node::Object(extra)) = self.unique(obj, "AdditionalProperties", path) {
-                if let Ok(Some(v)) = extra.get_unique(key) {
-                    if !matches!(v, Node::Null) {
-                        self.fail(
-                            &format!("{path}.{key}"),
-                            key,
-                            format!("{key:?} is given twice: in the record and in its AdditionalProperties"),
-                            "keep one of them; licplan cannot tell which one the export meant",
-                        );
-                    }
-                }
-            }
+        let has_extra = self.look_at(obj, path);
+        let top = obj.get_ignore_case(key);
+        if !has_extra {
             return top;
         }
-        match self.unique(obj, "AdditionalProperties", path) {
-            Some(Node::Object(extra)) => {
-                let nested = format!("{path}.AdditionalProperties");
-                match self.unique(extra, key, &nested) {
-                    None => top,
-                    found => found,
-                }
-            }
-            _ => top,
-        }
-    }
-
-    /// `obj`'s `key` in any letter case; a key given twice is reported and its last value used.
-    fn unique<'o, 'a2>(
-        &mut self,
-        obj: &'o Obj<'a2>,
-        key: &str,
-        path: &dyn fmt::Display,
-    ) -> Option<&'o Node<'a2>> {
-        match obj.get_unique(key) {
-            Ok(v) => v,
-            Err((first, second)) => {
-                let spelled = if first == second {
-                    format!("{first:?} is given twice in one object")
-                } else {
-                    format!("{first:?} and {second:?} are one key in two letter cases, given twice in one object")
-                };
+        let Some(Node::Object(extra)) = obj.get_ignore_case(EXTRA) else {
+            return top;
+        };
+        let nested = format!("{path}.{EXTRA}");
+        self.look_at(extra, &nested);
+        let inside = extra.get_ignore_case(key);
+        match (top, inside) {
+            (Some(t), Some(i)) if !matches!(t, Node::Null) && !matches!(i, Node::Null) => {
                 self.fail(
                     &format!("{path}.{key}"),
                     key,
-                    format!("{spelled}: which one holds the data cannot be told"),
-                    "keep one of them and export again; licplan reads keys in any letter case, as PowerShell writes them",
+                    format!(
+                        "{key:?} is given twice: in the record and in its AdditionalProperties"
+                    ),
+                    "keep one of them; licplan cannot tell which one the export meant",
                 );
-                obj.get_ignore_case(key)
+                top
             }
+            (Some(t), _) if !matches!(t, Node::Null) => top,
+            (_, Some(i)) => Some(i),
+            (t, None) => t,
         }
     }
 
@@ -643,7 +661,23 @@ fn delta_record(f: &mut Fields<'_>, obj: &Obj<'_>, content: JsonContent) -> Opti
         JsonContent::Organization => "organization",
         JsonContent::Users => "user",
     };
-    if let Some(removed) = f.get(obj, "@removed", &"") {
+    // One pass over the keys: `@removed`, `…@delta`.
+    let mut removed = None;
+    let mut delta_key = None;
+    for (k, v) in &obj.members {
+        if k.len() == 8 && k.eq_ignore_ascii_case("@removed") {
+            removed = Some(v);
+        } else if k.len() > 6
+            && k.is_char_boundary(k.len() - 6)
+            && k[k.len() - 6..].eq_ignore_ascii_case("@delta")
+        {
+            delta_key = delta_key.or(Some(k.as_ref()));
+        }
+    }
+    if removed.is_none() && f.look_at(obj, &"") {
+        removed = f.get(obj, "@removed", &"");
+    }
+    if let Some(removed) = removed {
         let reason = match removed {
             Node::Object(r) => r
                 .get_ignore_case("reason")
@@ -664,15 +698,11 @@ fn delta_record(f: &mut Fields<'_>, obj: &Obj<'_>, content: JsonContent) -> Opti
             .hint(NOT_DELTA),
         );
     }
-    let delta_key = obj.keys().find(|k| {
-        k.len() > 6
-            && k.is_char_boundary(k.len() - 6)
-            && k[k.len() - 6..].eq_ignore_ascii_case("@delta")
-    })?;
+    let delta_key = delta_key?;
     Some(
         InputError::new(
             f.file,
-            f.place.location(&format!(".{delta_key}")),
+            f.place.location(&format!(".{}", short(delta_key))),
             format!(
                 "the record holds {:?}: it comes from a delta query, which lists only what changed",
                 short(delta_key)

@@ -65,21 +65,37 @@ impl<'a> Obj<'a> {
         })
     }
 
-    /// The value of this key in any letter case, or the two spellings when the object gives it
-    /// more than once (`"id"` twice, or `"AssignedLicenses"` beside `"assignedLicenses"`): which
-    /// one an export meant cannot be told, so a reader must not pick one. One pass over the
-    /// members, comparing lengths first: as cheap as a lookup that stops at the first match.
-    pub fn get_unique(&self, key: &str) -> Result<Option<&Node<'a>>, (&str, &str)> {
-        let mut found: Option<(&str, &Node<'a>)> = None;
-        for (k, v) in &self.members {
-            if k.len() == key.len() && k.eq_ignore_ascii_case(key) {
-                if let Some((first, _)) = found {
-                    return Err((first, k));
+    /// The first key the object gives twice, in any letter case (`"id"` twice, or
+    /// `"AssignedLicenses"` beside `"assignedLicenses"`), as its two spellings: which one an
+    /// export meant cannot be told, so a reader must not pick one. Records are small objects,
+    /// compared pair by pair (most pairs differ in length or first letter); a large one through
+    /// a hash set, so the cost stays linear in its keys.
+    pub fn repeated_key(&self) -> Option<(&str, &str)> {
+        let n = self.members.len();
+        if n <= SMALL {
+            for i in 1..n {
+                let k = self.members[i].0.as_ref();
+                if let Some((first, _)) = self.members[..i].iter().find(|(f, _)| same_key(f, k)) {
+                    return Some((first, k));
                 }
-                found = Some((k, v));
             }
+            return None;
         }
-        Ok(found.map(|(_, v)| v))
+        let mut seen: rustc_hash::FxHashMap<std::borrow::Cow<'_, str>, usize> =
+            rustc_hash::FxHashMap::default();
+        seen.reserve(n);
+        for (i, (k, _)) in self.members.iter().enumerate() {
+            let folded = if k.bytes().any(|b| b.is_ascii_uppercase()) {
+                std::borrow::Cow::Owned(k.to_ascii_lowercase())
+            } else {
+                std::borrow::Cow::Borrowed(k.as_ref())
+            };
+            if let Some(&first) = seen.get(&folded) {
+                return Some((self.members[first].0.as_ref(), k));
+            }
+            seen.insert(folded, i);
+        }
+        None
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
@@ -110,6 +126,23 @@ impl<'a> Obj<'a> {
                 .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
                 .collect(),
         }
+    }
+}
+
+/// Objects up to this many keys are checked for a repeated key pair by pair.
+const SMALL: usize = 24;
+
+/// `a` and `b` equal in any ASCII letter case. Keys are short and most compared pairs differ in
+/// length or first letter, so those are tested before any byte is folded.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    match (a.first(), b.first()) {
+        (Some(x), Some(y)) if !x.eq_ignore_ascii_case(y) => false,
+        _ => a == b || a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y)),
     }
 }
 
@@ -171,21 +204,27 @@ impl<'de> Deserialize<'de> for Node<'de> {
 /// before it is copied or quoted.
 pub const MAX_STRING: usize = 1 << 20;
 
+#[inline]
 fn checked<E: de::Error>(len: usize) -> Result<(), E> {
     if len > MAX_STRING {
-        Err(E::custom(format!(
-            "a string of {len} bytes is longer than any export holds (the limit is {} MiB)",
-            MAX_STRING >> 20
-        )))
-    } else {
-        Ok(())
+        return Err(too_long(len));
     }
+    Ok(())
+}
+
+#[cold]
+fn too_long<E: de::Error>(len: usize) -> E {
+    E::custom(format!(
+        "a string of {len} bytes is longer than any export holds (the limit is {} MiB)",
+        MAX_STRING >> 20
+    ))
 }
 
 /// A key: borrowed when it has no escapes; longer than [`MAX_STRING`] is an error.
 pub struct Key<'a>(pub Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_str(KeyVisitor)
     }
@@ -314,8 +353,23 @@ mod tests {
         assert_eq!(o.get_ignore_case("iD"), Some(&Node::Int(2)));
         assert_eq!(o.get_ignore_case("name"), Some(&Node::Str("y".into())));
         assert_eq!(o.get_exact("missing"), None);
-        assert_eq!(o.get_unique("id"), Err(("ID", "id")));
-        assert_eq!(o.get_unique("name2"), Ok(Some(&Node::Int(3))));
-        assert_eq!(o.get_unique("missing"), Ok(None));
+        assert_eq!(o.repeated_key(), Some(("ID", "id")));
+    }
+
+    #[test]
+    fn a_repeated_key_is_found_in_small_and_large_objects() {
+        let object = |keys: &[String]| Obj {
+            members: keys
+                .iter()
+                .map(|k| (Cow::Owned(k.clone()), Node::Null))
+                .collect(),
+        };
+        let mut keys: Vec<String> = (0..100).map(|i| format!("key{i}")).collect();
+        assert_eq!(object(&keys).repeated_key(), None);
+        assert_eq!(object(&keys[..5]).repeated_key(), None);
+        keys.push("KEY7".into());
+        assert_eq!(object(&keys).repeated_key(), Some(("key7", "KEY7")));
+        let few = ["skuId".to_owned(), "state".to_owned(), "SKUID".to_owned()];
+        assert_eq!(object(&few).repeated_key(), Some(("skuId", "SKUID")));
     }
 }

@@ -130,7 +130,7 @@ fn a_key_given_twice_in_a_record_is_an_error_naming_the_record_and_key() {
     // PowerShell's PascalCase beside camelCase: one key, as licplan reads keys in any case.
     says(
         "users-powershell-duplicate-key-letter-case.json",
-        ": record 1 ($[0].licenseAssignmentStates)",
+        ": record 1 ($[0].LicenseAssignmentStates)",
         &["\"LicenseAssignmentStates\" and \"licenseAssignmentStates\" are one key"],
     );
     says(

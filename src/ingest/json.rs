@@ -144,6 +144,20 @@ pub fn read_records(
         meta: &mut meta,
         on_record,
     };
+    if whole && super::text::is_utf16(file) {
+        // Transcoding turned malformed UTF-16 (an unpaired surrogate) into U+FFFD: the text is
+        // not what the export holds.
+        if let Some(at) = head.windows(3).position(|w| w == "\u{FFFD}".as_bytes()) {
+            let line = head[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            give_back_buffer(head);
+            return Err(InputError::new(
+                file,
+                Location::Line(line + line_offset),
+                "the text is not valid UTF-16 (an unpaired surrogate, shown as U+FFFD)",
+            )
+            .hint("export again, or save the file as UTF-8"));
+        }
+    }
     if whole {
         let mut de = serde_json::Deserializer::from_slice(&head);
         let parsed = seed.deserialize(&mut de).and_then(|()| de.end());

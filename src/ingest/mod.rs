@@ -196,6 +196,21 @@ fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Resu
         (first, lines) = http::skip_headers(path, &mut reader, first, lines)?;
     }
     let start = first.trim_start();
+    let lower = start
+        .get(..start.len().min(16))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ["<!doctype html", "<html", "<?xml", "<head", "<body"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        return Err(InputError::new(
+            path,
+            Location::Line(lines),
+            "an HTML or XML page, not an export (a sign-in or error page saved instead of the response?)",
+        )
+        .hint("save the JSON body of the Graph response, or the CSV the admin center downloads"));
+    }
     let json_name = path.extension().is_some_and(|e| {
         ["json", "jsonl", "ndjson"]
             .iter()

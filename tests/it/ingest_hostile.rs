@@ -316,6 +316,16 @@ fn files_that_are_not_utf8_text_say_what_they_look_like() {
         &["converted twice"],
     );
     says(
+        "users-utf16le-unpaired-surrogate.json",
+        ":4:",
+        &["not valid UTF-16 (an unpaired surrogate"],
+    );
+    says(
+        "sign-in-page-saved-as-users.json",
+        ":1:",
+        &["an HTML or XML page, not an export"],
+    );
+    says(
         "two-exports-joined-with-a-bom.json",
         ":10:1:",
         &["byte-order mark (U+FEFF) in the middle"],

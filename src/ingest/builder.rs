@@ -298,8 +298,12 @@ impl Builder {
     /// An origin as a message names it: `users.csv:12`, `users.json: record 3 ($.value[2])`.
     fn place_in_words(&self, o: Origin) -> String {
         let (file, place) = self.location(o);
-        let shown = InputError::new(&file, place, "").to_string();
-        shown.trim_end_matches(": ").to_owned()
+        let file = file.display();
+        match place {
+            Location::Line(l) => format!("{file}:{l}"),
+            Location::Record { index, path } => format!("{file}: record {} ({path})", index + 1),
+            _ => file.to_string(),
+        }
     }
 
     /// The error for a second record of one object whose content differs from the first's.

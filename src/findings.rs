@@ -74,7 +74,7 @@ finding_codes! {
     IgnoredMember => "ignored-member",
         "A group member that is neither a user nor a group (device, service principal, contact) was ignored: it cannot hold licenses.";
     SkippedFile => "skipped-file",
-        "A file in a tenant folder was not read because its name does not end in .json, .jsonl, .csv or .txt.";
+        "An entry of a tenant folder was not read: its name does not end in .json, .jsonl, .ndjson, .csv, .tsv or .txt, or it is a folder, a named pipe, a socket, a device or a link to nothing (each example says which).";
 }
 
 /// One reported finding.

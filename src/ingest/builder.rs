@@ -112,6 +112,11 @@ impl Users {
         }
     }
 
+    pub fn get(&self, id: &UserId) -> Option<&UserAcc> {
+        let (c, i) = *self.index.get(id)?;
+        self.chunks.get(c as usize)?.get(i as usize)
+    }
+
     pub fn get_mut(&mut self, id: &UserId) -> Option<&mut UserAcc> {
         let (c, i) = *self.index.get(id)?;
         self.chunks.get_mut(c as usize)?.get_mut(i as usize)
@@ -183,9 +188,25 @@ impl Iterator for SortedUsers {
     }
 }
 
+/// How a file's [`Origin::at`] counts: CSV and JSON Lines lines, or JSON records in one of the
+/// shapes a JSON file holds them in (for naming the record with its path, `$.value[2]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Places {
+    #[default]
+    Lines,
+    /// Records of a page's `value` array.
+    Wrapped,
+    /// Elements of a bare array.
+    Array,
+    /// The file is one record.
+    Single,
+}
+
 #[derive(Debug, Default)]
 pub struct Builder {
     files: Vec<PathBuf>,
+    /// How each file's places count, by the file's index.
+    places: Vec<Places>,
     pub(crate) sources: Vec<Source>,
     pub(crate) findings: Findings,
     pub(crate) errors: Vec<InputError>,
@@ -209,6 +230,9 @@ pub struct Builder {
     /// order: [`Builder::merge`] replays them into another builder.
     group_origins: Vec<(GroupId, Origin)>,
     sku_origins: Vec<(SkuId, Origin)>,
+    /// The same, by id: where the first record of each was, for an error about a second one.
+    group_at: HashMap<GroupId, Origin>,
+    sku_at: HashMap<SkuId, Origin>,
     default_usage_location_origin: Option<Origin>,
 }
 
@@ -227,7 +251,71 @@ impl Builder {
     /// Registers a file and returns its index for [`Origin`]s.
     pub(crate) fn file(&mut self, path: &Path) -> u32 {
         self.files.push(path.to_path_buf());
+        self.places.push(Places::Lines);
         u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Says how a JSON file's records are placed, from one of them.
+    pub(crate) fn set_record_places(&mut self, file: u32, place: super::json::RecordPlace) {
+        use super::json::RecordPlace as P;
+        if let Some(p) = self.places.get_mut(file as usize) {
+            *p = match place {
+                P::Wrapped { .. } => Places::Wrapped,
+                P::Array { .. } => Places::Array,
+                P::Single => Places::Single,
+                P::Line { .. } => Places::Lines,
+            };
+        }
+    }
+
+    /// The file and place of an origin, for an error.
+    fn location(&self, o: Origin) -> (PathBuf, Location) {
+        let file = self.files.get(o.file as usize).cloned().unwrap_or_default();
+        let index = usize::try_from(o.at.saturating_sub(1)).unwrap_or(usize::MAX);
+        let place = match self
+            .places
+            .get(o.file as usize)
+            .copied()
+            .unwrap_or_default()
+        {
+            Places::Lines => Location::Line(o.at),
+            Places::Wrapped => Location::Record {
+                index,
+                path: format!("$.value[{index}]"),
+            },
+            Places::Array => Location::Record {
+                index,
+                path: format!("$[{index}]"),
+            },
+            Places::Single => Location::Record {
+                index: 0,
+                path: "$".into(),
+            },
+        };
+        (file, place)
+    }
+
+    /// An origin as a message names it: `users.csv:12`, `users.json: record 3 ($.value[2])`.
+    fn place_in_words(&self, o: Origin) -> String {
+        let (file, place) = self.location(o);
+        let file = file.display();
+        match place {
+            Location::Line(l) => format!("{file}:{l}"),
+            Location::Record { index, path } => format!("{file}: record {} ({path})", index + 1),
+            _ => file.to_string(),
+        }
+    }
+
+    /// The error for a second record of one object whose content differs from the first's.
+    fn conflict(&mut self, what: String, differs: &str, first: Origin, second: Origin) {
+        let (file, place) = self.location(second);
+        let message = format!(
+            "{what} is also at {}, with different content ({differs}): which one is right cannot be told",
+            self.place_in_words(first)
+        );
+        self.errors.push(InputError::new(&file, place, message).hint(
+            "the exports disagree about one object; export again so that each object appears once (give licplan one tenant's exports, taken at one time)",
+        ));
     }
 
     /// `file:line` (or `file#record`) for a finding's example.
@@ -245,10 +333,23 @@ impl Builder {
         self.errors.push(e);
     }
 
+    /// Adds a user. A second record of one user is a `duplicate-record` finding when it says
+    /// the same, and an error naming both places when it does not.
     pub(crate) fn add_user(&mut self, user: User, license_data: bool, o: Origin) {
-        if self.users.contains_key(&user.id) {
-            let ex = format!("user {} ({})", user.id, self.place(o));
-            self.findings.add(FindingCode::DuplicateRecord, ex);
+        if let Some(first) = self.users.get(&user.id) {
+            let differs = user_differences(&first.user, first.license_data, &user, license_data);
+            let first_origin = first.origin;
+            if differs.is_empty() {
+                let ex = format!("user {} ({})", user.id, self.place(o));
+                self.findings.add(FindingCode::DuplicateRecord, ex);
+            } else {
+                self.conflict(
+                    format!("user {}", user.id),
+                    &differs.join(", "),
+                    first_origin,
+                    o,
+                );
+            }
             return;
         }
         self.users.insert(UserAcc {
@@ -259,23 +360,57 @@ impl Builder {
     }
 
     pub(crate) fn add_group(&mut self, group: Group, o: Origin) {
-        if self.groups.contains_key(&group.id) {
-            let ex = format!("group {} ({})", group.id, self.place(o));
-            self.findings.add(FindingCode::DuplicateRecord, ex);
+        if let Some(first) = self.groups.get(&group.id) {
+            if *first == group {
+                let ex = format!("group {} ({})", group.id, self.place(o));
+                self.findings.add(FindingCode::DuplicateRecord, ex);
+            } else {
+                let differs = group_differences(first, &group).join(", ");
+                let first_origin = self.group_origin(group.id);
+                self.conflict(format!("group {}", group.id), &differs, first_origin, o);
+            }
             return;
         }
         self.group_origins.push((group.id, o));
+        self.group_at.insert(group.id, o);
         self.groups.insert(group.id, group);
     }
 
     pub(crate) fn add_sku(&mut self, sku: Sku, o: Origin) {
-        if self.skus.contains_key(&sku.id) {
-            let ex = format!("sku {} ({})", sku.id, self.place(o));
-            self.findings.add(FindingCode::DuplicateRecord, ex);
+        if let Some(first) = self.skus.get(&sku.id) {
+            let differs = sku_differences(first, &sku);
+            if differs.is_empty() {
+                let ex = format!("sku {} ({})", sku.id, self.place(o));
+                self.findings.add(FindingCode::DuplicateRecord, ex);
+            } else {
+                let first_origin = self.sku_origin(sku.id);
+                self.conflict(
+                    format!("product {}", sku.id),
+                    &differs.join(", "),
+                    first_origin,
+                    o,
+                );
+            }
             return;
         }
         self.sku_origins.push((sku.id, o));
+        self.sku_at.insert(sku.id, o);
         self.skus.insert(sku.id, sku);
+    }
+
+    /// Where a group was first read.
+    fn group_origin(&self, id: GroupId) -> Origin {
+        self.group_at
+            .get(&id)
+            .copied()
+            .unwrap_or(Origin { file: 0, at: 0 })
+    }
+
+    fn sku_origin(&self, id: SkuId) -> Origin {
+        self.sku_at
+            .get(&id)
+            .copied()
+            .unwrap_or(Origin { file: 0, at: 0 })
     }
 
     pub(crate) fn set_default_usage_location(&mut self, c: CountryCode, file: &Path, o: Origin) {
@@ -309,6 +444,9 @@ impl Builder {
             return;
         };
         let fid = self.file(&path);
+        if let (Some(p), Some(slot)) = (part.places.first(), self.places.last_mut()) {
+            *slot = *p;
+        }
         let at = |o: Origin| Origin {
             file: fid,
             at: o.at,
@@ -824,6 +962,75 @@ impl Builder {
             }
         }
     }
+}
+
+/// What differs between two records of one user, by field name; empty when they agree.
+fn user_differences(a: &User, a_licensed: bool, b: &User, b_licensed: bool) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if a.upn != b.upn {
+        out.push("userPrincipalName");
+    }
+    if a.display_name != b.display_name {
+        out.push("displayName");
+    }
+    if a.usage_location != b.usage_location {
+        out.push("usageLocation");
+    }
+    if a.account_enabled != b.account_enabled {
+        out.push("accountEnabled");
+    }
+    if a.proxy_addresses != b.proxy_addresses {
+        out.push("proxyAddresses");
+    }
+    if a.assignments != b.assignments || a_licensed != b_licensed {
+        out.push("licenses");
+    }
+    out
+}
+
+fn group_differences(a: &Group, b: &Group) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if a.display_name != b.display_name {
+        out.push("displayName");
+    }
+    if a.security_enabled != b.security_enabled {
+        out.push("securityEnabled");
+    }
+    if a.unified != b.unified || a.dynamic != b.dynamic {
+        out.push("groupTypes");
+    }
+    if a.membership_rule != b.membership_rule {
+        out.push("membershipRule");
+    }
+    if a.on_premises_sync_enabled != b.on_premises_sync_enabled {
+        out.push("onPremisesSyncEnabled");
+    }
+    if a.licenses != b.licenses {
+        out.push("licenses");
+    }
+    if out.is_empty() && a != b {
+        out.push("members");
+    }
+    out
+}
+
+/// What differs between two records of one product. The part number and service plans are
+/// compared only when both records give them (a plain CSV's row takes them from the catalog).
+fn sku_differences(a: &Sku, b: &Sku) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if a.seats != b.seats {
+        out.push("seats");
+    }
+    if let (Some(x), Some(y)) = (&a.part_number, &b.part_number) {
+        if !x.eq_ignore_ascii_case(y) {
+            out.push("skuPartNumber");
+        }
+    }
+    let ids = |s: &Sku| s.service_plans.iter().map(|p| p.id).collect::<Vec<_>>();
+    if !a.service_plans.is_empty() && !b.service_plans.is_empty() && ids(a) != ids(b) {
+        out.push("servicePlans");
+    }
+    out
 }
 
 fn catalog_sku(catalog: &Catalog, id: SkuId) -> Sku {

@@ -12,6 +12,7 @@ use super::error::InputError;
 use super::json::{JsonMeta, RecordPlace};
 use super::node::{Node, Obj};
 use super::raw::{GroupRef, MemberKind, MemberRef, MembershipRow, Origin};
+use super::text::short;
 use crate::findings::FindingCode;
 use crate::model::{
     ids::parse_guid, Assignment, AssignmentError, AssignmentPath, AssignmentState, CountryCode,
@@ -177,11 +178,18 @@ impl fmt::Display for Item {
     }
 }
 
+/// PowerShell's bag of the properties its types do not name.
+const EXTRA: &str = "AdditionalProperties";
+
 /// Reads fields of one record, reporting problems with the record's place.
 pub struct Fields<'a> {
     pub file: &'a Path,
     pub place: RecordPlace,
     pub errors: Vec<InputError>,
+    /// The object last looked into (by address, never dereferenced) and whether it has an
+    /// `AdditionalProperties` member: fields are read object by object, so most lookups skip
+    /// searching for it again. Only Graph PowerShell exports have one.
+    extra_of: Option<(usize, bool)>,
 }
 
 impl<'a> Fields<'a> {
@@ -190,20 +198,97 @@ impl<'a> Fields<'a> {
             file,
             place,
             errors: Vec::new(),
+            extra_of: None,
         }
     }
 
+    /// Looks at an object the first time one of its fields is read: a key it gives twice is
+    /// reported (once), and whether it has an `AdditionalProperties` member is noted.
+    fn look_at(&mut self, obj: &Obj<'_>, path: &dyn fmt::Display) -> bool {
+        let addr = std::ptr::from_ref(obj) as usize;
+        if let Some((a, has)) = self.extra_of {
+            if a == addr {
+                return has;
+            }
+        }
+        let has = obj
+            .keys()
+            .any(|k| k.len() == EXTRA.len() && k.eq_ignore_ascii_case(EXTRA));
+        self.extra_of = Some((addr, has));
+        if let Some((first, second)) = obj.repeated_key() {
+            let spelled = if first == second {
+                format!("{:?} is given twice in one object", short(first))
+            } else {
+                format!(
+                    "{:?} and {:?} are one key in two letter cases, given twice in one object",
+                    short(first),
+                    short(second)
+                )
+            };
+            let key = short(first).into_owned();
+            self.fail(
+                &format!("{path}.{key}"),
+                &key,
+                format!("{spelled}: which one holds the data cannot be told"),
+                "keep one of them and export again; licplan reads keys in any letter case, as PowerShell writes them",
+            );
+        }
+        has
+    }
+
     fn fail(&mut self, path: &str, field: &str, message: String, hint: &str) {
-        self.errors.push(
-            InputError::new(self.file, self.place.location(path), message)
-                .field(field)
-                .hint(hint),
-        );
+        let e = InputError::new(self.file, self.place.location(path), message)
+            .field(field)
+            .hint(hint);
+        // A field read twice (looked at, then parsed) reports its problem once.
+        if !self.errors.contains(&e) {
+            self.errors.push(e);
+        }
+    }
+
+    /// The value of `key` in any letter case, or in PowerShell's `AdditionalProperties` when the
+    /// object itself has none (or null). A key given twice (in any letter case, or both in the
+    /// object and in `AdditionalProperties`) in an object the reader looks into is an error: the
+    /// last one would silently win, and an empty second `"assignedLicenses"` would drop a user's
+    /// licenses.
+    pub fn get<'o, 'a2>(
+        &mut self,
+        obj: &'o Obj<'a2>,
+        key: &str,
+        path: &dyn fmt::Display,
+    ) -> Option<&'o Node<'a2>> {
+        let has_extra = self.look_at(obj, path);
+        let top = obj.get_ignore_case(key);
+        if !has_extra {
+            return top;
+        }
+        let Some(Node::Object(extra)) = obj.get_ignore_case(EXTRA) else {
+            return top;
+        };
+        let nested = format!("{path}.{EXTRA}");
+        self.look_at(extra, &nested);
+        let inside = extra.get_ignore_case(key);
+        match (top, inside) {
+            (Some(t), Some(i)) if !matches!(t, Node::Null) && !matches!(i, Node::Null) => {
+                self.fail(
+                    &format!("{path}.{key}"),
+                    key,
+                    format!(
+                        "{key:?} is given twice: in the record and in its AdditionalProperties"
+                    ),
+                    "keep one of them; licplan cannot tell which one the export meant",
+                );
+                top
+            }
+            (Some(t), _) if !matches!(t, Node::Null) => top,
+            (_, Some(i)) => Some(i),
+            (t, None) => t,
+        }
     }
 
     /// A string or null; other types are an error.
     pub fn string(&mut self, obj: &Obj<'_>, key: &str, path: &dyn fmt::Display) -> Option<String> {
-        match get(obj, key) {
+        match self.get(obj, key, path) {
             None | Some(Node::Null) => None,
             Some(Node::Str(s)) => Some(s.as_ref().to_owned()),
             Some(other) => {
@@ -225,7 +310,7 @@ impl<'a> Fields<'a> {
         path: &dyn fmt::Display,
         required: bool,
     ) -> Option<uuid::Uuid> {
-        match get(obj, key) {
+        match self.get(obj, key, path) {
             None | Some(Node::Null) => {
                 if required {
                     self.fail(
@@ -262,7 +347,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn bool(&mut self, obj: &Obj<'_>, key: &str, path: &dyn fmt::Display) -> Option<bool> {
-        match get(obj, key) {
+        match self.get(obj, key, path) {
             None | Some(Node::Null) => None,
             Some(Node::Bool(b)) => Some(*b),
             Some(Node::Str(s)) if s.trim().eq_ignore_ascii_case("true") => Some(true),
@@ -279,49 +364,37 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A seat count: a non-negative whole number.
+    /// A seat count: a whole number from 0 to 4,294,967,295 (Graph's counts are 32-bit).
+    /// Out of range is "too large" or "negative", whether written as a number, a number with an
+    /// exponent (`1e20`) or a string of digits; a fraction is not a whole number.
     pub fn count(&mut self, obj: &Obj<'_>, key: &str, path: &dyn fmt::Display) -> u32 {
-        let v = match get(obj, key) {
+        let v = match self.get(obj, key, path) {
             None | Some(Node::Null) => return 0,
             Some(v) => v,
         };
-        let n = match v {
-            Node::Int(n) => Some(*n),
-            Node::Str(s) => s.trim().parse::<i64>().ok(),
-            _ => None,
+        let problem = match seat_count(v) {
+            Ok(n) => return n,
+            Err(p) => p,
         };
-        match n {
-            Some(n) if n < 0 => {
-                self.fail(
-                    &format!("{path}.{key}"),
-                    key,
-                    format!("seat count {n} is negative"),
-                    "seat counts are zero or more; export subscribedSkus again",
-                );
-                0
-            }
-            Some(n) => match u32::try_from(n) {
-                Ok(n) => n,
-                Err(_) => {
-                    self.fail(
-                        &format!("{path}.{key}"),
-                        key,
-                        format!("seat count {n} is too large"),
-                        "seat counts are 32-bit in Graph; check the file",
-                    );
-                    0
-                }
-            },
-            None => {
-                self.fail(
-                    &format!("{path}.{key}"),
-                    key,
-                    format!("expected a whole number, found {}", kind(v)),
-                    "seat counts are whole numbers like 25",
-                );
-                0
-            }
-        }
+        let (message, hint) = match problem {
+            Count::Negative(shown) => (
+                format!("seat count {shown} is negative (out of range)"),
+                "seat counts are zero or more; export subscribedSkus again",
+            ),
+            Count::TooLarge(shown) => (
+                format!(
+                    "seat count {shown} is too large (out of range: at most {})",
+                    u32::MAX
+                ),
+                "seat counts are 32-bit in Graph; check the file",
+            ),
+            Count::NotWhole(shown) => (
+                format!("expected a whole number, found {shown}"),
+                "seat counts are whole numbers like 25",
+            ),
+        };
+        self.fail(&format!("{path}.{key}"), key, message, hint);
+        0
     }
 
     /// An array of objects (missing or null = `None`); a handful inline, as records hold few.
@@ -331,7 +404,7 @@ impl<'a> Fields<'a> {
         key: &str,
         path: &dyn fmt::Display,
     ) -> Option<smallvec::SmallVec<[&'v Obj<'a2>; 4]>> {
-        match get(obj, key) {
+        match self.get(obj, key, path) {
             None | Some(Node::Null) => None,
             Some(Node::Array(items)) => {
                 let mut out = smallvec::SmallVec::with_capacity(items.len());
@@ -352,7 +425,7 @@ impl<'a> Fields<'a> {
                 self.fail(
                     &format!("{path}.{key}"),
                     key,
-                    format!("holds the type name {s:?} instead of the objects"),
+                    format!("holds the type name {:?} instead of the objects", short(s)),
                     "ConvertTo-Json cut the nesting: export again with -Depth 10",
                 );
                 None
@@ -371,7 +444,7 @@ impl<'a> Fields<'a> {
 
     /// An array of strings (missing or null = empty).
     pub fn strings(&mut self, obj: &Obj<'_>, key: &str, path: &dyn fmt::Display) -> Vec<String> {
-        match get(obj, key) {
+        match self.get(obj, key, path) {
             None | Some(Node::Null) => Vec::new(),
             Some(Node::Array(items)) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -419,6 +492,52 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Why a value is not a seat count, with the value as shown in the message.
+enum Count {
+    Negative(String),
+    TooLarge(String),
+    NotWhole(String),
+}
+
+fn seat_count(v: &Node<'_>) -> Result<u32, Count> {
+    let out_of_range = |negative: bool, shown: String| {
+        if negative {
+            Count::Negative(shown)
+        } else {
+            Count::TooLarge(shown)
+        }
+    };
+    match v {
+        Node::Int(n) => u32::try_from(*n).map_err(|_| out_of_range(*n < 0, n.to_string())),
+        Node::UInt(n) => Err(Count::TooLarge(n.to_string())),
+        Node::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() >= 1.0 => {
+            if *f < 0.0 || *f > f64::from(u32::MAX) {
+                Err(out_of_range(*f < 0.0, format!("{f:e}")))
+            } else {
+                Err(Count::NotWhole(format!("{f} written as a decimal number")))
+            }
+        }
+        Node::Float(f) => Err(Count::NotWhole(format!("the number {f}"))),
+        Node::Str(s) => {
+            let t = s.trim();
+            let digits = t.strip_prefix('-').unwrap_or(t);
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                if digits.bytes().all(|b| b == b'0') {
+                    Ok(0)
+                } else if t.starts_with('-') {
+                    Err(Count::Negative(short(t).into_owned()))
+                } else {
+                    t.parse::<u32>()
+                        .map_err(|_| Count::TooLarge(short(t).into_owned()))
+                }
+            } else {
+                Err(Count::NotWhole(format!("a string ({:?})", short(t))))
+            }
+        }
+        other => Err(Count::NotWhole(other.kind().to_owned())),
+    }
+}
+
 fn kind(v: &Node<'_>) -> &'static str {
     v.kind()
 }
@@ -435,7 +554,7 @@ pub fn add_record(
 ) {
     let origin = Origin {
         file: fid,
-        at: place.index() as u64 + 1,
+        at: place.at(),
     };
     let obj = match value {
         Node::Object(o) if o.is_empty() => {
@@ -456,6 +575,10 @@ pub fn add_record(
         }
     };
     let mut f = Fields::new(file, place);
+    if let Some(e) = delta_record(&mut f, &obj, content) {
+        b.error(e);
+        return;
+    }
     match content {
         JsonContent::Users => {
             if let Some((user, license_data, unknown_values)) = user(&mut f, &obj) {
@@ -523,6 +646,73 @@ pub fn add_record(
     }
 }
 
+/// What to export instead of a delta query, for a message.
+pub const NOT_DELTA: &str = "export the full list instead: GET /v1.0/users (or /groups) with the $select the README shows, following every @odata.nextLink (PowerShell: Get-MgUser -All / Get-MgGroup -All), not /users/delta or /groups/delta";
+
+/// An error when a record comes from a delta query: marked `@removed` (the object was deleted,
+/// or left the query's scope: it is not live), or carrying `members@delta` (only the changes to
+/// a group's members). A delta round lists changes since an earlier sync, not the tenant as it
+/// is, and cannot be told from an initial round by its records, so it is never read as one.
+fn delta_record(f: &mut Fields<'_>, obj: &Obj<'_>, content: JsonContent) -> Option<InputError> {
+    let what = match content {
+        JsonContent::Groups => "group",
+        JsonContent::Members => "member",
+        JsonContent::Skus => "product",
+        JsonContent::Organization => "organization",
+        JsonContent::Users => "user",
+    };
+    // One pass over the keys: `@removed`, `…@delta`.
+    let mut removed = None;
+    let mut delta_key = None;
+    for (k, v) in &obj.members {
+        if k.len() == 8 && k.eq_ignore_ascii_case("@removed") {
+            removed = Some(v);
+        } else if k.len() > 6
+            && k.is_char_boundary(k.len() - 6)
+            && k[k.len() - 6..].eq_ignore_ascii_case("@delta")
+        {
+            delta_key = delta_key.or(Some(k.as_ref()));
+        }
+    }
+    if removed.is_none() && f.look_at(obj, &"") {
+        removed = f.get(obj, "@removed", &"");
+    }
+    if let Some(removed) = removed {
+        let reason = match removed {
+            Node::Object(r) => r
+                .get_ignore_case("reason")
+                .and_then(Node::as_str)
+                .map(|r| format!(" (reason {:?})", short(r)))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        return Some(
+            InputError::new(
+                f.file,
+                f.place.location(".@removed"),
+                format!(
+                    "the record is marked \"@removed\"{reason}: it comes from a delta query, and the {what} is not live (deleted, or no longer in the query's scope)"
+                ),
+            )
+            .field("@removed")
+            .hint(NOT_DELTA),
+        );
+    }
+    let delta_key = delta_key?;
+    Some(
+        InputError::new(
+            f.file,
+            f.place.location(&format!(".{}", short(delta_key))),
+            format!(
+                "the record holds {:?}: it comes from a delta query, which lists only what changed",
+                short(delta_key)
+            ),
+        )
+        .field(short(delta_key).into_owned())
+        .hint(NOT_DELTA),
+    )
+}
+
 /// A member as a directory object: `@odata.type` says user or group.
 enum MemberObj {
     Ref(MemberRef),
@@ -531,16 +721,16 @@ enum MemberObj {
 
 fn member(f: &mut Fields<'_>, obj: &Obj<'_>, path: &dyn fmt::Display) -> Option<MemberObj> {
     let id = f.guid(obj, "id", path, true)?;
-    let ty = get(obj, "@odata.type")
-        .and_then(Node::as_str)
-        .unwrap_or("")
+    let ty = f
+        .string(obj, "@odata.type", path)
+        .unwrap_or_default()
         .trim_start_matches('#')
         .to_ascii_lowercase();
     let kind = match ty.as_str() {
         "" => MemberKind::Unknown,
         "microsoft.graph.user" => MemberKind::User,
         "microsoft.graph.group" => MemberKind::Group,
-        other => return Some(MemberObj::Ignored(format!("{other} {id}"))),
+        other => return Some(MemberObj::Ignored(format!("{} {id}", short(other)))),
     };
     Some(MemberObj::Ref(MemberRef::Id(id, kind)))
 }
@@ -597,7 +787,7 @@ fn user(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<UserRecord> {
                 continue;
             };
             with_state.push(sku);
-            let by_group = match get(s, "assignedByGroup") {
+            let by_group = match f.get(s, "assignedByGroup", &path) {
                 None | Some(Node::Null) => AssignmentPath::Direct,
                 Some(Node::Str(g)) if g.trim().is_empty() => AssignmentPath::Direct,
                 Some(_) => match f.guid(s, "assignedByGroup", &path, false) {
@@ -610,7 +800,7 @@ fn user(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<UserRecord> {
                 Some(st) => match AssignmentState::parse(&st) {
                     Some(v) => Some(v),
                     None => {
-                        unknown.push(format!("state {st:?}"));
+                        unknown.push(format!("state {:?}", short(&st)));
                         Some(AssignmentState::Error)
                     }
                 },
@@ -621,7 +811,7 @@ fn user(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<UserRecord> {
                     ParsedError::NoError => None,
                     ParsedError::Error(e) => Some(e),
                     ParsedError::Unrecognised => {
-                        unknown.push(format!("error {e:?}"));
+                        unknown.push(format!("error {:?}", short(&e)));
                         Some(AssignmentError::Other)
                     }
                 },
@@ -635,6 +825,12 @@ fn user(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<UserRecord> {
             });
         }
     }
+    // Looked up once per assigned license: a record holding thousands would make a scan per
+    // lookup quadratic.
+    let sorted = with_state.len() > 16;
+    if sorted {
+        with_state.sort_unstable();
+    }
     if let Some(assigned) = assigned {
         for (i, a) in assigned.into_iter().enumerate() {
             let path = Item(".assignedLicenses", i);
@@ -643,7 +839,12 @@ fn user(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<UserRecord> {
             };
             // assignedLicenses merges direct and inherited licenses; only a SKU that
             // licenseAssignmentStates does not explain gets an unknown path.
-            if with_state.contains(&sku) {
+            let explained = if sorted {
+                with_state.binary_search(&sku).is_ok()
+            } else {
+                with_state.contains(&sku)
+            };
+            if explained {
                 continue;
             }
             assignments.push(Assignment {
@@ -737,7 +938,7 @@ fn sku(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<Sku> {
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty());
     let mut seats = Seats::default();
-    match get(obj, "prepaidUnits") {
+    match f.get(obj, "prepaidUnits", &"") {
         Some(Node::Object(p)) => {
             seats.enabled = f.count(p, "enabled", &".prepaidUnits");
             seats.suspended = f.count(p, "suspended", &".prepaidUnits");

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::io::{BufRead, BufReader, Cursor, Read};
+use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -24,6 +24,32 @@ pub struct JsonMeta {
     pub context: Option<String>,
     /// `@odata.nextLink` (also the old AAD-Graph spelling `odata.nextLink`).
     pub next_link: Option<String>,
+    /// `@odata.deltaLink`: the last page of a delta query.
+    pub delta_link: Option<String>,
+}
+
+impl JsonMeta {
+    /// Whether the page comes from a delta query (`/users/delta`, `/groups/delta`): a
+    /// `deltaLink`, or a link or context naming `/delta`.
+    pub fn is_delta(&self) -> bool {
+        let names_delta = |s: &Option<String>| {
+            s.as_deref().is_some_and(|s| {
+                let lower = s.to_ascii_lowercase();
+                lower.contains("/delta")
+                    || lower.contains("delta(")
+                    || lower.contains("$deltatoken")
+            })
+        };
+        self.delta_link.is_some() || names_delta(&self.next_link) || names_delta(&self.context)
+    }
+
+    fn set(&mut self, key: MetaKey, value: String) {
+        match key {
+            MetaKey::Context => self.context = Some(value),
+            MetaKey::NextLink => self.next_link = Some(value),
+            MetaKey::DeltaLink => self.delta_link = Some(value),
+        }
+    }
 }
 
 /// Where a record sits in its file, to name it in messages.
@@ -40,14 +66,13 @@ pub enum RecordPlace {
 }
 
 impl RecordPlace {
-    /// The record's ordinal among the file's records, for messages.
-    pub fn index(&self) -> usize {
+    /// Where the record is, as one number for findings and [`super::raw::Origin`]: its 1-based
+    /// ordinal among the file's records, or for JSON Lines its line.
+    pub fn at(&self) -> u64 {
         match self {
-            RecordPlace::Wrapped { index } | RecordPlace::Array { index } => *index,
-            RecordPlace::Single => 0,
-            RecordPlace::Line { line, index } => {
-                usize::try_from(*line).unwrap_or(usize::MAX) + index.unwrap_or(0)
-            }
+            RecordPlace::Wrapped { index } | RecordPlace::Array { index } => *index as u64 + 1,
+            RecordPlace::Single => 1,
+            RecordPlace::Line { line, .. } => *line,
         }
     }
 
@@ -87,15 +112,14 @@ pub fn read_records(
     mut reader: TextReader,
     on_record: &mut OnRecord<'_>,
 ) -> Result<JsonMeta, InputError> {
-    let (first, skipped) = first_nonblank_line(&mut reader)
-        .map_err(|e| InputError::new(file, Location::File, format!("cannot read: {e}")))?;
+    let (first, skipped) = first_nonblank_line(&mut reader).map_err(|e| read_error(file, &e, 0))?;
     let mut meta = JsonMeta::default();
     let trimmed = first.trim();
     if trimmed.starts_with('{') {
         if let Ok(Node::Object(obj)) = serde_json::from_str::<Node>(trimmed) {
             // A complete object on the first line: JSON Lines (or a one-line document, which
             // reads the same way).
-            handle_line(skipped, obj, &mut meta, on_record);
+            handle_line(file, skipped, obj, &mut meta, on_record)?;
             read_lines(file, reader, skipped, &mut meta, on_record)?;
             return Ok(meta);
         }
@@ -116,43 +140,131 @@ pub fn read_records(
         ((head.len() - before) as u64) < IN_MEMORY
     };
     let line_offset = skipped.saturating_sub(1);
-    let syntax = |e: serde_json::Error| {
-        InputError::new(
-            file,
-            syntax_place(&e, line_offset),
-            format!("invalid JSON: {}", without_position(&e)),
-        )
-        .hint(
-            "the export may be truncated or hand-edited; export it again, or check the place shown",
-        )
-    };
-    let top_level = |e: serde_json::Error| {
-        if e.is_data() && e.to_string().starts_with("the top level") {
-            InputError::new(file, syntax_place(&e, line_offset), without_position(&e))
-                .hint("a Graph export is an object with a `value` array, an array of records, or JSON Lines")
-        } else {
-            syntax(e)
-        }
-    };
     let seed = TopSeed {
         meta: &mut meta,
         on_record,
     };
+    if whole && super::text::is_utf16(file) {
+        // Transcoding turned malformed UTF-16 (an unpaired surrogate) into U+FFFD: the text is
+        // not what the export holds.
+        if let Some(at) = head.windows(3).position(|w| w == "\u{FFFD}".as_bytes()) {
+            let line = head[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            give_back_buffer(head);
+            return Err(InputError::new(
+                file,
+                Location::Line(line + line_offset),
+                "the text is not valid UTF-16 (an unpaired surrogate, shown as U+FFFD)",
+            )
+            .hint("export again, or save the file as UTF-8"));
+        }
+    }
     if whole {
         let mut de = serde_json::Deserializer::from_slice(&head);
-        let parsed = seed
-            .deserialize(&mut de)
-            .map_err(top_level)
-            .and_then(|()| de.end().map_err(syntax));
+        let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
+        let parsed = parsed.map_err(|e| {
+            // Bytes that are not UTF-8 explain any error after them: name them and their
+            // encoding rather than what the parser made of them.
+            match std::str::from_utf8(&head) {
+                Err(bad) => {
+                    let e = super::text::describe_not_utf8(&head, bad.valid_up_to(), 1);
+                    not_text_error(file, &e, line_offset)
+                }
+                Ok(_) => json_error(file, &e, line_offset, Some(&head)),
+            }
+        });
         give_back_buffer(head);
         parsed?;
     } else {
         let chained = BufReader::new(Cursor::new(head).chain(rest));
         let mut de = serde_json::Deserializer::from_reader(chained);
-        seed.deserialize(&mut de).map_err(top_level)?;
-        de.end().map_err(syntax)?;
+        seed.deserialize(&mut de)
+            .and_then(|()| de.end())
+            .map_err(|e| json_error(file, &e, line_offset, None))?;
     }
     Ok(meta)
+}
+
+/// An error reading the text of a file: not UTF-8, binary, or an I/O error; `line_offset` lines
+/// come before the text read.
+pub fn read_error(file: &Path, e: &std::io::Error, line_offset: u64) -> InputError {
+    match super::text::not_text(e) {
+        Some(t) => not_text_error(file, t, line_offset),
+        None => InputError::new(file, Location::File, format!("cannot read: {e}")),
+    }
+}
+
+fn not_text_error(file: &Path, t: &super::text::NotText, line_offset: u64) -> InputError {
+    let place = match t.place() {
+        Some((line, Some(column))) => Location::Position {
+            line: line + line_offset,
+            column,
+        },
+        Some((line, None)) => Location::Line(line + line_offset),
+        None => Location::File,
+    };
+    InputError::new(file, place, t.to_string()).hint(t.hint())
+}
+
+/// What serde_json said, in words that point at the cause, at the place an editor shows.
+/// `bytes` is the text parsed from, when it was parsed from memory.
+fn json_error(
+    file: &Path,
+    e: &serde_json::Error,
+    line_offset: u64,
+    bytes: Option<&[u8]>,
+) -> InputError {
+    let place = syntax_place(e, line_offset);
+    let said = without_position(e);
+    if e.is_data() {
+        // Raised by licplan's own visitors (the top level, the page wrapper, a string's size):
+        // the message says what is wrong already.
+        return InputError::new(file, place, said).hint(
+            "a Graph export is an object with a `value` array, an array of records, or JSON Lines",
+        );
+    }
+    if said.starts_with("recursion limit exceeded") {
+        return InputError::new(
+            file,
+            place,
+            format!(
+                "the JSON is nested more than {MAX_DEPTH} levels deep (recursion limit exceeded); no export is"
+            ),
+        )
+        .hint("this is not a Graph export, or it was damaged: export it again");
+    }
+    if said.starts_with("number out of range") {
+        return InputError::new(
+            file,
+            place,
+            "a number is too large to read (out of range for any field)",
+        )
+        .hint("counts in Graph exports are whole numbers like 25; check the place shown");
+    }
+    let bom_here = bytes.and_then(|b| byte_at(b, e.line(), e.column()));
+    if bom_here.is_some_and(|(b, i)| b[i..].starts_with(&[0xEF, 0xBB, 0xBF])) {
+        return InputError::new(
+            file,
+            place,
+            "a byte-order mark (U+FEFF) in the middle of the file: were two exports joined into one?",
+        )
+        .hint("give licplan each export as a file of its own");
+    }
+    InputError::new(file, place, format!("invalid JSON: {said}")).hint(
+        "the export may be truncated or hand-edited; export it again, or check the place shown",
+    )
+}
+
+/// The nesting serde_json allows (its recursion limit).
+pub const MAX_DEPTH: usize = 128;
+
+/// `bytes` and the offset of serde_json's 1-based line and column (a byte count) in them.
+fn byte_at(bytes: &[u8], line: usize, column: usize) -> Option<(&[u8], usize)> {
+    let mut start = 0;
+    for _ in 1..line {
+        start += bytes[start..].iter().position(|&b| b == b'\n')? + 1;
+    }
+    let i = start + column.saturating_sub(1);
+    (i < bytes.len()).then_some((bytes, i))
 }
 
 thread_local! {
@@ -178,6 +290,10 @@ fn give_back_buffer(b: Vec<u8>) {
     }
 }
 
+/// The longest JSON Lines line read: a line may hold a whole page of a thousand users (a few
+/// megabytes), never this much.
+const MAX_LINE: usize = 64 << 20;
+
 fn read_lines(
     file: &Path,
     mut reader: TextReader,
@@ -186,27 +302,47 @@ fn read_lines(
     on_record: &mut OnRecord<'_>,
 ) -> Result<(), InputError> {
     let mut line_no = first_line_no;
-    let mut buf = String::new();
+    let mut buf = Vec::new();
     loop {
         buf.clear();
-        let n = reader.read_line(&mut buf).map_err(|e| {
+        let n = super::text::read_line_bytes(&mut reader, &mut buf, MAX_LINE).map_err(|e| {
             InputError::new(
                 file,
                 Location::Line(line_no + 1),
                 format!("cannot read: {e}"),
             )
-            .hint("save the file as UTF-8 or UTF-16 with a byte-order mark")
         })?;
         if n == 0 {
             return Ok(());
         }
         line_no += 1;
-        if buf.trim().is_empty() {
+        if n == MAX_LINE && !buf.ends_with(b"\n") && !buf.ends_with(b"\r") {
+            return Err(InputError::new(
+                file,
+                Location::Line(line_no),
+                format!(
+                    "the line is longer than {} MiB: no JSON Lines record is that long",
+                    MAX_LINE >> 20
+                ),
+            )
+            .hint("write one JSON object per line; check the file's line ends"));
+        }
+        let text = match std::str::from_utf8(&buf) {
+            Ok(t) => t,
+            Err(e) => {
+                let t = super::text::describe_not_utf8(&buf, e.valid_up_to(), line_no);
+                return Err(not_text_error(file, &t, 0));
+            }
+        };
+        // A byte-order mark at the start of a line is where two files were joined (`cat`,
+        // `Add-Content`): it is no part of the record.
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        if text.trim().is_empty() {
             continue;
         }
         // Leading blanks are kept so that a syntax error's column is the editor's column.
-        match serde_json::from_str::<Node>(buf.trim_end()) {
-            Ok(Node::Object(obj)) => handle_line(line_no, obj, meta, on_record),
+        match serde_json::from_str::<Node>(text.trim_end()) {
+            Ok(Node::Object(obj)) => handle_line(file, line_no, obj, meta, on_record)?,
             Ok(_) => {
                 return Err(InputError::new(
                     file,
@@ -216,15 +352,12 @@ fn read_lines(
                 .hint("write one JSON object per line"))
             }
             Err(e) => {
-                return Err(InputError::new(
-                    file,
-                    Location::Position {
-                        line: line_no,
-                        column: e.column() as u64,
-                    },
-                    format!("invalid JSON: {}", without_position(&e)),
-                )
-                .hint("each line of a JSON Lines file must be one complete JSON object"))
+                let mut err = json_error(file, &e, line_no - 1, None);
+                if !e.is_data() && err.message.starts_with("invalid JSON") {
+                    err =
+                        err.hint("each line of a JSON Lines file must be one complete JSON object");
+                }
+                return Err(err);
             }
         }
     }
@@ -255,9 +388,29 @@ fn without_position(e: &serde_json::Error) -> String {
 }
 
 /// One JSON Lines object: either a record or a whole page wrapper.
-fn handle_line(line: u64, mut obj: Obj<'_>, meta: &mut JsonMeta, on_record: &mut OnRecord<'_>) {
+fn handle_line(
+    file: &Path,
+    line: u64,
+    mut obj: Obj<'_>,
+    meta: &mut JsonMeta,
+    on_record: &mut OnRecord<'_>,
+) -> Result<(), InputError> {
+    let values = obj
+        .keys()
+        .filter(|k| k.eq_ignore_ascii_case("value"))
+        .count();
+    let wrapper = values > 0 && obj.keys().any(|k| meta_key(k).is_some());
+    if values > 1 && (wrapper || obj.get_ignore_case("value").is_some_and(Node::is_array)) {
+        return Err(InputError::new(
+            file,
+            Location::Line(line),
+            "the page has two `value` members: which one holds the records is ambiguous",
+        )
+        .field("value")
+        .hint("export the page again; a Graph page has one `value` array"));
+    }
     if obj.get_ignore_case("value").is_some_and(|v| v.is_array()) {
-        take_meta(&mut obj, meta);
+        take_meta(file, line, &mut obj, meta)?;
         if let Some(Node::Array(items)) = obj.remove_where(|k| k.eq_ignore_ascii_case("value")) {
             for (i, item) in items.into_iter().enumerate() {
                 on_record(
@@ -270,34 +423,87 @@ fn handle_line(line: u64, mut obj: Obj<'_>, meta: &mut JsonMeta, on_record: &mut
                 );
             }
         }
-        return;
+        return Ok(());
+    }
+    if wrapper {
+        let found = obj.get_ignore_case("value").map_or("nothing", Node::kind);
+        return Err(InputError::new(
+            file,
+            Location::JsonLine {
+                line,
+                path: "$.value".into(),
+            },
+            format!("the page's `value` is {found}, not an array of records"),
+        )
+        .field("value")
+        .hint("save the Graph response as it came; its `value` is an array"));
     }
     on_record(
         RecordPlace::Line { line, index: None },
         meta,
         Node::Object(obj),
     );
+    Ok(())
 }
 
-fn meta_key(key: &str) -> Option<bool> {
-    // Some(true) = context, Some(false) = next link.
+/// The page annotations licplan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MetaKey {
+    Context,
+    NextLink,
+    DeltaLink,
+}
+
+impl MetaKey {
+    fn name(self) -> &'static str {
+        match self {
+            MetaKey::Context => "@odata.context",
+            MetaKey::NextLink => "@odata.nextLink",
+            MetaKey::DeltaLink => "@odata.deltaLink",
+        }
+    }
+}
+
+fn meta_key(key: &str) -> Option<MetaKey> {
+    // Also the old AAD-Graph spelling without the `@`.
     let k = key.strip_prefix('@').unwrap_or(key);
     if k.eq_ignore_ascii_case("odata.context") {
-        Some(true)
+        Some(MetaKey::Context)
     } else if k.eq_ignore_ascii_case("odata.nextLink") {
-        Some(false)
+        Some(MetaKey::NextLink)
+    } else if k.eq_ignore_ascii_case("odata.deltaLink") {
+        Some(MetaKey::DeltaLink)
     } else {
         None
     }
 }
 
-fn take_meta(obj: &mut Obj<'_>, meta: &mut JsonMeta) {
-    if let Some(Node::Str(s)) = obj.remove_where(|k| meta_key(k) == Some(true)) {
-        meta.context = Some(s.into_owned());
+fn take_meta(
+    file: &Path,
+    line: u64,
+    obj: &mut Obj<'_>,
+    meta: &mut JsonMeta,
+) -> Result<(), InputError> {
+    for key in [MetaKey::Context, MetaKey::NextLink, MetaKey::DeltaLink] {
+        let mut seen = 0;
+        let found = obj.remove_where(|k| {
+            let hit = meta_key(k) == Some(key);
+            seen += usize::from(hit);
+            hit
+        });
+        if seen > 1 {
+            return Err(InputError::new(
+                file,
+                Location::Line(line),
+                format!("the page gives `{}` twice", key.name()),
+            )
+            .hint("export the page again; a Graph page gives each annotation once"));
+        }
+        if let Some(Node::Str(s)) = found {
+            meta.set(key, s.into_owned());
+        }
     }
-    if let Some(Node::Str(s)) = obj.remove_where(|k| meta_key(k) == Some(false)) {
-        meta.next_link = Some(s.into_owned());
-    }
+    Ok(())
 }
 
 struct TopSeed<'m, 'c, 'f> {
@@ -331,8 +537,15 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut rest = Obj::default();
         let mut saw_value_array = false;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if !saw_value_array && key.eq_ignore_ascii_case("value") {
+        let mut saw_value = false;
+        let mut seen_meta: Vec<MetaKey> = Vec::new();
+        while let Some(super::node::Key(key)) = map.next_key()? {
+            if key.eq_ignore_ascii_case("value") {
+                if std::mem::replace(&mut saw_value, true) {
+                    return Err(de::Error::custom(
+                        "the page has two `value` members: which one holds the records is ambiguous; export the page again",
+                    ));
+                }
                 let outcome = map.next_value_seed(ValueArraySeed {
                     meta: self.meta,
                     on_record: self.on_record,
@@ -345,12 +558,25 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
             }
             let v: Node<'de> = map.next_value()?;
             match (meta_key(&key), v) {
-                (Some(true), Node::Str(s)) => self.meta.context = Some(s.into_owned()),
-                (Some(false), Node::Str(s)) => self.meta.next_link = Some(s.into_owned()),
+                (Some(k), Node::Str(s)) => {
+                    if seen_meta.contains(&k) {
+                        return Err(de::Error::custom(format!(
+                            "the page gives {key:?} twice; export the page again"
+                        )));
+                    }
+                    seen_meta.push(k);
+                    self.meta.set(k, s.into_owned());
+                }
                 (_, v) => rest.members.push((key, v)),
             }
         }
         if !saw_value_array {
+            if let (Some(v), false) = (rest.get_ignore_case("value"), seen_meta.is_empty()) {
+                return Err(de::Error::custom(format!(
+                    "the page's `value` is {}, not an array of records",
+                    v.kind()
+                )));
+            }
             (self.on_record)(RecordPlace::Single, self.meta, Node::Object(rest));
         }
         Ok(())

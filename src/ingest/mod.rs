@@ -7,8 +7,10 @@
 
 pub mod builder;
 pub mod csvfile;
+mod entry;
 pub mod error;
 pub mod graph;
+mod http;
 pub mod json;
 pub mod node;
 pub mod raw;
@@ -26,9 +28,6 @@ use findings_codes::SKIPPED;
 mod findings_codes {
     pub const SKIPPED: crate::findings::FindingCode = crate::findings::FindingCode::SkippedFile;
 }
-
-/// File name endings read from a tenant folder; anything else there is skipped and counted.
-const EXPORT_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "csv", "txt", "tsv"];
 
 /// Reads a tenant from folders and files. Fails with every problem found.
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputErrors> {
@@ -56,18 +55,28 @@ fn load_on(
         if p.is_dir() {
             match std::fs::read_dir(p) {
                 Ok(entries) => {
-                    let mut here: Vec<PathBuf> =
-                        entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                    let mut here = Vec::new();
+                    for e in entries {
+                        match e {
+                            Ok(e) => here.push(e.path()),
+                            Err(e) => b.error(
+                                InputError::new(
+                                    p,
+                                    Location::File,
+                                    format!("cannot list the folder: {e}"),
+                                )
+                                .hint("check the folder's permissions"),
+                            ),
+                        }
+                    }
                     here.sort();
                     for f in here {
-                        let readable = f.is_file()
-                            && f.extension().is_some_and(|e| {
-                                EXPORT_EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x))
-                            });
-                        if readable {
-                            files.push(f);
-                        } else {
-                            b.findings.add(SKIPPED, f.display().to_string());
+                        match entry::classify(&f) {
+                            entry::Entry::Read => files.push(f),
+                            entry::Entry::Skip(why) => {
+                                b.findings.add(SKIPPED, format!("{}: {why}", f.display()));
+                            }
+                            entry::Entry::Refuse(e) => b.error(e),
                         }
                     }
                 }
@@ -79,10 +88,7 @@ fn load_on(
         } else if p.exists() {
             files.push(p.clone());
         } else {
-            b.error(
-                InputError::new(p, Location::File, "no such file or folder")
-                    .hint("name a folder of exports or the export files themselves"),
-            );
+            b.error(entry::missing(p));
         }
     }
     if files.is_empty() && b.errors.is_empty() {
@@ -163,18 +169,22 @@ fn read_files(
 }
 
 fn read_file(b: &mut Builder, path: &Path) -> Result<(), InputError> {
-    let reader = text::open(path)
-        .map_err(|e| InputError::new(path, Location::File, format!("cannot open: {e}")))?;
+    let reader = text::open(path).map_err(|e| match e.kind() {
+        _ if text::not_text(&e).is_some() => json::read_error(path, &e, 0),
+        std::io::ErrorKind::PermissionDenied => {
+            InputError::new(path, Location::File, "cannot open: permission denied").hint(
+                "make the file readable for the user running licplan (ls -l shows its permissions)",
+            )
+        }
+        _ => InputError::new(path, Location::File, format!("cannot open: {e}")),
+    })?;
     read_text(b, path, reader)
 }
 
 /// Reads one export from an open text stream; `path` names it and its extension counts.
 fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Result<(), InputError> {
-    let (first, lines) = text::first_nonblank_line(&mut reader).map_err(|e| {
-        let place = text::bad_line(&e).map_or(Location::File, Location::Line);
-        InputError::new(path, place, format!("cannot read: {e}"))
-            .hint("save the file as UTF-8, or UTF-16 with a byte-order mark")
-    })?;
+    let (first, lines) =
+        text::first_nonblank_line(&mut reader).map_err(|e| json::read_error(path, &e, 0))?;
     let fid = b.file(path);
     let display = path.display().to_string();
     if first.trim().is_empty() {
@@ -183,30 +193,24 @@ fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Resu
     }
     let (mut first, mut lines) = (first, lines);
     if first.starts_with("HTTP/") {
-        // A response copied with its status line (as Microsoft's docs print them): skip the
-        // status and header lines, keep the body and its line numbers.
-        loop {
-            let (next, n) = text::first_nonblank_line(&mut reader).map_err(|e| {
-                InputError::new(path, Location::Line(lines + 1), format!("cannot read: {e}"))
-            })?;
-            lines += n;
-            let t = next.trim_start();
-            let header_line = t.split_once(':').is_some_and(|(name, _)| {
-                !name.is_empty() && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
-            });
-            if next.is_empty() || !header_line || t.starts_with('{') || t.starts_with('[') {
-                first = next;
-                break;
-            }
-        }
-        if first.trim().is_empty() {
-            return Err(
-                InputError::new(path, Location::File, "an HTTP response without a body")
-                    .hint("save the JSON body of the Graph response"),
-            );
-        }
+        (first, lines) = http::skip_headers(path, &mut reader, first, lines)?;
     }
     let start = first.trim_start();
+    let lower = start
+        .get(..start.len().min(16))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ["<!doctype html", "<html", "<?xml", "<head", "<body"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        return Err(InputError::new(
+            path,
+            Location::Line(lines),
+            "an HTML or XML page, not an export (a sign-in or error page saved instead of the response?)",
+        )
+        .hint("save the JSON body of the Graph response, or the CSV the admin center downloads"));
+    }
     let json_name = path.extension().is_some_and(|e| {
         ["json", "jsonl", "ndjson"]
             .iter()
@@ -222,7 +226,7 @@ fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Resu
             .header
             .iter()
             .take(12)
-            .map(|h| format!("{h:?}"))
+            .map(|h| format!("{:?}", text::short(h)))
             .collect();
         if csv.header.len() > 12 {
             names.push(format!("… {} more", csv.header.len() - 12));
@@ -259,7 +263,7 @@ fn read_json(
     prefix.push_str(&first);
     let joined: Box<dyn std::io::Read> =
         Box::new(std::io::Cursor::new(prefix.into_bytes()).chain_boxed(reader));
-    let reader = text::decode(joined);
+    let reader: text::TextReader = std::io::BufReader::with_capacity(1 << 16, joined);
 
     let file_name = path
         .file_name()
@@ -270,32 +274,39 @@ fn read_json(
     let mut records = 0u64;
     let mut pending: Vec<(json::RecordPlace, node::Node<'static>)> = Vec::new();
     let mut undetected: Option<InputError> = None;
+    let mut first_place: Option<json::RecordPlace> = None;
     let meta = json::read_records(path, reader, &mut |place, meta, value| {
         records += 1;
-        if content.is_none() && undetected.is_none() {
-            if let node::Node::Object(obj) = &value {
-                if obj.is_empty() {
-                    // An empty record says nothing about the file; wait for the next one.
-                } else {
+        if first_place.is_none() {
+            first_place = Some(place);
+            b.set_record_places(fid, place);
+        }
+        if undetected.is_some() {
+            // The file is refused: what follows is not kept.
+            return;
+        }
+        if content.is_none() {
+            match &value {
+                // An empty record says nothing about the file; wait for the next one.
+                node::Node::Object(obj) if obj.is_empty() => {}
+                node::Node::Object(obj) => {
                     powershell = graph::is_powershell(obj);
                     content = graph::detect(obj, meta, &file_name);
                     if content.is_none() {
-                        let mut keys: Vec<&str> = obj.keys().collect();
-                        keys.sort_unstable();
-                        keys.truncate(12);
-                        let keys: Vec<String> = keys.iter().map(|k| format!("{k:?}")).collect();
-                        undetected = Some(
-                            InputError::new(
-                                path,
-                                place.location(""),
-                                format!(
-                                    "cannot tell what this JSON export holds from its keys ({})",
-                                    keys.join(", ")
-                                ),
-                            )
-                            .hint("export users, groups, group members, subscribedSkus or organization with the $select the README shows"),
-                        );
+                        undetected = Some(undetected_error(path, place, obj));
+                        return;
                     }
+                }
+                other => {
+                    undetected = Some(
+                        InputError::new(
+                            path,
+                            place.location(""),
+                            format!("expected a record (an object), found {}", other.kind()),
+                        )
+                        .hint("each record of a Graph export is an object"),
+                    );
+                    return;
                 }
             }
         }
@@ -309,6 +320,15 @@ fn read_json(
     })?;
     if let Some(e) = undetected {
         return Err(e);
+    }
+    if meta.is_delta() {
+        let place = first_place.map_or(Location::File, |p| p.location(""));
+        return Err(InputError::new(
+            path,
+            place,
+            "a page of a delta query (its links name /delta or it has an @odata.deltaLink): it lists what changed since an earlier sync, not every object as it is, and its removed objects are marked, not left out",
+        )
+        .hint(graph::NOT_DELTA));
     }
     let Some(content) = content else {
         b.findings.add(
@@ -340,6 +360,47 @@ fn read_json(
     Ok(())
 }
 
+/// Why a JSON file's first record says nothing licplan reads: a Graph error response, or keys
+/// of no export it knows.
+fn undetected_error(path: &Path, place: json::RecordPlace, obj: &node::Obj<'_>) -> InputError {
+    if let Some(node::Node::Object(err)) = obj.get_ignore_case("error") {
+        let said = |k: &str| {
+            err.get_ignore_case(k)
+                .and_then(node::Node::as_str)
+                .map(|s| text::short(s).into_owned())
+        };
+        let code = said("code").unwrap_or_default();
+        let message = said("message").unwrap_or_default();
+        return InputError::new(
+            path,
+            place.location(".error"),
+            format!("a Graph error response, not an export: {code:?}: {message:?}"),
+        )
+        .hint("the request failed: fix what the error says (often a missing permission such as User.Read.All) and export again");
+    }
+    let mut keys: Vec<&str> = obj.keys().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let more = keys.len().saturating_sub(12);
+    keys.truncate(12);
+    let mut keys: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{:?}", text::short(k)))
+        .collect();
+    if more > 0 {
+        keys.push(format!("… {more} more"));
+    }
+    InputError::new(
+        path,
+        place.location(""),
+        format!(
+            "cannot tell what this JSON export holds from its keys ({})",
+            keys.join(", ")
+        ),
+    )
+    .hint("export users, groups, group members, subscribedSkus or organization with the $select the README shows")
+}
+
 /// `Read::chain` for a boxed reader.
 trait ChainBoxed: std::io::Read + Sized + 'static {
     fn chain_boxed<R: std::io::Read + 'static>(self, next: R) -> std::io::Chain<Self, R> {
@@ -352,8 +413,10 @@ impl<T: std::io::Read + 'static> ChainBoxed for T {}
 pub fn load_bytes(file_name: &str, bytes: &[u8]) -> Result<Loaded, InputErrors> {
     let mut b = Builder::new();
     let path = Path::new(file_name);
-    let reader = text::decode(Box::new(std::io::Cursor::new(bytes.to_vec())));
-    if let Err(e) = read_text(&mut b, path, reader) {
+    let read = text::decode_sniffed(Box::new(std::io::Cursor::new(bytes.to_vec())))
+        .map_err(|e| json::read_error(path, &e, 0))
+        .and_then(|reader| read_text(&mut b, path, reader));
+    if let Err(e) = read {
         b.error(e);
     }
     b.finish()
@@ -402,8 +465,9 @@ mod tests {
                 "{{\"value\": [\n{{\"id\":\"11111111-1111-1111-1111-111111111111\",\"userPrincipalName\":\"{upn}\",\"assignedLicenses\":[]}}\n]}}"
             )
         };
-        for (name, upn) in [("a.json", "first@x.test"), ("b.json", "second@x.test")] {
-            std::fs::write(dir.path().join(name), user(upn)).expect("write");
+        // The same record twice: a finding, the first kept.
+        for name in ["a.json", "b.json"] {
+            std::fs::write(dir.path().join(name), user("first@x.test")).expect("write");
         }
         for threads in [1, 2] {
             let loaded = load_on(
@@ -422,6 +486,22 @@ mod tests {
                 .expect("duplicate found");
             assert_eq!(dup.count, 1);
             assert!(dup.examples[0].contains("b.json:1"), "{:?}", dup.examples);
+        }
+        // Two records that disagree: an error naming both places.
+        std::fs::write(dir.path().join("b.json"), user("second@x.test")).expect("write");
+        for threads in [1, 2] {
+            let e = load_on(
+                &[dir.path().to_path_buf()],
+                &mut crate::progress::Silent,
+                threads,
+            )
+            .expect_err("refused")
+            .to_string();
+            assert!(
+                e.contains("b.json: record 1 ($.value[0]): user 11111111-1111-1111-1111-111111111111 is also at ")
+                    && e.contains("a.json: record 1 ($.value[0]), with different content (userPrincipalName)"),
+                "{threads} threads: {e}"
+            );
         }
     }
 }

@@ -65,6 +65,39 @@ impl<'a> Obj<'a> {
         })
     }
 
+    /// The first key the object gives twice, in any letter case (`"id"` twice, or
+    /// `"AssignedLicenses"` beside `"assignedLicenses"`), as its two spellings: which one an
+    /// export meant cannot be told, so a reader must not pick one. Records are small objects,
+    /// compared pair by pair (most pairs differ in length or first letter); a large one through
+    /// a hash set, so the cost stays linear in its keys.
+    pub fn repeated_key(&self) -> Option<(&str, &str)> {
+        let n = self.members.len();
+        if n <= SMALL {
+            for i in 1..n {
+                let k = self.members[i].0.as_ref();
+                if let Some((first, _)) = self.members[..i].iter().find(|(f, _)| same_key(f, k)) {
+                    return Some((first, k));
+                }
+            }
+            return None;
+        }
+        let mut seen: rustc_hash::FxHashMap<std::borrow::Cow<'_, str>, usize> =
+            rustc_hash::FxHashMap::default();
+        seen.reserve(n);
+        for (i, (k, _)) in self.members.iter().enumerate() {
+            let folded = if k.bytes().any(|b| b.is_ascii_uppercase()) {
+                std::borrow::Cow::Owned(k.to_ascii_lowercase())
+            } else {
+                std::borrow::Cow::Borrowed(k.as_ref())
+            };
+            if let Some(&first) = seen.get(&folded) {
+                return Some((self.members[first].0.as_ref(), k));
+            }
+            seen.insert(folded, i);
+        }
+        None
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.members.iter().map(|(k, _)| k.as_ref())
     }
@@ -93,6 +126,23 @@ impl<'a> Obj<'a> {
                 .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
                 .collect(),
         }
+    }
+}
+
+/// Objects up to this many keys are checked for a repeated key pair by pair.
+const SMALL: usize = 24;
+
+/// `a` and `b` equal in any ASCII letter case. Keys are short and most compared pairs differ in
+/// length or first letter, so those are tested before any byte is folded.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    match (a.first(), b.first()) {
+        (Some(x), Some(y)) if !x.eq_ignore_ascii_case(y) => false,
+        _ => a == b || a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y)),
     }
 }
 
@@ -149,10 +199,32 @@ impl<'de> Deserialize<'de> for Node<'de> {
     }
 }
 
-/// A key: borrowed when it has no escapes.
-struct Key<'a>(Cow<'a, str>);
+/// The longest string (or key) a record may hold, in bytes. No Graph field comes near it (a
+/// membership rule is at most 3,072 characters); a longer one is damage or an attack, refused
+/// before it is copied or quoted.
+pub const MAX_STRING: usize = 1 << 20;
+
+#[inline]
+fn checked<E: de::Error>(len: usize) -> Result<(), E> {
+    if len > MAX_STRING {
+        return Err(too_long(len));
+    }
+    Ok(())
+}
+
+#[cold]
+fn too_long<E: de::Error>(len: usize) -> E {
+    E::custom(format!(
+        "a string of {len} bytes is longer than any export holds (the limit is {} MiB)",
+        MAX_STRING >> 20
+    ))
+}
+
+/// A key: borrowed when it has no escapes; longer than [`MAX_STRING`] is an error.
+pub struct Key<'a>(pub Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_str(KeyVisitor)
     }
@@ -167,12 +239,15 @@ impl<'de> Visitor<'de> for KeyVisitor {
         f.write_str("a key")
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        checked(v.len())?;
         Ok(Key(Cow::Borrowed(v)))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        checked(v.len())?;
         Ok(Key(Cow::Owned(v.to_owned())))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        checked(v.len())?;
         Ok(Key(Cow::Owned(v)))
     }
 }
@@ -207,12 +282,15 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(Node::Float(v))
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        checked(v.len())?;
         Ok(Node::Str(Cow::Borrowed(v)))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        checked(v.len())?;
         Ok(Node::Str(Cow::Owned(v.to_owned())))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        checked(v.len())?;
         Ok(Node::Str(Cow::Owned(v)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
@@ -275,5 +353,23 @@ mod tests {
         assert_eq!(o.get_ignore_case("iD"), Some(&Node::Int(2)));
         assert_eq!(o.get_ignore_case("name"), Some(&Node::Str("y".into())));
         assert_eq!(o.get_exact("missing"), None);
+        assert_eq!(o.repeated_key(), Some(("ID", "id")));
+    }
+
+    #[test]
+    fn a_repeated_key_is_found_in_small_and_large_objects() {
+        let object = |keys: &[String]| Obj {
+            members: keys
+                .iter()
+                .map(|k| (Cow::Owned(k.clone()), Node::Null))
+                .collect(),
+        };
+        let mut keys: Vec<String> = (0..100).map(|i| format!("key{i}")).collect();
+        assert_eq!(object(&keys).repeated_key(), None);
+        assert_eq!(object(&keys[..5]).repeated_key(), None);
+        keys.push("KEY7".into());
+        assert_eq!(object(&keys).repeated_key(), Some(("key7", "KEY7")));
+        let few = ["skuId".to_owned(), "state".to_owned(), "SKUID".to_owned()];
+        assert_eq!(object(&few).repeated_key(), Some(("skuId", "SKUID")));
     }
 }

@@ -334,11 +334,24 @@ fn a_single_line_json_longer_than_16_mib_with_a_character_across_the_sniffing_ca
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("users.json");
     let cap = 1usize << 24;
-    let head = "{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#users\",\"value\":[{\"id\":\"00000000-0000-4000-8000-000000000001\",\"userPrincipalName\":\"a@contoso.com\",\"usageLocation\":\"US\",\"displayName\":\"";
-    let mut text = String::with_capacity(cap + 64);
-    text.push_str(head);
-    // "é" is two bytes: its first byte is the last one under the cap.
-    text.push_str(&"a".repeat(cap - 1 - head.len()));
+    // Many users on the one line (no single string may exceed 1 MiB), the last one's name
+    // padded so that its "é" straddles the cap.
+    let mut text = String::with_capacity(cap + 512);
+    text.push_str(
+        "{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#users\",\"value\":[",
+    );
+    let user = |i: usize| {
+        format!("{{\"id\":\"00000000-0000-4000-8000-{i:012}\",\"userPrincipalName\":\"u{i}@contoso.com\",\"usageLocation\":\"US\",\"displayName\":\"")
+    };
+    let mut users = 0;
+    while text.len() + 600 < cap {
+        users += 1;
+        text.push_str(&user(users));
+        text.push_str("User\"},");
+    }
+    users += 1;
+    text.push_str(&user(users));
+    text.push_str(&"a".repeat(cap - 1 - text.len()));
     text.push('\u{e9}');
     text.push_str("\"}]}\n");
     assert!(!text.is_char_boundary(cap), "the cap falls inside the é");
@@ -352,7 +365,7 @@ fn a_single_line_json_longer_than_16_mib_with_a_character_across_the_sniffing_ca
         String::from_utf8_lossy(&out.stderr)
     );
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(v["users"], 1);
+    assert_eq!(v["users"], users);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -730,8 +743,9 @@ fn json_keeps_hostile_names_exactly() {
     assert!(held.contains("+1@contoso.com"), "{held:?}");
 }
 
-/// A users file listing one id twice (with different UPNs), members and assignments naming
-/// groups that resolve nowhere: findings, not errors (the tenant is usable).
+/// A users file listing one record twice (the same content: two that differ are an error,
+/// `ingest_hostile.rs`), members and assignments naming groups that resolve nowhere: findings,
+/// not errors (the tenant is usable).
 #[test]
 fn duplicate_ids_and_names_that_resolve_nowhere_are_findings() {
     let v: Value =

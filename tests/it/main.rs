@@ -7,6 +7,7 @@ mod csv_quirks;
 mod formats;
 mod fuzz_regressions;
 mod hostile;
+mod ingest_hostile;
 mod output_safety;
 mod plans;
 mod prop_plan;

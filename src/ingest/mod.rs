@@ -71,6 +71,12 @@ fn load_on(
                     }
                     here.sort();
                     for f in here {
+                        // `generate`'s own marker (the list of files it wrote) is not an export.
+                        if f.file_name()
+                            == Some(std::ffi::OsStr::new(crate::generate::folder::MARKER))
+                        {
+                            continue;
+                        }
                         match entry::classify(&f) {
                             entry::Entry::Read => files.push(f),
                             entry::Entry::Skip(why) => {

@@ -764,3 +764,26 @@ fn a_signal_while_writing_leaves_no_temporary_file() {
         );
     }
 }
+
+/// `generate`'s marker is licplan's own bookkeeping, not an export: reading a generated folder
+/// reports no skipped file for it.
+#[test]
+fn a_generated_folder_reads_without_its_marker_as_a_skipped_file() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = run(tmp.path(), &["generate", "--users", "50", "--out", "g"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tmp.path().join("g/.licplan-generate").is_file());
+    let out = run(tmp.path(), &["inspect", "g", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("licplan-generate"), "{text}");
+    assert!(!text.contains("skipped-file"), "{text}");
+}

@@ -283,7 +283,11 @@ impl std::ops::Deref for InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", clip_text(&self.file.display().to_string(), PATH_MAX))?;
+        write!(
+            f,
+            "{}",
+            clip_text(&self.file.display().to_string(), PATH_MAX)
+        )?;
         match &self.location {
             Location::File => {}
             Location::Line(l) => write!(f, ":{l}")?,
@@ -345,7 +349,13 @@ impl fmt::Display for InputErrors {
             let mut list: Vec<String> = by_file
                 .iter()
                 .take(FILES_SHOWN)
-                .map(|(p, k)| format!("{}: {}", clip_text(&p.display().to_string(), PATH_MAX), thousands(*k)))
+                .map(|(p, k)| {
+                    format!(
+                        "{}: {}",
+                        clip_text(&p.display().to_string(), PATH_MAX),
+                        thousands(*k)
+                    )
+                })
                 .collect();
             if by_file.len() > FILES_SHOWN {
                 list.push(format!("{} more files", by_file.len() - FILES_SHOWN));
@@ -380,7 +390,13 @@ mod tests {
         .hint(format!("not {value}"));
         let text = e.to_string();
         assert!(text.len() < 3000, "{} bytes", text.len());
-        assert!(text.contains(&format!("\"{}…\" (20,971,520 characters) is not a GUID", "a".repeat(200))), "{text}");
+        assert!(
+            text.contains(&format!(
+                "\"{}…\" (20,971,520 characters) is not a GUID",
+                "a".repeat(200)
+            )),
+            "{text}"
+        );
         assert!(text.contains(" (20,971,520 characters): "), "{text}");
         assert!(text.contains("characters in all)"), "{text}");
         assert_eq!(e.field.as_deref().map(|f| f.chars().count()), Some(201));
@@ -413,8 +429,14 @@ mod tests {
         )
         .hint("\r");
         let text = e.to_string();
-        assert!(!text.chars().any(|c| c.is_control() || c == '\u{2066}'), "{text:?}");
-        assert!(text.contains("a\\nb.csv") && text.contains("\\u{1b}[31m"), "{text}");
+        assert!(
+            !text.chars().any(|c| c.is_control() || c == '\u{2066}'),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("a\\nb.csv") && text.contains("\\u{1b}[31m"),
+            "{text}"
+        );
         // An unclosed quote is text like any other.
         assert_eq!(bound("say \"hi"), "say \"hi");
     }
@@ -427,10 +449,20 @@ mod tests {
         let mut kinds = std::collections::BTreeMap::new();
         kinds.insert("field \"id\"".to_owned(), 1_000u64);
         all.push(InputError::more(Path::new("users.csv"), 1_000, &kinds));
-        all.push(InputError::new(Path::new("groups.csv"), Location::Line(2), "bad"));
+        all.push(InputError::new(
+            Path::new("groups.csv"),
+            Location::Line(2),
+            "bad",
+        ));
         let text = InputErrors(all).to_string();
-        assert!(text.starts_with("1,031 problems in the input make it unusable:"), "{text}");
-        assert!(text.contains("… and 1,011 more problems (users.csv: 1,010; groups.csv: 1)"), "{text}");
+        assert!(
+            text.starts_with("1,031 problems in the input make it unusable:"),
+            "{text}"
+        );
+        assert!(
+            text.contains("… and 1,011 more problems (users.csv: 1,010; groups.csv: 1)"),
+            "{text}"
+        );
         assert_eq!(text.lines().count(), 22, "{text}");
     }
 }

@@ -60,8 +60,11 @@ impl Limit {
 
     fn hint(self) -> &'static str {
         match self {
-            Limit::Unclosed { .. } | Limit::Cell { quoted: true, .. } => {
+            Limit::Unclosed { .. } => {
                 "a quote opening a cell runs to the next quote, across line ends: add the closing quote, and double the quotes inside the cell (\"a \"\"b\"\" c\")"
+            }
+            Limit::Cell { quoted: true, .. } => {
+                "if the cell should be short, the quote opening it is not closed (everything up to the next quote, across line ends, is one cell): add the closing quote, and double the quotes inside the cell"
             }
             Limit::Cell { quoted: false, .. } | Limit::Record { .. } | Limit::Fields { .. } => {
                 "an export's rows are a few kilobytes of text: check that the file is the CSV export itself, not a binary file or another format"

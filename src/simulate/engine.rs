@@ -1350,21 +1350,30 @@ impl<'r> Sim<'r> {
     /// plan lost (once, until it comes back). `op` is only written out when something is lost.
     fn check_user(&mut self, u: usize, op: &dyn std::fmt::Display, rule: &str) {
         let user = &self.st.users[u];
+        // Every candidate below holds `fixed`: when it covers the whole baseline, no state of a
+        // pending group can lose anything, and none is worked out (nor are the user's groups
+        // walked: a user joining thousands of groups before one wait costs little per op). The
+        // walk over the paths stops as soon as they cover it, checked after 1, 2, 4, … paths,
+        // so a user with thousands of paths whose first few cover the baseline costs those.
+        let covers = |set: &PlanSet| user.baseline.iter().all(|p| self.st.index.covered(p, set));
         let mut fixed = self.plans(&user.direct);
+        let mut all_fixed = covers(&fixed);
+        let (mut walked, mut next_check) = (0usize, 1usize);
         for (g, p) in &user.inherited {
+            if all_fixed {
+                break;
+            }
             if !self.st.groups[*g].pending() {
                 if let Some(l) = p.active() {
                     self.st.plans_of(l, &mut fixed);
                 }
             }
+            walked += 1;
+            if walked == next_check || walked == user.inherited.len() {
+                all_fixed = covers(&fixed);
+                next_check *= 2;
+            }
         }
-        // Every candidate below holds `fixed`: when it covers the whole baseline, no state of a
-        // pending group can lose anything, and none is worked out (nor are the user's groups
-        // walked: a user joining thousands of groups before one wait costs little per op).
-        let all_fixed = user
-            .baseline
-            .iter()
-            .all(|p| self.st.index.covered(p, &fixed));
         // Sorted, without repeats; inline, as this runs for every user every op touches.
         let mut pending: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
         if !all_fixed {

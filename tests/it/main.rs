@@ -7,6 +7,7 @@ mod csv_quirks;
 mod formats;
 mod fuzz_regressions;
 mod hostile;
+mod limits;
 mod plans;
 mod prop_plan;
 mod prop_sim;

@@ -1346,6 +1346,30 @@ impl<'r> Sim<'r> {
         states
     }
 
+    /// What the user holds once every pending group has processed its last change (`fixed`:
+    /// what the user's other paths give): a loss also missing here is the op's doing, not a
+    /// processing window. Worked out only when a loss is reported.
+    fn settled(&self, u: usize, fixed: &PlanSet) -> PlanSet {
+        let user = &self.st.users[u];
+        let mut pending: Vec<usize> = user
+            .groups
+            .iter()
+            .chain(user.inherited.keys())
+            .copied()
+            .filter(|g| self.st.groups[*g].pending())
+            .collect();
+        pending.sort_unstable();
+        pending.dedup();
+        let mut sums = Summaries::default();
+        let mut settled = fixed.clone();
+        for g in pending {
+            if let Some(last) = self.possible_states(&mut sums, u, g).last() {
+                settled.union_with(last);
+            }
+        }
+        settled
+    }
+
     /// Checks one user's baseline plans in every state the user may be in, and reports each
     /// plan lost (once, until it comes back). `op` is only written out when something is lost.
     fn check_user(&mut self, u: usize, op: &dyn std::fmt::Display, rule: &str) {
@@ -1374,64 +1398,77 @@ impl<'r> Sim<'r> {
                 next_check *= 2;
             }
         }
-        // Sorted, without repeats; inline, as this runs for every user every op touches.
-        let mut pending: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
+        // The pending groups the user had an active path from ("held"): every state each may
+        // give is worked out. Any other pending group of the user's first gives nothing (no
+        // path yet, or one in error): with that state it is the weakest candidate of its own,
+        // and the same one for all such groups (the fixed paths and the held groups' worst),
+        // so it is tried once, named after the first of them. A user joining thousands of new
+        // groups is then checked in the time of its held paths, not of its pending groups.
+        let mut held: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
+        let mut first_fresh: Option<usize> = None;
         if !all_fixed {
-            pending.extend(
-                user.groups
-                    .iter()
-                    .chain(user.inherited.keys())
-                    .copied()
-                    .filter(|g| self.st.groups[*g].pending()),
-            );
-            pending.sort_unstable();
-            pending.dedup();
+            for (g, p) in &user.inherited {
+                if self.st.groups[*g].pending() {
+                    if p.active().is_some() {
+                        held.push(*g);
+                    } else if first_fresh.is_none() {
+                        first_fresh = Some(*g);
+                    }
+                }
+            }
+            // Ascending: the first pending group the user is in without an active path.
+            let joined = user.groups.iter().copied().find(|g| {
+                self.st.groups[*g].pending()
+                    && !user.inherited.get(g).is_some_and(|p| p.active().is_some())
+            });
+            first_fresh = match (first_fresh, joined) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         // Each candidate: the enabled plans, and the pending group whose state it tries.
         let mut candidates: smallvec::SmallVec<[(PlanSet, Option<usize>); 2]> =
             smallvec::SmallVec::new();
-        // What the user holds once every pending group has processed its last change: a loss
-        // also missing here is the op's doing, not a processing window.
-        let mut settled = fixed.clone();
-        if pending.is_empty() {
-            candidates.push((fixed, None));
+        if held.is_empty() && first_fresh.is_none() {
+            candidates.push((fixed.clone(), None));
         } else {
             let mut sums = Summaries::default();
-            let states: BTreeMap<usize, Vec<PlanSet>> = pending
+            let states: Vec<(usize, Vec<PlanSet>)> = held
                 .iter()
                 .map(|g| (*g, self.possible_states(&mut sums, u, *g)))
                 .collect();
-            let worst: BTreeMap<usize, PlanSet> = states
+            let worst: Vec<PlanSet> = states
                 .iter()
-                .map(|(g, ss)| {
+                .map(|(_, ss)| {
                     let mut it = ss.iter();
                     let mut acc = it.next().cloned().unwrap_or_default();
                     for s in it {
                         acc.intersect_with(s);
                     }
-                    (*g, acc)
+                    acc
                 })
                 .collect();
-            for ss in states.values() {
-                if let Some(last) = ss.last() {
-                    settled.union_with(last);
-                }
-            }
-            // The worst of every other pending group, for each group in turn, without a walk over
+            // The worst of every other held group, for each group in turn, without a walk over
             // the others for each: a plan is in it if two groups' worst hold it, or one does and
             // that one is not the group being tried.
             let (mut any_worst, mut twice) = (PlanSet::new(), PlanSet::new());
-            for w in worst.values() {
+            for w in &worst {
                 let mut both = w.clone();
                 both.intersect_with(&any_worst);
                 twice.union_with(&both);
                 any_worst.union_with(w);
             }
-            for (g, ss) in &states {
-                let mut base = any_worst.clone();
-                if let Some(w) = worst.get(g) {
-                    base.difference_with(w);
+            let mut fresh_one = first_fresh.map(|g| {
+                let mut set = any_worst.clone();
+                set.union_with(&fixed);
+                (set, Some(g))
+            });
+            for ((g, ss), w) in states.iter().zip(&worst) {
+                if fresh_one.as_ref().is_some_and(|(_, f)| *f < Some(*g)) {
+                    candidates.extend(fresh_one.take());
                 }
+                let mut base = any_worst.clone();
+                base.difference_with(w);
                 base.union_with(&twice);
                 base.union_with(&fixed);
                 for s in ss {
@@ -1440,6 +1477,7 @@ impl<'r> Sim<'r> {
                     candidates.push((set, Some(*g)));
                 }
             }
+            candidates.extend(fresh_one);
         }
         let user = &self.st.users[u];
         let mut lost_now = PlanSet::new();
@@ -1456,6 +1494,7 @@ impl<'r> Sim<'r> {
         let mut fresh = lost_now.clone();
         fresh.difference_with(&previously);
         if !fresh.is_empty() {
+            let settled = self.settled(u, &fixed);
             let permanent = fresh.iter().any(|p| !self.st.index.covered(p, &settled));
             let g = fresh
                 .iter()

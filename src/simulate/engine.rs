@@ -1419,7 +1419,7 @@ impl<'r> Sim<'r> {
             // Ascending: the first pending group the user is in without an active path.
             let joined = user.groups.iter().copied().find(|g| {
                 self.st.groups[*g].pending()
-                    && !user.inherited.get(g).is_some_and(|p| p.active().is_some())
+                    && user.inherited.get(g).is_none_or(|p| p.active().is_none())
             });
             first_fresh = match (first_fresh, joined) {
                 (Some(a), Some(b)) => Some(a.min(b)),

@@ -41,7 +41,7 @@ use std::sync::OnceLock;
 use crate::model::ids::{looks_like_guid, PlanId, SkuId};
 use crate::model::sku::ServicePlan;
 
-pub use names::{split_product_names, NamePart};
+pub use names::{plus_count, split_product_names, NamePart};
 pub use parse::CatalogError;
 
 /// Microsoft's CSV, verbatim.
@@ -58,6 +58,8 @@ pub struct Catalog {
     by_part_number: HashMap<String, Vec<usize>>,
     /// Lower-cased display name (any of a SKU's) → indices into `skus`, ascending.
     by_display_name: HashMap<String, Vec<usize>>,
+    /// The most `+` signs a display name holds (`Enterprise Mobility + Security E5`: one).
+    display_name_max_plus: usize,
     /// Lower-cased service-plan name (any recorded spelling) → indices into `plans`, ascending.
     plans_by_name: HashMap<String, Vec<usize>>,
 }
@@ -164,6 +166,12 @@ impl Catalog {
     /// argument of [`split_product_names`].
     pub fn is_known_display_name(&self, name: &str) -> bool {
         self.by_display_name.contains_key(&names::key(name))
+    }
+
+    /// The most `+` signs any display name holds: the `max_plus` argument of
+    /// [`split_product_names`] for [`Catalog::is_known_display_name`].
+    pub fn display_name_max_plus(&self) -> usize {
+        self.display_name_max_plus
     }
 
     /// Resolves a reference as users write it: a GUID (any case, braces allowed), else a part
@@ -571,10 +579,12 @@ mod tests {
     fn split(cell: &str, expected: &[(&str, bool)]) {
         let c = catalog();
         let got: Vec<(&str, bool)> =
-            split_product_names(cell, &|n: &str| c.is_known_display_name(n))
-                .into_iter()
-                .map(|p| (p.text, p.known))
-                .collect();
+            split_product_names(cell, c.display_name_max_plus(), &|n: &str| {
+                c.is_known_display_name(n)
+            })
+            .into_iter()
+            .map(|p| (p.text, p.known))
+            .collect();
         assert_eq!(got, expected, "splitting {cell:?}");
     }
 

@@ -45,10 +45,17 @@ pub struct NamePart<'a> {
 /// part. `Unlicensed` (any case) and an empty cell give no parts; empty segments (a doubled `+`)
 /// are skipped.
 ///
-/// Cost: with `k` plus signs, at most `k + 1` calls of `is_known` per part, each on a slice of
-/// the cell; `k` is a handful in practice and `is_known` is expected to be a hash lookup.
+/// `max_plus` is the most `+` signs any name `is_known` accepts holds (see [`plus_count`]; the
+/// bundled catalog's names hold at most one): a candidate holding more cannot be known, so it is
+/// never tried.
+///
+/// Cost: linear in the cell's length. From each position at most `max_plus + 2` candidates are
+/// tried, each spanning at most `max_plus + 1` of the cell's `+`-separated segments, so every
+/// byte of the cell is looked at `O(max_plus²)` times whatever the number of `+` signs (a cell
+/// of 2,000 names is 2,000 steps, not 2,000³). `is_known` is expected to be a hash lookup.
 pub fn split_product_names<'a>(
     joined: &'a str,
+    max_plus: usize,
     is_known: &dyn Fn(&str) -> bool,
 ) -> Vec<NamePart<'a>> {
     let cell = joined.trim();
@@ -65,9 +72,14 @@ pub fn split_product_names<'a>(
             first_plus += 1;
         }
         let later = plus.get(first_plus..).unwrap_or_default();
-        // Longest known name first: the end of the cell, then each '+' from the last one back.
-        let known = std::iter::once(cell.len())
-            .chain(later.iter().rev().copied())
+        // Longest known name first: the end of the cell, then each '+' from the last one back;
+        // only ends leaving at most `max_plus` '+' signs inside the name. The name ending at
+        // `later[j]` holds `later[..j]`, so `j` goes up to `max_plus`.
+        let reach = later.get(..=max_plus).unwrap_or(later);
+        let to_end = (later.len() <= max_plus).then_some(cell.len());
+        let known = to_end
+            .into_iter()
+            .chain(reach.iter().rev().copied())
             .find_map(|end| {
                 let text = cell.get(start..end)?.trim();
                 (!text.is_empty() && is_known(text)).then_some((end, text))
@@ -94,6 +106,12 @@ pub fn split_product_names<'a>(
     parts
 }
 
+/// How many `+` signs a name holds: the `max_plus` of [`split_product_names`] is the largest
+/// of these over the names it should know. Normalising and lower-casing keep it.
+pub fn plus_count(name: &str) -> usize {
+    name.bytes().filter(|&b| b == b'+').count()
+}
+
 /// Whether the `+` at byte `at` separates names: it does unless whitespace is on both sides of
 /// it (as in `Enterprise Mobility + Security E5`).
 fn is_separator(cell: &str, at: usize) -> bool {
@@ -110,7 +128,8 @@ mod tests {
     fn case(cell: &str, known_names: &[&str], expected: &[(&str, bool)]) {
         let keys: Vec<String> = known_names.iter().map(|n| key(n)).collect();
         let is_known = |s: &str| keys.contains(&key(s));
-        let got: Vec<(&str, bool)> = split_product_names(cell, &is_known)
+        let max_plus = known_names.iter().map(|n| plus_count(n)).max().unwrap_or(0);
+        let got: Vec<(&str, bool)> = split_product_names(cell, max_plus, &is_known)
             .into_iter()
             .map(|p| (p.text, p.known))
             .collect();
@@ -153,5 +172,53 @@ mod tests {
         case("Unlicensed", &names, &[]);
         case("+", &names, &[]);
         case("Z", &names, &[("Z", false)]);
+    }
+
+    #[test]
+    fn bounding_the_plus_signs_tried_changes_no_result() {
+        let names = ["A + B", "A", "C", "A + B+C", "D+E + F+G", "B+C"];
+        let keys: Vec<String> = names.iter().map(|n| key(n)).collect();
+        let is_known = |s: &str| keys.contains(&key(s));
+        let max_plus = names.iter().map(|n| plus_count(n)).max().unwrap_or(0);
+        assert_eq!(max_plus, 3);
+        // Every cell of up to five segments drawn from these pieces.
+        let pieces = ["A", " B", "A + B", "C", "D", "E + F", "G", "", "X + Y"];
+        let mut cells = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for c in &cells {
+                for p in pieces {
+                    next.push(if c.is_empty() {
+                        p.to_owned()
+                    } else {
+                        format!("{c}+{p}")
+                    });
+                }
+            }
+            cells.extend(next);
+            cells.dedup();
+        }
+        for cell in &cells {
+            assert_eq!(
+                split_product_names(cell, max_plus, &is_known),
+                split_product_names(cell, usize::MAX, &is_known),
+                "{cell:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_long_cell_costs_a_few_lookups_per_name() {
+        let calls = std::cell::Cell::new(0usize);
+        let is_known = |s: &str| {
+            calls.set(calls.get() + 1);
+            key(s) == "enterprise mobility + security e5"
+        };
+        let cell = vec!["Enterprise Mobility + Security E5"; 20_000].join("+");
+        let parts = split_product_names(&cell, 1, &is_known);
+        assert_eq!(parts.len(), 20_000);
+        assert!(parts.iter().all(|p| p.known));
+        // Up to `max_plus + 2` candidates from each of the 20,000 names' starts.
+        assert!(calls.get() <= 3 * 20_000, "{} lookups", calls.get());
     }
 }

@@ -339,11 +339,17 @@ pub(super) fn parse(text: &str) -> Result<Catalog, CatalogError> {
         }
     }
 
+    let display_name_max_plus = by_display_name
+        .keys()
+        .map(|k| super::names::plus_count(k))
+        .max()
+        .unwrap_or(0);
     Ok(Catalog {
         skus,
         plans,
         by_part_number,
         by_display_name,
+        display_name_max_plus,
         plans_by_name,
     })
 }

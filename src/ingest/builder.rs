@@ -17,7 +17,7 @@ use super::raw::{
     AssignmentRow, GroupLicenseRow, GroupRef, MemberKind, MemberRef, MembershipRow, Origin,
     PlanRef, ProductNamesRow, SkuRef, SkuRow, UserRef,
 };
-use crate::catalog::{split_product_names, Catalog, Lookup};
+use crate::catalog::{plus_count, split_product_names, Catalog, Lookup};
 use crate::findings::{FindingCode, Findings};
 use crate::model::{
     Assignment, AssignmentPath, CountryCode, Group, GroupId, GroupLicense, Member, PlanId, PlanIds,
@@ -641,8 +641,13 @@ impl Builder {
                 .values()
                 .filter_map(|s| s.display_name.as_ref().map(|d| (d.to_lowercase(), s.id)))
                 .collect();
+            // The most '+' signs a known name holds bounds the candidates tried (linear matching).
+            let max_plus = tenant_names
+                .keys()
+                .map(|n| plus_count(n))
+                .fold(catalog.display_name_max_plus(), usize::max);
             for row in product_rows {
-                self.resolve_product_names(catalog, &tenant_names, row);
+                self.resolve_product_names(catalog, &tenant_names, max_plus, row);
             }
         }
 
@@ -925,12 +930,13 @@ impl Builder {
         &mut self,
         catalog: &Catalog,
         tenant_names: &HashMap<String, SkuId>,
+        max_plus: usize,
         row: ProductNamesRow,
     ) {
         let is_known = |n: &str| {
             tenant_names.contains_key(&n.to_lowercase()) || catalog.is_known_display_name(n)
         };
-        let parts = split_product_names(&row.names, &is_known);
+        let parts = split_product_names(&row.names, max_plus, &is_known);
         let mut skus = Vec::new();
         for part in parts {
             let id = tenant_names

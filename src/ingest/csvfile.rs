@@ -7,10 +7,189 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
-use super::error::{InputError, Location};
+use super::error::{thousands, InputError, Location};
 use super::text::{first_nonblank_line, TextReader};
 
 type Inner = LineEnds<BufReader<std::io::Chain<Cursor<Vec<u8>>, TextReader>>>;
+
+/// Longest cell read, in bytes of UTF-8: a real export's longest cells (a `Licenses` list, proxy
+/// addresses) are a few kilobytes.
+pub const CELL_MAX: usize = 1 << 20;
+/// Longest record (row) read, in bytes.
+pub const RECORD_MAX: usize = 4 << 20;
+/// Most fields a record may have: exports have tens of columns.
+pub const FIELDS_MAX: usize = 10_000;
+
+/// A record past a limit, or a quote never closed: found while the bytes stream to the parser,
+/// before it buffers them, so memory stays bounded whatever the file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Limit {
+    #[error("a cell is longer than {} bytes (1 MiB)", thousands(CELL_MAX as u64))]
+    Cell {
+        line: u64,
+        column: usize,
+        /// Whether the cell opened with a quote (then a quote not closed is the likely cause).
+        quoted: bool,
+    },
+    #[error("a row is longer than {} bytes (4 MiB)", thousands(RECORD_MAX as u64))]
+    Record { line: u64 },
+    #[error("a row has more than {} fields", thousands(FIELDS_MAX as u64))]
+    Fields { line: u64 },
+    #[error("a quoted cell opens on this line and is never closed")]
+    Unclosed { line: u64, column: usize },
+}
+
+impl Limit {
+    /// The line (1-based, of the stream the scanner saw) the record starts on.
+    fn line(self) -> u64 {
+        match self {
+            Limit::Cell { line, .. }
+            | Limit::Record { line }
+            | Limit::Fields { line }
+            | Limit::Unclosed { line, .. } => line,
+        }
+    }
+
+    /// The 0-based column at fault, when one is.
+    fn column(self) -> Option<usize> {
+        match self {
+            Limit::Cell { column, .. } | Limit::Unclosed { column, .. } => Some(column),
+            _ => None,
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            Limit::Unclosed { .. } => {
+                "a quote opening a cell runs to the next quote, across line ends: add the closing quote, and double the quotes inside the cell (\"a \"\"b\"\" c\")"
+            }
+            Limit::Cell { quoted: true, .. } => {
+                "if the cell should be short, the quote opening it is not closed (everything up to the next quote, across line ends, is one cell): add the closing quote, and double the quotes inside the cell"
+            }
+            Limit::Cell { quoted: false, .. } | Limit::Record { .. } | Limit::Fields { .. } => {
+                "an export's rows are a few kilobytes of text: check that the file is the CSV export itself, not a binary file or another format"
+            }
+        }
+    }
+}
+
+/// Where a CSV parse stands, as the `csv` crate reads (RFC 4180 with its leniencies: a quote
+/// opens a quoted cell only at the start of a cell; after the closing quote the cell goes on
+/// unquoted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    CellStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted cell: a doubled quote, or the cell's closing quote.
+    QuoteInQuoted,
+}
+
+/// Sizes of the record being read, checked byte by byte against the limits.
+#[derive(Debug, Clone)]
+struct Scanner {
+    delimiter: u8,
+    state: Scan,
+    /// The line being read (1-based) and the line the record started on.
+    line: u64,
+    record_line: u64,
+    record: usize,
+    cell: usize,
+    /// 0-based column of the cell being read.
+    column: usize,
+    /// The line where the last quoted cell began, and whether the cell being read began so.
+    quote_line: u64,
+    quoted: bool,
+}
+
+impl Scanner {
+    fn new(delimiter: u8) -> Self {
+        Scanner {
+            delimiter,
+            state: Scan::CellStart,
+            line: 1,
+            record_line: 1,
+            record: 0,
+            cell: 0,
+            column: 0,
+            quote_line: 1,
+            quoted: false,
+        }
+    }
+
+    fn byte(&mut self, b: u8) -> Result<(), Limit> {
+        if self.record == 0 {
+            self.record_line = self.line;
+        }
+        let end_of_cell = |s: &mut Scanner| {
+            s.column += 1;
+            s.cell = 0;
+            s.quoted = false;
+            s.state = Scan::CellStart;
+            if s.column >= FIELDS_MAX {
+                return Err(Limit::Fields {
+                    line: s.record_line,
+                });
+            }
+            Ok(())
+        };
+        let end_of_record = |s: &mut Scanner| {
+            s.line += 1;
+            s.record = 0;
+            s.cell = 0;
+            s.column = 0;
+            s.quoted = false;
+            s.state = Scan::CellStart;
+        };
+        match (self.state, b) {
+            (Scan::Quoted, b'"') => self.state = Scan::QuoteInQuoted,
+            (Scan::Quoted, b'\n') => self.line += 1,
+            (Scan::Quoted, _) => {}
+            (Scan::QuoteInQuoted, b'"') => self.state = Scan::Quoted,
+            (Scan::CellStart, b'"') => {
+                self.state = Scan::Quoted;
+                self.quote_line = self.line;
+                self.quoted = true;
+            }
+            (_, b'\n') => {
+                end_of_record(self);
+                return Ok(());
+            }
+            (_, d) if d == self.delimiter => {
+                self.record += 1;
+                return end_of_cell(self);
+            }
+            _ => self.state = Scan::Unquoted,
+        }
+        self.record += 1;
+        self.cell += 1;
+        if self.cell > CELL_MAX {
+            return Err(Limit::Cell {
+                line: self.record_line,
+                column: self.column,
+                quoted: self.quoted,
+            });
+        }
+        if self.record > RECORD_MAX {
+            return Err(Limit::Record {
+                line: self.record_line,
+            });
+        }
+        Ok(())
+    }
+
+    /// At the end of the text: a quoted cell still open is an error, not a cell holding the
+    /// rest of the file.
+    fn end(&self) -> Result<(), Limit> {
+        if self.state == Scan::Quoted {
+            return Err(Limit::Unclosed {
+                line: self.quote_line,
+                column: self.column,
+            });
+        }
+        Ok(())
+    }
+}
 
 /// Streams text with every line end (CRLF, CR, LF) as LF, and an LF after the last line.
 ///
@@ -19,12 +198,17 @@ type Inner = LineEnds<BufReader<std::io::Chain<Cursor<Vec<u8>>, TextReader>>>;
 /// consumed yet. So rows are numbered from where each one ends instead (see
 /// [`CsvFile::next_row`]); that needs every record to end in an LF, which this guarantees.
 /// Line ends inside quoted fields become LF too, so a value reads the same from any dialect.
+///
+/// With a delimiter ([`LineEnds::checked`]) it also holds the file to the limits on cells,
+/// records and fields, and refuses a quoted cell that is never closed, as an I/O error
+/// carrying a [`Limit`].
 pub struct LineEnds<R> {
     inner: R,
     after_cr: bool,
     /// Whether the last byte written was an LF (true at the start: an empty input stays empty).
     at_line_start: bool,
     done: bool,
+    scanner: Option<Scanner>,
 }
 
 impl<R: BufRead> LineEnds<R> {
@@ -34,7 +218,30 @@ impl<R: BufRead> LineEnds<R> {
             after_cr: false,
             at_line_start: true,
             done: false,
+            scanner: None,
         }
+    }
+
+    /// Line ends normalised and the CSV limits held, for this delimiter.
+    pub fn checked(inner: R, delimiter: u8) -> Self {
+        LineEnds {
+            scanner: Some(Scanner::new(delimiter)),
+            ..LineEnds::new(inner)
+        }
+    }
+
+    fn scan(&mut self, out: &[u8], at_end: bool) -> io::Result<()> {
+        let Some(sc) = self.scanner.as_mut() else {
+            return Ok(());
+        };
+        let checked = out.iter().try_for_each(|&b| sc.byte(b)).and_then(|()| {
+            if at_end {
+                sc.end()
+            } else {
+                Ok(())
+            }
+        });
+        checked.map_err(|limit| io::Error::new(io::ErrorKind::InvalidData, limit))
     }
 }
 
@@ -78,6 +285,7 @@ impl<R: BufRead> Read for LineEnds<R> {
                 break;
             }
         }
+        self.scan(&out[..n], self.done)?;
         Ok(n)
     }
 }
@@ -140,11 +348,8 @@ impl<'a> CsvFile<'a> {
         lines_before: u64,
     ) -> Result<Self, InputError> {
         let (mut header_line, mut consumed) = (first, lines_before);
-        if header_line
-            .trim_start()
-            .to_ascii_uppercase()
-            .starts_with("#TYPE")
-        {
+        let start = header_line.trim_start().as_bytes();
+        if start.len() >= 5 && start[..5].eq_ignore_ascii_case(b"#TYPE") {
             let (next, n) = first_nonblank_line(&mut rest).map_err(|e| {
                 InputError::new(
                     path,
@@ -162,9 +367,10 @@ impl<'a> CsvFile<'a> {
             );
         }
         let delimiter = sniff_delimiter(header_line.trim_end_matches(['\r', '\n']));
-        let inner = LineEnds::new(BufReader::new(
-            Cursor::new(header_line.into_bytes()).chain(rest),
-        ));
+        let inner = LineEnds::checked(
+            BufReader::new(Cursor::new(header_line.into_bytes()).chain(rest)),
+            delimiter,
+        );
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
@@ -173,10 +379,22 @@ impl<'a> CsvFile<'a> {
         let line_offset = consumed.saturating_sub(1);
         let header: Vec<String> = reader
             .headers()
-            .map_err(|e| csv_error(path, line_offset, &e))?
+            .map_err(|e| csv_error(path, line_offset, &[], &e))?
             .iter()
             .map(|h| h.trim().to_owned())
             .collect();
+        if header.iter().all(String::is_empty) {
+            return Err(InputError::new(
+                path,
+                Location::Line(line_offset + 1),
+                format!(
+                    "the header row has {} column{} and no column names",
+                    thousands(header.len() as u64),
+                    if header.len() == 1 { "" } else { "s" }
+                ),
+            )
+            .hint("a CSV export starts with a row of column names"));
+        }
         let mut index = HashMap::new();
         for (i, h) in header.iter().enumerate() {
             index.entry(normalise(h)).or_insert(i);
@@ -215,7 +433,7 @@ impl<'a> CsvFile<'a> {
             match self.reader.read_byte_record(&mut self.bytes) {
                 Ok(false) => return Ok(None),
                 Ok(true) => {}
-                Err(e) => return Err(csv_error(self.path, self.line_offset, &e)),
+                Err(e) => return Err(csv_error(self.path, self.line_offset, &self.header, &e)),
             }
             // The line after the record's closing LF, less the line ends inside its quoted
             // fields and that LF: where the record starts, blank lines before it skipped.
@@ -270,7 +488,24 @@ impl<'a> CsvFile<'a> {
     }
 }
 
-fn csv_error(path: &Path, offset: u64, e: &csv::Error) -> InputError {
+fn csv_error(path: &Path, offset: u64, header: &[String], e: &csv::Error) -> InputError {
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        if let Some(limit) = io.get_ref().and_then(|x| x.downcast_ref::<Limit>()) {
+            let mut err = InputError::new(
+                path,
+                Location::Line(limit.line() + offset),
+                limit.to_string(),
+            )
+            .hint(limit.hint());
+            if let Some(c) = limit.column() {
+                err = match header.get(c) {
+                    Some(name) => err.field(name.clone()),
+                    None => err.field(format!("column {}", c + 1)),
+                };
+            }
+            return err;
+        }
+    }
     let line = e.position().map_or(0, |p| p.line()) + offset;
     let loc = if line > 0 {
         Location::Line(line)

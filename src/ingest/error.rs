@@ -19,7 +19,22 @@ pub enum Location {
     JsonLine { line: u64, path: String },
 }
 
+/// Most characters of one value a message quotes; a longer value is cut there, on a character
+/// boundary, and its length given: `"aaaa…" (20,971,520 characters)`.
+pub const QUOTE_MAX: usize = 200;
+
+/// Most characters of a message or a hint, values already clipped: a message that quotes a
+/// value without quotes, or many values, is cut there too, with its length given.
+pub const TEXT_MAX: usize = 1000;
+
+/// Most characters of a JSON path in a location.
+const PATH_MAX: usize = 400;
+
 /// One reason an export cannot be used. Boxed: errors are rare and results are everywhere.
+///
+/// Whatever a value holds, what is shown stays short and on one line: every text passes
+/// through [`bound`] (values quoted in the message clipped to [`QUOTE_MAX`] characters, control,
+/// bidirectional and line-break characters escaped, the whole clipped to [`TEXT_MAX`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError(Box<Detail>);
 
@@ -28,33 +43,235 @@ pub struct InputError(Box<Detail>);
 pub struct Detail {
     pub file: PathBuf,
     pub location: Location,
-    /// The column or JSON key, when one field is at fault.
+    /// The column or JSON key, when one field is at fault: its first [`QUOTE_MAX`] characters.
     pub field: Option<String>,
+    /// How many characters the field's name has (more than `field` holds when it was cut).
+    pub field_chars: usize,
     pub message: String,
     /// What the user can do about it.
     pub hint: String,
+    /// Not one problem but this many more of the file, not listed one by one (see
+    /// [`InputError::more`]); 0 for an ordinary problem.
+    pub more: u64,
 }
 
 impl InputError {
     pub fn new(file: &Path, location: Location, message: impl Into<String>) -> Self {
+        let location = match location {
+            Location::Record { index, path } => Location::Record {
+                index,
+                path: clip_text(&path, PATH_MAX),
+            },
+            Location::JsonLine { line, path } => Location::JsonLine {
+                line,
+                path: clip_text(&path, PATH_MAX),
+            },
+            other => other,
+        };
         InputError(Box::new(Detail {
             file: file.to_path_buf(),
             location,
             field: None,
-            message: message.into(),
+            field_chars: 0,
+            message: bound(&message.into()),
             hint: String::new(),
+            more: 0,
         }))
     }
 
+    /// Stands for `count` more problems of a file that are not listed one by one (after the
+    /// first few hundred bad rows of one CSV file, say), with how many there are of each kind.
+    pub fn more(file: &Path, count: u64, kinds: &std::collections::BTreeMap<String, u64>) -> Self {
+        let mut list: Vec<String> = kinds
+            .iter()
+            .take(KINDS_SHOWN)
+            .map(|(k, n)| format!("{k}: {}", thousands(*n)))
+            .collect();
+        if kinds.len() > KINDS_SHOWN {
+            list.push(format!("{} more kinds", kinds.len() - KINDS_SHOWN));
+        }
+        let mut e = InputError::new(
+            file,
+            Location::File,
+            format!(
+                "{} more problem{} not listed one by one ({})",
+                thousands(count),
+                if count == 1 { "" } else { "s" },
+                list.join("; ")
+            ),
+        )
+        .hint("fix the problems listed, then run again to see the rest");
+        e.0.more = count;
+        e
+    }
+
     pub fn field(mut self, field: impl Into<String>) -> Self {
-        self.0.field = Some(field.into());
+        let field = field.into();
+        self.0.field_chars = field.chars().count();
+        self.0.field = Some(match field.char_indices().nth(QUOTE_MAX) {
+            Some((at, _)) => format!("{}…", &field[..at]),
+            None => field,
+        });
         self
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.0.hint = hint.into();
+        self.0.hint = bound(&hint.into());
         self
     }
+
+    /// How many problems this stands for: 1, or the count of [`InputError::more`].
+    pub fn weight(&self) -> u64 {
+        if self.more > 0 {
+            self.more
+        } else {
+            1
+        }
+    }
+}
+
+/// Kinds named in a count of problems not listed.
+const KINDS_SHOWN: usize = 8;
+
+/// `20971520` → `20,971,520`.
+pub fn thousands(n: impl Into<u64>) -> String {
+    let digits = n.into().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A value as a message quotes it: in double quotes, control characters escaped, cut after
+/// [`QUOTE_MAX`] characters with its length given: `"aaaa…" (20,971,520 characters)`.
+pub fn quote(value: &str) -> String {
+    bound(&format!("{value:?}"))
+}
+
+/// Whether a character could forge output on a terminal: controls (line breaks, escape
+/// sequences), the bidirectional embeddings, overrides and isolates, and the line and
+/// paragraph separators.
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+                | '\u{2028}' | '\u{2029}'
+        )
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    if is_unsafe(c) {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        }
+    } else {
+        out.push(c);
+    }
+}
+
+/// Bounds a message or hint: each double-quoted value in it (as `{:?}` writes one, escapes
+/// included) keeps its first [`QUOTE_MAX`] characters and gets its length; characters that
+/// could forge terminal output are escaped; the whole is cut after [`TEXT_MAX`] characters.
+/// Linear in the text's length.
+pub fn bound(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4 * TEXT_MAX));
+    let mut rest = text;
+    // Stops once past the limit: a 20 MB text costs what its first thousand characters do,
+    // and one count of the rest.
+    while out.len() <= 8 * TEXT_MAX {
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        if c == '"' {
+            if let Some((shown, chars, len)) = quoted(rest) {
+                out.push('"');
+                for c in shown.chars() {
+                    push_escaped(&mut out, c);
+                }
+                if chars > QUOTE_MAX {
+                    out.push_str("…\" (");
+                    out.push_str(&thousands(chars as u64));
+                    out.push_str(" characters)");
+                } else {
+                    out.push('"');
+                }
+                rest = &rest[len..];
+                continue;
+            }
+        }
+        push_escaped(&mut out, c);
+        rest = &rest[c.len_utf8()..];
+    }
+    match out.char_indices().nth(TEXT_MAX) {
+        Some((at, _)) => {
+            out.truncate(at);
+            out.push_str("… (");
+            out.push_str(&thousands(text.chars().count() as u64));
+            out.push_str(" characters in all)");
+            out
+        }
+        None => out,
+    }
+}
+
+/// A double-quoted literal at the start of `s` (escapes as Rust's `{:?}` writes them):
+/// the text of its first [`QUOTE_MAX`] characters (escapes kept whole), how many characters it
+/// stands for, and its length in bytes with both quotes. `None` when it is not closed.
+fn quoted(s: &str) -> Option<(&str, usize, usize)> {
+    let bytes = s.as_bytes();
+    let mut i = 1;
+    let mut chars = 0usize;
+    let mut shown_end = 1;
+    while i < bytes.len() {
+        let unit = match bytes[i] {
+            b'"' => {
+                if chars <= QUOTE_MAX {
+                    shown_end = i;
+                }
+                return Some((&s[1..shown_end], chars, i + 1));
+            }
+            b'\\' => match bytes.get(i + 1) {
+                Some(b'u') if bytes.get(i + 2) == Some(&b'{') => {
+                    s[i..].find('}').map_or(bytes.len() - i, |c| c + 1)
+                }
+                Some(_) => 1 + s[i + 1..].chars().next().map_or(1, char::len_utf8),
+                None => 1,
+            },
+            _ => s[i..].chars().next().map_or(1, char::len_utf8),
+        };
+        i += unit;
+        chars += 1;
+        if chars == QUOTE_MAX {
+            shown_end = i.min(bytes.len());
+        }
+    }
+    None
+}
+
+/// `text` with unsafe characters escaped, cut after `max` characters (on a character
+/// boundary) with its length given.
+fn clip_text(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push_str(&format!(
+                "… ({} characters in all)",
+                thousands(text.chars().count() as u64)
+            ));
+            break;
+        }
+        push_escaped(&mut out, c);
+    }
+    out
 }
 
 impl std::ops::Deref for InputError {
@@ -66,7 +283,11 @@ impl std::ops::Deref for InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        write!(
+            f,
+            "{}",
+            clip_text(&self.file.display().to_string(), PATH_MAX)
+        )?;
         match &self.location {
             Location::File => {}
             Location::Line(l) => write!(f, ":{l}")?,
@@ -76,6 +297,9 @@ impl fmt::Display for InputError {
         }
         if let Some(field) = &self.field {
             write!(f, ": field {field:?}")?;
+            if self.field_chars > QUOTE_MAX {
+                write!(f, " ({} characters)", thousands(self.field_chars as u64))?;
+            }
         }
         write!(f, ": {}", self.message)?;
         if !self.hint.is_empty() {
@@ -93,23 +317,152 @@ pub struct InputErrors(pub Vec<InputError>);
 /// How many errors are printed before "and N more".
 const SHOWN: usize = 20;
 
+/// Files named in the count of the problems not printed.
+const FILES_SHOWN: usize = 10;
+
 impl fmt::Display for InputErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
+        let n: u64 = self.0.iter().map(InputError::weight).sum();
         writeln!(
             f,
-            "{n} problem{} in the input make{} it unusable:",
+            "{} problem{} in the input make{} it unusable:",
+            thousands(n),
             if n == 1 { "" } else { "s" },
             if n == 1 { "s" } else { "" }
         )?;
         for e in self.0.iter().take(SHOWN) {
             writeln!(f, "  {e}")?;
         }
-        if n > SHOWN {
-            writeln!(f, "  … and {} more", n - SHOWN)?;
+        let rest = self.0.get(SHOWN..).unwrap_or_default();
+        if !rest.is_empty() {
+            // The rest, counted by file, in the order the files first come.
+            let mut by_file: Vec<(&Path, u64)> = Vec::new();
+            let mut at: std::collections::HashMap<&Path, usize> = Default::default();
+            for e in rest {
+                let i = *at.entry(e.file.as_path()).or_insert_with(|| {
+                    by_file.push((e.file.as_path(), 0));
+                    by_file.len() - 1
+                });
+                by_file[i].1 += e.weight();
+            }
+            let m: u64 = by_file.iter().map(|(_, k)| k).sum();
+            let mut list: Vec<String> = by_file
+                .iter()
+                .take(FILES_SHOWN)
+                .map(|(p, k)| {
+                    format!(
+                        "{}: {}",
+                        clip_text(&p.display().to_string(), PATH_MAX),
+                        thousands(*k)
+                    )
+                })
+                .collect();
+            if by_file.len() > FILES_SHOWN {
+                list.push(format!("{} more files", by_file.len() - FILES_SHOWN));
+            }
+            writeln!(
+                f,
+                "  … and {} more problem{} ({})",
+                thousands(m),
+                if m == 1 { "" } else { "s" },
+                list.join("; ")
+            )?;
         }
         Ok(())
     }
 }
 
 impl std::error::Error for InputErrors {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_quoted_in_part_with_their_length() {
+        let value = "a".repeat(20 * 1024 * 1024);
+        let e = InputError::new(
+            Path::new("u.csv"),
+            Location::Line(2),
+            format!("{value:?} is not a GUID"),
+        )
+        .field(value.clone())
+        .hint(format!("not {value}"));
+        let text = e.to_string();
+        assert!(text.len() < 3000, "{} bytes", text.len());
+        assert!(
+            text.contains(&format!(
+                "\"{}…\" (20,971,520 characters) is not a GUID",
+                "a".repeat(200)
+            )),
+            "{text}"
+        );
+        assert!(text.contains(" (20,971,520 characters): "), "{text}");
+        assert!(text.contains("characters in all)"), "{text}");
+        assert_eq!(e.field.as_deref().map(|f| f.chars().count()), Some(201));
+    }
+
+    #[test]
+    fn cuts_fall_on_character_and_escape_boundaries() {
+        // Two-byte characters, and escapes that must not be cut in half.
+        let v: String = "é\n\u{202e}".repeat(300);
+        let q = quote(&v);
+        assert!(q.starts_with("\"é\\n\\u{202e}é"), "{q}");
+        assert!(q.ends_with("…\" (900 characters)"), "{q}");
+        // 200 units: 66 whole "é\n\u{202e}" and then "é\n".
+        assert!(q.contains("\\u{202e}é\\n…\""), "{q}");
+        assert_eq!(quote("short"), "\"short\"");
+        assert_eq!(thousands(0u64), "0");
+        assert_eq!(thousands(1_000u64), "1,000");
+        assert_eq!(thousands(20_971_520u64), "20,971,520");
+    }
+
+    #[test]
+    fn nothing_in_a_message_can_start_a_line_or_an_escape_sequence() {
+        let e = InputError::new(
+            Path::new("a\nb.csv"),
+            Location::Record {
+                index: 0,
+                path: "$.x\r\n".into(),
+            },
+            "bad \u{1b}[31mred\u{1b}[0m\nforged: line \u{2066}x",
+        )
+        .hint("\r");
+        let text = e.to_string();
+        assert!(
+            !text.chars().any(|c| c.is_control() || c == '\u{2066}'),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("a\\nb.csv") && text.contains("\\u{1b}[31m"),
+            "{text}"
+        );
+        // An unclosed quote is text like any other.
+        assert_eq!(bound("say \"hi"), "say \"hi");
+    }
+
+    #[test]
+    fn the_report_counts_what_it_does_not_list() {
+        let mut all: Vec<InputError> = (0..30)
+            .map(|i| InputError::new(Path::new("users.csv"), Location::Line(i + 2), "bad"))
+            .collect();
+        let mut kinds = std::collections::BTreeMap::new();
+        kinds.insert("field \"id\"".to_owned(), 1_000u64);
+        all.push(InputError::more(Path::new("users.csv"), 1_000, &kinds));
+        all.push(InputError::new(
+            Path::new("groups.csv"),
+            Location::Line(2),
+            "bad",
+        ));
+        let text = InputErrors(all).to_string();
+        assert!(
+            text.starts_with("1,031 problems in the input make it unusable:"),
+            "{text}"
+        );
+        assert!(
+            text.contains("… and 1,011 more problems (users.csv: 1,010; groups.csv: 1)"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 22, "{text}");
+    }
+}

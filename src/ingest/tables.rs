@@ -202,15 +202,24 @@ pub fn read(
     }
     let cols = Cols::new(&csv);
     let utf16 = super::text::is_utf16(csv.path);
+    let path = csv.path;
     let mut rows = 0u64;
     let mut skipped = Vec::new();
+    let mut problems = Problems::default();
     loop {
         let next = csv.next_row(&mut skipped);
         // Rows that could not be read are reported in file order, and reading goes on.
         for e in skipped.drain(..) {
-            b.error(e);
+            problems.report(b, e);
         }
-        let Some(row) = next? else { break };
+        let row = match next {
+            Ok(Some(row)) => row,
+            Ok(None) => break,
+            Err(e) => {
+                problems.finish(b, path);
+                return Err(e);
+            }
+        };
         rows += 1;
         let origin = Origin {
             file: fid,
@@ -224,11 +233,14 @@ pub fn read(
         // is not what the export holds.
         if utf16 {
             if let Some(col) = row.column_with('\u{FFFD}') {
-                b.error(row.error(
-                    Some(col),
-                    "the text is not valid UTF-16 (an unpaired surrogate)",
-                    "export again, or save the file as UTF-8",
-                ));
+                problems.report(
+                    b,
+                    row.error(
+                        Some(col),
+                        "the text is not valid UTF-16 (an unpaired surrogate)",
+                        "export again, or save the file as UTF-8",
+                    ),
+                );
                 continue;
             }
         }
@@ -264,13 +276,49 @@ pub fn read(
             }
         };
         if let Err(e) = outcome {
-            b.error(e);
+            problems.report(b, e);
         }
     }
+    problems.finish(b, path);
     if content == CsvContent::Assignments {
         b.assignments_file_seen = true;
     }
     Ok(rows)
+}
+
+/// Problems listed one by one per file; past that many they are counted.
+pub const LISTED_PER_FILE: usize = 100;
+
+/// A file's problems: the first [`LISTED_PER_FILE`] go to the builder, the rest are counted by
+/// kind (the column at fault), so a million bad rows cost a count, not a million messages.
+#[derive(Default)]
+struct Problems {
+    listed: usize,
+    more: u64,
+    kinds: std::collections::BTreeMap<String, u64>,
+}
+
+impl Problems {
+    fn report(&mut self, b: &mut Builder, e: InputError) {
+        if self.listed < LISTED_PER_FILE {
+            self.listed += 1;
+            b.error(e);
+            return;
+        }
+        self.more += 1;
+        let kind = match &e.field {
+            Some(f) => format!("in column {f:?}"),
+            None => "rows that cannot be read".to_owned(),
+        };
+        *self.kinds.entry(kind).or_default() += 1;
+    }
+
+    fn finish(&mut self, b: &mut Builder, path: &std::path::Path) {
+        if self.more > 0 {
+            b.error(InputError::more(path, self.more, &self.kinds));
+            self.more = 0;
+        }
+    }
 }
 
 fn csv_path<'r>(row: &Row<'r>) -> &'r std::path::Path {

@@ -26,7 +26,7 @@ use super::ops::{LicenseSpec, Op, OpSource, OpsFile};
 use super::planset::PlanSet;
 use super::report::{ErrorRecord, SeatLine, SimReport, StepReport, Violation, ViolationKind};
 use super::rules::Rules;
-use super::state::{Event, GroupSt, Lic, PathState, State};
+use super::state::{Event, GroupSt, Lic, PathState, State, Summaries};
 
 /// Why an op was refused outright (besides the Graph licensing errors).
 const INHERITED: &str = "InheritedLicenseCannotBeRemoved";
@@ -172,7 +172,7 @@ fn run<'r>(
         observe(sim.step, &seats);
     }
     // The end: whatever is still pending is processed (R8).
-    if sim.st.groups.iter().any(GroupSt::pending) {
+    if !sim.st.pending.is_empty() {
         sim.step += 1;
         let (effect, affected) = sim.process(None);
         for u in affected {
@@ -700,6 +700,37 @@ impl<'r> Sim<'r> {
         }
     }
 
+    /// Updates seat counts from the products a user held before a change and after it (both
+    /// sorted, as [`State::seated`] gives them).
+    fn reseat_sorted(&mut self, before: &[SkuId], after: &[SkuId]) {
+        let (mut i, mut j) = (0, 0);
+        while i < before.len() || j < after.len() {
+            let (sku, delta) = match (before.get(i), after.get(j)) {
+                (Some(b), Some(a)) if b == a => {
+                    i += 1;
+                    j += 1;
+                    continue;
+                }
+                (Some(b), Some(a)) if b < a => {
+                    i += 1;
+                    (*b, -1)
+                }
+                (Some(b), None) => {
+                    i += 1;
+                    (*b, -1)
+                }
+                (_, Some(a)) => {
+                    j += 1;
+                    (*a, 1)
+                }
+                (None, None) => break,
+            };
+            if let Some(s) = self.st.skus.get_mut(&sku) {
+                s.consumed += delta;
+            }
+        }
+    }
+
     fn holding(&self, u: usize, skus: impl IntoIterator<Item = SkuId>) -> BTreeMap<SkuId, bool> {
         skus.into_iter().map(|s| (s, self.st.holds(u, s))).collect()
     }
@@ -796,7 +827,7 @@ impl<'r> Sim<'r> {
             Op::Reprocess { group, user } => {
                 if let Some(gname) = group {
                     let g = self.group(src, gname)?;
-                    self.st.groups[g].push(Event::ReprocessAll);
+                    self.st.push_event(g, Event::ReprocessAll);
                     Outcome {
                         effect: format!(
                             "{}: every member will be reprocessed",
@@ -814,7 +845,7 @@ impl<'r> Sim<'r> {
                         .copied()
                         .collect();
                     for g in &gs {
-                        self.st.groups[*g].push(Event::ReprocessUser(u));
+                        self.st.push_event(*g, Event::ReprocessUser(u));
                     }
                     Outcome {
                         effect: format!(
@@ -920,9 +951,9 @@ impl<'r> Sim<'r> {
             self.error(None, Some(g), &r, false);
             return Outcome::refused(format!("refused: DependencyViolation: {}", r.2));
         }
+        self.st.push_event(g, Event::Config(lic.clone()));
         let grp = &mut self.st.groups[g];
-        grp.licenses = lic.clone();
-        grp.push(Event::Config(lic));
+        grp.licenses = lic;
         grp.last_change = Some(op.to_string());
         let affected: Vec<usize> = grp.members.union(&grp.processed_members).copied().collect();
         Outcome {
@@ -968,9 +999,8 @@ impl<'r> Sim<'r> {
                 self.st.groups[g].label
             ));
         }
-        let grp = &mut self.st.groups[g];
-        grp.push(Event::Member(u, join));
-        grp.last_change = Some(op.to_string());
+        self.st.push_event(g, Event::Member(u, join));
+        self.st.groups[g].last_change = Some(op.to_string());
         if join {
             self.st.users[u].groups.insert(g);
         } else {
@@ -1088,13 +1118,8 @@ impl<'r> Sim<'r> {
     /// could arrive in either order is judged in the worse one.
     fn process(&mut self, only: Option<usize>) -> (String, Vec<usize>) {
         let groups: Vec<usize> = match only {
-            Some(g) => vec![g]
-                .into_iter()
-                .filter(|g| self.st.groups[*g].pending())
-                .collect(),
-            None => (0..self.st.groups.len())
-                .filter(|g| self.st.groups[*g].pending())
-                .collect(),
+            Some(g) => self.st.pending.get(&g).copied().into_iter().collect(),
+            None => self.st.pending.iter().copied().collect(),
         };
         if groups.is_empty() {
             return ("nothing pending".into(), Vec::new());
@@ -1110,12 +1135,14 @@ impl<'r> Sim<'r> {
             };
             pairs.extend(users.into_iter().map(|u| (u, g)));
         }
-        // Decide each pair's new state against the state before the batch.
+        // Decide each pair's new state against the state before the batch. A user in many of
+        // the batch's groups is summarised once, not walked once per group.
+        let mut summaries = Summaries::default();
         let mut decided: Vec<Decision> = Vec::with_capacity(pairs.len());
         for &(u, g) in &pairs {
             let grp = &self.st.groups[g];
             let member = grp.members.contains(&u);
-            let others = self.st.plans_without_group(u, g);
+            let others = summaries.without_group(&self.st, u, g);
             let (state, refusal) = if member && !grp.licenses.is_empty() {
                 match self.check_arrival(u, &grp.licenses, &others, true) {
                     Ok(()) => (Some(PathState::Active(grp.licenses.clone())), None),
@@ -1148,7 +1175,7 @@ impl<'r> Sim<'r> {
             if let Some(PathState::Active(lic)) = &d.state {
                 for sku in lic.keys() {
                     // Already seated through any path (this group's included): no new seat.
-                    if !self.st.holds(d.u, *sku) {
+                    if !summaries.holds(&self.st, d.u, *sku) {
                         need.entry(*sku)
                             .or_default()
                             .entry(d.u)
@@ -1195,7 +1222,7 @@ impl<'r> Sim<'r> {
             let Some(PathState::Active(old_lic)) = old else {
                 continue;
             };
-            let mut after = self.st.plans_without_group(d.u, d.g);
+            let mut after = summaries.without_group(&self.st, d.u, d.g);
             if let Some(PathState::Active(l)) = &d.state {
                 self.st.plans_of(l, &mut after);
             }
@@ -1214,9 +1241,14 @@ impl<'r> Sim<'r> {
                 }
             }
         }
-        // Apply.
+        drop(summaries);
+        // Apply: errors in the batch's order; then each user's paths change in one pass over
+        // them, and seats are counted from what the user held before and after (what each
+        // change's own before and after would add up to): a user in thousands of the batch's
+        // groups costs one walk over them, not one per group.
         let mut affected = BTreeSet::new();
         let (mut granted, mut failed, mut removed) = (0usize, 0usize, 0usize);
+        let mut changes: Vec<(usize, usize, Option<PathState>)> = Vec::with_capacity(decided.len());
         for Decision {
             u,
             g,
@@ -1229,34 +1261,29 @@ impl<'r> Sim<'r> {
                 self.error(Some(u), Some(g), r, at_risk);
                 failed += 1;
             }
-            let mut touched: BTreeSet<SkuId> = BTreeSet::new();
-            if let Some(p) = self.st.users[u].inherited.get(&g) {
-                touched.extend(p.seated());
+            if matches!(state, Some(PathState::Active(_))) {
+                granted += 1;
             }
-            if let Some(p) = &state {
-                touched.extend(p.seated());
+            changes.push((u, g, state));
+        }
+        // A (user, group) pair comes once: from the group's own list of users.
+        changes.sort_unstable_by_key(|c| (c.0, c.1));
+        let mut changes = changes.into_iter().peekable();
+        while let Some((u, g, state)) = changes.next() {
+            let mut mine = vec![(g, state)];
+            while let Some((_, g, state)) = changes.next_if(|c| c.0 == u) {
+                mine.push((g, state));
             }
-            let before = self.holding(u, touched);
-            match state {
-                Some(s) => {
-                    if matches!(s, PathState::Active(_)) {
-                        granted += 1;
-                    }
-                    self.st.users[u].inherited.insert(g, s);
-                }
-                None => {
-                    if self.st.users[u].inherited.remove(&g).is_some() {
-                        removed += 1;
-                    }
-                }
-            }
-            self.reseat(u, &before);
+            let before = self.st.seated(u);
+            removed += self.st.users[u].inherited.merge_sorted(mine);
+            let after = self.st.seated(u);
+            self.reseat_sorted(&before, &after);
             affected.insert(u);
         }
         let mut names = Vec::new();
         for &g in &groups {
             names.push(self.st.groups[g].label.clone());
-            self.st.groups[g].settle();
+            self.st.settle(g);
         }
         (
             format!(
@@ -1270,11 +1297,17 @@ impl<'r> Sim<'r> {
     // ----- the invariant -----
 
     /// What a group may give a user in a state it may reach before processing completes.
-    fn tentative(&self, u: usize, g: usize, lic: &Lic, member: bool) -> PlanSet {
+    fn tentative(
+        &self,
+        sums: &mut Summaries,
+        (u, g): (usize, usize),
+        lic: &Lic,
+        member: bool,
+    ) -> PlanSet {
         if !member || lic.is_empty() {
             return PlanSet::new();
         }
-        let others = self.st.plans_without_group(u, g);
+        let others = sums.without_group(&self.st, u, g);
         if self.check_arrival(u, lic, &others, true).is_err() {
             return PlanSet::new();
         }
@@ -1283,7 +1316,7 @@ impl<'r> Sim<'r> {
 
     /// Every state a user may be in from a pending group: what it gave at its last processing,
     /// then the result of each change since, in order.
-    fn possible_states(&self, u: usize, g: usize) -> Vec<PlanSet> {
+    fn possible_states(&self, sums: &mut Summaries, u: usize, g: usize) -> Vec<PlanSet> {
         let grp = &self.st.groups[g];
         let mut states = Vec::new();
         let mut first = PlanSet::new();
@@ -1308,17 +1341,17 @@ impl<'r> Sim<'r> {
                 Event::Member(_, m) => member = *m,
                 Event::ReprocessAll | Event::ReprocessUser(_) => continue,
             }
-            states.push(self.tentative(u, g, lic, member));
+            states.push(self.tentative(sums, (u, g), lic, member));
         }
         states
     }
 
-    /// Checks one user's baseline plans in every state the user may be in, and reports each
-    /// plan lost (once, until it comes back). `op` is only written out when something is lost.
-    fn check_user(&mut self, u: usize, op: &dyn std::fmt::Display, rule: &str) {
+    /// What the user holds once every pending group has processed its last change (`fixed`:
+    /// what the user's other paths give): a loss also missing here is the op's doing, not a
+    /// processing window. Worked out only when a loss is reported.
+    fn settled(&self, u: usize, fixed: &PlanSet) -> PlanSet {
         let user = &self.st.users[u];
-        // Sorted, without repeats; inline, as this runs for every user every op touches.
-        let mut pending: smallvec::SmallVec<[usize; 4]> = user
+        let mut pending: Vec<usize> = user
             .groups
             .iter()
             .chain(user.inherited.keys())
@@ -1327,56 +1360,124 @@ impl<'r> Sim<'r> {
             .collect();
         pending.sort_unstable();
         pending.dedup();
+        let mut sums = Summaries::default();
+        let mut settled = fixed.clone();
+        for g in pending {
+            if let Some(last) = self.possible_states(&mut sums, u, g).last() {
+                settled.union_with(last);
+            }
+        }
+        settled
+    }
+
+    /// Checks one user's baseline plans in every state the user may be in, and reports each
+    /// plan lost (once, until it comes back). `op` is only written out when something is lost.
+    fn check_user(&mut self, u: usize, op: &dyn std::fmt::Display, rule: &str) {
+        let user = &self.st.users[u];
+        // Every candidate below holds `fixed`: when it covers the whole baseline, no state of a
+        // pending group can lose anything, and none is worked out (nor are the user's groups
+        // walked: a user joining thousands of groups before one wait costs little per op). The
+        // walk over the paths stops as soon as they cover it, checked after 1, 2, 4, … paths,
+        // so a user with thousands of paths whose first few cover the baseline costs those.
+        let covers = |set: &PlanSet| user.baseline.iter().all(|p| self.st.index.covered(p, set));
         let mut fixed = self.plans(&user.direct);
+        let mut all_fixed = covers(&fixed);
+        let (mut walked, mut next_check) = (0usize, 1usize);
         for (g, p) in &user.inherited {
-            if !pending.contains(g) {
+            if all_fixed {
+                break;
+            }
+            if !self.st.groups[*g].pending() {
                 if let Some(l) = p.active() {
                     self.st.plans_of(l, &mut fixed);
                 }
             }
+            walked += 1;
+            if walked == next_check || walked == user.inherited.len() {
+                all_fixed = covers(&fixed);
+                next_check *= 2;
+            }
+        }
+        // The pending groups the user had an active path from ("held"): every state each may
+        // give is worked out. Any other pending group of the user's first gives nothing (no
+        // path yet, or one in error): with that state it is the weakest candidate of its own,
+        // and the same one for all such groups (the fixed paths and the held groups' worst),
+        // so it is tried once, named after the first of them. A user joining thousands of new
+        // groups is then checked in the time of its held paths, not of its pending groups.
+        let mut held: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
+        let mut first_fresh: Option<usize> = None;
+        if !all_fixed {
+            for (g, p) in &user.inherited {
+                if self.st.groups[*g].pending() {
+                    if p.active().is_some() {
+                        held.push(*g);
+                    } else if first_fresh.is_none() {
+                        first_fresh = Some(*g);
+                    }
+                }
+            }
+            // Ascending: the first pending group the user is in without an active path.
+            let joined = user.groups.iter().copied().find(|g| {
+                self.st.groups[*g].pending()
+                    && user.inherited.get(g).is_none_or(|p| p.active().is_none())
+            });
+            first_fresh = match (first_fresh, joined) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         // Each candidate: the enabled plans, and the pending group whose state it tries.
         let mut candidates: smallvec::SmallVec<[(PlanSet, Option<usize>); 2]> =
             smallvec::SmallVec::new();
-        // What the user holds once every pending group has processed its last change: a loss
-        // also missing here is the op's doing, not a processing window.
-        let mut settled = fixed.clone();
-        if pending.is_empty() {
-            candidates.push((fixed, None));
+        if held.is_empty() && first_fresh.is_none() {
+            candidates.push((fixed.clone(), None));
         } else {
-            let states: BTreeMap<usize, Vec<PlanSet>> = pending
+            let mut sums = Summaries::default();
+            let states: Vec<(usize, Vec<PlanSet>)> = held
                 .iter()
-                .map(|g| (*g, self.possible_states(u, *g)))
+                .map(|g| (*g, self.possible_states(&mut sums, u, *g)))
                 .collect();
-            let worst: BTreeMap<usize, PlanSet> = states
+            let worst: Vec<PlanSet> = states
                 .iter()
-                .map(|(g, ss)| {
+                .map(|(_, ss)| {
                     let mut it = ss.iter();
                     let mut acc = it.next().cloned().unwrap_or_default();
                     for s in it {
                         acc.intersect_with(s);
                     }
-                    (*g, acc)
+                    acc
                 })
                 .collect();
-            for ss in states.values() {
-                if let Some(last) = ss.last() {
-                    settled.union_with(last);
-                }
+            // The worst of every other held group, for each group in turn, without a walk over
+            // the others for each: a plan is in it if two groups' worst hold it, or one does and
+            // that one is not the group being tried.
+            let (mut any_worst, mut twice) = (PlanSet::new(), PlanSet::new());
+            for w in &worst {
+                let mut both = w.clone();
+                both.intersect_with(&any_worst);
+                twice.union_with(&both);
+                any_worst.union_with(w);
             }
-            for (g, ss) in &states {
-                let mut base = fixed.clone();
-                for (h, w) in &worst {
-                    if h != g {
-                        base.union_with(w);
-                    }
+            let mut fresh_one = first_fresh.map(|g| {
+                let mut set = any_worst.clone();
+                set.union_with(&fixed);
+                (set, Some(g))
+            });
+            for ((g, ss), w) in states.iter().zip(&worst) {
+                if fresh_one.as_ref().is_some_and(|(_, f)| *f < Some(*g)) {
+                    candidates.extend(fresh_one.take());
                 }
+                let mut base = any_worst.clone();
+                base.difference_with(w);
+                base.union_with(&twice);
+                base.union_with(&fixed);
                 for s in ss {
                     let mut set = base.clone();
                     set.union_with(s);
                     candidates.push((set, Some(*g)));
                 }
             }
+            candidates.extend(fresh_one);
         }
         let user = &self.st.users[u];
         let mut lost_now = PlanSet::new();
@@ -1393,6 +1494,7 @@ impl<'r> Sim<'r> {
         let mut fresh = lost_now.clone();
         fresh.difference_with(&previously);
         if !fresh.is_empty() {
+            let settled = self.settled(u, &fixed);
             let permanent = fresh.iter().any(|p| !self.st.index.covered(p, &settled));
             let g = fresh
                 .iter()

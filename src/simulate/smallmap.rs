@@ -98,6 +98,42 @@ impl<K: Ord, V> SmallMap<K, V> {
     pub fn len(&self) -> usize {
         self.items.len()
     }
+
+    /// Sets (`Some`) or removes (`None`) each key of `changes`, which are in ascending key order
+    /// without repeats, in one pass over the map however many they are (one insertion at a
+    /// time would move the map's tail once per change). Returns how many keys were removed.
+    pub fn merge_sorted(&mut self, changes: Vec<(K, Option<V>)>) -> usize {
+        debug_assert!(changes.windows(2).all(|w| w[0].0 < w[1].0));
+        if let [_] = changes[..] {
+            let mut removed = 0;
+            for (k, v) in changes {
+                match v {
+                    Some(v) => {
+                        self.insert(k, v);
+                    }
+                    None => removed += usize::from(self.remove(&k).is_some()),
+                }
+            }
+            return removed;
+        }
+        let old = std::mem::take(&mut self.items);
+        let mut out = SmallVec::with_capacity(old.len() + changes.len());
+        let mut old = old.into_iter().peekable();
+        let mut removed = 0;
+        for (k, v) in changes {
+            while let Some(item) = old.next_if(|(x, _)| *x < k) {
+                out.push(item);
+            }
+            let present = old.next_if(|(x, _)| *x == k).is_some();
+            match v {
+                Some(v) => out.push((k, v)),
+                None => removed += usize::from(present),
+            }
+        }
+        out.extend(old);
+        self.items = out;
+        removed
+    }
 }
 
 impl<K: Ord, V> Extend<(K, V)> for SmallMap<K, V> {
@@ -193,6 +229,24 @@ mod tests {
             (&m).into_iter().map(|(k, _)| *k).collect::<Vec<_>>(),
             [2, 3]
         );
+        let mut m: SmallMap<u32, &str> = [(1, "a"), (3, "c"), (5, "e"), (7, "g")]
+            .into_iter()
+            .collect();
+        let removed = m.merge_sorted(vec![
+            (0, Some("z")),
+            (3, None),
+            (4, None),
+            (5, Some("E")),
+            (8, Some("h")),
+        ]);
+        assert_eq!(removed, 1);
+        assert_eq!(
+            m.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(),
+            [(0, "z"), (1, "a"), (5, "E"), (7, "g"), (8, "h")]
+        );
+        assert_eq!(m.merge_sorted(vec![(7, None)]), 1);
+        assert_eq!(m.merge_sorted(Vec::new()), 0);
+        assert_eq!(m.len(), 4);
         let mut s = SmallSet::default();
         assert!(s.insert(2) && s.insert(1) && !s.insert(2));
         assert_eq!(s.iter().copied().collect::<Vec<_>>(), [1, 2]);

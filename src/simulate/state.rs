@@ -126,7 +126,8 @@ impl GroupSt {
         !self.events.is_empty()
     }
 
-    pub fn push(&mut self, e: Event) {
+    /// Records a change; [`State::push_event`] is the way in, keeping the pending set true.
+    fn push(&mut self, e: Event) {
         let i = self.events.len();
         match &e {
             Event::Config(_) | Event::ReprocessAll => self.config_events.push(i),
@@ -137,12 +138,67 @@ impl GroupSt {
         self.events.push(e);
     }
 
-    pub fn settle(&mut self) {
+    fn settle(&mut self) {
         self.events.clear();
         self.member_events.clear();
         self.config_events.clear();
         self.processed_licenses = self.licenses.clone();
         self.processed_members = self.members.clone();
+    }
+}
+
+/// One user's paths, summarised so that "everything but one group's path" costs that group's
+/// licenses, not a walk over all of the user's groups: a plan comes from the other paths if the
+/// direct path or two groups give it, or one group does and that group is not the one left out.
+#[derive(Debug, Clone)]
+pub struct PathSummary {
+    /// Plans of the direct path, and plans two or more groups give.
+    fixed: PlanSet,
+    /// Plans any group gives.
+    any: PlanSet,
+    /// Products any path takes a seat of, sorted.
+    seated: smallvec::SmallVec<[SkuId; 4]>,
+}
+
+impl PathSummary {
+    /// [`State::holds`] as of the summary.
+    pub fn holds(&self, sku: SkuId) -> bool {
+        self.seated.binary_search(&sku).is_ok()
+    }
+}
+
+/// Above this many group paths a user's questions go through a cached [`PathSummary`]; below
+/// it, walking the paths is as cheap as building one.
+const SUMMARISE_ABOVE: usize = 4;
+
+/// Path summaries of the users one batch of checks asks about, made on first use, while the
+/// state does not change: a user in thousands of groups is walked once per batch, not once per
+/// group.
+#[derive(Debug, Default)]
+pub struct Summaries(HashMap<usize, PathSummary>);
+
+impl Summaries {
+    fn get(&mut self, st: &State<'_>, u: usize) -> Option<&PathSummary> {
+        if st.users[u].inherited.len() <= SUMMARISE_ABOVE {
+            return None;
+        }
+        Some(self.0.entry(u).or_insert_with(|| st.path_summary(u)))
+    }
+
+    /// [`State::plans_without_group`].
+    pub fn without_group(&mut self, st: &State<'_>, u: usize, g: usize) -> PlanSet {
+        match self.get(st, u) {
+            Some(s) => st.without_group(s, u, g),
+            None => st.plans_without_group(u, g),
+        }
+    }
+
+    /// [`State::holds`].
+    pub fn holds(&mut self, st: &State<'_>, u: usize, sku: SkuId) -> bool {
+        match self.get(st, u) {
+            Some(s) => s.holds(sku),
+            None => st.holds(u, sku),
+        }
     }
 }
 
@@ -154,6 +210,9 @@ pub struct State<'r> {
     /// In the tenant's order: user `i` here is `tenant.users` at `i` (found by `index_of`).
     pub users: Runs<UserSt>,
     pub groups: Vec<GroupSt>,
+    /// Groups with changes not yet processed, ascending: a `wait-for-processing` looks at these,
+    /// not at every group of the tenant.
+    pub pending: BTreeSet<usize>,
     /// Built on first use from the users' labels (their UPNs): plans name users by id.
     pub user_by_upn: std::cell::OnceCell<HashMap<String, usize>>,
     pub group_by_id: HashMap<GroupId, usize>,
@@ -419,6 +478,7 @@ impl<'r> State<'r> {
             skus,
             users,
             groups,
+            pending: BTreeSet::new(),
             user_by_upn: std::cell::OnceCell::new(),
             group_by_id,
             group_by_name,
@@ -592,6 +652,68 @@ impl<'r> State<'r> {
         out
     }
 
+    /// Records a change to a group, to be processed (R8).
+    pub fn push_event(&mut self, g: usize, e: Event) {
+        self.groups[g].push(e);
+        self.pending.insert(g);
+    }
+
+    /// A group's changes are processed: its licenses and members now are what it gives.
+    pub fn settle(&mut self, g: usize) {
+        self.groups[g].settle();
+        self.pending.remove(&g);
+    }
+
+    /// A user's paths summarised in one walk over them, for many questions about "every path
+    /// but one group's" (see [`State::without_group`]).
+    pub fn path_summary(&self, u: usize) -> PathSummary {
+        let user = &self.users[u];
+        let mut fixed = PlanSet::new();
+        self.plans_of(&user.direct, &mut fixed);
+        let (mut any, mut twice) = (PlanSet::new(), PlanSet::new());
+        let mut seated: smallvec::SmallVec<[SkuId; 4]> = user.direct.keys().copied().collect();
+        for p in user.inherited.values() {
+            seated.extend(p.seated());
+            if let Some(l) = p.active() {
+                let mut one = PlanSet::new();
+                self.plans_of(l, &mut one);
+                let mut both = one.clone();
+                both.intersect_with(&any);
+                twice.union_with(&both);
+                any.union_with(&one);
+            }
+        }
+        seated.sort_unstable();
+        seated.dedup();
+        fixed.union_with(&twice);
+        PathSummary { fixed, any, seated }
+    }
+
+    /// [`State::plans_without_group`] from a [`PathSummary`] of the user: the cost of one
+    /// group's licenses, however many groups the user is in.
+    pub fn without_group(&self, s: &PathSummary, u: usize, g: usize) -> PlanSet {
+        let mut out = s.any.clone();
+        if let Some(l) = self.users[u].inherited.get(&g).and_then(PathState::active) {
+            let mut own = PlanSet::new();
+            self.plans_of(l, &mut own);
+            out.difference_with(&own);
+        }
+        out.union_with(&s.fixed);
+        out
+    }
+
+    /// The products a user takes a seat of, sorted (R2: one seat per product).
+    pub fn seated(&self, u: usize) -> smallvec::SmallVec<[SkuId; 4]> {
+        let user = &self.users[u];
+        let mut out: smallvec::SmallVec<[SkuId; 4]> = user.direct.keys().copied().collect();
+        for p in user.inherited.values() {
+            out.extend(p.seated());
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// The plans of a set, as ids.
     pub fn plan_ids(&self, set: &PlanSet) -> PlanIds {
         set.iter().map(|i| self.index.id(i)).collect()
@@ -661,5 +783,56 @@ mod tests {
             compared += 1;
         }
         assert!(compared >= 5, "only {compared} tenants compared");
+    }
+
+    #[test]
+    fn path_summaries_answer_as_walking_the_paths_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let loaded = crate::ingest::load(&[root.join("scenarios/r3-union/tenant")]).expect("loads");
+        let rules = Rules::bundled().expect("bundled rules");
+        let mut st = State::new(&loaded.tenant, &rules);
+        let sku = *st.skus.keys().next().expect("a product");
+        let plans = st.skus[&sku].plans.clone();
+        // Twelve paths from made-up groups, each disabling a different few plans (some
+        // plans given by one path only, some by several, one path in error with a stuck
+        // license), so every branch of the summary is met.
+        for g in 0..12usize {
+            st.groups.push(st.groups[0].clone());
+            let gi = st.groups.len() - 1;
+            let disabled: PlanIds = plans
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| (i + g) % 3 != 0 && *i != g)
+                .map(|(_, p)| *p)
+                .collect();
+            let mut lic = Lic::new();
+            lic.insert(sku, disabled);
+            let state = if g == 5 {
+                PathState::Error {
+                    error: AssignmentError::CountViolation,
+                    sku: Some(sku),
+                    stuck: lic,
+                }
+            } else {
+                PathState::Active(lic)
+            };
+            st.users[0].inherited.insert(gi, state);
+        }
+        st.users[0].direct = Lic::new();
+        let summary = st.path_summary(0);
+        let mut sums = Summaries::default();
+        for g in 0..st.groups.len() + 1 {
+            assert_eq!(
+                st.without_group(&summary, 0, g),
+                st.plans_without_group(0, g),
+                "without group {g}"
+            );
+            assert_eq!(sums.without_group(&st, 0, g), st.plans_without_group(0, g));
+        }
+        for s in st.skus.keys() {
+            assert_eq!(summary.holds(*s), st.holds(0, *s));
+            assert_eq!(sums.holds(&st, 0, *s), st.holds(0, *s));
+        }
+        assert!(!st.plans_without_group(0, 1).is_empty());
     }
 }

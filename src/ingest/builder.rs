@@ -234,6 +234,16 @@ pub struct Builder {
     group_at: HashMap<GroupId, Origin>,
     sku_at: HashMap<SkuId, Origin>,
     default_usage_location_origin: Option<Origin>,
+    /// Problems per file: how many are listed, and those past that counted by kind.
+    problems: HashMap<PathBuf, FileProblems>,
+}
+
+/// A file's problems as [`Builder::error`] counts them.
+#[derive(Debug, Default)]
+struct FileProblems {
+    listed: usize,
+    more: u64,
+    kinds: std::collections::BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -313,7 +323,7 @@ impl Builder {
             "{what} is also at {}, with different content ({differs}): which one is right cannot be told",
             self.place_in_words(first)
         );
-        self.errors.push(InputError::new(&file, place, message).hint(
+        self.error(InputError::new(&file, place, message).hint(
             "the exports disagree about one object; export again so that each object appears once (give licplan one tenant's exports, taken at one time)",
         ));
     }
@@ -329,8 +339,46 @@ impl Builder {
         format!("{name}:{}", o.at)
     }
 
+    /// Records a problem. The first [`LISTED_PER_FILE`](crate::ingest::tables::LISTED_PER_FILE)
+    /// problems of a file are kept one by one; past that they are counted by kind (the field at
+    /// fault), so a file of a million bad records costs a count, not a million messages.
     pub(crate) fn error(&mut self, e: InputError) {
-        self.errors.push(e);
+        if e.more > 0 {
+            self.errors.push(e);
+            return;
+        }
+        let file = self.problems.entry(e.file.clone()).or_default();
+        if file.listed < crate::ingest::tables::LISTED_PER_FILE {
+            file.listed += 1;
+            self.errors.push(e);
+            return;
+        }
+        file.more += 1;
+        let kind = match &e.field {
+            Some(f) => format!("in field {f:?}"),
+            None => "other problems".to_owned(),
+        };
+        *file.kinds.entry(kind).or_default() += 1;
+    }
+
+    /// Turns the problems counted past each file's listed ones into one error per file.
+    fn count_unlisted(&mut self) {
+        let mut files: Vec<_> = self
+            .problems
+            .iter_mut()
+            .filter(|(_, p)| p.more > 0)
+            .map(|(f, p)| {
+                (
+                    f.clone(),
+                    std::mem::take(&mut p.more),
+                    std::mem::take(&mut p.kinds),
+                )
+            })
+            .collect();
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        for (file, more, kinds) in files {
+            self.errors.push(InputError::more(&file, more, &kinds));
+        }
     }
 
     /// Adds a user. A second record of one user is a `duplicate-record` finding when it says
@@ -415,7 +463,7 @@ impl Builder {
 
     pub(crate) fn set_default_usage_location(&mut self, c: CountryCode, file: &Path, o: Origin) {
         match &self.default_usage_location {
-            Some(old) if *old != c => self.errors.push(
+            Some(old) if *old != c => self.error(
                 InputError::new(
                     file,
                     Location::Line(o.at),
@@ -437,6 +485,7 @@ impl Builder {
     /// are found as they would have been. Lets files be read on several threads and still be
     /// added in name order.
     pub(crate) fn merge(&mut self, mut part: Builder) {
+        part.count_unlisted();
         self.errors.append(&mut part.errors);
         self.findings.merge(std::mem::take(&mut part.findings));
         self.sources.append(&mut part.sources);
@@ -503,6 +552,7 @@ impl Builder {
 
     /// Resolves every reference and returns the tenant, or every error found.
     pub fn finish(mut self) -> Result<Loaded, InputErrors> {
+        self.count_unlisted();
         if !self.errors.is_empty() {
             return Err(InputErrors(self.errors));
         }
@@ -694,6 +744,7 @@ impl Builder {
         groups.sort_unstable_by_key(|(id, _)| *id);
         tenant.groups = groups.into_iter().collect();
         tenant.skus = std::mem::take(&mut self.skus).into_iter().collect();
+        self.count_unlisted();
         if !self.errors.is_empty() {
             return Err(InputErrors(self.errors));
         }

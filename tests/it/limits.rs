@@ -270,3 +270,26 @@ fn one_user_joining_thousands_of_licensed_groups_before_one_wait_is_linear() {
     let seats = &wait["seats"][0];
     assert_eq!(seats["consumed"], 2, "{seats}");
 }
+
+/// A JSON export of thousands of bad records keeps the first problems of the file one by one
+/// and counts the rest, in the library (memory) as in the message.
+#[test]
+fn a_json_export_of_many_bad_records_lists_some_and_counts_the_rest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let records: Vec<String> = (0..5000)
+        .map(|i| format!(r#"{{"id":"bad-{i}","userPrincipalName":"u{i}@contoso.com"}}"#))
+        .collect();
+    let body = format!(r#"{{"value":[{}]}}"#, records.join(","));
+    let path = write(dir.path(), "users.json", body.as_bytes());
+    let errors = licplan::ingest::load(&[std::path::PathBuf::from(&path)])
+        .expect_err("ids that are not GUIDs");
+    let listed = licplan::ingest::tables::LISTED_PER_FILE;
+    assert_eq!(errors.0.len(), listed + 1, "listed, then one count");
+    let last = errors.0.last().expect("the count");
+    assert_eq!(last.more, 5000 - listed as u64);
+    assert!(last.to_string().contains("in field \"id\""), "{last}");
+    let (out, stderr) = run(&["inspect", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("4,980 more problems"), "{stderr}");
+    assert!(stderr.len() < 20_000, "{} bytes", stderr.len());
+}

@@ -215,6 +215,11 @@ fn json_error(
 ) -> InputError {
     let place = syntax_place(e, line_offset);
     let said = without_position(e);
+    if e.is_data() && said.contains(crate::ingest::node::TOO_LONG) {
+        return InputError::new(file, place, said).hint(
+            "no field of an export is this long: the file was damaged or is not an export; export it again",
+        );
+    }
     if e.is_data() {
         // Raised by licplan's own visitors (the top level, the page wrapper, a string's size):
         // the message says what is wrong already.

@@ -212,10 +212,13 @@ fn checked<E: de::Error>(len: usize) -> Result<(), E> {
     Ok(())
 }
 
+/// What a too-long string's message says (the JSON reader picks its hint by it).
+pub const TOO_LONG: &str = "is longer than any export holds";
+
 #[cold]
 fn too_long<E: de::Error>(len: usize) -> E {
     E::custom(format!(
-        "a string of {len} bytes is longer than any export holds (the limit is {} MiB)",
+        "a string of {len} bytes {TOO_LONG} (the limit is {} MiB)",
         MAX_STRING >> 20
     ))
 }

@@ -61,14 +61,26 @@ const GUID: &str = "11111111-1111-4111-8111-111111111111";
 #[test]
 fn a_20_mb_bad_id_in_json_is_quoted_in_part_with_its_length() {
     let dir = tempfile::tempdir().expect("temp dir");
+    // Over the 1 MiB a JSON string may hold: refused where it stands, in a short message.
     let id = "a".repeat(20 * 1024 * 1024);
     let text =
         format!("{{\"value\": [{{\"id\": \"{id}\", \"userPrincipalName\": \"a@contoso.com\"}}]}}");
     let f = write(dir.path(), "users.json", text.as_bytes());
     let stderr = refused(
         &["inspect", &f],
-        "users.json: record 1",
-        "(20,971,520 characters)",
+        "users.json:1:20971540",
+        "a string of 20971520 bytes is longer than any export holds",
+    );
+    assert!(stderr.contains("export it again"), "{stderr}");
+    // Under it, but still no id: quoted in part, with its length.
+    let id = "a".repeat(900 * 1024);
+    let text =
+        format!("{{\"value\": [{{\"id\": \"{id}\", \"userPrincipalName\": \"a@contoso.com\"}}]}}");
+    let f = write(dir.path(), "users.json", text.as_bytes());
+    let stderr = refused(
+        &["inspect", &f],
+        "users.json:1 ($.value[0].id)",
+        "(921,600 characters)",
     );
     assert!(
         stderr.contains(&format!("\"{}…\"", "a".repeat(200))),

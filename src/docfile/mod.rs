@@ -39,6 +39,42 @@ pub fn bounded(s: &str) -> String {
     }
 }
 
+/// Reads one of licplan's own files (an ops file, plan, intent, rules file or `users:` list) as
+/// text, the way exports are read: a UTF-8 or UTF-16 BOM, UTF-16 without one (told from its zero
+/// bytes) and CR line ends are fine; a binary file, UTF-32 or text that is not UTF-8 is refused
+/// with its line, the encoding it looks like and how to save it as UTF-8. `what` names the file
+/// in the message ("the ops file").
+///
+/// # Errors
+///
+/// An [`InputError`] naming `path`: it cannot be opened or read, or it is not text.
+pub fn read_text(path: &Path, what: &str, hint: &str) -> Result<String, InputError> {
+    use crate::ingest::text;
+    use std::io::Read;
+    let not_text = |e: &text::NotText| {
+        let place = match e.place() {
+            Some((line, _)) => Location::Line(line),
+            None => Location::File,
+        };
+        InputError::new(path, place, e.to_string()).hint(e.hint())
+    };
+    let io_error = |e: std::io::Error| match text::not_text(&e) {
+        Some(t) => not_text(t),
+        None => InputError::new(path, Location::File, format!("cannot read {what}: {e}")).hint(hint),
+    };
+    let mut bytes = Vec::new();
+    text::open(path)
+        .and_then(|mut r| r.read_to_end(&mut bytes))
+        .map_err(io_error)?;
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let bad = e.utf8_error().valid_up_to();
+            Err(not_text(&text::describe_not_utf8(e.as_bytes(), bad, 1)))
+        }
+    }
+}
+
 /// The syntax a document is read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Syntax {

@@ -178,10 +178,11 @@ fn err(path: &Path, field: &str, message: String, hint: &str) -> InputError {
 
 /// Reads and resolves an intent file.
 pub fn read(path: &Path, tenant: &Tenant) -> Result<Intent, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError::new(path, Location::File, format!("cannot read: {e}"))
-            .hint("name a migration intent (YAML), such as plans/e1-to-e3.yaml")
-    })?;
+    let text = crate::docfile::read_text(
+        path,
+        "the intent",
+        "name a migration intent (YAML), such as plans/e1-to-e3.yaml",
+    )?;
     parse(&text, path, tenant)
 }
 
@@ -520,12 +521,17 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
             }
             _ => {}
         }
-        let text = std::fs::read_to_string(&file).map_err(|e| {
+        let text = crate::docfile::read_text(
+            &file,
+            "the users file",
+            "users:<file> is relative to the intent file; one UPN or object id a line",
+        )
+        .map_err(|e| {
             // Reported against the intent's field that names the file.
             err(
                 path,
                 field,
-                format!("cannot read the users file {}: {e}", file.display()),
+                format!("the users file {}: {e}", file.display()),
                 "users:<file> is relative to the intent file; one UPN or object id a line",
             )
         })?;
@@ -535,6 +541,8 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
             .filter_map(|u| u.upn.as_ref().map(|p| (p.to_lowercase(), u.id)))
             .collect();
         let mut users = Vec::new();
+        // CR LF, LF and CR-only line ends alike.
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
         for (i, line) in text.lines().enumerate() {
             let l = line.trim().trim_start_matches('\u{feff}');
             if l.is_empty() || l.starts_with('#') {

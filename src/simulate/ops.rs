@@ -246,10 +246,11 @@ pub struct OpsFile {
 
 /// Reads an ops file or a plan file (JSON or YAML).
 pub fn read(path: &Path) -> Result<OpsFile, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError::new(path, Location::File, format!("cannot read: {e}"))
-            .hint("name an ops file ({\"ops\": [...]}) or a plan written by licplan plan")
-    })?;
+    let text = crate::docfile::read_text(
+        path,
+        "the ops file",
+        "name an ops file ({\"ops\": [...]}) or a plan written by licplan plan",
+    )?;
     parse(&text, path)
 }
 

@@ -115,13 +115,11 @@ impl Rules {
     ///
     /// The file cannot be read, or [`Rules::from_yaml`] refuses it.
     pub fn with_file(path: &Path) -> Result<Rules, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError::new(
-                path,
-                Location::File,
-                format!("cannot read the rules file: {e}"),
-            )
-        })?;
+        let text = crate::docfile::read_text(
+            path,
+            "the rules file",
+            "name a rules file (YAML), such as data/rules.yaml",
+        )?;
         Self::from_yaml(&text, path)
     }
 

@@ -28,15 +28,22 @@ pub use scan::{check_depth, TooDeep};
 /// six levels); below serde_json's and serde_yaml's own limits of 128, so this message comes first.
 pub const MAX_DEPTH: usize = 100;
 
-/// At most this many characters of a value are quoted in a message.
-const QUOTE_CHARS: usize = 200;
+/// The longest string (value or key) licplan's own files hold: their longest real values are
+/// group names (Microsoft Entra ID takes at most 256 characters) and rules' source quotes.
+pub const MAX_STRING: usize = 64 << 10;
 
-/// A value for a message: itself when short, else its first 200 characters and its length.
+/// A value for a message. Messages quote at most 200 characters of a value with its whole
+/// length ([`crate::ingest::error`] cuts them, counting what it cuts), so this only bounds what
+/// a message is built from: at most [`MAX_STRING`] bytes, cut on a character boundary.
 pub fn bounded(s: &str) -> String {
-    match s.char_indices().nth(QUOTE_CHARS) {
-        None => s.to_owned(),
-        Some((cut, _)) => format!("{}… ({} characters)", &s[..cut], s.chars().count()),
+    if s.len() <= MAX_STRING {
+        return s.to_owned();
     }
+    let mut cut = MAX_STRING;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    s[..cut].to_owned()
 }
 
 /// Reads one of licplan's own files (an ops file, plan, intent, rules file or `users:` list) as
@@ -60,7 +67,9 @@ pub fn read_text(path: &Path, what: &str, hint: &str) -> Result<String, InputErr
     };
     let io_error = |e: std::io::Error| match text::not_text(&e) {
         Some(t) => not_text(t),
-        None => InputError::new(path, Location::File, format!("cannot read {what}: {e}")).hint(hint),
+        None => {
+            InputError::new(path, Location::File, format!("cannot read {what}: {e}")).hint(hint)
+        }
     };
     let mut bytes = Vec::new();
     text::open(path)
@@ -197,6 +206,17 @@ fn parse(text: &str, path: &Path, syntax: Syntax) -> Result<Value, InputError> {
              licplan reads neither",
         ),
         Some(Problem::TooDeep) => too_deep(path, at),
+        Some(Problem::TooLong(len)) => InputError::new(
+            path,
+            at,
+            format!(
+                "{record}: a string of {len} bytes; licplan's files hold none longer than {} KiB",
+                MAX_STRING >> 10
+            ),
+        )
+        .hint(
+            "names in Microsoft Entra ID are at most 256 characters: check what wrote this value",
+        ),
         Some(Problem::Expanded) => InputError::new(
             path,
             at,
@@ -284,6 +304,7 @@ enum Seg {
 enum Problem {
     Duplicate(String),
     TooDeep,
+    TooLong(usize),
     Expanded,
     Tag,
 }
@@ -300,6 +321,14 @@ impl Ctx {
     fn fail<E: de::Error>(&self, problem: Problem, message: impl fmt::Display) -> E {
         self.problem.set(Some(problem));
         E::custom(message)
+    }
+
+    /// A string longer than [`MAX_STRING`] is refused where it stands.
+    fn size<E: de::Error>(&self, v: &str) -> Result<(), E> {
+        if v.len() <= MAX_STRING {
+            return Ok(());
+        }
+        Err(self.fail(Problem::TooLong(v.len()), "a string too long"))
     }
 
     fn charge<E: de::Error>(&self, chars: usize) -> Result<(), E> {
@@ -370,11 +399,13 @@ impl<'de> Visitor<'de> for Node<'_> {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
         self.ctx.charge(v.len())?;
+        self.ctx.size(v)?;
         Ok(Value::String(v.to_owned()))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
         self.ctx.charge(v.len())?;
+        self.ctx.size(&v)?;
         Ok(Value::String(v))
     }
 
@@ -417,6 +448,7 @@ impl<'de> Visitor<'de> for Node<'_> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             self.ctx.charge(key.len())?;
+            self.ctx.size(&key)?;
             if out.contains_key(&key) {
                 // Refused while reading the second value, so the error is placed at it.
                 self.ctx.problem.set(Some(Problem::Duplicate(key)));
@@ -559,9 +591,18 @@ mod tests {
     #[test]
     fn bounded_quotes_keep_200_characters_and_say_the_length() {
         assert_eq!(bounded("short"), "short");
+        // The message, not `bounded`, cuts a quoted value, and counts the value's whole length.
         let long = "é".repeat(5000);
-        let b = bounded(&long);
-        assert!(b.ends_with("… (5000 characters)"), "{b}");
-        assert_eq!(b.chars().filter(|c| *c == 'é').count(), 200);
+        let e = InputError::new(
+            Path::new("ops.yaml"),
+            Location::File,
+            format!("{:?}", bounded(&long)),
+        );
+        let shown = e.to_string();
+        assert!(shown.contains("…\" (5,000 characters)"), "{shown}");
+        assert_eq!(shown.chars().filter(|c| *c == 'é').count(), 200);
+        // What a message is built from stays bounded.
+        let huge = "é".repeat(MAX_STRING);
+        assert!(bounded(&huge).len() <= MAX_STRING);
     }
 }

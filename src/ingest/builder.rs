@@ -646,6 +646,8 @@ impl Builder {
                     let ex = format!("group {gid} ({})", self.place(row.origin));
                     self.findings.add(FindingCode::DanglingReference, ex);
                     self.groups.insert(gid, bare_group(gid, member));
+                    // Problems with the bare group point at where its members were read.
+                    self.group_at.entry(gid).or_insert(row.origin);
                 }
             }
         }
@@ -734,14 +736,27 @@ impl Builder {
         };
         tenant.users = crate::model::UserMap::from_sorted(users);
         let mut groups: Vec<(GroupId, Group)> = Vec::with_capacity(self.groups.len());
-        for (id, mut g) in std::mem::take(&mut self.groups) {
+        let mut taken: Vec<(GroupId, Group)> =
+            std::mem::take(&mut self.groups).into_iter().collect();
+        taken.sort_unstable_by_key(|(id, _)| *id);
+        for (id, mut g) in taken {
             g.licenses.sort();
-            g.licenses.dedup_by(|a, b| a.sku == b.sku);
+            self.one_license_per_product(id, &mut g);
             g.members.sort();
+            let listed = g.members.len();
             g.members.dedup();
+            if g.members.len() < listed {
+                self.findings.add(
+                    FindingCode::DuplicateRecord,
+                    format!(
+                        "group {id}: {} member entries listed more than once",
+                        listed - g.members.len()
+                    ),
+                );
+            }
+            self.one_kind_per_member(id, &g);
             groups.push((id, g));
         }
-        groups.sort_unstable_by_key(|(id, _)| *id);
         tenant.groups = groups.into_iter().collect();
         tenant.skus = std::mem::take(&mut self.skus).into_iter().collect();
         self.count_unlisted();
@@ -755,6 +770,72 @@ impl Builder {
             sources,
             findings: self.findings,
         })
+    }
+
+    /// A group's licenses, sorted: a product listed twice with the same disabled plans is kept
+    /// once; with different ones it is an error (which plans the group gives cannot be told).
+    fn one_license_per_product(&mut self, id: GroupId, g: &mut Group) {
+        let mut conflicting = Vec::new();
+        for pair in g.licenses.windows(2) {
+            if pair[0].sku == pair[1].sku && pair[0].disabled_plans != pair[1].disabled_plans {
+                conflicting.push(pair[0].sku);
+            }
+        }
+        conflicting.dedup();
+        if !conflicting.is_empty() {
+            let (file, place) = self.location(self.group_origin(id));
+            for sku in conflicting {
+                self.error(
+                    InputError::new(
+                        &file,
+                        place.clone(),
+                        format!(
+                            "group {id} lists product {sku} more than once, with different disabled plans: which plans the group gives cannot be told"
+                        ),
+                    )
+                    .field("assignedLicenses")
+                    .hint("a group holds each product once; export the group again"),
+                );
+            }
+        }
+        g.licenses.dedup_by(|a, b| a.sku == b.sku);
+    }
+
+    /// A member id listed both as a user and as a group of one group (sorted members: users
+    /// first, then groups, each by id) is an error: which it is cannot be told.
+    fn one_kind_per_member(&mut self, id: GroupId, g: &Group) {
+        let split = g
+            .members
+            .partition_point(|m| matches!(m, crate::model::group::Member::User(_)));
+        let (users, nested) = g.members.split_at(split);
+        let uuid = |m: &crate::model::group::Member| match m {
+            crate::model::group::Member::User(u) => u.as_uuid(),
+            crate::model::group::Member::Group(x) => x.as_uuid(),
+        };
+        let (mut i, mut j) = (0, 0);
+        while i < users.len() && j < nested.len() {
+            let (a, b) = (uuid(&users[i]), uuid(&nested[j]));
+            match a.cmp(&b) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    let (file, place) = self.location(self.group_origin(id));
+                    self.error(
+                        InputError::new(
+                            &file,
+                            place,
+                            format!(
+                                "member {a} of group {id} is listed both as a user and as a group: which it is cannot be told"
+                            ),
+                        )
+                        .field("@odata.type")
+                        .hint("export the group's members again"),
+                    );
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
     }
 
     fn upn_index(&self) -> HashMap<String, Option<UserId>> {

@@ -447,13 +447,24 @@ impl<'a> CsvFile<'a> {
                 }
                 Err(e) => {
                     let field = e.utf8_error().field();
+                    let valid = e.utf8_error().valid_up_to();
                     self.bytes = e.into_byte_record();
-                    let mut err = InputError::new(
-                        self.path,
-                        Location::Line(line),
-                        "the text is not valid UTF-8",
-                    )
-                    .hint("save the file as UTF-8 (or UTF-16 with a byte-order mark) CSV");
+                    // The row's text (fields joined, quotes aside), to name the byte's column
+                    // and show what the text looks like read as a legacy code page.
+                    let mut row = Vec::new();
+                    let mut bad = 0;
+                    for (i, f) in self.bytes.iter().enumerate() {
+                        if i > 0 {
+                            row.push(b',');
+                        }
+                        if i == field {
+                            bad = row.len() + valid;
+                        }
+                        row.extend_from_slice(f);
+                    }
+                    let why = super::text::describe_not_utf8(&row, bad, line);
+                    let mut err = InputError::new(self.path, Location::Line(line), why.to_string())
+                        .hint(why.hint());
                     if let Some(name) = self.header.get(field) {
                         err = err.field(name.clone());
                     }

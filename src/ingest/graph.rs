@@ -368,7 +368,32 @@ impl<'a> Fields<'a> {
     /// Out of range is "too large" or "negative", whether written as a number, a number with an
     /// exponent (`1e20`) or a string of digits; a fraction is not a whole number.
     pub fn count(&mut self, obj: &Obj<'_>, key: &str, path: &dyn fmt::Display) -> u32 {
+        self.count_or(obj, key, path, false)
+    }
+
+    /// As [`Fields::count`], for a count the seat checks rest on: missing or null is an error,
+    /// never a silent 0.
+    pub fn count_required(&mut self, obj: &Obj<'_>, key: &str, path: &dyn fmt::Display) -> u32 {
+        self.count_or(obj, key, path, true)
+    }
+
+    fn count_or(
+        &mut self,
+        obj: &Obj<'_>,
+        key: &str,
+        path: &dyn fmt::Display,
+        required: bool,
+    ) -> u32 {
         let v = match self.get(obj, key, path) {
+            None | Some(Node::Null) if required => {
+                self.fail(
+                    &format!("{path}.{key}"),
+                    key,
+                    format!("the seat count {key} is missing or null: the seats cannot be checked without it"),
+                    "export GET /v1.0/subscribedSkus whole (no $select), or Get-MgSubscribedSku -All | ConvertTo-Json -Depth 10",
+                );
+                return 0;
+            }
             None | Some(Node::Null) => return 0,
             Some(v) => v,
         };
@@ -940,12 +965,17 @@ fn sku(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<Sku> {
     let mut seats = Seats::default();
     match f.get(obj, "prepaidUnits", &"") {
         Some(Node::Object(p)) => {
-            seats.enabled = f.count(p, "enabled", &".prepaidUnits");
+            seats.enabled = f.count_required(p, "enabled", &".prepaidUnits");
             seats.suspended = f.count(p, "suspended", &".prepaidUnits");
             seats.warning = f.count(p, "warning", &".prepaidUnits");
             seats.locked_out = f.count(p, "lockedOut", &".prepaidUnits");
         }
-        None | Some(Node::Null) => {}
+        None | Some(Node::Null) => f.fail(
+            ".prepaidUnits",
+            "prepaidUnits",
+            "the seats (prepaidUnits) are missing or null: the seats cannot be checked without them".to_owned(),
+            "export GET /v1.0/subscribedSkus whole (no $select), or Get-MgSubscribedSku -All | ConvertTo-Json -Depth 10",
+        ),
         Some(other) => f.fail(
             ".prepaidUnits",
             "prepaidUnits",
@@ -953,7 +983,7 @@ fn sku(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<Sku> {
             "export with ConvertTo-Json -Depth 10 so nested objects are kept",
         ),
     }
-    seats.consumed = f.count(obj, "consumedUnits", &"");
+    seats.consumed = f.count_required(obj, "consumedUnits", &"");
     let mut plans = Vec::new();
     for (i, p) in f
         .objects(obj, "servicePlans", &"")

@@ -430,10 +430,34 @@ fn boolean(row: &Row<'_>, col: Option<usize>) -> Result<Option<bool>, InputError
     })
 }
 
+/// A seat count the seat checks rest on: an empty cell is an error, never a silent 0.
+fn required_count(row: &Row<'_>, col: Option<usize>) -> Result<u32, InputError> {
+    if row.get(col).is_empty() {
+        return Err(row.error(
+            col,
+            "the seat count is empty: the seats cannot be checked without it".to_owned(),
+            "write the number of seats (0 if there are none)",
+        ));
+    }
+    count(row, col)
+}
+
 fn count(row: &Row<'_>, col: Option<usize>) -> Result<u32, InputError> {
     let s = row.get(col);
     if s.is_empty() {
         return Ok(0);
+    }
+    // Digits only past what a u32 holds: "too large", whatever i64 makes of them.
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    if digits.len() > 10 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(row.error(
+            col,
+            format!(
+                "seat count {s} is too large (out of range: at most {})",
+                u32::MAX
+            ),
+            "seat counts are 32-bit in Graph; check the value",
+        ));
     }
     match s.parse::<i64>() {
         Ok(n) if n < 0 => Err(row.error(
@@ -444,8 +468,11 @@ fn count(row: &Row<'_>, col: Option<usize>) -> Result<u32, InputError> {
         Ok(n) => u32::try_from(n).map_err(|_| {
             row.error(
                 col,
-                format!("seat count {n} is too large"),
-                "check the value",
+                format!(
+                    "seat count {n} is too large (out of range: at most {})",
+                    u32::MAX
+                ),
+                "seat counts are 32-bit in Graph; check the value",
             )
         }),
         Err(_) => Err(row.error(
@@ -627,8 +654,8 @@ fn sku_row(b: &mut Builder, row: &Row<'_>, c: &Cols, o: Origin) -> Result<(), In
         ));
     }
     let seats = Seats {
-        enabled: count(row, c.enabled)?,
-        consumed: count(row, c.consumed)?,
+        enabled: required_count(row, c.enabled)?,
+        consumed: required_count(row, c.consumed)?,
         suspended: count(row, c.suspended)?,
         warning: count(row, c.warning)?,
         locked_out: count(row, c.locked_out)?,

@@ -39,7 +39,7 @@ struct MoveFile {
 #[serde(deny_unknown_fields)]
 struct WavesFile {
     #[serde(default)]
-    pilot: Option<u64>,
+    pilot: Option<SizeText>,
     #[serde(default)]
     size: Option<SizeText>,
 }
@@ -296,7 +296,17 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
     let (pilot, size) = match &file.waves {
         None => (10, WaveSize::Percent(25.0)),
         Some(w) => {
-            let pilot = w.pilot.unwrap_or(10);
+            let pilot = match &w.pilot {
+                None => 10,
+                Some(v) => pilot_size(v).map_err(|why| {
+                    err(
+                        path,
+                        "waves.pilot",
+                        format!("{} is not a pilot size{why}", size_text(v)),
+                        "write a whole number of users for the pilot wave (10; 0 for no pilot)",
+                    )
+                })?,
+            };
             let size = match &w.size {
                 None => WaveSize::Percent(25.0),
                 Some(v) => wave_size(v).map_err(|why| {
@@ -331,6 +341,26 @@ fn size_text(v: &SizeText) -> String {
     }
 }
 
+/// A pilot's number of users (0 for none), or why it is not one.
+fn pilot_size(v: &SizeText) -> Result<u64, &'static str> {
+    const TOO_LARGE: &str = ": too large (at most 18446744073709551615 users)";
+    match v {
+        SizeText::Whole(n) => u64::try_from(*n).map_err(|_| TOO_LARGE),
+        SizeText::Negative => Err(": it is negative"),
+        SizeText::Fraction(f) if *f >= u64::MAX as f64 => Err(TOO_LARGE),
+        SizeText::Fraction(_) => Err(": write a whole number of users"),
+        SizeText::Text(t) => {
+            let t = t.trim();
+            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                t.parse::<u64>().map_err(|_| TOO_LARGE)
+            } else {
+                Err("")
+            }
+        }
+        SizeText::Other(_) => Err(""),
+    }
+}
+
 /// A wave size, or why it is not one (appended to "... is not a wave size").
 fn wave_size(v: &SizeText) -> Result<WaveSize, &'static str> {
     const TOO_LARGE: &str = ": too large (at most 18446744073709551615 users)";
@@ -342,6 +372,7 @@ fn wave_size(v: &SizeText) -> Result<WaveSize, &'static str> {
     match v {
         SizeText::Whole(n) => count(*n),
         SizeText::Negative => Err(": it must be more than zero"),
+        SizeText::Fraction(f) if *f >= u64::MAX as f64 => Err(TOO_LARGE),
         SizeText::Fraction(_) => Err(": write a whole number of users"),
         SizeText::Text(s) => {
             let t = s.trim();

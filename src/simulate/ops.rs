@@ -261,6 +261,9 @@ pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputError> {
     let mut ops = Vec::new();
     let mut errors = Vec::new();
     let at = |p: String| Location::Record { index: 0, path: p };
+    if let Value::Object(top) = &doc {
+        plan_keys(path, top)?;
+    }
     match &doc {
         Value::Object(top) if top.contains_key("ops") => match top.get("ops") {
             Some(Value::Array(items)) => {
@@ -282,6 +285,22 @@ pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputError> {
                     .field("stages")
             })?;
             for (s, stage) in stages.iter().enumerate() {
+                known_keys(path, stage, &format!("$.stages[{s}]"), STAGE_KEYS, "stage")?;
+                for (w, wave) in stage
+                    .get("waves")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    known_keys(
+                        path,
+                        wave,
+                        &format!("$.stages[{s}].waves[{w}]"),
+                        WAVE_KEYS,
+                        "wave",
+                    )?;
+                }
                 // A plan whose stages hold something other than lists would replay nothing.
                 for key in ["actions", "waves"] {
                     if stage
@@ -350,6 +369,96 @@ pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputError> {
         return Err(first);
     }
     Ok(OpsFile { ops })
+}
+
+/// The keys of a plan's stages and waves as `licplan plan` writes them (`plan::doc`). A key
+/// outside them is a hand edit gone wrong (`"Actions"` for `"actions"` would replay nothing).
+const STAGE_KEYS: &[&str] = &[
+    "actions",
+    "gates",
+    "kind",
+    "min_minutes",
+    "number",
+    "purpose",
+    "risks",
+    "rollback",
+    "title",
+    "waves",
+    "writes",
+];
+const WAVE_KEYS: &[&str] = &[
+    "actions",
+    "gates",
+    "label",
+    "min_minutes",
+    "number",
+    "users",
+    "writes",
+];
+
+/// A file that is both an ops file and a plan, or names `ops` or `stages` in another letter
+/// case, would replay only part of what it says: refused.
+fn plan_keys(path: &Path, top: &serde_json::Map<String, Value>) -> Result<(), InputError> {
+    let at = |p: &str| Location::Record {
+        index: 0,
+        path: p.to_owned(),
+    };
+    if top.contains_key("ops") && top.contains_key("stages") {
+        return Err(InputError::new(
+            path,
+            at("$"),
+            "the file has both an `ops` list and plan `stages`: which to replay cannot be told",
+        )
+        .hint("keep one: an ops file is {\"ops\": [...]}, a plan file comes from licplan plan"));
+    }
+    for key in top.keys() {
+        for want in ["ops", "stages"] {
+            if key != want && key.eq_ignore_ascii_case(want) {
+                return Err(InputError::new(
+                    path,
+                    at(&format!("$.{}", bounded(key))),
+                    format!(
+                        "{:?} is not a key licplan reads; did you mean {want:?}?",
+                        bounded(key)
+                    ),
+                )
+                .field(bounded(key))
+                .hint("keys are lower-case, as licplan writes them"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a key of a plan's stage or wave that `licplan plan` does not write.
+fn known_keys(
+    path: &Path,
+    v: &Value,
+    at: &str,
+    known: &[&str],
+    what: &str,
+) -> Result<(), InputError> {
+    let Value::Object(obj) = v else {
+        return Ok(());
+    };
+    for key in obj.keys() {
+        if !known.contains(&key.as_str()) {
+            return Err(InputError::new(
+                path,
+                Location::Record {
+                    index: 0,
+                    path: format!("{at}.{}", bounded(key)),
+                },
+                format!("a plan's {what} has no key {:?}", bounded(key)),
+            )
+            .field(bounded(key))
+            .hint(format!(
+                "a {what} holds {}; a plan file comes from licplan plan: check the hand edits",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn collect(

@@ -322,7 +322,11 @@ fn csv_header_that_matches_no_known_export() {
 #[test]
 fn csv_with_invalid_utf8() {
     // "Renée" saved as Latin-1: byte E9 alone, on line 4 after a blank line.
-    case("users-latin1.csv", ":4", Some("display_name")).says("not valid UTF-8");
+    case("users-latin1.csv", ":4", Some("display_name"))
+        .says("byte 0xE9 at line 4, column 55 is not part of a UTF-8 character")
+        .says("looks like Windows-1252")
+        .says("Renée")
+        .says("\"CSV UTF-8\"");
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod real_graph;
 mod redact;
 mod render_safety;
 mod scenarios;
+mod silent_changes;
 mod snapshots;
 mod yaml11;
 mod yaml_safety;

@@ -206,6 +206,13 @@ fn parse(text: &str, path: &Path, syntax: Syntax) -> Result<Value, InputError> {
              licplan reads neither",
         ),
         Some(Problem::TooDeep) => too_deep(path, at),
+        Some(Problem::Merge) => InputError::new(
+            path,
+            at,
+            format!("{record}: YAML merge keys (<<: *name) are not part of this file's format"),
+        )
+        .field("<<")
+        .hint("write the keys out in each record instead of merging them from an anchor"),
         Some(Problem::TooLong(len)) => InputError::new(
             path,
             at,
@@ -305,6 +312,7 @@ enum Problem {
     Duplicate(String),
     TooDeep,
     TooLong(usize),
+    Merge,
     Expanded,
     Tag,
 }
@@ -449,6 +457,9 @@ impl<'de> Visitor<'de> for Node<'_> {
         while let Some(key) = map.next_key::<String>()? {
             self.ctx.charge(key.len())?;
             self.ctx.size(&key)?;
+            if key == "<<" {
+                return Err(self.ctx.fail(Problem::Merge, "a merge key"));
+            }
             if out.contains_key(&key) {
                 // Refused while reading the second value, so the error is placed at it.
                 self.ctx.problem.set(Some(Problem::Duplicate(key)));

@@ -440,6 +440,23 @@ impl<'a> CsvFile<'a> {
             let inside: usize = self.bytes.iter().flatten().filter(|&&b| b == b'\n').count();
             let end = self.reader.position().line();
             let line = end.saturating_sub(inside as u64 + 1).max(1) + self.line_offset;
+            // A NUL byte past the part of the file its start was sniffed from: never part of
+            // a name, a binary tail or a damaged file.
+            if let Some(at) = self.bytes.as_slice().iter().position(|&b| b == 0) {
+                let field = (0..self.bytes.len())
+                    .find(|&i| self.bytes.range(i).is_some_and(|r| r.end > at));
+                let mut err = InputError::new(
+                    self.path,
+                    Location::Line(line),
+                    "the row holds a NUL (zero) byte: the file is damaged or not a text export",
+                )
+                .hint("export the file again; if it was edited, save it as UTF-8 CSV");
+                if let Some(name) = field.and_then(|f| self.header.get(f)) {
+                    err = err.field(name.clone());
+                }
+                skipped.push(err);
+                continue;
+            }
             match csv::StringRecord::from_byte_record(std::mem::take(&mut self.bytes)) {
                 Ok(record) => {
                     let old = std::mem::replace(&mut self.record, record);

@@ -71,6 +71,9 @@ pub enum NotText {
     Binary { line: u64, offset: u64 },
     #[error("the file is UTF-32 ({0}), which licplan does not read")]
     Utf32(&'static str),
+    /// Compressed or packed: gzip, or ZIP (which an Excel workbook also is).
+    #[error("the file is {0}, not a text export")]
+    Packed(&'static str),
     #[error(
         "the file starts with a UTF-8 byte-order mark and then a UTF-16 one: it was converted twice"
     )]
@@ -89,7 +92,7 @@ impl NotText {
     pub fn place(&self) -> Option<(u64, Option<u64>)> {
         match self {
             NotText::Binary { line, .. } => Some((*line, None)),
-            NotText::Utf32(_) | NotText::TwoBoms => Some((1, None)),
+            NotText::Utf32(_) | NotText::TwoBoms | NotText::Packed(_) => Some((1, None)),
             // The column is in the message; the place is the line, as for other CSV problems.
             NotText::NotUtf8 { line, .. } => Some((*line, None)),
         }
@@ -100,6 +103,10 @@ impl NotText {
         match self {
             NotText::Binary { .. } => {
                 "give licplan the JSON or CSV export itself; if this is one, it was damaged: export it again"
+            }
+            NotText::Packed(_) => {
+                "unpack it first (gunzip, or unzip; `curl --compressed` saves a response unpacked); \
+                 an Excel workbook is saved as \"CSV UTF-8\" with \"Save As\""
             }
             NotText::Utf32(_) | NotText::TwoBoms | NotText::NotUtf8 { .. } => SAVE_AS_UTF8,
         }
@@ -119,6 +126,14 @@ pub fn not_text(e: &io::Error) -> Option<&NotText> {
 /// Tells a file's encoding from its first bytes: `None` leaves it to BOM sniffing (UTF-8, or
 /// UTF-16 with a BOM), `Some` is UTF-16 without one.
 fn sniff(head: &[u8]) -> Result<Option<&'static Encoding>, NotText> {
+    if head.starts_with(&[0x1F, 0x8B]) {
+        return Err(NotText::Packed("gzip-compressed"));
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        return Err(NotText::Packed(
+            "a ZIP archive (or an Excel .xlsx workbook, which is one)",
+        ));
+    }
     if head.starts_with(&[0xFF, 0xFE, 0, 0]) {
         return Err(NotText::Utf32("little-endian, with a byte-order mark"));
     }

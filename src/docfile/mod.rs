@@ -60,7 +60,9 @@ pub fn read_text(path: &Path, what: &str, hint: &str) -> Result<String, InputErr
     };
     let io_error = |e: std::io::Error| match text::not_text(&e) {
         Some(t) => not_text(t),
-        None => InputError::new(path, Location::File, format!("cannot read {what}: {e}")).hint(hint),
+        None => {
+            InputError::new(path, Location::File, format!("cannot read {what}: {e}")).hint(hint)
+        }
     };
     let mut bytes = Vec::new();
     text::open(path)

@@ -787,3 +787,185 @@ fn a_generated_folder_reads_without_its_marker_as_a_skipped_file() {
     assert!(!text.contains("licplan-generate"), "{text}");
     assert!(!text.contains("skipped-file"), "{text}");
 }
+
+/// The first line of a marker generate writes (read from one, so the tests forge markers that
+/// differ from a real one only where they mean to).
+fn marker_header(dir: &Path) -> String {
+    let g = dir.join("header");
+    let out = run(dir, &["generate", "--users", "0", "--out", "header", "-q"]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(g.join(".licplan-generate")).expect("marker");
+    text.lines().next().expect("header").to_owned()
+}
+
+#[test]
+fn generate_trusts_a_stopped_run_only_for_the_bytes_it_wrote() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_licplan"))
+        .args([
+            "generate",
+            "--users",
+            "3000000",
+            "--format",
+            "powershell",
+            "--out",
+            "gi",
+            "-q",
+        ])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let users = dir.join("gi/users.json");
+    let start = Instant::now();
+    while std::fs::metadata(&users).map_or(0, |m| m.len()) < 3 << 20 {
+        assert!(start.elapsed() < Duration::from_secs(120), "no users.json");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal(child.id(), "INT");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+    let marker = std::fs::read_to_string(dir.join("gi/.licplan-generate")).expect("marker");
+    assert!(marker.contains("writing users.json "), "{marker}");
+    assert!(!marker.contains("\nwrote "), "{marker}");
+
+    // A copy of the stopped run, untouched: accepted, and rewritten whole.
+    copy_folder(&dir.join("gi"), &dir.join("copy"));
+    let out = run(
+        dir,
+        &[
+            "generate",
+            "--users",
+            "10",
+            "--format",
+            "powershell",
+            "--out",
+            "copy",
+            "-q",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A real export copied over what the stopped run left (same file, same inode): refused,
+    // and kept; so is the stopped file with one byte changed deep inside it, same size.
+    std::fs::copy(testdata("contoso-powershell/users.json"), &users).expect("cp");
+    refused(
+        dir,
+        &[
+            "generate",
+            "--users",
+            "10",
+            "--format",
+            "powershell",
+            "--out",
+            "gi",
+            "-q",
+        ],
+        &["users.json", "changed"],
+    );
+    copy_folder(&dir.join("copy"), &dir.join("edited"));
+    let out = run(
+        dir,
+        &[
+            "generate",
+            "--users",
+            "3000",
+            "--format",
+            "powershell",
+            "--out",
+            "edited",
+            "-q",
+        ],
+    );
+    assert!(out.status.success());
+    let path = dir.join("edited/users.json");
+    let mut bytes = std::fs::read(&path).expect("read");
+    assert!(bytes.len() > 100_000, "{}", bytes.len());
+    let at = 70_900
+        + bytes[70_900..]
+            .iter()
+            .position(|b| b.is_ascii_lowercase())
+            .expect("a letter");
+    bytes[at] = if bytes[at] == b'x' { b'y' } else { b'x' };
+    std::fs::write(&path, &bytes).expect("edit");
+    refused(
+        dir,
+        &[
+            "generate",
+            "--users",
+            "10",
+            "--format",
+            "powershell",
+            "--out",
+            "edited",
+            "-q",
+        ],
+        &["users.json", "changed"],
+    );
+    assert_eq!(std::fs::read(&path).expect("kept"), bytes);
+}
+
+#[test]
+fn generate_refuses_a_forged_or_damaged_marker_over_real_exports() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let header = marker_header(dir);
+    for (n, marker) in [
+        // What an older build, or a hand, wrote: name only.
+        "writing users.json\nwriting groups.json\n".to_owned(),
+        format!("{header}\nwriting users.json\n"),
+        format!("{header}\nwriting users.json 0 0000000000000000\nwriting users.json 12 00000000000000ff\n"),
+        format!("{header}\nwrote users.json 5 0123456789abcdef\nwrote users.json 5 0123456789abcdef\n"),
+        format!("{header}\nwrote notes.txt 5 0123456789abcdef\n"),
+        format!("{header}\ngarbage\n"),
+        format!("{header}\nwrote users.json 5 0123456789abcdef"),
+        format!("# another header\nwrote users.json 5 0123456789abcdef\n"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("real{n}");
+        copy_folder(&testdata("contoso-powershell"), &dir.join(&name));
+        std::fs::write(dir.join(&name).join(".licplan-generate"), &marker).expect("forge");
+        refused(
+            dir,
+            &["generate", "--users", "10", "--format", "powershell", "--out", &name],
+            &[&name, ".licplan-generate"],
+        );
+    }
+    // A well-formed marker whose records do not match the real files: refused by content.
+    let name = "real-sized";
+    copy_folder(&testdata("contoso-powershell"), &dir.join(name));
+    let mut marker = format!("{header}\n");
+    for f in [
+        "users.json",
+        "groups.json",
+        "members.json",
+        "skus.json",
+        "organization.json",
+    ] {
+        let size = std::fs::metadata(dir.join(name).join(f)).map_or(0, |m| m.len());
+        marker.push_str(&format!("wrote {f} {size} 0123456789abcdef\n"));
+    }
+    std::fs::write(dir.join(name).join(".licplan-generate"), marker).expect("forge");
+    refused(
+        dir,
+        &[
+            "generate",
+            "--users",
+            "10",
+            "--format",
+            "powershell",
+            "--out",
+            name,
+        ],
+        &["changed"],
+    );
+}

@@ -339,6 +339,10 @@ mod tests {
             }
             tenants.push(loaded.tenant);
         }
+        // The organization's name and domains are read from JSON only (for --redact).
+        assert!(!tenants[0].organization.is_empty());
+        assert!(tenants[0].organization == tenants[1].organization);
+        tenants[2].organization = tenants[0].organization.clone();
         assert!(tenants[0] == tenants[1], "Graph and PowerShell differ");
         assert!(tenants[0] == tenants[2], "Graph and CSV differ");
         check_tenant(&tenants[0], n);

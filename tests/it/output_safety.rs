@@ -1056,7 +1056,7 @@ fn generate_refuses_a_forged_or_damaged_marker_over_real_exports() {
         format!("{header}\nwrote notes.txt 5 0123456789abcdef\n"),
         format!("{header}\ngarbage\n"),
         format!("{header}\nwrote users.json 5 0123456789abcdef"),
-        format!("# another header\nwrote users.json 5 0123456789abcdef\n"),
+        "# another header\nwrote users.json 5 0123456789abcdef\n".to_owned(),
     ]
     .into_iter()
     .enumerate()

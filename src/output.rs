@@ -134,7 +134,7 @@ struct Input {
     folder: bool,
     /// For a tenant export file given on the command line: its folder (resolved, and by
     /// device and inode), where no output may go.
-    home: Option<(Option<PathBuf>, Option<FileId>)>,
+    home: Vec<(Option<PathBuf>, Option<FileId>)>,
 }
 
 /// The inputs an output must keep clear of.
@@ -155,14 +155,20 @@ impl Inputs {
         for p in paths {
             let mut input = Input::at(Role::Tenant, p);
             if !input.folder {
-                let real = input.canonical.clone().unwrap_or_else(|| p.clone());
-                let dir = real.parent().map(Path::to_path_buf);
-                let id = dir
+                // The folder the file is in, and (a link) the folder its target is in.
+                let given_dir = match p.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                let real_dir = input
+                    .canonical
                     .as_deref()
-                    .and_then(|d| std::fs::metadata(d).ok())
-                    .as_ref()
-                    .and_then(file_id);
-                input.home = dir.map(|d| (Some(d), id));
+                    .and_then(Path::parent)
+                    .map(Path::to_path_buf);
+                for dir in std::iter::once(given_dir).chain(real_dir) {
+                    let id = std::fs::metadata(&dir).ok().as_ref().and_then(file_id);
+                    input.home.push((dir.canonicalize().ok(), id));
+                }
             }
             if input.folder {
                 // The loader reads a folder's entries (following links); a link there may point
@@ -233,7 +239,7 @@ impl Inputs {
         // Only then the folders of export files, so an output that is one of them is named so.
         found.or_else(|| {
             self.items.iter().find_map(|i| {
-                let beside = i.home.as_ref().is_some_and(|(dir, id)| {
+                let beside = i.home.iter().any(|(dir, id)| {
                     (dir.is_some() && dir.as_deref() == parent)
                         || (id.is_some() && *id == parent_id)
                 });
@@ -252,7 +258,7 @@ impl Input {
             canonical: path.canonicalize().ok(),
             id: meta.as_ref().and_then(file_id),
             folder: meta.as_ref().is_some_and(Metadata::is_dir),
-            home: None,
+            home: Vec::new(),
         }
     }
 }

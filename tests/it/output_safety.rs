@@ -282,6 +282,17 @@ fn outputs_beside_tenant_export_files_are_refused() {
             std::fs::remove_dir(dir.join("t/sub")).expect("rmdir");
         }
     }
+    // A tenant file given through a link: neither the link's folder nor its target's is used.
+    std::fs::create_dir(dir.join("ext")).expect("mkdir");
+    std::os::unix::fs::symlink(dir.join(&files[0]), dir.join("ext/export.json"))
+        .expect("file link");
+    for output in ["ext/plan.json", "t/plan.json"] {
+        refused(
+            dir,
+            &plan_args("ext/export.json", output),
+            &[output, "folder of the tenant export"],
+        );
+    }
     // An output that is one of the files is named as that file, not as its neighbour.
     let mut args: Vec<&str> = vec!["plan"];
     args.extend(files.iter().map(String::as_str));

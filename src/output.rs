@@ -741,6 +741,18 @@ mod tests {
     }
 
     #[test]
+    fn paths_that_can_only_name_a_folder() {
+        for folder in ["a/", "a//", "a/.", "a/..", ".", "..", "/", "a/b/"] {
+            assert!(names_a_folder(Path::new(folder)), "{folder}");
+        }
+        for file in [
+            "a", "a.json", "a/b", "./a", "../a", ".a", "..a", "a/.b", "a/..b", "",
+        ] {
+            assert!(!names_a_folder(Path::new(file)), "{file}");
+        }
+    }
+
+    #[test]
     fn temporary_files_are_removed_on_failure() {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("out.txt");

@@ -65,6 +65,9 @@ pub enum Collision {
     HardLink,
     /// A path inside an input folder.
     Inside,
+    /// A path in the folder of a tenant export file given on the command line: read as a
+    /// tenant folder later (`inspect` of that folder), it would be taken for an export.
+    Beside,
 }
 
 /// Why an output was not written. Each names the output path as given.
@@ -79,6 +82,8 @@ pub enum OutputError {
     },
     #[error("cannot write {}: it is a folder; name a file", .0.display())]
     Folder(PathBuf),
+    #[error("cannot write {}: not a file name (it ends in a separator, `.` or `..`, so it names a folder, and no folder is there); name a file, without the trailing `/`", .0.display())]
+    NotAFileName(PathBuf),
     #[error("cannot write {}: the folder {} does not exist; create it first", .output.display(), .folder.display())]
     NoFolder { output: PathBuf, folder: PathBuf },
     #[error("cannot write {}: {source}", .path.display())]
@@ -94,6 +99,9 @@ fn describe(c: Collision, role: Role, input: &Path) -> String {
             format!("it is a hard link to {what} {input}, an input of this run")
         }
         Collision::Inside => format!("it lies inside {what} folder {input}, an input of this run"),
+        Collision::Beside => format!(
+            "it lies in the folder of {what} export {input}, an input of this run, where a later run given that folder would read it as an export"
+        ),
     }
 }
 
@@ -124,6 +132,9 @@ struct Input {
     canonical: Option<PathBuf>,
     id: Option<FileId>,
     folder: bool,
+    /// For a tenant export file given on the command line: its folder (resolved, and by
+    /// device and inode), where no output may go.
+    home: Vec<(Option<PathBuf>, Option<FileId>)>,
 }
 
 /// The inputs an output must keep clear of.
@@ -138,10 +149,27 @@ impl Inputs {
     }
 
     /// Adds tenant arguments: a folder (everything inside it, and every file the loader reads
-    /// from it, wherever a link in it points) or an export file.
+    /// from it, wherever a link in it points) or an export file (and the folder it is in: a
+    /// tenant given as `t/*.json` is the folder `t` next time).
     pub fn tenant(mut self, paths: &[PathBuf]) -> Self {
         for p in paths {
-            let input = Input::at(Role::Tenant, p);
+            let mut input = Input::at(Role::Tenant, p);
+            if !input.folder {
+                // The folder the file is in, and (a link) the folder its target is in.
+                let given_dir = match p.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                let real_dir = input
+                    .canonical
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .map(Path::to_path_buf);
+                for dir in std::iter::once(given_dir).chain(real_dir) {
+                    let id = std::fs::metadata(&dir).ok().as_ref().and_then(file_id);
+                    input.home.push((dir.canonicalize().ok(), id));
+                }
+            }
             if input.folder {
                 // The loader reads a folder's entries (following links); a link there may point
                 // anywhere, so each entry is an input of its own.
@@ -180,6 +208,11 @@ impl Inputs {
     fn collision(&self, target: &Target) -> Option<(&Input, Collision)> {
         // Folders holding the target, by device and inode (so a folder reached through another
         // spelling, a bind mount or a case-insensitive name is still found).
+        let parent = target.real.parent();
+        let parent_id = parent
+            .and_then(|d| std::fs::metadata(d).ok())
+            .as_ref()
+            .and_then(file_id);
         let ancestors: Vec<FileId> = target
             .real
             .parent()
@@ -187,7 +220,7 @@ impl Inputs {
             .flat_map(Path::ancestors)
             .filter_map(|a| std::fs::metadata(a).ok().as_ref().and_then(file_id))
             .collect();
-        self.items.iter().find_map(|i| {
+        let found = self.items.iter().find_map(|i| {
             let same_path = i.canonical.as_deref() == Some(target.real.as_path());
             let same_id = i.id.is_some() && i.id == target.id;
             if same_path || (same_id && i.folder) {
@@ -202,6 +235,16 @@ impl Inputs {
                 .is_some_and(|c| i.folder && target.real.starts_with(c));
             let inside_id = i.folder && i.id.is_some_and(|id| ancestors.contains(&id));
             (inside_path || inside_id).then_some((i, Collision::Inside))
+        });
+        // Only then the folders of export files, so an output that is one of them is named so.
+        found.or_else(|| {
+            self.items.iter().find_map(|i| {
+                let beside = i.home.iter().any(|(dir, id)| {
+                    (dir.is_some() && dir.as_deref() == parent)
+                        || (id.is_some() && *id == parent_id)
+                });
+                beside.then_some((i, Collision::Beside))
+            })
         })
     }
 }
@@ -215,6 +258,7 @@ impl Input {
             canonical: path.canonicalize().ok(),
             id: meta.as_ref().and_then(file_id),
             folder: meta.as_ref().is_some_and(Metadata::is_dir),
+            home: Vec::new(),
         }
     }
 }
@@ -239,8 +283,9 @@ fn file_id(_: &Metadata) -> Option<FileId> {
 enum Kind {
     /// Nothing yet: created (through a temporary file).
     New,
-    /// A regular file: replaced (through a temporary file), keeping its permissions.
-    Regular(std::fs::Permissions),
+    /// A regular file: replaced (through a temporary file), keeping its permissions (and,
+    /// where the process may, its owner and group).
+    Regular(std::fs::Permissions, Option<Owner>),
     /// A FIFO, a device, a socket…: written directly.
     Special,
 }
@@ -257,19 +302,42 @@ struct Target {
     kind: Kind,
 }
 
+/// Whether a path can only name a folder: it ends in a separator, or its last component is
+/// `.` or `..` (which [`Path::components`] would quietly drop or keep as a parent).
+fn names_a_folder(p: &Path) -> bool {
+    let b = p.as_os_str().as_encoded_bytes();
+    let sep = |c: u8| std::path::is_separator(char::from(c));
+    if b.last().is_some_and(|&c| sep(c)) {
+        return true;
+    }
+    let last = match b.iter().rposition(|&c| sep(c)) {
+        Some(i) => &b[i + 1..],
+        None => b,
+    };
+    last == b"." || last == b".."
+}
+
 /// How many links are followed before a path is taken for a loop (as Linux's `MAXSYMLINKS`).
 const MAX_LINKS: usize = 40;
 
 impl Target {
     fn resolve(given: &Path) -> Result<Target, OutputError> {
         let fail = |e| OutputError::io(given, e);
+        if names_a_folder(given) {
+            // The kernel would follow a link to a folder only: a path like this never names a
+            // file, and writing the name without its ending would replace a dangling link.
+            return Err(match std::fs::metadata(given) {
+                Ok(m) if m.is_dir() => OutputError::Folder(given.to_path_buf()),
+                _ => OutputError::NotAFileName(given.to_path_buf()),
+            });
+        }
         match std::fs::metadata(given) {
             Ok(m) if m.is_dir() => Err(OutputError::Folder(given.to_path_buf())),
             Ok(m) if m.is_file() => Ok(Target {
                 given: given.to_path_buf(),
                 real: given.canonicalize().map_err(fail)?,
                 id: file_id(&m),
-                kind: Kind::Regular(m.permissions()),
+                kind: Kind::Regular(m.permissions(), owner(&m)),
             }),
             // Written through the path as given: the kernel follows links such as /dev/stdout
             // that name no file a path could.
@@ -346,7 +414,7 @@ impl Target {
 
     /// Refuses a file the shell's `>` could not open for writing.
     fn check_writable(&self) -> Result<(), OutputError> {
-        let Kind::Regular(perms) = &self.kind else {
+        let Kind::Regular(perms, _) = &self.kind else {
             return Ok(());
         };
         let denied = |why: &str| {
@@ -405,13 +473,16 @@ pub fn write(
             write(&mut w).map_err(fail)?;
             w.flush().map_err(fail)
         }
-        Kind::New | Kind::Regular(_) => {
-            let permissions = match &target.kind {
-                Kind::Regular(p) => Some(p.clone()),
-                _ => default_permissions(),
+        Kind::New | Kind::Regular(..) => {
+            let (permissions, was) = match &target.kind {
+                Kind::Regular(p, o) => (Some(p.clone()), *o),
+                _ => (default_permissions(), None),
             };
             let folder = target.real.parent().unwrap_or(Path::new("."));
             let mut tmp = TempFile::new_in(folder, permissions).map_err(fail)?;
+            if let Some(was) = was {
+                keep_owner(tmp.file_mut(), was);
+            }
             {
                 let mut w = BufWriter::new(tmp.file_mut());
                 write(&mut w).map_err(fail)?;
@@ -421,6 +492,34 @@ pub fn write(
         }
     }
 }
+
+/// A file's owner and group.
+type Owner = (u32, u32);
+
+#[cfg(unix)]
+fn owner(m: &Metadata) -> Option<Owner> {
+    use std::os::unix::fs::MetadataExt;
+    Some((m.uid(), m.gid()))
+}
+
+#[cfg(not(unix))]
+fn owner(_: &Metadata) -> Option<Owner> {
+    None
+}
+
+/// Gives the replacement the replaced file's owner and group, as writing it in place would
+/// have kept them (root replacing another user's file). Where the process may not (an ordinary
+/// user, another's file), the file stays the process's own, as a new file would be.
+#[cfg(unix)]
+fn keep_owner(f: &File, (uid, gid): Owner) {
+    use std::os::unix::fs::MetadataExt;
+    if f.metadata().is_ok_and(|m| (m.uid(), m.gid()) != (uid, gid)) {
+        let _ = std::os::unix::fs::fchown(f, Some(uid), Some(gid));
+    }
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &File, _: Owner) {}
 
 #[cfg(unix)]
 fn default_permissions() -> Option<std::fs::Permissions> {
@@ -639,6 +738,18 @@ mod tests {
         let mut ok = PipeWatch::new(Vec::new());
         ok.write_all(b"x").expect("vec");
         assert!(!ok.broken());
+    }
+
+    #[test]
+    fn paths_that_can_only_name_a_folder() {
+        for folder in ["a/", "a//", "a/.", "a/..", ".", "..", "/", "a/b/"] {
+            assert!(names_a_folder(Path::new(folder)), "{folder}");
+        }
+        for file in [
+            "a", "a.json", "a/b", "./a", "../a", ".a", "..a", "a/.b", "a/..b", "",
+        ] {
+            assert!(!names_a_folder(Path::new(file)), "{file}");
+        }
     }
 
     #[test]

@@ -37,6 +37,8 @@ use crate::simulate::report::{ErrorRecord, SimReport, Violation};
 pub struct Redactor {
     matcher: Option<AhoCorasick>,
     replacements: Vec<String>,
+    /// Whether each pattern is a domain (which a subdomain's `mail.` may precede).
+    domain: Vec<bool>,
     /// Lower-cased personal string → its pseudonym, for names found by pattern (an address in a
     /// file name) or quoted whole by a finding.
     known: HashMap<String, String>,
@@ -63,6 +65,19 @@ const EXTENSIONS: &[&str] = &[".jsonl", ".json", ".ndjson", ".csv", ".tsv", ".tx
 /// Characters that continue a word (a match next to one is inside a longer name).
 fn is_word(c: char) -> bool {
     c.is_alphanumeric() || "@._-".contains(c)
+}
+
+/// Whether `rest`, what follows a match, continues the word: a word character, but a full stop or
+/// hyphen only when more of a word follows (`Contoso.` ends a sentence; `contoso.com` goes on).
+fn continues(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some('.' | '-') => chars
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_'),
+        Some(c) => is_word(c),
+        None => false,
+    }
 }
 
 /// Whether `rest` starts with an export file ending, followed by the end or a non-word.
@@ -132,6 +147,39 @@ impl Redactor {
                 pairs.push((rule.clone(), "(membership rule redacted)".into()));
             }
         }
+        // The organization's names, and every domain its exports show (verified domains, and
+        // those of the users' UPNs and addresses), wherever a text quotes them (a plan's name:
+        // "Move Contoso to E3").
+        for (n, name) in t.organization.names.iter().enumerate() {
+            let pseudonym = match n {
+                0 => "Organization".to_owned(),
+                n => format!("Organization {}", n + 1),
+            };
+            pairs.push((name.clone(), pseudonym));
+        }
+        let mut domains: BTreeSet<String> = t
+            .organization
+            .domains
+            .iter()
+            .map(|d| d.trim().to_lowercase())
+            .collect();
+        for u in t.users.values() {
+            let upn = u.upn.iter().map(String::as_str);
+            for a in upn.chain(u.proxy_addresses.iter().map(String::as_str)) {
+                if let Some((_, d)) = a.rsplit_once('@') {
+                    domains.insert(d.trim().to_lowercase());
+                }
+            }
+        }
+        domains.retain(|d| d.contains('.') && !d.ends_with(".invalid"));
+        let first_domain = pairs.len();
+        for (n, d) in domains.iter().enumerate() {
+            pairs.push((d.clone(), format!("domain{}.invalid", n + 1)));
+        }
+        let mut domain_of: HashSet<String> = pairs[first_domain..]
+            .iter()
+            .map(|(d, _)| d.clone())
+            .collect();
         // Ids are replaced by the GUID pass, wherever they stand.
         pairs.retain(|(from, _)| !crate::model::ids::looks_like_guid(from));
         // Empty and one-letter strings would match inside anything. Where two pseudonyms claim
@@ -139,6 +187,12 @@ impl Redactor {
         pairs.retain(|(from, _)| from.trim().chars().count() >= 2);
         let mut seen = HashSet::new();
         pairs.retain(|(from, _)| seen.insert(from.to_lowercase()));
+        let domain: Vec<bool> = pairs
+            .iter()
+            .map(|(from, to)| {
+                to.ends_with(".invalid") && !to.contains('@') && domain_of.remove(from)
+            })
+            .collect();
         let matcher = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .ascii_case_insensitive(true)
@@ -171,6 +225,7 @@ impl Redactor {
         Redactor {
             matcher,
             replacements: pairs.into_iter().map(|(_, to)| to).collect(),
+            domain,
             known,
             ids,
             public,
@@ -202,9 +257,9 @@ impl Redactor {
         for hit in m.find_iter(s) {
             let before = s[..hit.start()].chars().next_back();
             let rest = &s[hit.end()..];
-            let after = rest.chars().next();
-            if before.is_some_and(is_word)
-                || (after.is_some_and(is_word) && !extension_follows(rest))
+            let subdomain = self.domain[hit.pattern().as_usize()] && before == Some('.');
+            if (before.is_some_and(is_word) && !subdomain)
+                || (continues(rest) && !extension_follows(rest))
             {
                 continue;
             }

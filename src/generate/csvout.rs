@@ -2,14 +2,13 @@
 //! organization, one file each, LF line ends. Users are named by UPN, groups by display name,
 //! products by part number and service plans by `servicePlanName`, as a script would write them.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use super::blueprint::{Blueprint, GenUser, Roster, COUNTRY, DOMAIN};
 use super::{create, Sink};
 
-type Out = csv::Writer<BufWriter<File>>;
+type Out = csv::Writer<super::Out>;
 
 fn open(dir: &Path, name: &str, files: &mut Vec<String>, header: &[&str]) -> io::Result<Out> {
     let w = create(dir, name, files)?;

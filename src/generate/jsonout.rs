@@ -1,8 +1,7 @@
 //! Graph REST JSON (paged wrappers, camelCase) and Graph PowerShell JSON (bare arrays,
 //! PascalCase, `"AdditionalProperties": {}`, `"key":  value`, CRLF), written record by record.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use serde::ser::Serializer as _;
@@ -111,7 +110,7 @@ impl serde_json::ser::Formatter for Pretty {
 }
 
 fn write_value<T: Serialize>(
-    w: &mut BufWriter<File>,
+    w: &mut super::Out,
     style: &'static Style,
     level: usize,
     value: &T,
@@ -127,14 +126,14 @@ fn write_value<T: Serialize>(
     value.serialize(&mut ser).map_err(io::Error::from)
 }
 
-fn write_str(w: &mut BufWriter<File>, s: &str) -> io::Result<()> {
+fn write_str(w: &mut super::Out, s: &str) -> io::Result<()> {
     let mut ser = serde_json::Serializer::new(w);
     ser.serialize_str(s).map_err(io::Error::from)
 }
 
 /// A JSON array written one record at a time: a Graph page's `value`, or a bare array.
 struct ArrayOut {
-    w: BufWriter<File>,
+    w: super::Out,
     style: &'static Style,
     /// Depth of the records.
     level: usize,

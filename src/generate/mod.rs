@@ -69,7 +69,6 @@ pub mod folder;
 mod jsonout;
 mod names;
 
-use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::Path;
 
@@ -178,6 +177,9 @@ pub fn generate_with_progress(
     })
 }
 
+/// A file being written: buffered, each chunk announced in the folder's marker (see [`folder`]).
+type Out = BufWriter<folder::Written>;
+
 /// A format's writer: users as they come, the rest at the end.
 trait Sink {
     fn user(&mut self, bp: &Blueprint, u: &GenUser) -> io::Result<()>;
@@ -187,7 +189,7 @@ trait Sink {
 
 /// Creates `dir/name` (where nothing is) for buffered writing and records its name, in `files`
 /// and in the folder's marker.
-fn create(dir: &Path, name: &str, files: &mut Vec<String>) -> io::Result<BufWriter<File>> {
+fn create(dir: &Path, name: &str, files: &mut Vec<String>) -> io::Result<Out> {
     let f = folder::create(dir, name)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot create {name}: {e}")))?;
     files.push(name.to_owned());
@@ -337,6 +339,10 @@ mod tests {
             }
             tenants.push(loaded.tenant);
         }
+        // The organization's name and domains are read from JSON only (for --redact).
+        assert!(!tenants[0].organization.is_empty());
+        assert!(tenants[0].organization == tenants[1].organization);
+        tenants[2].organization = tenants[0].organization.clone();
         assert!(tenants[0] == tenants[1], "Graph and PowerShell differ");
         assert!(tenants[0] == tenants[2], "Graph and CSV differ");
         check_tenant(&tenants[0], n);
@@ -515,16 +521,34 @@ mod tests {
             "edited by hand"
         );
 
-        // A run stopped half-way leaves files its marker lists as being written: accepted.
+        // A run stopped half-way leaves files its marker lists as being written: accepted while
+        // they hold what it wrote, refused once anything else is there.
         let stopped = tmp.path().join("stopped");
-        std::fs::create_dir_all(&stopped).expect("mkdir");
-        std::fs::write(
-            stopped.join(folder::MARKER),
-            "# licplan generate\nwriting users.page0001.json\n",
-        )
-        .expect("write");
-        std::fs::write(stopped.join("users.page0001.json"), "{\"value\": [").expect("write");
+        generate(&opts(0, 1, GenFormat::Graph), &stopped).expect("empty run");
+        for e in std::fs::read_dir(&stopped).expect("dir") {
+            let p = e.expect("entry").path();
+            if p.file_name() != Some(std::ffi::OsStr::new(folder::MARKER)) {
+                std::fs::remove_file(p).expect("rm");
+            }
+        }
+        folder::prepare(&stopped).expect("restart");
+        {
+            let mut w = BufWriter::with_capacity(
+                8,
+                folder::create(&stopped, "users.json").expect("create"),
+            );
+            std::io::Write::write_all(&mut w, b"[{\"id\": 1}, {\"id\": 2}").expect("write");
+        }
         generate(&opts(30, 1, GenFormat::Graph), &stopped).expect("over a stopped run");
+        folder::prepare(&stopped).expect("restart");
+        drop(folder::create(&stopped, "users.json").expect("create"));
+        std::fs::write(stopped.join("users.json"), "a real export").expect("write");
+        let err = generate(&opts(30, 1, GenFormat::Graph), &stopped).expect_err("overwritten");
+        assert!(err.to_string().contains("users.json"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(stopped.join("users.json")).expect("kept"),
+            "a real export"
+        );
 
         // A folder without a marker is refused, even if it holds only generated-looking names.
         let old = tmp.path().join("old");

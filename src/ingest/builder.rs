@@ -211,6 +211,8 @@ pub struct Builder {
     pub(crate) findings: Findings,
     pub(crate) errors: Vec<InputError>,
     pub(crate) default_usage_location: Option<CountryCode>,
+    /// The organization's names and domains, for `--redact`.
+    pub(crate) organization: crate::model::tenant::Organization,
     pub(crate) skus: HashMap<SkuId, Sku>,
     pub(crate) sku_rows: Vec<SkuRow>,
     pub(crate) users: Users,
@@ -522,6 +524,8 @@ impl Builder {
         ) {
             self.set_default_usage_location(c, &path, at(o));
         }
+        self.organization
+            .merge(std::mem::take(&mut part.organization));
         self.assignments_file_seen |= part.assignments_file_seen;
         self.sku_rows.extend(part.sku_rows.into_iter().map(|mut r| {
             r.origin = at(r.origin);
@@ -732,6 +736,7 @@ impl Builder {
 
         let mut tenant = Tenant {
             default_usage_location: self.default_usage_location.take(),
+            organization: std::mem::take(&mut self.organization),
             ..Tenant::default()
         };
         tenant.users = crate::model::UserMap::from_sorted(users);

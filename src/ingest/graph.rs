@@ -652,6 +652,21 @@ pub fn add_record(
             }
         }
         JsonContent::Organization => {
+            // Names and domains, for `--redact` only: a value of another shape is not an error.
+            let mut org = crate::model::tenant::Organization::default();
+            if let Some(Node::Str(n)) = get(&obj, "displayName") {
+                org.names.push(n.as_ref().to_owned());
+            }
+            if let Some(Node::Array(ds)) = get(&obj, "verifiedDomains") {
+                for d in ds {
+                    if let Node::Object(d) = d {
+                        if let Some(Node::Str(n)) = get(d, "name") {
+                            org.domains.push(n.as_ref().to_owned());
+                        }
+                    }
+                }
+            }
+            b.organization.merge(org);
             match CountryCode::parse_optional(
                 &f.string(&obj, "countryLetterCode", &"").unwrap_or_default(),
             ) {

@@ -19,4 +19,33 @@ pub struct Tenant {
     /// In id order.
     pub users: UserMap,
     pub groups: BTreeMap<GroupId, Group>,
+    /// The organization's names and domains, as `organization.json` gives them (CSV exports do
+    /// not): only `--redact` uses them, to replace them wherever a text quotes them.
+    #[serde(default, skip_serializing_if = "Organization::is_empty")]
+    pub organization: Organization,
+}
+
+/// The organization's `displayName`s and `verifiedDomains[].name`s, sorted, each once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub names: Vec<String>,
+    pub domains: Vec<String>,
+}
+
+impl Organization {
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty() && self.domains.is_empty()
+    }
+
+    /// Adds another export's names and domains.
+    pub fn merge(&mut self, other: Organization) {
+        for (to, from) in [
+            (&mut self.names, other.names),
+            (&mut self.domains, other.domains),
+        ] {
+            to.extend(from);
+            to.sort();
+            to.dedup();
+        }
+    }
 }

@@ -246,6 +246,146 @@ fn outputs_inside_a_tenant_folder_are_refused() {
 }
 
 #[test]
+fn outputs_beside_tenant_export_files_are_refused() {
+    let tmp = fixture();
+    let dir = tmp.path();
+    std::os::unix::fs::symlink("t", dir.join("tl")).expect("folder link");
+    let mut files: Vec<String> = std::fs::read_dir(dir.join("t"))
+        .expect("t")
+        .map(|e| format!("t/{}", e.expect("entry").file_name().to_string_lossy()))
+        .collect();
+    files.sort();
+    let abs = dir.join("t/plan.json").display().to_string();
+    // The tenant as its files (what `t/*.json` expands to), or just one of them.
+    for tenant in [files.clone(), vec![files[0].clone()]] {
+        for output in [
+            abs.as_str(),
+            "t/plan.json",
+            "./t/plan.json",
+            "tl/plan.json",
+            "t/sub/../plan.yaml",
+        ] {
+            std::fs::create_dir_all(dir.join("t/sub")).expect("sub");
+            let mut args: Vec<&str> = vec!["plan"];
+            args.extend(tenant.iter().map(String::as_str));
+            args.extend(["--intent", "i.yaml", "--output", output]);
+            let err = refused(
+                dir,
+                &args,
+                &[
+                    output,
+                    "folder of the tenant export",
+                    "read it as an export",
+                ],
+            );
+            assert!(err.starts_with("error: "), "{err}");
+            std::fs::remove_dir(dir.join("t/sub")).expect("rmdir");
+        }
+    }
+    // A tenant file given through a link: neither the link's folder nor its target's is used.
+    std::fs::create_dir(dir.join("ext")).expect("mkdir");
+    std::os::unix::fs::symlink(dir.join(&files[0]), dir.join("ext/export.json"))
+        .expect("file link");
+    for output in ["ext/plan.json", "t/plan.json"] {
+        refused(
+            dir,
+            &plan_args("ext/export.json", output),
+            &[output, "folder of the tenant export"],
+        );
+    }
+    // An output that is one of the files is named as that file, not as its neighbour.
+    let mut args: Vec<&str> = vec!["plan"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend([
+        "--intent",
+        "i.yaml",
+        "--output",
+        files.last().expect("a file"),
+    ]);
+    let err = refused(dir, &args, &["it is the tenant"]);
+    assert!(!err.contains("folder of"), "{err}");
+    // Outside the folder: written; and the folder still inspects.
+    let mut args: Vec<&str> = vec!["plan"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--intent", "i.yaml", "--output", "plan.json"]);
+    let out = run(dir, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("plan.json").is_file());
+    let out = run(dir, &["inspect", "t"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn outputs_that_can_only_name_a_folder_are_refused() {
+    let tmp = fixture();
+    let dir = tmp.path();
+    std::os::unix::fs::symlink("nowhere.json", dir.join("dl1")).expect("dangling link");
+    std::os::unix::fs::symlink("missing/", dir.join("dl2")).expect("dangling link");
+    std::fs::write(dir.join("file.json"), "keep").expect("write");
+    for output in [
+        "dl1/",
+        "dl1/.",
+        "dl2/",
+        "new.json/",
+        "new.json//",
+        "new.json/.",
+        "new.json/..",
+        "file.json/",
+        "file.json/.",
+    ] {
+        let err = refused(dir, &plan_args("t", output), &[output, "not a file name"]);
+        assert!(err.starts_with("error: "), "{err}");
+    }
+    assert!(std::fs::symlink_metadata(dir.join("dl1"))
+        .expect("link")
+        .file_type()
+        .is_symlink());
+    assert!(!dir.join("new.json").exists() && !dir.join("nowhere.json").exists());
+    // An existing folder, however spelt, is refused as a folder.
+    std::fs::create_dir(dir.join("out")).expect("mkdir");
+    std::os::unix::fs::symlink("out", dir.join("outl")).expect("folder link");
+    for output in ["out/", "out/.", "outl/", "out/sub/..", ".", ".."] {
+        std::fs::create_dir_all(dir.join("out/sub")).expect("sub");
+        let err = refused(dir, &plan_args("t", output), &[output, "is a folder"]);
+        assert!(err.starts_with("error: "), "{err}");
+    }
+}
+
+#[test]
+fn a_replaced_file_keeps_its_owner_and_group() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = fixture();
+    let dir = tmp.path();
+    let out = dir.join("plan.json");
+    std::fs::write(&out, "old").expect("write");
+    // As root (where the bug was: the plan came out owned by root), the file is given to
+    // another user first; as anyone else it stays the runner's own, which a replacement keeps.
+    let root = Command::new("id").arg("-u").output().expect("id").stdout == b"0\n";
+    if root {
+        std::os::unix::fs::chown(&out, Some(12_345), Some(12_346)).expect("chown");
+    }
+    let before = std::fs::metadata(&out).expect("meta");
+    let run_out = run(dir, &plan_args("t", "plan.json"));
+    assert!(
+        run_out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run_out.stderr)
+    );
+    let after = std::fs::metadata(&out).expect("meta");
+    assert_ne!(std::fs::read(&out).expect("read"), b"old");
+    assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+    assert_eq!(after.mode(), before.mode());
+}
+
+#[test]
 fn a_symbolic_link_is_followed_and_stays() {
     let tmp = fixture();
     let dir = tmp.path();
@@ -564,7 +704,8 @@ fn generated(users: u64) -> PathBuf {
     let mut done = done
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("output-safety-{users}"));
+    // Named for the marker's format: a folder an older build wrote (another marker) is refused.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("output-safety-m2-{users}"));
     if !done.contains(&users) {
         let out = run(
             Path::new(env!("CARGO_TARGET_TMPDIR")),
@@ -786,4 +927,186 @@ fn a_generated_folder_reads_without_its_marker_as_a_skipped_file() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("licplan-generate"), "{text}");
     assert!(!text.contains("skipped-file"), "{text}");
+}
+
+/// The first line of a marker generate writes (read from one, so the tests forge markers that
+/// differ from a real one only where they mean to).
+fn marker_header(dir: &Path) -> String {
+    let g = dir.join("header");
+    let out = run(dir, &["generate", "--users", "0", "--out", "header", "-q"]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(g.join(".licplan-generate")).expect("marker");
+    text.lines().next().expect("header").to_owned()
+}
+
+#[test]
+fn generate_trusts_a_stopped_run_only_for_the_bytes_it_wrote() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_licplan"))
+        .args([
+            "generate",
+            "--users",
+            "3000000",
+            "--format",
+            "powershell",
+            "--out",
+            "gi",
+            "-q",
+        ])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let users = dir.join("gi/users.json");
+    let start = Instant::now();
+    while std::fs::metadata(&users).map_or(0, |m| m.len()) < 3 << 20 {
+        assert!(start.elapsed() < Duration::from_secs(120), "no users.json");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal(child.id(), "INT");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+    let marker = std::fs::read_to_string(dir.join("gi/.licplan-generate")).expect("marker");
+    assert!(marker.contains("writing users.json "), "{marker}");
+    assert!(!marker.contains("\nwrote "), "{marker}");
+
+    // A copy of the stopped run, untouched: accepted, and rewritten whole.
+    copy_folder(&dir.join("gi"), &dir.join("copy"));
+    let out = run(
+        dir,
+        &[
+            "generate",
+            "--users",
+            "10",
+            "--format",
+            "powershell",
+            "--out",
+            "copy",
+            "-q",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A real export copied over what the stopped run left (same file, same inode): refused,
+    // and kept; so is the stopped file with one byte changed deep inside it, same size.
+    std::fs::copy(testdata("contoso-powershell/users.json"), &users).expect("cp");
+    refused(
+        dir,
+        &[
+            "generate",
+            "--users",
+            "10",
+            "--format",
+            "powershell",
+            "--out",
+            "gi",
+            "-q",
+        ],
+        &["users.json", "changed"],
+    );
+    copy_folder(&dir.join("copy"), &dir.join("edited"));
+    let out = run(
+        dir,
+        &[
+            "generate",
+            "--users",
+            "3000",
+            "--format",
+            "powershell",
+            "--out",
+            "edited",
+            "-q",
+        ],
+    );
+    assert!(out.status.success());
+    let path = dir.join("edited/users.json");
+    let mut bytes = std::fs::read(&path).expect("read");
+    assert!(bytes.len() > 100_000, "{}", bytes.len());
+    let at = 70_900
+        + bytes[70_900..]
+            .iter()
+            .position(|b| b.is_ascii_lowercase())
+            .expect("a letter");
+    bytes[at] = if bytes[at] == b'x' { b'y' } else { b'x' };
+    std::fs::write(&path, &bytes).expect("edit");
+    refused(
+        dir,
+        &[
+            "generate",
+            "--users",
+            "10",
+            "--format",
+            "powershell",
+            "--out",
+            "edited",
+            "-q",
+        ],
+        &["users.json", "changed"],
+    );
+    assert_eq!(std::fs::read(&path).expect("kept"), bytes);
+}
+
+#[test]
+fn generate_refuses_a_forged_or_damaged_marker_over_real_exports() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let header = marker_header(dir);
+    for (n, marker) in [
+        // What an older build, or a hand, wrote: name only.
+        "writing users.json\nwriting groups.json\n".to_owned(),
+        format!("{header}\nwriting users.json\n"),
+        format!("{header}\nwriting users.json 0 0000000000000000\nwriting users.json 12 00000000000000ff\n"),
+        format!("{header}\nwrote users.json 5 0123456789abcdef\nwrote users.json 5 0123456789abcdef\n"),
+        format!("{header}\nwrote notes.txt 5 0123456789abcdef\n"),
+        format!("{header}\ngarbage\n"),
+        format!("{header}\nwrote users.json 5 0123456789abcdef"),
+        "# another header\nwrote users.json 5 0123456789abcdef\n".to_owned(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("real{n}");
+        copy_folder(&testdata("contoso-powershell"), &dir.join(&name));
+        std::fs::write(dir.join(&name).join(".licplan-generate"), &marker).expect("forge");
+        refused(
+            dir,
+            &["generate", "--users", "10", "--format", "powershell", "--out", &name],
+            &[&name, ".licplan-generate"],
+        );
+    }
+    // A well-formed marker whose records do not match the real files: refused by content.
+    let name = "real-sized";
+    copy_folder(&testdata("contoso-powershell"), &dir.join(name));
+    let mut marker = format!("{header}\n");
+    for f in [
+        "users.json",
+        "groups.json",
+        "members.json",
+        "skus.json",
+        "organization.json",
+    ] {
+        let size = std::fs::metadata(dir.join(name).join(f)).map_or(0, |m| m.len());
+        marker.push_str(&format!("wrote {f} {size} 0123456789abcdef\n"));
+    }
+    std::fs::write(dir.join(name).join(".licplan-generate"), marker).expect("forge");
+    refused(
+        dir,
+        &[
+            "generate",
+            "--users",
+            "10",
+            "--format",
+            "powershell",
+            "--out",
+            name,
+        ],
+        &["changed"],
+    );
 }

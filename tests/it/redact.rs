@@ -18,8 +18,56 @@ fn personal_strings() -> Vec<String> {
         v.push(g.id.to_string());
         v.extend(g.display_name.clone());
     }
+    // The organization's name and domains (the sample intents' names start "Contoso").
+    assert_eq!(t.organization.names, ["Contoso"]);
+    assert!(t
+        .organization
+        .domains
+        .iter()
+        .any(|d| d == "contoso.onmicrosoft.com"));
+    v.extend(t.organization.names.clone());
+    v.extend(t.organization.domains.clone());
     v.retain(|s| s.len() >= 3);
     v
+}
+
+#[test]
+fn the_organization_name_and_domains_are_redacted_in_any_text() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let intent = tmp.path().join("i.yaml");
+    std::fs::write(
+        &intent,
+        "name: \"Move Contoso's users (contoso.com, CONTOSO.onmicrosoft.com, mail.contoso.com) to E3. Contoso.\"\nmoves:\n  - {from: STANDARDPACK, to: ENTERPRISEPACK, group: LIC-O365-E3}\n",
+    )
+    .expect("intent");
+    let intent = intent.display().to_string();
+    for tenant in ["testdata/contoso", "testdata/contoso-powershell"] {
+        for format in ["json", "markdown", "table", "yaml"] {
+            let args = [
+                "plan", tenant, "--intent", &intent, "--format", format, "--redact",
+            ];
+            let out = licplan(&args);
+            assert!(
+                matches!(out.status.code(), Some(0 | 3)),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                !text.to_lowercase().contains("contoso"),
+                "{args:?} leaks the organization: {text}"
+            );
+            if format == "json" {
+                assert!(
+                    text.contains("Move Organization's users (domain1.invalid, domain2.invalid, mail.domain1.invalid) to E3. Organization."),
+                    "{text}"
+                );
+            }
+            // Without --redact the name is as written.
+            let plain = licplan(&args[..args.len() - 1]);
+            assert!(String::from_utf8_lossy(&plain.stdout).contains("Move Contoso's users"));
+        }
+    }
 }
 
 #[test]

@@ -283,6 +283,9 @@ pub fn read(
     if content == CsvContent::Assignments {
         b.assignments_file_seen = true;
     }
+    if content == CsvContent::Memberships {
+        b.memberships_file_seen = true;
+    }
     Ok(rows)
 }
 

@@ -202,6 +202,9 @@ pub(crate) enum Places {
     Single,
 }
 
+#[path = "users_from_refs.rs"]
+mod users_from_refs;
+
 #[derive(Debug, Default)]
 pub struct Builder {
     files: Vec<PathBuf>,
@@ -556,6 +559,10 @@ impl Builder {
     /// Resolves every reference and returns the tenant, or every error found.
     pub fn finish(mut self) -> Result<Loaded, InputErrors> {
         self.count_unlisted();
+        if !self.errors.is_empty() {
+            return Err(InputErrors(self.errors));
+        }
+        self.from_references();
         if !self.errors.is_empty() {
             return Err(InputErrors(self.errors));
         }

@@ -308,3 +308,61 @@ fn a_link_back_up_the_tree_is_read_once() {
         );
     }
 }
+
+#[test]
+fn a_plain_csv_tenant_without_a_users_file_reads_the_users_its_rows_name() {
+    let report = inspected(&["testdata/contoso-csv-no-users"]);
+    // 49 of contoso-csv's 50 users: the 50th is named by no assignment or membership.
+    assert_eq!(report["users"], 49);
+    assert_eq!(report["groups"], 5);
+    let from_refs = finding(&report, "users-from-references").expect("reported");
+    assert_eq!(from_refs["count"], 49);
+    let said = from_refs["description"].as_str().expect("description");
+    assert!(
+        said.contains("usage location, proxy addresses") && said.contains("unknown"),
+        "{said}"
+    );
+    // Named by UPN only: an id derived from the UPN, said so, the same on every run.
+    let ids = examples(&report, "user-id-from-upn");
+    assert!(
+        ids.contains(
+            &"aaron.peterson@contoso.com: 6fabb235-06db-57e4-9893-f77ebd300e41".to_owned()
+        ),
+        "{ids:?}"
+    );
+    assert_eq!(
+        finding(&report, "groups-from-references").expect("groups")["count"],
+        5
+    );
+    assert!(finding(&report, "dangling-reference").is_none());
+    // Their licenses are read: E3 holders are counted from the assignments.
+    let loaded = load(&[&testdata("contoso-csv-no-users")]);
+    let dana = loaded
+        .tenant
+        .users
+        .values()
+        .find(|u| u.upn.as_deref() == Some("dana.whitfield@contoso.com"))
+        .expect("dana");
+    assert_eq!(dana.assignments.len(), 2, "{:?}", dana.assignments);
+    assert!(dana.usage_location.is_none() && dana.proxy_addresses.is_empty());
+}
+
+#[test]
+fn without_a_users_file_users_named_by_id_and_by_upn_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("assignments.csv"),
+        "user,sku\nalice@contoso.test,ENTERPRISEPACK\nbbbbbbbb-0000-4000-8000-000000000002,ENTERPRISEPACK\n",
+    )
+    .expect("write");
+    let shown = dir.path().display().to_string();
+    let out = licplan(&["inspect", &shown]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("assignments.csv:2")
+            && stderr.contains("cannot tell whether they are one person")
+            && stderr.contains("add the users file"),
+        "{stderr}"
+    );
+}

@@ -287,6 +287,9 @@ fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Resu
         return read_json(b, path, fid, display, first, lines, reader);
     }
     let csv = csvfile::CsvFile::open(path, reader, first, lines)?;
+    if let Some(e) = tables::refuse_header(&csv) {
+        return Err(e);
+    }
     let Some(content) = tables::detect(&csv) else {
         // Names are shown quoted and escaped: a header may hold control characters.
         let mut names: Vec<String> = csv
@@ -486,7 +489,8 @@ fn undetected_error(path: &Path, place: json::RecordPlace, obj: &node::Obj<'_>) 
             place.location(".error"),
             format!("a Graph error response, not an export: {code:?}: {message:?}"),
         )
-        .hint("the request failed: fix what the error says (often a missing permission such as User.Read.All) and export again");
+        .field("error.code")
+        .hint(graph_error_hint(&code));
     }
     let mut keys: Vec<&str> = obj.keys().collect();
     keys.sort_unstable();
@@ -509,6 +513,35 @@ fn undetected_error(path: &Path, place: json::RecordPlace, obj: &node::Obj<'_>) 
         ),
     )
     .hint("export users, groups, group members, subscribedSkus or organization with the $select the README shows")
+}
+
+/// What to do about a Graph error saved instead of an export, by its code.
+fn graph_error_hint(code: &str) -> &'static str {
+    let c = code.to_ascii_lowercase();
+    if c.contains("toomanyrequests")
+        || c.contains("throttl")
+        || c.contains("activitylimitreached")
+        || c == "429"
+    {
+        "Graph throttled the request (HTTP 429): wait the seconds its Retry-After header gave, then export again; Get-MgUser -All and Invoke-MgGraphRequest retry by themselves"
+    } else if c.contains("authorization_requestdenied")
+        || c.contains("accessdenied")
+        || c.contains("forbidden")
+        || c.contains("authorization_identitynotfound")
+    {
+        "the account or app lacks a permission: grant and consent User.Read.All (users), GroupMember.Read.All (groups and members) and Organization.Read.All (subscribedSkus, organization), or Directory.Read.All for all of them (Connect-MgGraph -Scopes ...), then export again"
+    } else if c.contains("token") || c.contains("authentication") || c.contains("unauthorized") {
+        "the sign-in expired or is not valid: sign in again (Connect-MgGraph, az login) and export again"
+    } else if c.contains("notfound") {
+        "the URL names an object that does not exist (a wrong or deleted group id?): check the id in the request and export again"
+    } else if c.contains("unsupportedquery")
+        || c.contains("badrequest")
+        || c.contains("invalidrequest")
+    {
+        "Graph refused the query: check the $select, $filter and $expand against the README's export commands (licenseAssignmentStates is returned only when $select names it) and export again"
+    } else {
+        "the request failed: fix what the error says (often a missing permission such as User.Read.All) and export again"
+    }
 }
 
 /// `Read::chain` for a boxed reader.

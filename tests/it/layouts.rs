@@ -366,3 +366,93 @@ fn without_a_users_file_users_named_by_id_and_by_upn_are_refused() {
         "{stderr}"
     );
 }
+
+/// Exports that cannot carry licenses: refused naming the file, what it is and how to export
+/// again.
+#[test]
+fn exports_that_cannot_carry_licenses_are_refused_with_specific_advice() {
+    #[track_caller]
+    fn case(file: &str, says: &[&str]) {
+        let path = format!("testdata/bad/{file}");
+        let out = licplan(&["inspect", &path]);
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        assert!(out.stdout.is_empty(), "{file}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&path), "{file}: {stderr}");
+        for s in says {
+            assert!(stderr.contains(s), "{file}: no {s:?} in\n{stderr}");
+        }
+    }
+    let reexport = "ConvertTo-Json -Depth 10 | Out-File users.json";
+    case(
+        "get-mguser-export-csv.csv",
+        &[
+            "a Get-MgUser … | Export-Csv export",
+            "as their type name",
+            reexport,
+        ],
+    );
+    case(
+        "get-mguser-select-export-csv-list.csv",
+        &["a PowerShell Export-Csv of users", reexport],
+    );
+    case(
+        "get-msoluser-export-csv.csv",
+        &[
+            "a Get-MsolUser export",
+            "retired MSOnline",
+            "field \"IsLicensed\"",
+            reexport,
+        ],
+    );
+    case(
+        "msol-licenses-tenant-sku.csv",
+        &["a Get-MsolUser export", "field \"Licenses\"", reexport],
+    );
+    case(
+        "admin-users-licenses-msol-tenant-sku.csv",
+        &[
+            ":2: field \"Licenses\"",
+            "contoso:ENTERPRISEPACK",
+            "tenant:SKU",
+            reexport,
+        ],
+    );
+    case(
+        "convertto-json-default-depth-ps51.json",
+        &[
+            "record 1 ($[0].assignedLicenses[0])",
+            "@{DisabledPlans=System.Object[]; SkuId=",
+            "default depth (2)",
+            "-Depth 10",
+        ],
+    );
+    case(
+        "convertto-json-too-shallow.json",
+        &[
+            "Microsoft.Graph.PowerShell.Models.MicrosoftGraphAssignedLicense",
+            "-Depth 10",
+        ],
+    );
+    case(
+        "graph-error-authorization-request-denied.json",
+        &[
+            "Authorization_RequestDenied",
+            "User.Read.All",
+            "GroupMember.Read.All",
+            "Directory.Read.All",
+        ],
+    );
+    case(
+        "graph-error-too-many-requests.json",
+        &["TooManyRequests", "throttled", "Retry-After"],
+    );
+    case(
+        "http-429-too-many-requests.json",
+        &["429 Too Many Requests", "Retry-After"],
+    );
+    case(
+        "graph-error-response.json",
+        &["InvalidAuthenticationToken", "sign in again"],
+    );
+}

@@ -562,7 +562,7 @@ impl Builder {
         if !self.errors.is_empty() {
             return Err(InputErrors(self.errors));
         }
-        self.from_references();
+        self.add_named_in_rows();
         if !self.errors.is_empty() {
             return Err(InputErrors(self.errors));
         }

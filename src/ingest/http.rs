@@ -68,17 +68,17 @@ pub fn skip_headers(
                 )
             } else if code == 429 {
                 (
-                    "throttled (too many requests)",
+                    "not a success (throttled: too many requests)",
                     "Graph throttled the request: wait the seconds its Retry-After header gave, then export again; Get-MgUser -All and Invoke-MgGraphRequest retry by themselves",
                 )
             } else if code == 403 {
                 (
-                    "a permission refusal",
+                    "not a success (a permission refusal)",
                     "the account or app lacks a permission: grant and consent User.Read.All (users), GroupMember.Read.All (groups and members) and Organization.Read.All (subscribedSkus, organization), or Directory.Read.All, then export again",
                 )
             } else if code == 401 {
                 (
-                    "an authentication failure",
+                    "not a success (an authentication failure)",
                     "the sign-in expired or is not valid: sign in again (Connect-MgGraph, az login) and export again",
                 )
             } else {

@@ -38,7 +38,7 @@ impl Builder {
 
     /// With no groups file, adds the groups that plain CSV rows name (by id, or by display
     /// name with an id derived from it, as for users); then the users.
-    pub(super) fn from_references(&mut self) {
+    pub(super) fn add_named_in_rows(&mut self) {
         let plain = self.assignments_file_seen || self.memberships_file_seen;
         let groups_seen =
             self.sources.iter().any(|s| s.content == "groups") || !self.groups.is_empty();

@@ -73,8 +73,20 @@ finding_codes! {
         "A field held a value no version of Microsoft's documentation lists; it was read as the nearest documented value.";
     IgnoredMember => "ignored-member",
         "A group member that is neither a user nor a group (device, service principal, contact) was ignored: it cannot hold licenses.";
+    EntraExporterDefaults => "entra-exporter-defaults",
+        "Records from an EntraExporter tree (Export-Entra) with its default properties: users carry no licenseAssignmentStates and groups no assignedLicenses, so every license path is unknown (direct or inherited) and no group is known to carry a license. Add the evidence with a users export ($select=id,userPrincipalName,usageLocation,proxyAddresses,assignedLicenses,licenseAssignmentStates) and a groups export ($select=id,displayName,securityEnabled,groupTypes,membershipRule,onPremisesSyncEnabled,assignedLicenses), read in place of the tree's Users/ and Groups/<id>/<id>.json files (its Members/ and SubscribedSkus/ still read).";
+    ImpliedMembership => "implied-membership",
+        "Users whose license state says they inherit a license from a group (assignedByGroup) that its member export does not list, or that no member export covers: they are direct members of it, and were added as such (each example gives the group and how many).";
+    LicensedGroupWithoutMembers => "licensed-group-without-members",
+        "A group that carries licenses has no member export: its members are known only as far as users' license states imply them (members holding none of its licenses yet are missing). Export GET /groups/{id}/members for it.";
+    UsersFromReferences => "users-from-references",
+        "A plain CSV tenant without a users file: these users are known only because assignments or memberships name them. Their usage location, proxy addresses and whether the account is enabled are unknown (not guessed): add users.csv to check them.";
+    GroupsFromReferences => "groups-from-references",
+        "A plain CSV tenant without a groups file: these groups are known only because rows name them; one named by display name was given an id derived from the name (a name-based UUID v5), not its object id. Whether each is security-enabled, dynamic or synced is unknown: add groups.csv.";
+    UserIdFromUpn => "user-id-from-upn",
+        "A user named only by UPN (no users file) was given an id derived from it, a name-based UUID v5 of the lower-cased UPN: the id is licplan's, not the user's object id in Entra ID.";
     SkippedFile => "skipped-file",
-        "An entry of a tenant folder was not read: its name does not end in .json, .jsonl, .ndjson, .csv, .tsv or .txt, or it is a folder, a named pipe, a socket, a device or a link to nothing (each example says which).";
+        "An entry of a tenant folder was not read: its name does not end in .json, .jsonl, .ndjson, .csv, .tsv or .txt; it is a named pipe, a socket, a device or a link to nothing; a folder already read, hidden or too deep; or an EntraExporter file of a kind licplan does not use, such as a group's owners (each example says which).";
 }
 
 /// One reported finding.

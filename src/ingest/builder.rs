@@ -202,6 +202,9 @@ pub(crate) enum Places {
     Single,
 }
 
+#[path = "users_from_refs.rs"]
+mod users_from_refs;
+
 #[derive(Debug, Default)]
 pub struct Builder {
     files: Vec<PathBuf>,
@@ -226,6 +229,8 @@ pub struct Builder {
     pub(crate) product_names: Vec<ProductNamesRow>,
     /// A plain assignments file lists every assignment: users it does not name are unlicensed.
     pub(crate) assignments_file_seen: bool,
+    /// A plain memberships file lists every group's members: a group it does not name has none.
+    pub(crate) memberships_file_seen: bool,
     /// Product names already resolved: a million assignment rows name a handful of products.
     sku_names: HashMap<String, SkuLookup>,
     /// Where each group, product and the organization's usage location came from, in reading
@@ -527,6 +532,7 @@ impl Builder {
         self.organization
             .merge(std::mem::take(&mut part.organization));
         self.assignments_file_seen |= part.assignments_file_seen;
+        self.memberships_file_seen |= part.memberships_file_seen;
         self.sku_rows.extend(part.sku_rows.into_iter().map(|mut r| {
             r.origin = at(r.origin);
             r
@@ -557,6 +563,10 @@ impl Builder {
     /// Resolves every reference and returns the tenant, or every error found.
     pub fn finish(mut self) -> Result<Loaded, InputErrors> {
         self.count_unlisted();
+        if !self.errors.is_empty() {
+            return Err(InputErrors(self.errors));
+        }
+        self.add_named_in_rows();
         if !self.errors.is_empty() {
             return Err(InputErrors(self.errors));
         }
@@ -634,10 +644,13 @@ impl Builder {
 
         let runs = std::mem::take(&mut self.membership_runs);
         let own = std::mem::take(&mut self.memberships);
+        // Groups some member export lists (for memberships implied from license states).
+        let mut listed: BTreeSet<GroupId> = BTreeSet::new();
         for row in runs.into_iter().flatten().chain(own) {
             let Some(gid) = self.resolve_group(&row.group, &group_names, row.origin) else {
                 continue;
             };
+            listed.insert(gid);
             let Some(member) = self.resolve_member(&row.member, &upns, &group_names, row.origin)
             else {
                 continue;
@@ -762,6 +775,15 @@ impl Builder {
             self.one_kind_per_member(id, &g);
             groups.push((id, g));
         }
+        if self.memberships_file_seen {
+            listed.extend(groups.iter().map(|(id, _)| *id));
+        }
+        imply_memberships(
+            tenant.users.values(),
+            &mut groups,
+            &listed,
+            &mut self.findings,
+        );
         tenant.groups = groups.into_iter().collect();
         tenant.skus = std::mem::take(&mut self.skus).into_iter().collect();
         self.count_unlisted();
@@ -1244,5 +1266,66 @@ fn normalise_assignments(user: &mut User, findings: &mut Findings) {
             FindingCode::DuplicateRecord,
             format!("license of {} listed twice", user.label()),
         );
+    }
+}
+
+/// A user whose license state names `assignedByGroup: G` is a direct member of G (licenses are
+/// not inherited through nesting, R9): where G's member export is missing or does not list the
+/// user, the membership is added and reported per group. A licensed group no member export
+/// lists is reported too: its members are known only as far as license states imply them.
+/// `groups` is sorted by id with sorted members, and stays so.
+fn imply_memberships<'u>(
+    users: impl Iterator<Item = &'u User>,
+    groups: &mut [(GroupId, Group)],
+    listed: &BTreeSet<GroupId>,
+    findings: &mut Findings,
+) {
+    let mut implied: std::collections::BTreeMap<GroupId, BTreeSet<UserId>> = Default::default();
+    for u in users {
+        for a in &u.assignments {
+            let AssignmentPath::Group(g) = a.path else {
+                continue;
+            };
+            let Ok(i) = groups.binary_search_by_key(&g, |(id, _)| *id) else {
+                continue;
+            };
+            if groups[i]
+                .1
+                .members
+                .binary_search(&Member::User(u.id))
+                .is_err()
+            {
+                implied.entry(g).or_default().insert(u.id);
+            }
+        }
+    }
+    for (id, g) in groups.iter_mut() {
+        let label = match &g.display_name {
+            Some(n) => format!("{n} ({id})"),
+            None => id.to_string(),
+        };
+        let added = implied.remove(id).unwrap_or_default();
+        let unlisted = !listed.contains(id);
+        if !added.is_empty() {
+            let why = if unlisted {
+                "no member export lists the group"
+            } else {
+                "its member export does not list them"
+            };
+            let n = added.len();
+            let s = if n == 1 { "" } else { "s" };
+            findings.add(
+                FindingCode::ImpliedMembership,
+                format!("{label}: {n} member{s} implied by license states ({why})"),
+            );
+            g.members.extend(added.into_iter().map(Member::User));
+            g.members.sort();
+        }
+        if unlisted && !g.licenses.is_empty() {
+            findings.add(
+                FindingCode::LicensedGroupWithoutMembers,
+                format!("{label}: no member export"),
+            );
+        }
     }
 }

@@ -571,6 +571,15 @@ impl Row<'_> {
         self.record.iter().all(|f| f.trim().is_empty())
     }
 
+    /// The first cell for which `f` holds, with its column.
+    pub fn find_cell(&self, f: impl Fn(&str) -> bool) -> Option<(usize, &str)> {
+        self.record
+            .iter()
+            .map(str::trim)
+            .enumerate()
+            .find(|(_, c)| f(c))
+    }
+
     /// An error about one cell.
     pub fn error(&self, col: Option<usize>, message: impl Into<String>, hint: &str) -> InputError {
         let mut e = InputError::new(self.path, Location::Line(self.line), message).hint(hint);

@@ -17,6 +17,8 @@ pub const EXPORT_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "csv", "txt"
 #[derive(Debug)]
 pub enum Entry {
     Read,
+    /// A folder (or a link to one), read recursively.
+    Folder,
     /// Skipped, and why (for the `skipped-file` finding).
     Skip(&'static str),
     /// An export that cannot be read.
@@ -68,7 +70,7 @@ pub fn classify(path: &Path) -> Entry {
         };
     }
     if kind.is_dir() {
-        return Entry::Skip("a folder (sub-folders are not read)");
+        return Entry::Folder;
     }
     Entry::Skip(special(&kind))
 }

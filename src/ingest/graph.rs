@@ -178,6 +178,9 @@ impl fmt::Display for Item {
     }
 }
 
+/// How to export again when ConvertTo-Json cut the nesting.
+const SHALLOW: &str = "ConvertTo-Json cut the nesting: export again with -Depth 10 (Get-MgUser -All -Property id,userPrincipalName,usageLocation,proxyAddresses,assignedLicenses,licenseAssignmentStates | ConvertTo-Json -Depth 10 | Out-File users.json)";
+
 /// PowerShell's bag of the properties its types do not name.
 const EXTRA: &str = "AdditionalProperties";
 
@@ -436,6 +439,12 @@ impl<'a> Fields<'a> {
                 for (i, item) in items.iter().enumerate() {
                     match item {
                         Node::Object(o) => out.push(o),
+                        Node::Str(s) if super::tables::is_type_name(s) => self.fail(
+                            &format!("{path}.{key}[{i}]"),
+                            key,
+                            format!("holds {:?} instead of the object: Windows PowerShell's ConvertTo-Json flattens objects deeper than its default depth (2) to text, and what they held is lost", short(s)),
+                            SHALLOW,
+                        ),
                         other => self.fail(
                             &format!("{path}.{key}[{i}]"),
                             key,
@@ -446,12 +455,16 @@ impl<'a> Fields<'a> {
                 }
                 Some(out)
             }
-            Some(Node::Str(s)) if s.starts_with("Microsoft.Graph") || s.starts_with("System.") => {
+            Some(Node::Str(s))
+                if s.starts_with("Microsoft.Graph")
+                    || s.starts_with("System.")
+                    || super::tables::is_type_name(s) =>
+            {
                 self.fail(
                     &format!("{path}.{key}"),
                     key,
                     format!("holds the type name {:?} instead of the objects", short(s)),
-                    "ConvertTo-Json cut the nesting: export again with -Depth 10",
+                    SHALLOW,
                 );
                 None
             }

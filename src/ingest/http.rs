@@ -66,6 +66,21 @@ pub fn skip_headers(
                     "a redirect",
                     "the response it points to was not saved: use curl -L, or save the final response's JSON body",
                 )
+            } else if code == 429 {
+                (
+                    "not a success (throttled: too many requests)",
+                    "Graph throttled the request: wait the seconds its Retry-After header gave, then export again; Get-MgUser -All and Invoke-MgGraphRequest retry by themselves",
+                )
+            } else if code == 403 {
+                (
+                    "not a success (a permission refusal)",
+                    "the account or app lacks a permission: grant and consent User.Read.All (users), GroupMember.Read.All (groups and members) and Organization.Read.All (subscribedSkus, organization), or Directory.Read.All, then export again",
+                )
+            } else if code == 401 {
+                (
+                    "not a success (an authentication failure)",
+                    "the sign-in expired or is not valid: sign in again (Connect-MgGraph, az login) and export again",
+                )
             } else {
                 (
                     "not a success",

@@ -2,8 +2,9 @@
 //!
 //! A tenant is a folder of export files, or files named one by one. Each file's kind is told
 //! from its content (JSON keys and `@odata.context`, or the CSV header), not its name, and every
-//! file is reported with what it was read as. Files are read in name order so results never
-//! depend on the file system's order.
+//! file is reported with what it was read as. A folder is read with its sub-folders, each
+//! folder's entries in name order, so results never depend on the file system's order; a
+//! file's place in the tree may supply what its content lacks (see [`layout`]).
 
 pub mod builder;
 pub mod csvfile;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod graph;
 mod http;
 pub mod json;
+pub mod layout;
 pub mod node;
 pub mod raw;
 pub mod tables;
@@ -51,48 +53,17 @@ fn load_on(
 ) -> Result<Loaded, InputErrors> {
     let mut b = Builder::new();
     let mut files = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for p in paths {
         if p.is_dir() {
-            match std::fs::read_dir(p) {
-                Ok(entries) => {
-                    let mut here = Vec::new();
-                    for e in entries {
-                        match e {
-                            Ok(e) => here.push(e.path()),
-                            Err(e) => b.error(
-                                InputError::new(
-                                    p,
-                                    Location::File,
-                                    format!("cannot list the folder: {e}"),
-                                )
-                                .hint("check the folder's permissions"),
-                            ),
-                        }
-                    }
-                    here.sort();
-                    for f in here {
-                        // `generate`'s own marker (the list of files it wrote) is not an export.
-                        if f.file_name()
-                            == Some(std::ffi::OsStr::new(crate::generate::folder::MARKER))
-                        {
-                            continue;
-                        }
-                        match entry::classify(&f) {
-                            entry::Entry::Read => files.push(f),
-                            entry::Entry::Skip(why) => {
-                                b.findings.add(SKIPPED, format!("{}: {why}", f.display()));
-                            }
-                            entry::Entry::Refuse(e) => b.error(e),
-                        }
-                    }
-                }
-                Err(e) => b.error(
-                    InputError::new(p, Location::File, format!("cannot read the folder: {e}"))
-                        .hint("check the path and its permissions"),
-                ),
-            }
+            walk(&mut b, p, 0, &mut seen, &mut files);
         } else if p.exists() {
-            files.push(p.clone());
+            match layout::role(p) {
+                layout::Role::Skip(why) => {
+                    b.findings.add(SKIPPED, format!("{}: {why}", p.display()));
+                }
+                _ => files.push(p.clone()),
+            }
         } else {
             b.error(entry::missing(p));
         }
@@ -115,6 +86,96 @@ fn load_on(
     let result = b.finish();
     progress.done();
     result
+}
+
+/// How deep a tenant folder is read: deeper folders are skipped and counted.
+const MAX_DEPTH: usize = 16;
+
+/// Reads a folder and its sub-folders, depth first, each folder's entries in name order, so
+/// the files' order never depends on the file system. A folder reached through a symbolic link
+/// is read, but each folder at most once (by its canonical path): a link back up the tree, or a
+/// second link to a folder already read, is skipped and counted, so a loop cannot recur.
+fn walk(
+    b: &mut Builder,
+    dir: &Path,
+    depth: usize,
+    seen: &mut std::collections::BTreeSet<PathBuf>,
+    files: &mut Vec<PathBuf>,
+) {
+    let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if !seen.insert(real) {
+        b.findings.add(
+            SKIPPED,
+            format!(
+                "{}: a folder already read (a symbolic link back into the tree, or a second link to one folder): not read again",
+                dir.display()
+            ),
+        );
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            b.error(
+                InputError::new(dir, Location::File, format!("cannot read the folder: {e}"))
+                    .hint("check the path and its permissions"),
+            );
+            return;
+        }
+    };
+    let mut here = Vec::new();
+    for e in entries {
+        match e {
+            Ok(e) => here.push(e.path()),
+            Err(e) => b.error(
+                InputError::new(dir, Location::File, format!("cannot list the folder: {e}"))
+                    .hint("check the folder's permissions"),
+            ),
+        }
+    }
+    here.sort();
+    for f in here {
+        // `generate`'s own marker (the list of files it wrote) is not an export.
+        if f.file_name() == Some(std::ffi::OsStr::new(crate::generate::folder::MARKER)) {
+            continue;
+        }
+        match entry::classify(&f) {
+            entry::Entry::Read => match layout::role(&f) {
+                layout::Role::Skip(why) => {
+                    b.findings.add(SKIPPED, format!("{}: {why}", f.display()));
+                }
+                _ => files.push(f),
+            },
+            entry::Entry::Folder if hidden(&f) => {
+                b.findings.add(
+                    SKIPPED,
+                    format!(
+                        "{}: a hidden folder (its name starts with a dot): not read",
+                        f.display()
+                    ),
+                );
+            }
+            entry::Entry::Folder if depth + 1 >= MAX_DEPTH => {
+                b.findings.add(
+                    SKIPPED,
+                    format!(
+                        "{}: a folder more than {MAX_DEPTH} levels deep: not read",
+                        f.display()
+                    ),
+                );
+            }
+            entry::Entry::Folder => walk(b, &f, depth + 1, seen, files),
+            entry::Entry::Skip(why) => {
+                b.findings.add(SKIPPED, format!("{}: {why}", f.display()));
+            }
+            entry::Entry::Refuse(e) => b.error(e),
+        }
+    }
+}
+
+fn hidden(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
 }
 
 /// Reads the files on every core, each into a builder of its own, and adds those to `b` in the
@@ -226,6 +287,9 @@ fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Resu
         return read_json(b, path, fid, display, first, lines, reader);
     }
     let csv = csvfile::CsvFile::open(path, reader, first, lines)?;
+    if let Some(e) = tables::refuse_header(&csv) {
+        return Err(e);
+    }
     let Some(content) = tables::detect(&csv) else {
         // Names are shown quoted and escaped: a header may hold control characters.
         let mut names: Vec<String> = csv
@@ -275,6 +339,8 @@ fn read_json(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let role = layout::role(path);
+    let mut entra_defaults = 0u64;
     let mut content: Option<graph::JsonContent> = None;
     let mut powershell = false;
     let mut records = 0u64;
@@ -297,7 +363,25 @@ fn read_json(
                 node::Node::Object(obj) if obj.is_empty() => {}
                 node::Node::Object(obj) => {
                     powershell = graph::is_powershell(obj);
-                    content = graph::detect(obj, meta, &file_name);
+                    let detected = graph::detect(obj, meta, &file_name);
+                    content = match role {
+                        // An error body is refused whatever the path says.
+                        _ if detected.is_none() && obj.get_ignore_case("error").is_some() => None,
+                        layout::Role::Entra(_) | layout::Role::EntraMember(_) => role.content(),
+                        // A member page's records may look like users (a cast to
+                        // microsoft.graph.user has no @odata.type): its place says members.
+                        layout::Role::MemberPage(_)
+                            if matches!(
+                                detected,
+                                None | Some(
+                                    graph::JsonContent::Users | graph::JsonContent::Members
+                                )
+                            ) =>
+                        {
+                            role.content()
+                        }
+                        _ => detected,
+                    };
                     if content.is_none() {
                         undetected = Some(undetected_error(path, place, obj));
                         return;
@@ -315,6 +399,14 @@ fn read_json(
                     return;
                 }
             }
+        }
+        if let (layout::Role::Entra(c), node::Node::Object(obj)) = (role, &value) {
+            let lacks = match c {
+                graph::JsonContent::Users => graph::get(obj, "licenseAssignmentStates").is_none(),
+                graph::JsonContent::Groups => graph::get(obj, "assignedLicenses").is_none(),
+                _ => false,
+            };
+            entra_defaults += u64::from(lacks);
         }
         match content {
             // Members files may name their group only in a next link after the records, so
@@ -349,7 +441,22 @@ fn read_json(
         });
         return Ok(());
     };
-    let file_group = graph::members_file_group(&meta, path);
+    let file_group = match role {
+        // The stub's own file name is the member's id, not the group's.
+        layout::Role::EntraMember(g) => Some(g),
+        _ => graph::members_file_group(&meta, path).or(role.group()),
+    };
+    if entra_defaults > 0 {
+        let what = if content == graph::JsonContent::Users {
+            "a user without licenseAssignmentStates"
+        } else {
+            "a group without assignedLicenses"
+        };
+        b.findings.add(
+            crate::findings::FindingCode::EntraExporterDefaults,
+            format!("{display}: {what}"),
+        );
+    }
     for (place, value) in pending {
         graph::add_record(b, content, path, fid, place, file_group, value);
     }
@@ -382,7 +489,8 @@ fn undetected_error(path: &Path, place: json::RecordPlace, obj: &node::Obj<'_>) 
             place.location(".error"),
             format!("a Graph error response, not an export: {code:?}: {message:?}"),
         )
-        .hint("the request failed: fix what the error says (often a missing permission such as User.Read.All) and export again");
+        .field("error.code")
+        .hint(graph_error_hint(&code));
     }
     let mut keys: Vec<&str> = obj.keys().collect();
     keys.sort_unstable();
@@ -405,6 +513,35 @@ fn undetected_error(path: &Path, place: json::RecordPlace, obj: &node::Obj<'_>) 
         ),
     )
     .hint("export users, groups, group members, subscribedSkus or organization with the $select the README shows")
+}
+
+/// What to do about a Graph error saved instead of an export, by its code.
+fn graph_error_hint(code: &str) -> &'static str {
+    let c = code.to_ascii_lowercase();
+    if c.contains("toomanyrequests")
+        || c.contains("throttl")
+        || c.contains("activitylimitreached")
+        || c == "429"
+    {
+        "Graph throttled the request (HTTP 429): wait the seconds its Retry-After header gave, then export again; Get-MgUser -All and Invoke-MgGraphRequest retry by themselves"
+    } else if c.contains("authorization_requestdenied")
+        || c.contains("accessdenied")
+        || c.contains("forbidden")
+        || c.contains("authorization_identitynotfound")
+    {
+        "the account or app lacks a permission: grant and consent User.Read.All (users), GroupMember.Read.All (groups and members) and Organization.Read.All (subscribedSkus, organization), or Directory.Read.All for all of them (Connect-MgGraph -Scopes ...), then export again"
+    } else if c.contains("token") || c.contains("authentication") || c.contains("unauthorized") {
+        "the sign-in expired or is not valid: sign in again (Connect-MgGraph, az login) and export again"
+    } else if c.contains("notfound") {
+        "the URL names an object that does not exist (a wrong or deleted group id?): check the id in the request and export again"
+    } else if c.contains("unsupportedquery")
+        || c.contains("badrequest")
+        || c.contains("invalidrequest")
+    {
+        "Graph refused the query: check the $select, $filter and $expand against the README's export commands (licenseAssignmentStates is returned only when $select names it) and export again"
+    } else {
+        "the request failed: fix what the error says (often a missing permission such as User.Read.All) and export again"
+    }
 }
 
 /// `Read::chain` for a boxed reader.

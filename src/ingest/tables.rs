@@ -126,6 +126,74 @@ const ADMIN_KNOWN: &[&str] = &[
     "strong_password_required",
 ];
 
+/// How to export users so their licenses and license paths are kept.
+pub const GRAPH_USERS_EXPORT: &str = "export JSON instead: Get-MgUser -All -Property id,userPrincipalName,displayName,usageLocation,accountEnabled,proxyAddresses,assignedLicenses,licenseAssignmentStates | ConvertTo-Json -Depth 10 | Out-File users.json (or GET /v1.0/users with that $select)";
+
+/// A cell PowerShell's `Export-Csv` (or `ConvertTo-Json` at too small a depth) wrote for a
+/// nested object: the object's type name, its contents lost.
+pub fn is_type_name(cell: &str) -> bool {
+    cell == "System.Object[]"
+        || cell.starts_with("System.Collections.Generic.")
+        || cell.starts_with("Microsoft.Graph.PowerShell.Models.")
+        || cell.starts_with("Microsoft.Online.Administration.")
+        || (cell.starts_with("@{") && cell.ends_with('}') && cell.contains('='))
+}
+
+/// A CSV whose header shows it cannot carry licenses licplan can read, with how to re-export:
+/// `Get-MsolUser | Export-Csv` (the retired MSOnline module) and `Get-MgUser | Export-Csv`.
+pub fn refuse_header(csv: &CsvFile<'_>) -> Option<InputError> {
+    let h = |n: &str| csv.has(n);
+    // PowerShell writes property names as they are (`IsLicensed`); normalised, they lose no
+    // underscores to match, so both spellings are looked for.
+    let any = |names: &[&str]| names.iter().any(|n| h(n));
+    if any(&["is_licensed", "islicensed", "licensereconciliationneeded"])
+        || (h("objectid") && h("licenses"))
+    {
+        return Some(
+            InputError::new(
+                csv.path,
+                Location::Line(1),
+                "a Get-MsolUser export (its IsLicensed, Licenses or ObjectId columns are the retired MSOnline module's): it does not say which licenses come from groups, and Export-Csv writes each user's licenses as a type name or \"tenant:SKU\" names",
+            )
+            .field(if any(&["is_licensed", "islicensed"]) { "IsLicensed" } else { "Licenses" })
+            .hint(GRAPH_USERS_EXPORT),
+        );
+    }
+    if any(&[
+        "assigned_licenses",
+        "assignedlicenses",
+        "license_assignment_states",
+        "licenseassignmentstates",
+    ]) {
+        let col = if any(&["license_assignment_states", "licenseassignmentstates"]) {
+            "LicenseAssignmentStates"
+        } else {
+            "AssignedLicenses"
+        };
+        return Some(
+            InputError::new(
+                csv.path,
+                Location::Line(1),
+                format!("a Get-MgUser … | Export-Csv export: Export-Csv writes the {col} column's objects as their type name (such as System.Object[] or Microsoft.Graph.PowerShell.Models.MicrosoftGraphAssignedLicense[]), so the licenses are not in the file"),
+            )
+            .field(col)
+            .hint(GRAPH_USERS_EXPORT),
+        );
+    }
+    if h("userprincipalname") && detect(csv).is_none() {
+        return Some(
+            InputError::new(
+                csv.path,
+                Location::Line(1),
+                "a PowerShell Export-Csv of users (its UserPrincipalName column is a PowerShell property name): Export-Csv cannot carry the nested license objects, so this file holds no license paths",
+            )
+            .field("UserPrincipalName")
+            .hint(GRAPH_USERS_EXPORT),
+        );
+    }
+    None
+}
+
 /// Tells a CSV's content from its header; `None` when it is no export licplan knows.
 pub fn detect(csv: &CsvFile<'_>) -> Option<CsvContent> {
     let h = |n: &str| csv.has(n);
@@ -244,6 +312,38 @@ pub fn read(
                 continue;
             }
         }
+        // A nested object flattened to its type name: whatever it held is not in the file.
+        if let Some((col, cell)) = row.find_cell(is_type_name) {
+            problems.finish(b, path);
+            return Err(row.error(
+                Some(col),
+                format!(
+                    "holds {:?}, the type name PowerShell writes for a nested object (Export-Csv, or ConvertTo-Json at its default depth): what it held is lost",
+                    super::text::short(cell)
+                ),
+                GRAPH_USERS_EXPORT,
+            ));
+        }
+        // MSOnline's `tenant:SKU` license names (Get-MsolUser, Licenses.AccountSkuId).
+        if content == CsvContent::AdminUsers {
+            let licenses = row.get(cols.licenses);
+            if licenses
+                .split([';', '+', ',', '|'])
+                .map(str::trim)
+                .any(|l| {
+                    l.split_once(':').is_some_and(|(t, s)| {
+                        !t.is_empty() && !t.contains(' ') && !s.is_empty() && !s.contains(' ')
+                    })
+                })
+            {
+                problems.finish(b, path);
+                return Err(row.error(
+                    cols.licenses,
+                    format!("holds {:?}: MSOnline's tenant:SKU names (Get-MsolUser), which do not say which licenses come from groups", super::text::short(licenses)),
+                    GRAPH_USERS_EXPORT,
+                ));
+            }
+        }
         let outcome = match content {
             CsvContent::AdminUsers => admin_user(b, &row, &cols, origin),
             CsvContent::Users => plain_user(b, &row, &cols, origin),
@@ -282,6 +382,9 @@ pub fn read(
     problems.finish(b, path);
     if content == CsvContent::Assignments {
         b.assignments_file_seen = true;
+    }
+    if content == CsvContent::Memberships {
+        b.memberships_file_seen = true;
     }
     Ok(rows)
 }

@@ -8,6 +8,7 @@ mod formats;
 mod fuzz_regressions;
 mod hostile;
 mod ingest_hostile;
+mod layouts;
 mod limits;
 mod output_safety;
 mod plans;

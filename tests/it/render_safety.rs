@@ -1,4 +1,4 @@
-//! Safe human-readable output, through the binary, on `testdata/hostile/render/`: a tenant whose
+//! Safe human-readable output, through the binary, on `testdata/hostile-render/`: a tenant whose
 //! user and group names are Markdown images and links (`![x](https://tracker.example/p.png)`,
 //! `[click](javascript:alert(1))`, `<https://…>`, reference links, `www.`), HTML entities,
 //! formulas after leading spaces (and a fullwidth `＝`), bidi overrides and isolates, zero-width
@@ -11,7 +11,7 @@
 
 use crate::common::{licplan, root};
 
-const TENANT: &str = "testdata/hostile/render";
+const TENANT: &str = "testdata/hostile-render";
 const INTENT: &str = "testdata/hostile-render-intent.yaml";
 
 /// Runs licplan, which must succeed, and returns its stdout.

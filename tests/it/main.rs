@@ -18,5 +18,6 @@ mod redact;
 mod render_safety;
 mod scenarios;
 mod snapshots;
+mod verdict;
 mod yaml11;
 mod yaml_safety;

@@ -282,3 +282,48 @@ fn help_documents_exit_code_4_and_allow_partial() {
     assert!(help.contains("4  plan, simulate: NOT PROVEN"), "{help}");
     assert!(help.contains("--allow-partial"), "{help}");
 }
+
+#[test]
+fn remove_member_is_never_safe_when_the_groups_member_pages_were_not_read() {
+    // Member pages in a folder per kind (`members/<group-id>.json`): until that layout is read,
+    // LIC-O365-E3 has no members read while users' license states name it, so the removal of
+    // Dana (who inherits E3 from it) cannot be checked: NOT PROVEN, or UNSAFE once the pages
+    // are read (a loss) — never SAFE.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tenant = dir.path().join("tenant");
+    std::fs::create_dir_all(tenant.join("members")).expect("folders");
+    for e in std::fs::read_dir(crate::common::testdata("contoso")).expect("contoso") {
+        let path = e.expect("entry").path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let to = match name.strip_prefix("members.") {
+            Some(rest) => tenant.join("members").join(rest),
+            None => tenant.join(&name),
+        };
+        std::fs::copy(&path, to).expect("copy");
+    }
+    let ops = dir.path().join("ops.yaml");
+    std::fs::write(
+        &ops,
+        "ops:\n  - {op: remove-member, group: LIC-O365-E3, user: dana.whitfield@contoso.com}\n",
+    )
+    .expect("ops");
+    let out = licplan(&[
+        "simulate",
+        &tenant.to_string_lossy(),
+        "--ops",
+        &ops.to_string_lossy(),
+        "--format",
+        "json",
+    ]);
+    let v = json(&out);
+    assert_ne!(v["verdict"]["status"], "safe", "{v}");
+    assert!(matches!(out.status.code(), Some(3 | 4)), "{:?}", out.status);
+    if v["verdict"]["status"] == "not-proven" {
+        assert!(unchecked(&v)
+            .iter()
+            .any(|(c, r)| c == "memberships" && r.contains("LIC-O365-E3")));
+    }
+}

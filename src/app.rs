@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::ingest::evidence::Evidence;
 use crate::ingest::{self, InputErrors};
 use crate::inspect;
 use crate::output::{self, Inputs, Role};
@@ -24,6 +25,8 @@ pub mod exit {
     pub const BAD_INPUT: i32 = 2;
     /// The simulation found a loss or a seat shortage.
     pub const VIOLATION: i32 = 3;
+    /// No loss found, but named checks could not run on the evidence read (NOT PROVEN).
+    pub const NOT_PROVEN: i32 = 4;
 }
 
 /// `licplan inspect`.
@@ -34,6 +37,8 @@ pub struct InspectRequest {
     pub format: Format,
     /// Replace UPNs, names and ids with stable pseudonyms.
     pub redact: bool,
+    /// Read exports with missing pages (a NOT PROVEN verdict) instead of refusing them.
+    pub allow_partial: bool,
 }
 
 /// `licplan simulate`.
@@ -45,6 +50,8 @@ pub struct SimulateRequest {
     pub rules: Option<PathBuf>,
     pub format: Format,
     pub redact: bool,
+    /// Read exports with missing pages (a NOT PROVEN verdict) instead of refusing them.
+    pub allow_partial: bool,
 }
 
 /// `licplan plan`.
@@ -58,6 +65,8 @@ pub struct PlanRequest {
     /// beside it, or directly when it is a FIFO or a device); stdout when `None`.
     pub output: Option<PathBuf>,
     pub redact: bool,
+    /// Read exports with missing pages (a NOT PROVEN verdict) instead of refusing them.
+    pub allow_partial: bool,
 }
 
 /// `licplan generate`.
@@ -75,6 +84,9 @@ pub enum AppError {
     /// The work was done and written, and found the plan unsafe.
     #[error("the simulation found {0} violation(s)")]
     Unsafe(usize),
+    /// The work was done and written; no loss was found, but checks could not run.
+    #[error("not proven: {0} check(s) could not run on the evidence read")]
+    NotProven(usize),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
     /// An output file was refused (it is an input, a folder, read-only…) or could not be
@@ -94,6 +106,7 @@ impl AppError {
         match self {
             AppError::Input(_) => exit::BAD_INPUT,
             AppError::Unsafe(_) => exit::VIOLATION,
+            AppError::NotProven(_) => exit::NOT_PROVEN,
             AppError::Output(_) | AppError::OutputFile(_) | AppError::Folder { .. } => {
                 exit::FAILURE
             }
@@ -106,7 +119,7 @@ impl AppError {
         match self {
             AppError::Output(e) | AppError::Folder { source: e, .. } => output::is_broken_pipe(e),
             AppError::OutputFile(e) => e.io_error().is_some_and(|e| output::is_broken_pipe(e)),
-            AppError::Input(_) | AppError::Unsafe(_) => false,
+            AppError::Input(_) | AppError::Unsafe(_) | AppError::NotProven(_) => false,
         }
     }
 }
@@ -118,6 +131,7 @@ pub fn inspect(
     progress: &mut dyn Progress,
 ) -> Result<(), AppError> {
     let loaded = ingest::load_with_progress(&req.tenant, progress)?;
+    complete_or_allowed(&loaded, req.allow_partial)?;
     let mut report = inspect::inspect(&loaded);
     if req.redact {
         report.redact(&Redactor::new(&loaded.tenant));
@@ -137,6 +151,38 @@ fn drop_in_background(loaded: ingest::Loaded) {
         .spawn(move || drop(loaded));
 }
 
+/// The evidence of the loaded exports; a missing page is an error naming the file unless
+/// `allow_partial`, which leaves it to the verdict (NOT PROVEN).
+fn complete_or_allowed(loaded: &ingest::Loaded, allow_partial: bool) -> Result<Evidence, AppError> {
+    let evidence = Evidence::of(loaded);
+    if !allow_partial && !evidence.gaps().is_empty() {
+        let errors = evidence
+            .gaps()
+            .iter()
+            .map(|g| {
+                ingest::InputError::new(std::path::Path::new(&g.file), ingest::Location::File, g.message())
+                    .hint("export again following every @odata.nextLink and save every page (PowerShell: -All); or pass --allow-partial to plan on what was read, with a NOT PROVEN verdict")
+            })
+            .collect();
+        return Err(AppError::Input(InputErrors(errors)));
+    }
+    Ok(evidence)
+}
+
+/// The exit of a verdict: UNSAFE is 3, NOT PROVEN 4.
+fn verdict_result(
+    status: crate::simulate::report::VerdictStatus,
+    violations: usize,
+    unchecked: usize,
+) -> Result<(), AppError> {
+    use crate::simulate::report::VerdictStatus as V;
+    match status {
+        V::Safe => Ok(()),
+        V::Unsafe => Err(AppError::Unsafe(violations)),
+        V::NotProven => Err(AppError::NotProven(unchecked)),
+    }
+}
+
 /// Replays ops (or a plan) on the tenant and writes the step report; `Unsafe` when it found a
 /// violation (the report is written first).
 pub fn simulate(
@@ -152,8 +198,10 @@ pub fn simulate(
         (loaded, ops)
     });
     let loaded = loaded?;
+    let evidence = complete_or_allowed(&loaded, req.allow_partial)?;
     let rules = load_rules(&req.rules)?;
     let ops = ops.map_err(|e| InputErrors(vec![e]))?;
+    let touched = crate::simulate::needs::touched(&loaded.tenant, &ops);
     progress.phase("simulating", ops.ops.len() as u64);
     let mut report = crate::simulate::engine::simulate_observed(
         &loaded.tenant,
@@ -165,17 +213,18 @@ pub fn simulate(
     )
     .map_err(|e| InputErrors(vec![e]))?;
     progress.done();
+    report.add_unchecked(evidence.unchecked(&loaded.tenant, &touched));
     if req.redact {
         report.redact(&Redactor::new(&loaded.tenant));
     }
     render::simulation(&report, req.format, out)?;
     out.flush()?;
     drop_in_background(loaded);
-    if report.safe {
-        Ok(())
-    } else {
-        Err(AppError::Unsafe(report.violations.len()))
-    }
+    verdict_result(
+        report.verdict.status,
+        report.violations.len(),
+        report.verdict.unchecked.len(),
+    )
 }
 
 fn load_rules(path: &Option<PathBuf>) -> Result<crate::simulate::rules::Rules, AppError> {
@@ -209,6 +258,7 @@ pub fn plan(
         output::check(path, &inputs)?;
     }
     let loaded = ingest::load_with_progress(&req.tenant, progress)?;
+    let evidence = complete_or_allowed(&loaded, req.allow_partial)?;
     let rules = load_rules(&req.rules)?;
     let intent =
         crate::plan::intent::read(&req.intent, &loaded.tenant).map_err(|e| InputErrors(vec![e]))?;
@@ -220,6 +270,16 @@ pub fn plan(
     let mut plan = crate::plan::plan(&loaded.tenant, &rules, &intent, &req.intent)
         .map_err(|e| InputErrors(vec![e]))?;
     progress.done();
+    {
+        // The intent's default usage location stands in for the organization's.
+        let mut t = std::borrow::Cow::Borrowed(&loaded.tenant);
+        if intent.default_usage_location.is_some() {
+            t.to_mut().default_usage_location = intent.default_usage_location;
+        }
+        let mut touched = crate::plan::touched(&t, &intent);
+        touched.receiving = crate::plan::moving_users(&plan);
+        plan.verdict.add_unchecked(evidence.unchecked(&t, &touched));
+    }
     if req.redact {
         plan.redact(&Redactor::new(&loaded.tenant));
     }
@@ -231,11 +291,11 @@ pub fn plan(
         Some(path) => output::write(path, &inputs, |w| render::plan(&plan, req.format, w))?,
     }
     drop_in_background(loaded);
-    if plan.verdict.safe {
-        Ok(())
-    } else {
-        Err(AppError::Unsafe(plan.verdict.violations.len()))
-    }
+    verdict_result(
+        plan.verdict.status,
+        plan.verdict.violations.len(),
+        plan.verdict.unchecked.len(),
+    )
 }
 
 /// Writes a synthetic tenant and a one-line summary of it.

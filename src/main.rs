@@ -25,6 +25,9 @@ Exit codes:
   2  unusable input: an export, ops file or argument is malformed (the message names the file, place and field)
   3  simulate: a user loses a license or a service, or a step runs out of seats (the report says where);
      plan: the simulator still finds a loss in the plan (a planner bug; the plan is written for inspection)
+  4  plan, simulate: NOT PROVEN: no loss found, but named checks could not run on the evidence read
+     (e.g. no subscribedSkus export, paths unknown, a missing page with --allow-partial); the report
+     lists each with what to export
   129, 130, 143  ended by SIGHUP, SIGINT or SIGTERM; an output being written is left as it was (its
      temporary file is removed)";
 
@@ -55,6 +58,11 @@ enum Command {
         /// Replace every UPN, display name, proxy address and object id with a stable pseudonym.
         #[arg(long)]
         redact: bool,
+        /// Read exports with a missing page (a page whose @odata.nextLink has no page after it,
+        /// or an @odata.count above the records read) instead of refusing them (exit 2); plan
+        /// and simulate then give NOT PROVEN, with the gap listed.
+        #[arg(long)]
+        allow_partial: bool,
     },
     /// Write the staged migration plan for an intent: groups, the five steps, product changes,
     /// waves and seat forecast, proven safe by simulation (users who cannot move safely are held
@@ -82,6 +90,11 @@ enum Command {
         /// Replace every UPN, display name, proxy address and object id with a stable pseudonym.
         #[arg(long)]
         redact: bool,
+        /// Read exports with a missing page (a page whose @odata.nextLink has no page after it,
+        /// or an @odata.count above the records read) instead of refusing them (exit 2); plan
+        /// and simulate then give NOT PROVEN, with the gap listed.
+        #[arg(long)]
+        allow_partial: bool,
     },
     /// Write a realistic synthetic tenant (E1/E3/E5 mixes, direct, inherited and dual paths,
     /// add-ons, disabled plans, missing usage locations, duplicate proxy addresses, error
@@ -131,6 +144,11 @@ enum Command {
         /// Replace every UPN, display name, proxy address and object id with a stable pseudonym.
         #[arg(long)]
         redact: bool,
+        /// Read exports with a missing page (a page whose @odata.nextLink has no page after it,
+        /// or an @odata.count above the records read) instead of refusing them (exit 2); plan
+        /// and simulate then give NOT PROVEN, with the gap listed.
+        #[arg(long)]
+        allow_partial: bool,
     },
 }
 
@@ -277,11 +295,13 @@ fn main() -> ExitCode {
             tenant,
             format,
             redact,
+            allow_partial,
         } => app::inspect(
             &InspectRequest {
                 tenant,
                 format: format.into(),
                 redact,
+                allow_partial,
             },
             &mut out,
             &mut progress,
@@ -293,6 +313,7 @@ fn main() -> ExitCode {
             output,
             rules,
             redact,
+            allow_partial,
         } => app::plan(
             &PlanRequest {
                 tenant,
@@ -301,6 +322,7 @@ fn main() -> ExitCode {
                 format: format.into(),
                 output,
                 redact,
+                allow_partial,
             },
             &mut out,
             &mut progress,
@@ -329,6 +351,7 @@ fn main() -> ExitCode {
             rules,
             format,
             redact,
+            allow_partial,
         } => match ops.or(plan) {
             Some(ops) => app::simulate(
                 &SimulateRequest {
@@ -337,6 +360,7 @@ fn main() -> ExitCode {
                     rules,
                     format: format.into(),
                     redact,
+                    allow_partial,
                 },
                 &mut out,
                 &mut progress,

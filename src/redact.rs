@@ -480,6 +480,9 @@ impl Redact for Inspection {
             r.one(&mut e.error);
             r.all(&mut e.examples);
         }
+        for e in &mut self.evidence {
+            e.detail = local(&e.detail);
+        }
         for f in &mut self.findings {
             let skipped = f.code == crate::findings::FindingCode::SkippedFile.as_str();
             for e in &mut f.examples {
@@ -520,6 +523,9 @@ impl Redact for SimReport {
         }
         for e in &mut self.errors {
             error(e, r);
+        }
+        for u in &mut self.verdict.unchecked {
+            r.one(&mut u.reason);
         }
         r.all(&mut self.assumptions);
     }
@@ -572,6 +578,9 @@ impl Redact for Plan {
         }
         for v in &mut self.verdict.violations {
             violation(v, r);
+        }
+        for u in &mut self.verdict.unchecked {
+            r.one(&mut u.reason);
         }
         for e in &mut self.verdict.errors {
             error(e, r);

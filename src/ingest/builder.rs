@@ -41,6 +41,8 @@ pub struct Loaded {
     pub tenant: Tenant,
     pub sources: Vec<Source>,
     pub findings: Findings,
+    /// Pages read per JSON file, for the paging and membership evidence.
+    pub reading: super::evidence::Reading,
 }
 
 /// A user while reading, with whether any export said what licenses it holds.
@@ -221,6 +223,8 @@ pub struct Builder {
     pub(crate) users: Users,
     pub(crate) groups: HashMap<GroupId, Group>,
     pub(crate) memberships: Vec<MembershipRow>,
+    /// Pages read per JSON file (evidence.rs).
+    pub(crate) reading: super::evidence::Reading,
     /// Other builders' memberships, each kept in the vector it was read into (there can be
     /// millions; appending them to one vector would copy them all, more than once).
     membership_runs: Vec<Vec<MembershipRow>>,
@@ -496,6 +500,7 @@ impl Builder {
         self.errors.append(&mut part.errors);
         self.findings.merge(std::mem::take(&mut part.findings));
         self.sources.append(&mut part.sources);
+        self.reading.append(&mut part.reading);
         let Some(path) = part.files.first().cloned() else {
             return;
         };
@@ -796,6 +801,7 @@ impl Builder {
             tenant,
             sources,
             findings: self.findings,
+            reading: self.reading,
         })
     }
 

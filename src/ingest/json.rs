@@ -26,9 +26,30 @@ pub struct JsonMeta {
     pub next_link: Option<String>,
     /// `@odata.deltaLink`: the last page of a delta query.
     pub delta_link: Option<String>,
+    /// Page wrappers read (`{"value": [...]}` objects; a JSON Lines file may hold several).
+    pub pages: u32,
+    /// Pages that carried `@odata.nextLink`: each needs a page after it.
+    pub pages_with_next: u32,
+    /// The largest `@odata.count` a page gave (the total the query matched).
+    pub count: Option<u64>,
 }
 
 impl JsonMeta {
+    /// Counts one page wrapper: whether it carried a next link, and its `@odata.count`.
+    fn page(&mut self, had_next: bool, count: Option<&Node<'_>>) {
+        self.pages += 1;
+        self.pages_with_next += u32::from(had_next);
+        let n = match count {
+            Some(Node::Int(n)) => u64::try_from(*n).ok(),
+            Some(Node::UInt(n)) => Some(*n),
+            Some(Node::Str(s)) => s.trim().parse().ok(),
+            _ => None,
+        };
+        if let Some(n) = n {
+            self.count = Some(self.count.map_or(n, |c| c.max(n)));
+        }
+    }
+
     /// Whether the page comes from a delta query (`/users/delta`, `/groups/delta`): a
     /// `deltaLink`, or a link or context naming `/delta`.
     pub fn is_delta(&self) -> bool {
@@ -489,6 +510,8 @@ fn take_meta(
     obj: &mut Obj<'_>,
     meta: &mut JsonMeta,
 ) -> Result<(), InputError> {
+    let count = obj.remove_where(is_count_key);
+    let mut had_next = false;
     for key in [MetaKey::Context, MetaKey::NextLink, MetaKey::DeltaLink] {
         let mut seen = 0;
         let found = obj.remove_where(|k| {
@@ -505,10 +528,19 @@ fn take_meta(
             .hint("export the page again; a Graph page gives each annotation once"));
         }
         if let Some(Node::Str(s)) = found {
+            had_next |= key == MetaKey::NextLink;
             meta.set(key, s.into_owned());
         }
     }
+    meta.page(had_next, count.as_ref());
     Ok(())
+}
+
+/// `@odata.count` (also without the `@`).
+fn is_count_key(key: &str) -> bool {
+    key.strip_prefix('@')
+        .unwrap_or(key)
+        .eq_ignore_ascii_case("odata.count")
 }
 
 struct TopSeed<'m, 'c, 'f> {
@@ -574,6 +606,16 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
                 }
                 (_, v) => rest.members.push((key, v)),
             }
+        }
+        if saw_value_array {
+            let count = rest
+                .members
+                .iter()
+                .rev()
+                .find(|(k, _)| is_count_key(k))
+                .map(|(_, v)| v);
+            self.meta
+                .page(seen_meta.contains(&MetaKey::NextLink), count);
         }
         if !saw_value_array {
             if let (Some(v), false) = (rest.get_ignore_case("value"), seen_meta.is_empty()) {
@@ -690,6 +732,32 @@ mod tests {
             out.push((p, v.into_owned()))
         })?;
         Ok((out, meta))
+    }
+
+    #[test]
+    fn pages_their_next_links_and_counts_are_counted() {
+        // A one-page document, pretty-printed (read whole).
+        let (_, meta) = records(
+            "{\n \"@odata.count\": 7,\n \"@odata.nextLink\": \"n\",\n \"value\": [{\"id\": 1}]\n}",
+        )
+        .expect("page");
+        assert_eq!(
+            (meta.pages, meta.pages_with_next, meta.count),
+            (1, 1, Some(7))
+        );
+        // JSON Lines: one page a line, the last without a next link.
+        let (r, meta) = records(
+            "{\"@odata.nextLink\":\"n\",\"@odata.count\":3,\"value\":[{\"id\":1},{\"id\":2}]}\n{\"value\":[{\"id\":3}],\"@odata.context\":\"c\"}\n",
+        )
+        .expect("lines");
+        assert_eq!(r.len(), 3);
+        assert_eq!(
+            (meta.pages, meta.pages_with_next, meta.count),
+            (2, 1, Some(3))
+        );
+        // A bare array is no page.
+        let (_, meta) = records("[{\"id\": 1}]").expect("array");
+        assert_eq!((meta.pages, meta.pages_with_next), (0, 0));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod builder;
 pub mod csvfile;
 mod entry;
 pub mod error;
+pub mod evidence;
 pub mod graph;
 mod http;
 pub mod json;
@@ -457,6 +458,15 @@ fn read_json(
             format!("{display}: {what}"),
         );
     }
+    b.reading.files.push(evidence::PageFile {
+        file: display.clone(),
+        content: content.as_str(),
+        group: file_group.filter(|_| content == graph::JsonContent::Members),
+        pages: meta.pages,
+        pages_with_next: meta.pages_with_next,
+        count: meta.count,
+        records,
+    });
     for (place, value) in pending {
         graph::add_record(b, content, path, fid, place, file_group, value);
     }

@@ -33,6 +33,8 @@ pub struct Inspection {
     /// Users in licensing error states, by Graph error code (or state when no code is given).
     pub error_states: Vec<ErrorSummary>,
     pub findings: Vec<Finding>,
+    /// What each check needs and whether the exports hold it: present, partial or missing.
+    pub evidence: Vec<crate::ingest::evidence::Item>,
 }
 
 /// One product: its seats and how its holders hold it.
@@ -89,6 +91,7 @@ pub fn inspect(loaded: &Loaded) -> Inspection {
         licensed_groups: group_summaries(t),
         error_states: error_summaries(t),
         findings: findings.to_vec(),
+        evidence: crate::ingest::evidence::Evidence::of(loaded).items,
     }
 }
 

@@ -175,9 +175,41 @@ pub struct SeatForecast {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
+    /// `safe`, `unsafe` or `not-proven`.
+    pub status: crate::simulate::report::VerdictStatus,
+    /// True only when the status is `safe`: no loss and every check on complete evidence.
     pub safe: bool,
+    /// Checks that could not run on the evidence read (`check`, `reason`, `fix`).
+    pub unchecked: Vec<crate::simulate::report::Unchecked>,
     pub violations: Vec<crate::simulate::report::Violation>,
     /// Licensing errors the simulation expects (none in a plan the simulator proves safe,
     /// beyond those of held-back users).
     pub errors: Vec<crate::simulate::report::ErrorRecord>,
+}
+
+impl Verdict {
+    /// The verdict of a simulation's findings, before any evidence is missing.
+    pub fn new(
+        violations: Vec<crate::simulate::report::Violation>,
+        errors: Vec<crate::simulate::report::ErrorRecord>,
+    ) -> Self {
+        let status = crate::simulate::report::VerdictStatus::of(violations.len(), 0);
+        Verdict {
+            status,
+            safe: status == crate::simulate::report::VerdictStatus::Safe,
+            unchecked: Vec::new(),
+            violations,
+            errors,
+        }
+    }
+
+    /// Records checks that could not run: NOT PROVEN unless UNSAFE.
+    pub fn add_unchecked(&mut self, unchecked: Vec<crate::simulate::report::Unchecked>) {
+        self.unchecked.extend(unchecked);
+        self.unchecked.sort();
+        self.unchecked.dedup();
+        self.status =
+            crate::simulate::report::VerdictStatus::of(self.violations.len(), self.unchecked.len());
+        self.safe = self.status == crate::simulate::report::VerdictStatus::Safe;
+    }
 }

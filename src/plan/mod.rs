@@ -152,13 +152,64 @@ pub fn plan(
         held_back,
         skipped,
         seats,
-        verdict: Verdict {
-            safe: report.safe,
-            violations: report.violations.clone(),
-            errors: report.errors.clone(),
-        },
+        verdict: Verdict::new(report.violations.clone(), report.errors.clone()),
         assumptions,
     })
+}
+
+/// What a plan relies on, for its evidence: the moves' products, the licensed groups that
+/// carry them, the carrying and scope groups, and every user holding a move's product.
+pub fn touched(t: &Tenant, intent: &Intent) -> crate::ingest::evidence::Touched {
+    let mut touched = crate::ingest::evidence::Touched::default();
+    for m in &intent.moves {
+        touched.skus.insert(m.from);
+        touched.skus.insert(m.to);
+        if let intent::Carrier::Existing(g) = &m.group {
+            touched.groups.insert(*g);
+        }
+        match &m.scope {
+            intent::Scope::Group(g) => {
+                touched.groups.insert(*g);
+            }
+            intent::Scope::Users(us) => touched.users.extend(us.iter().copied()),
+            intent::Scope::DirectHolders => {}
+        }
+    }
+    for g in t.groups.values() {
+        if g.licenses.iter().any(|l| touched.skus.contains(&l.sku)) {
+            touched.groups.insert(g.id);
+        }
+    }
+    for u in t.users.values() {
+        if u.assignments.iter().any(|a| touched.skus.contains(&a.sku)) {
+            touched.users.insert(u.id);
+            for a in &u.assignments {
+                if let crate::model::AssignmentPath::Group(g) = a.path {
+                    if touched.skus.contains(&a.sku) {
+                        touched.groups.insert(g);
+                    }
+                }
+            }
+        }
+    }
+    touched
+}
+
+/// The users a plan's actions name (by object id): those it gives or moves licenses.
+pub fn moving_users(plan: &Plan) -> std::collections::BTreeSet<UserId> {
+    let mut out = std::collections::BTreeSet::new();
+    for st in &plan.stages {
+        let actions = st
+            .actions
+            .iter()
+            .chain(st.waves.iter().flat_map(|w| w.actions.iter()));
+        for a in actions {
+            if let Some(id) = a.user.as_deref().and_then(|u| UserId::parse(u).ok()) {
+                out.insert(id);
+            }
+        }
+    }
+    out
 }
 
 /// Moving users the simulation found in trouble, with the reason to hold them back: a

@@ -184,6 +184,20 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
 
+    writeln!(out, "\n## Evidence\n")?;
+    header(out, &["check", "status", "detail", "fix"], &[])?;
+    for e in &r.evidence {
+        row(
+            out,
+            &[
+                code(e.check.as_str()),
+                e.status.as_str().into(),
+                e.detail.as_str().into(),
+                e.fix.as_deref().unwrap_or("").into(),
+            ],
+        )?;
+    }
+
     writeln!(out, "\n## Products\n")?;
     header(
         out,

@@ -22,10 +22,41 @@ const WAVE_ACTIONS: usize = 20;
 // Shared wording
 
 fn verdict_word(p: &Plan) -> &'static str {
-    if p.verdict.safe {
-        "SAFE"
+    p.verdict.status.word()
+}
+
+/// What the first line says when the plan does little: it moves nobody, or holds back most of
+/// its scope.
+fn scope_warning(p: &Plan) -> Option<String> {
+    let s = &p.summary;
+    if s.users_moving == 0 {
+        Some(format!(
+            "this plan moves nobody: {} held back and {} skipped of {} in scope",
+            s.users_held_back,
+            s.users_skipped,
+            count(s.users_in_scope, "user", "users")
+        ))
+    } else if s.users_held_back * 2 > s.users_in_scope {
+        Some(format!(
+            "this plan holds back most of its scope: {} of {} in scope",
+            s.users_held_back,
+            count(s.users_in_scope, "user", "users")
+        ))
     } else {
-        "NOT SAFE"
+        None
+    }
+}
+
+/// Why a verdict is what it is, in one sentence after the word.
+fn verdict_sentence(p: &Plan) -> String {
+    use crate::simulate::report::VerdictStatus as V;
+    match p.verdict.status {
+        V::Safe => "The simulation of every stage and wave finds no loss of license or service and no seat shortage, on complete evidence.".to_owned(),
+        V::Unsafe => "The simulation marks the plan unsafe.".to_owned(),
+        V::NotProven => format!(
+            "The simulation finds no loss, but {} could not run on the exports read: the plan is not proven safe.",
+            count(p.verdict.unchecked.len() as u64, "check", "checks")
+        ),
     }
 }
 
@@ -179,9 +210,10 @@ fn seat_point(p: &Plan, s: &SeatForecast) -> String {
 
 pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
     let s = &p.summary;
+    let warning = scope_warning(p).map_or_else(String::new, |w| format!(" — {w}"));
     writeln!(
         out,
-        "Plan {}: {}; {} moving, {} held back, {} skipped (of {} in scope); {} created; {}",
+        "Plan {}: {}{warning}; {} moving, {} held back, {} skipped (of {} in scope); {} created; {}",
         clean(&p.name),
         verdict_word(p),
         count(s.users_moving, "user", "users"),
@@ -191,6 +223,21 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
         count(s.groups_created, "group", "groups"),
         count(s.removal_waves, "removal wave", "removal waves"),
     )?;
+    if !p.verdict.unchecked.is_empty() {
+        writeln!(out, "\nNot checked ({})", verdict_word(p))?;
+        let mut t = new_table(&["check", "what was not checked", "fix"]);
+        for u in &p.verdict.unchecked {
+            add_row(
+                &mut t,
+                vec![
+                    u.check.as_str().into(),
+                    u.reason.clone().into(),
+                    u.fix.clone().into(),
+                ],
+            );
+        }
+        writeln!(out, "{t}")?;
+    }
 
     writeln!(out, "\nMoves")?;
     if p.moves.is_empty() {
@@ -320,14 +367,7 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
 
     writeln!(out, "\nVerdict: {}", verdict_word(p))?;
     if p.verdict.violations.is_empty() {
-        if p.verdict.safe {
-            writeln!(
-                out,
-                "The simulation of every stage and wave finds no loss of license or service and no seat shortage."
-            )?;
-        } else {
-            writeln!(out, "The simulation marks the plan unsafe.")?;
-        }
+        writeln!(out, "{}", verdict_sentence(p))?;
     } else {
         let mut t = new_table(&["step", "kind", "user", "lost", "cause"]);
         for v in &p.verdict.violations {
@@ -519,7 +559,9 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "# {}\n", text(&p.name))?;
     writeln!(
         out,
-        "Dry-run report: this plan moves {} of {} in scope from direct to group-based licensing in {}; {} held back and keep every direct license, {} skipped with nothing to migrate. The simulation of every stage and wave finds the plan **{}**.\n",
+        "Verdict: **{}**{}. Dry-run report: this plan moves {} of {} in scope from direct to group-based licensing in {}; {} held back and keep every direct license, {} skipped with nothing to migrate. The simulation of every stage and wave finds the plan **{}**.\n",
+        verdict_word(p),
+        scope_warning(p).map_or_else(String::new, |w| format!(" — {w}")),
         s.users_moving,
         count(s.users_in_scope, "user", "users"),
         count(p.stages.len() as u64, "stage", "stages"),
@@ -545,6 +587,24 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
     ];
     for (k, v) in facts {
         row(out, &[k.into(), v.into()])?;
+    }
+    if !p.verdict.unchecked.is_empty() {
+        writeln!(
+            out,
+            "\n## Not checked\n\nThe verdict is **{}**: these checks could not run on the exports read.\n",
+            verdict_word(p)
+        )?;
+        header(out, &["check", "what was not checked", "fix"], &[])?;
+        for u in &p.verdict.unchecked {
+            row(
+                out,
+                &[
+                    code(u.check.as_str()),
+                    u.reason.as_str().into(),
+                    u.fix.as_str().into(),
+                ],
+            )?;
+        }
     }
 
     // 2. Moves.
@@ -701,11 +761,7 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
     // 7. Verdict.
     writeln!(out, "\n## Verdict\n")?;
     if p.verdict.violations.is_empty() {
-        if p.verdict.safe {
-            writeln!(out, "The simulation of every stage and wave finds no loss of license or service and no seat shortage.")?;
-        } else {
-            writeln!(out, "**NOT SAFE**: the simulation marks the plan unsafe.")?;
-        }
+        writeln!(out, "**{}**. {}", verdict_word(p), verdict_sentence(p))?;
     } else {
         writeln!(
             out,
@@ -875,7 +931,9 @@ mod tests {
                 },
             ],
             verdict: Verdict {
+                status: crate::simulate::report::VerdictStatus::Unsafe,
                 safe: false,
+                unchecked: Vec::new(),
                 violations: vec![Violation {
                     step: 57,
                     kind: ViolationKind::Loss,
@@ -929,7 +987,7 @@ mod tests {
         }
         assert!(md.contains("| users in scope | 56 |"));
         assert!(md.contains("| default usage location | US |"));
-        assert!(md.contains("| verdict | NOT SAFE |"));
+        assert!(md.contains("| verdict | UNSAFE |"));
         assert!(md.contains("**Gate**\n\n- First gate.\n- Second gate.\n"));
         // Stage 1 has 55 actions: 50 listed, the rest counted.
         assert!(md.contains("… and 5 more actions (the JSON/YAML plan lists all)"));
@@ -971,7 +1029,7 @@ mod tests {
     fn table_is_an_overview_without_actions() {
         let t = render(table);
         let first = t.lines().next().unwrap_or_default();
-        assert!(first.starts_with("Plan E3 to groups: NOT SAFE; 54 users moving, 1 held back"));
+        assert!(first.starts_with("Plan E3 to groups: UNSAFE; 54 users moving, 1 held back"));
         assert!(first.contains("1 group created; 2 removal waves"));
         assert!(t.contains("pilot 2, 52"));
         assert!(t.contains("109 actions (see --format markdown|json)"));
@@ -990,16 +1048,39 @@ mod tests {
     #[test]
     fn a_safe_plan_says_so() {
         let mut p = plan();
-        p.verdict.safe = true;
-        p.verdict.violations.clear();
-        p.verdict.errors.clear();
+        p.verdict = Verdict::new(Vec::new(), Vec::new());
         let mut buf: Vec<u8> = Vec::new();
         assert!(markdown(&p, &mut buf).is_ok());
         let md = String::from_utf8(buf).unwrap_or_default();
-        assert!(md.contains("## Verdict\n\nThe simulation of every stage and wave finds no loss of license or service and no seat shortage.\n"));
+        assert!(md.contains("## Verdict\n\n**SAFE**. The simulation of every stage and wave finds no loss of license or service and no seat shortage, on complete evidence.\n"));
         let mut buf: Vec<u8> = Vec::new();
         assert!(table(&p, &mut buf).is_ok());
         let t = String::from_utf8(buf).unwrap_or_default();
         assert!(t.contains("Verdict: SAFE\nThe simulation of every stage and wave finds no loss"));
+    }
+
+    #[test]
+    fn a_plan_not_proven_says_what_was_not_checked_at_the_top() {
+        let mut p = plan();
+        p.verdict = Verdict::new(Vec::new(), Vec::new());
+        p.verdict
+            .add_unchecked(vec![crate::simulate::report::Unchecked {
+                check: crate::simulate::report::Check::Seats,
+                reason: "seats of ENTERPRISEPACK not checked: no subscribedSkus export".into(),
+                fix: "export GET /v1.0/subscribedSkus".into(),
+            }]);
+        assert!(!p.verdict.safe);
+        let mut buf: Vec<u8> = Vec::new();
+        assert!(markdown(&p, &mut buf).is_ok());
+        let md = String::from_utf8(buf).unwrap_or_default();
+        let top = md.find("## Not checked").unwrap_or(usize::MAX);
+        assert!(top < md.find("## Moves").unwrap_or(0), "{md}");
+        assert!(md.contains("seats of ENTERPRISEPACK not checked"));
+        assert!(md.contains("| verdict | NOT PROVEN |"));
+        let mut buf: Vec<u8> = Vec::new();
+        assert!(table(&p, &mut buf).is_ok());
+        let t = String::from_utf8(buf).unwrap_or_default();
+        assert!(t.starts_with("Plan E3 to groups: NOT PROVEN;"), "{t}");
+        assert!(t.find("Not checked").unwrap_or(usize::MAX) < t.find("Moves").unwrap_or(0));
     }
 }

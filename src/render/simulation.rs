@@ -26,8 +26,23 @@ pub fn table_report(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
         r.steps.len(),
         r.errors.len(),
         r.violations.len(),
-        if r.safe { "SAFE" } else { "NOT SAFE" }
+        r.verdict.status.word()
     )?;
+    if !r.verdict.unchecked.is_empty() {
+        writeln!(out, "\nNot checked ({})", r.verdict.status.word())?;
+        let mut t = new_table(&["check", "what was not checked", "fix"]);
+        for u in &r.verdict.unchecked {
+            add_row(
+                &mut t,
+                vec![
+                    u.check.as_str().into(),
+                    u.reason.clone().into(),
+                    u.fix.clone().into(),
+                ],
+            );
+        }
+        writeln!(out, "{t}")?;
+    }
     writeln!(out, "\nSteps")?;
     if r.steps.len() > GRID_STEPS {
         step_lines(r, out)?;
@@ -114,8 +129,27 @@ pub fn markdown(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
         r.steps.len(),
         r.errors.len(),
         r.violations.len(),
-        if r.safe { "SAFE" } else { "NOT SAFE" }
+        r.verdict.status.word()
     )?;
+    if !r.verdict.unchecked.is_empty() {
+        writeln!(
+            out,
+            "## Not checked\n\nThe verdict is **{}**: these checks could not run on the exports read.\n",
+            r.verdict.status.word()
+        )?;
+        header(out, &["check", "what was not checked", "fix"], &[])?;
+        for u in &r.verdict.unchecked {
+            row(
+                out,
+                &[
+                    code(u.check.as_str()),
+                    u.reason.as_str().into(),
+                    u.fix.as_str().into(),
+                ],
+            )?;
+        }
+        writeln!(out)?;
+    }
     writeln!(out, "## Steps\n")?;
     if r.steps.is_empty() {
         writeln!(out, "None.")?;
@@ -238,6 +272,10 @@ mod tests {
         SimReport {
             schema_version: crate::simulate::report::SCHEMA_VERSION,
             safe: true,
+            verdict: crate::simulate::report::SimVerdict {
+                status: crate::simulate::report::VerdictStatus::Safe,
+                unchecked: Vec::new(),
+            },
             steps: (1..=steps)
                 .map(|i| StepReport {
                     step: i,

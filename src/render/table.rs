@@ -33,6 +33,21 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
     right(&mut t, &[3]);
     writeln!(out, "{t}")?;
 
+    writeln!(out, "\nEvidence")?;
+    let mut t = new_table(&["check", "status", "detail", "fix"]);
+    for e in &r.evidence {
+        add_row(
+            &mut t,
+            vec![
+                e.check.as_str().into(),
+                e.status.as_str().into(),
+                e.detail.clone().into(),
+                e.fix.clone().unwrap_or_default().into(),
+            ],
+        );
+    }
+    writeln!(out, "{t}")?;
+
     writeln!(out, "\nProducts")?;
     let mut t = new_table(&[
         "product",

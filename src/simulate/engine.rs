@@ -235,6 +235,10 @@ fn run<'r>(
     let report = SimReport {
         schema_version: super::report::SCHEMA_VERSION,
         safe: sim.violations.is_empty(),
+        verdict: super::report::SimVerdict {
+            status: super::report::VerdictStatus::of(sim.violations.len(), 0),
+            unchecked: Vec::new(),
+        },
         steps: std::mem::take(&mut sim.steps),
         violations: std::mem::take(&mut sim.violations),
         errors: std::mem::take(&mut sim.errors),

@@ -3,6 +3,7 @@
 //! ran out of seats.
 
 pub mod engine;
+pub mod needs;
 pub mod ops;
 pub mod planset;
 pub mod report;

@@ -3,14 +3,18 @@
 
 use serde::Serialize;
 
+pub use crate::ingest::evidence::{Check, Unchecked};
+
 /// Version of the JSON contract of `licplan simulate`.
 pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SimReport {
     pub schema_version: u32,
-    /// True when no step lost a user's license or service and no step ran out of seats.
+    /// True when the verdict is SAFE: no step lost a user's license or service, no step ran
+    /// out of seats, and every check ran on complete evidence (`verdict.status`).
     pub safe: bool,
+    pub verdict: SimVerdict,
     pub steps: Vec<StepReport>,
     pub violations: Vec<Violation>,
     pub errors: Vec<ErrorRecord>,
@@ -77,4 +81,85 @@ pub struct ErrorRecord {
     /// fail when seats run short, so every user who could fail is reported at risk.
     pub at_risk: bool,
     pub detail: String,
+}
+
+/// SAFE, UNSAFE or NOT PROVEN: a stable kebab-case code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerdictStatus {
+    /// Every invariant checked on complete evidence, and none broken.
+    Safe,
+    /// A loss or a seat shortage.
+    Unsafe,
+    /// No loss found, but named checks could not run on the evidence read.
+    NotProven,
+}
+
+impl VerdictStatus {
+    pub const ALL: [VerdictStatus; 3] = [Self::Safe, Self::Unsafe, Self::NotProven];
+
+    /// The verdict of a run: a violation makes it unsafe whatever else; a check that could not
+    /// run makes it not proven.
+    pub fn of(violations: usize, unchecked: usize) -> Self {
+        if violations > 0 {
+            Self::Unsafe
+        } else if unchecked > 0 {
+            Self::NotProven
+        } else {
+            Self::Safe
+        }
+    }
+
+    /// The code in JSON and YAML.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Safe => "safe",
+            Self::Unsafe => "unsafe",
+            Self::NotProven => "not-proven",
+        }
+    }
+
+    /// The word in tables and Markdown.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Safe => "SAFE",
+            Self::Unsafe => "UNSAFE",
+            Self::NotProven => "NOT PROVEN",
+        }
+    }
+}
+
+/// The simulation's verdict and the checks it could not run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SimVerdict {
+    pub status: VerdictStatus,
+    /// Checks that could not run on the evidence read, each with why and what to export.
+    pub unchecked: Vec<Unchecked>,
+}
+
+impl SimReport {
+    /// Records checks that could not run: the verdict becomes NOT PROVEN unless it is UNSAFE.
+    pub fn add_unchecked(&mut self, unchecked: Vec<Unchecked>) {
+        self.verdict.unchecked.extend(unchecked);
+        self.verdict.unchecked.sort();
+        self.verdict.unchecked.dedup();
+        self.verdict.status =
+            VerdictStatus::of(self.violations.len(), self.verdict.unchecked.len());
+        self.safe = self.verdict.status == VerdictStatus::Safe;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_codes_are_unique_and_a_loss_outranks_missing_evidence() {
+        let codes: std::collections::BTreeSet<&str> =
+            VerdictStatus::ALL.iter().map(|v| v.as_str()).collect();
+        assert_eq!(codes.len(), 3);
+        assert_eq!(VerdictStatus::of(1, 1), VerdictStatus::Unsafe);
+        assert_eq!(VerdictStatus::of(0, 1), VerdictStatus::NotProven);
+        assert_eq!(VerdictStatus::of(0, 0), VerdictStatus::Safe);
+    }
 }

@@ -20,5 +20,6 @@ mod render_safety;
 mod scenarios;
 mod silent_changes;
 mod snapshots;
+mod verdict;
 mod yaml11;
 mod yaml_safety;

@@ -153,7 +153,7 @@ pub fn simulate(
     });
     let loaded = loaded?;
     let rules = load_rules(&req.rules)?;
-    let ops = ops.map_err(|e| InputErrors(vec![e]))?;
+    let ops = ops?;
     progress.phase("simulating", ops.ops.len() as u64);
     let mut report = crate::simulate::engine::simulate_observed(
         &loaded.tenant,
@@ -162,8 +162,7 @@ pub fn simulate(
         &req.ops,
         true,
         &mut |_, _| progress.advance(1),
-    )
-    .map_err(|e| InputErrors(vec![e]))?;
+    )?;
     progress.done();
     if req.redact {
         report.redact(&Redactor::new(&loaded.tenant));
@@ -210,8 +209,7 @@ pub fn plan(
     }
     let loaded = ingest::load_with_progress(&req.tenant, progress)?;
     let rules = load_rules(&req.rules)?;
-    let intent =
-        crate::plan::intent::read(&req.intent, &loaded.tenant).map_err(|e| InputErrors(vec![e]))?;
+    let intent = crate::plan::intent::read(&req.intent, &loaded.tenant)?;
     let inputs = inputs.files(Role::UsersList, &intent.users_files(&req.intent));
     if let Some(path) = &req.output {
         output::check(path, &inputs)?;

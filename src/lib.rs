@@ -28,3 +28,4 @@ pub mod progress;
 pub mod redact;
 pub mod render;
 pub mod simulate;
+pub mod suggest;

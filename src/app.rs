@@ -182,7 +182,7 @@ fn load_rules(path: &Option<PathBuf>) -> Result<crate::simulate::rules::Rules, A
         Some(p) => crate::simulate::rules::Rules::with_file(p),
         None => crate::simulate::rules::Rules::bundled(),
     }
-    .map_err(|e| AppError::Input(InputErrors(vec![e])))
+    .map_err(AppError::Input)
 }
 
 /// Plans the intent, writes the plan (to `--output` atomically, or to `out`), and reports

@@ -216,3 +216,30 @@ fn one_noisy_file_does_not_hide_the_problems_of_another() {
     assert!(e.contains("… and 21 more problems ("), "{e}");
     assert!(e.contains("users.csv: 21)"), "{e}");
 }
+
+#[test]
+fn every_bad_rule_of_a_rules_file_is_reported_in_one_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "mutually_exclusive:\n  - id: first-set\n    plans: [EXCHANGE_S_STANDRD, SWAY]\n    source: t\nnot_offered_in:\n  - id: second\n    plan: TEAMS1\n    locations: [USA]\n    source: t\ndisable: [yamer]\n",
+    )
+    .expect("write");
+    let e = refused(&[
+        "simulate",
+        "testdata/scenarios/r1-paths/tenant",
+        "--ops",
+        "testdata/scenarios/r1-paths/ops.yaml",
+        "--rules",
+        &rules.display().to_string(),
+    ]);
+    assert_eq!(problems(&e).len(), 3, "{e}");
+    has(&e, "rules.yaml:3:", "did you mean EXCHANGE_S_STANDARD?");
+    has(
+        &e,
+        "rules.yaml:8:",
+        "\"USA\" is not a two-letter country code",
+    );
+    has(&e, "rules.yaml:10:", "did you mean yammer?");
+}

@@ -23,6 +23,7 @@ pub mod inspect;
 pub mod model;
 pub mod output;
 pub mod par;
+pub mod paths;
 pub mod plan;
 pub mod progress;
 pub mod redact;

@@ -243,3 +243,45 @@ fn every_bad_rule_of_a_rules_file_is_reported_in_one_run() {
     );
     has(&e, "rules.yaml:10:", "did you mean yammer?");
 }
+
+#[test]
+fn sources_are_shown_relative_to_the_tenant_whatever_the_working_folder() {
+    let sources = |cwd: &std::path::Path, tenant: &str| -> Vec<String> {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_licplan"))
+            .args(["inspect", tenant, "--format", "json"])
+            .current_dir(cwd)
+            .output()
+            .expect("the licplan binary runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        v["sources"]
+            .as_array()
+            .expect("sources")
+            .iter()
+            .map(|s| s["file"].as_str().expect("file").to_owned())
+            .collect()
+    };
+    let root = crate::common::root();
+    let absolute = root.join("testdata/contoso").display().to_string();
+    let from_root = sources(&root, "testdata/contoso");
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    assert_eq!(from_root, sources(elsewhere.path(), &absolute));
+    assert_eq!(sources(&root.join("testdata"), "./contoso/"), from_root);
+    assert!(
+        from_root.contains(&"groups.json".to_owned()),
+        "{from_root:?}"
+    );
+    // A file named on its own is shown by its name.
+    let one = root
+        .join("testdata/contoso/groups.json")
+        .display()
+        .to_string();
+    let out = licplan(&["inspect", &one, "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["sources"][0]["file"], "groups.json", "{v:#}");
+}

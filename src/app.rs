@@ -200,7 +200,7 @@ pub fn simulate(
     let loaded = loaded?;
     let evidence = complete_or_allowed(&loaded, req.allow_partial)?;
     let rules = load_rules(&req.rules)?;
-    let ops = ops.map_err(|e| InputErrors(vec![e]))?;
+    let ops = ops?;
     let touched = crate::simulate::needs::touched(&loaded.tenant, &ops);
     progress.phase("simulating", ops.ops.len() as u64);
     let mut report = crate::simulate::engine::simulate_observed(
@@ -210,8 +210,7 @@ pub fn simulate(
         &req.ops,
         true,
         &mut |_, _| progress.advance(1),
-    )
-    .map_err(|e| InputErrors(vec![e]))?;
+    )?;
     progress.done();
     report.add_unchecked(evidence.unchecked(&loaded.tenant, &touched));
     if req.redact {
@@ -232,7 +231,7 @@ fn load_rules(path: &Option<PathBuf>) -> Result<crate::simulate::rules::Rules, A
         Some(p) => crate::simulate::rules::Rules::with_file(p),
         None => crate::simulate::rules::Rules::bundled(),
     }
-    .map_err(|e| AppError::Input(InputErrors(vec![e])))
+    .map_err(AppError::Input)
 }
 
 /// Plans the intent, writes the plan (to `--output` atomically, or to `out`), and reports
@@ -260,8 +259,7 @@ pub fn plan(
     let loaded = ingest::load_with_progress(&req.tenant, progress)?;
     let evidence = complete_or_allowed(&loaded, req.allow_partial)?;
     let rules = load_rules(&req.rules)?;
-    let intent =
-        crate::plan::intent::read(&req.intent, &loaded.tenant).map_err(|e| InputErrors(vec![e]))?;
+    let intent = crate::plan::intent::read(&req.intent, &loaded.tenant)?;
     let inputs = inputs.files(Role::UsersList, &intent.users_files(&req.intent));
     if let Some(path) = &req.output {
         output::check(path, &inputs)?;

@@ -465,6 +465,20 @@ impl Redact for Inspection {
         for s in &mut self.sources {
             s.file = local(&s.file);
         }
+        // Skipped files are named as given (`<path>: <why>`), sources relative to the tenant
+        // (see `paths`): the folders above the skipped ones go too.
+        let skipped_paths: Vec<&str> = self
+            .findings
+            .iter()
+            .filter(|f| f.code == crate::findings::FindingCode::SkippedFile.as_str())
+            .flat_map(|f| f.examples.iter())
+            .map(|e| e.split_once(": ").map_or(e.as_str(), |(p, _)| p))
+            .collect();
+        let skipped_root = common_folder(skipped_paths.into_iter());
+        let local_skipped = |p: &str| {
+            let p = p.strip_prefix(skipped_root.as_str()).unwrap_or(p);
+            r.text(p.strip_prefix(root.as_str()).unwrap_or(p))
+        };
         r.opt(&mut self.default_usage_location);
         for s in &mut self.skus {
             r.one(&mut s.sku_id);
@@ -487,7 +501,7 @@ impl Redact for Inspection {
             let skipped = f.code == crate::findings::FindingCode::SkippedFile.as_str();
             for e in &mut f.examples {
                 *e = if skipped {
-                    local(e)
+                    local_skipped(e)
                 } else {
                     r.example(f.code, e)
                 };

@@ -121,6 +121,55 @@ pub fn check_yaml(text: &str, path: &Path) -> Result<(), InputError> {
     }
 }
 
+/// [`check_yaml`], also giving the document as a tree for checks of its own (every unknown
+/// key of a file, say, where serde stops at the first); `None` when it is not valid YAML
+/// (the schema's reader then says why, with its position).
+///
+/// # Errors
+///
+/// As [`read_value`].
+pub fn yaml_value(text: &str, path: &Path) -> Result<Option<Value>, InputError> {
+    match parse(text, path, Syntax::Yaml) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.field.is_none() && e.message.starts_with("invalid YAML") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Every key of the mapping at `at` (a `$.moves[1]`-style path) that is not in `known`, as an
+/// error naming the key and the nearest known one; `what` names the mapping in the message
+/// ("a move"). A value that is not a mapping is left to the schema's reader.
+pub fn unknown_keys(
+    path: &Path,
+    at: &str,
+    value: &Value,
+    what: &str,
+    known: &[&str],
+) -> Vec<InputError> {
+    let Value::Object(map) = value else {
+        return Vec::new();
+    };
+    map.keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| {
+            InputError::new(
+                path,
+                Location::Record {
+                    index: 0,
+                    path: format!("{at}.{}", bounded(k)),
+                },
+                format!("{what} has no field {}", quote(k)),
+            )
+            .field(bounded(k))
+            .hint(format!(
+                "{}{what} takes: {}",
+                crate::suggest::did_you_mean(k, known.iter().copied()),
+                known.join(", ")
+            ))
+        })
+        .collect()
+}
+
 fn parse(text: &str, path: &Path, syntax: Syntax) -> Result<Value, InputError> {
     if syntax == Syntax::Yaml {
         check_depth(text, MAX_DEPTH).map_err(|at| {

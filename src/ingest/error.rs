@@ -320,6 +320,39 @@ const SHOWN: usize = 20;
 /// Files named in the count of the problems not printed.
 const FILES_SHOWN: usize = 10;
 
+impl InputErrors {
+    /// The errors grouped by file (files in the order they first come, each file's errors in
+    /// their order), with how many of each file are printed: the [`SHOWN`] places are dealt
+    /// round-robin, one per file a round, so a file with thousands of problems cannot hide
+    /// the one problem of the next file.
+    fn dealt(&self) -> Vec<(&Path, Vec<&InputError>, usize)> {
+        let mut files: Vec<(&Path, Vec<&InputError>, usize)> = Vec::new();
+        let mut at: std::collections::HashMap<&Path, usize> = Default::default();
+        for e in &self.0 {
+            let i = *at.entry(e.file.as_path()).or_insert_with(|| {
+                files.push((e.file.as_path(), Vec::new(), 0));
+                files.len() - 1
+            });
+            files[i].1.push(e);
+        }
+        let mut left = SHOWN;
+        while left > 0 {
+            let mut dealt = false;
+            for (_, errors, shown) in files.iter_mut() {
+                if left > 0 && *shown < errors.len() {
+                    *shown += 1;
+                    left -= 1;
+                    dealt = true;
+                }
+            }
+            if !dealt {
+                break;
+            }
+        }
+        files
+    }
+}
+
 impl fmt::Display for InputErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n: u64 = self.0.iter().map(InputError::weight).sum();
@@ -330,21 +363,19 @@ impl fmt::Display for InputErrors {
             if n == 1 { "" } else { "s" },
             if n == 1 { "s" } else { "" }
         )?;
-        for e in self.0.iter().take(SHOWN) {
-            writeln!(f, "  {e}")?;
-        }
-        let rest = self.0.get(SHOWN..).unwrap_or_default();
-        if !rest.is_empty() {
-            // The rest, counted by file, in the order the files first come.
-            let mut by_file: Vec<(&Path, u64)> = Vec::new();
-            let mut at: std::collections::HashMap<&Path, usize> = Default::default();
-            for e in rest {
-                let i = *at.entry(e.file.as_path()).or_insert_with(|| {
-                    by_file.push((e.file.as_path(), 0));
-                    by_file.len() - 1
-                });
-                by_file[i].1 += e.weight();
+        let files = self.dealt();
+        for (_, errors, shown) in &files {
+            for e in &errors[..*shown] {
+                writeln!(f, "  {e}")?;
             }
+        }
+        // What was not printed, counted by file, in the order the files first come.
+        let by_file: Vec<(&Path, u64)> = files
+            .iter()
+            .map(|(p, errors, shown)| (*p, errors[*shown..].iter().map(|e| e.weight()).sum()))
+            .filter(|(_, k)| *k > 0)
+            .collect();
+        if !by_file.is_empty() {
             let m: u64 = by_file.iter().map(|(_, k)| k).sum();
             let mut list: Vec<String> = by_file
                 .iter()
@@ -459,10 +490,55 @@ mod tests {
             text.starts_with("1,031 problems in the input make it unusable:"),
             "{text}"
         );
+        // groups.csv gets its place although users.csv came first with 1,030 problems.
+        assert!(text.contains("  groups.csv:2: bad\n"), "{text}");
         assert!(
-            text.contains("… and 1,011 more problems (users.csv: 1,010; groups.csv: 1)"),
+            text.contains("… and 1,011 more problems (users.csv: 1,011)"),
             "{text}"
         );
         assert_eq!(text.lines().count(), 22, "{text}");
+    }
+
+    #[test]
+    fn places_are_dealt_round_robin_and_printed_grouped_by_file() {
+        let file = |name: &str, n: u64| -> Vec<InputError> {
+            (0..n)
+                .map(|i| InputError::new(Path::new(name), Location::Line(i + 2), "bad"))
+                .collect()
+        };
+        // Interleaved as parallel reading may leave them: printed grouped all the same.
+        let mut all = file("a.csv", 40);
+        all.insert(3, file("b.csv", 1).remove(0));
+        all.extend(file("c.csv", 5));
+        all.extend(file("b.csv", 3).into_iter().skip(1));
+        let text = InputErrors(all).to_string();
+        let printed: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .filter(|l| !l.contains("more problems"))
+            .map(|l| l.trim().split(':').next().unwrap_or(""))
+            .collect();
+        // b has 3 and c 5: both whole; a gets the other 12.
+        let mut expected = vec!["a.csv"; 12];
+        expected.extend(["b.csv"; 3]);
+        expected.extend(["c.csv"; 5]);
+        assert_eq!(printed, expected, "{text}");
+        assert!(
+            text.ends_with("  … and 28 more problems (a.csv: 28)\n"),
+            "{text}"
+        );
+        // Many files with one problem each: twenty printed, the rest counted by file.
+        let many: Vec<InputError> = (0..25)
+            .flat_map(|i| file(&format!("f{i:02}.csv"), 1))
+            .collect();
+        let text = InputErrors(many).to_string();
+        assert!(
+            text.contains("f19.csv:2") && !text.contains("f20.csv:2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("… and 5 more problems (f20.csv: 1; f21.csv: 1; f22.csv: 1; f23.csv: 1; f24.csv: 1)"),
+            "{text}"
+        );
     }
 }

@@ -84,7 +84,11 @@ fn load_on(
     progress.phase("reading exports", files.iter().map(size).sum());
     read_files(&mut b, &files, progress, threads);
     progress.phase("resolving names", 0);
-    let result = b.finish();
+    // Reports show paths relative to the tenant arguments (whatever the working folder).
+    let result = b.finish().map(|mut l| {
+        crate::paths::relativise(&mut l.sources, paths);
+        l
+    });
     progress.done();
     result
 }

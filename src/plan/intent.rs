@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::catalog::{Catalog, Lookup};
 use crate::docfile::bounded;
-use crate::ingest::error::{InputError, Location};
+use crate::ingest::error::{InputError, InputErrors, Location};
 use crate::model::{CountryCode, GroupId, SkuId, Tenant, UserId};
 
 #[derive(Debug, Deserialize)]
@@ -177,151 +177,230 @@ fn err(path: &Path, field: &str, message: String, hint: &str) -> InputError {
 }
 
 /// Reads and resolves an intent file.
-pub fn read(path: &Path, tenant: &Tenant) -> Result<Intent, InputError> {
+///
+/// # Errors
+///
+/// As [`parse`], or the file cannot be read.
+pub fn read(path: &Path, tenant: &Tenant) -> Result<Intent, InputErrors> {
     let text = crate::docfile::read_text(
         path,
         "the intent",
         "name a migration intent (YAML), such as plans/e1-to-e3.yaml",
-    )?;
+    )
+    .map_err(|e| InputErrors(vec![e]))?;
     parse(&text, path, tenant)
 }
 
+/// The fields of an intent, a move and `waves`, as written.
+const TOP_FIELDS: &[&str] = &[
+    "name",
+    "default_usage_location",
+    "moves",
+    "waves",
+    "strategy",
+];
+const MOVE_FIELDS: &[&str] = &["from", "to", "group", "scope", "strategy"];
+const WAVES_FIELDS: &[&str] = &["pilot", "size"];
+
+/// Every unknown field of the intent, each with the nearest known one.
+fn unknown_fields(path: &Path, doc: &serde_json::Value) -> Vec<InputError> {
+    use crate::docfile::unknown_keys;
+    let mut out = unknown_keys(path, "$", doc, "an intent", TOP_FIELDS);
+    if let Some(moves) = doc.get("moves").and_then(serde_json::Value::as_array) {
+        for (i, m) in moves.iter().enumerate() {
+            out.extend(unknown_keys(
+                path,
+                &format!("$.moves[{i}]"),
+                m,
+                "a move",
+                MOVE_FIELDS,
+            ));
+        }
+    }
+    if let Some(w) = doc.get("waves") {
+        out.extend(unknown_keys(path, "$.waves", w, "waves", WAVES_FIELDS));
+    }
+    out
+}
+
 /// Parses an intent; `path` names it in messages and anchors `users:` files.
-pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputError> {
+///
+/// # Errors
+///
+/// Every problem of the intent in one list: each unknown field (with the nearest known one),
+/// or else the file's schema error, then each field that does not resolve against the tenant
+/// (products, groups, scopes and the users of `users:` files, strategies, wave sizes).
+pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputErrors> {
+    let one = |e: InputError| InputErrors(vec![e]);
     let text = text.trim_start_matches('\u{feff}');
     // Duplicate keys, deep nesting and alias bombs first (see `docfile`).
-    crate::docfile::check_yaml(text, path)?;
+    if let Some(doc) = crate::docfile::yaml_value(text, path).map_err(one)? {
+        let unknown = unknown_fields(path, &doc);
+        if !unknown.is_empty() {
+            return Err(InputErrors(unknown));
+        }
+    }
     let file: IntentFile = serde_yaml::from_str(text).map_err(|e| {
         let loc = e.location().map_or(Location::File, |l| Location::Position {
             line: l.line() as u64,
             column: l.column() as u64,
         });
-        InputError::new(path, loc, format!("invalid intent: {e}"))
-            .hint("see the README's intent reference for every field")
+        one(InputError::new(path, loc, format!("invalid intent: {e}"))
+            .hint("see the README's intent reference for every field"))
     })?;
+    let mut errors: Vec<InputError> = Vec::new();
     if file.name.trim().is_empty() {
-        return Err(err(
-            path,
-            "name",
-            "the intent has no name".into(),
-            "give the plan a name a change board will recognise",
-        ));
+        keep(
+            &mut errors,
+            Err::<(), _>(err(
+                path,
+                "name",
+                "the intent has no name".into(),
+                "give the plan a name a change board will recognise",
+            )),
+        );
     }
     let default_usage_location = match &file.default_usage_location {
         None => None,
-        Some(s) => CountryCode::parse_optional(s).map_err(|e| {
+        Some(s) => keep(
+            &mut errors,
+            CountryCode::parse_optional(s).map_err(|e| {
+                err(
+                    path,
+                    "default_usage_location",
+                    e.to_string(),
+                    "write a two-letter country code such as US",
+                )
+            }),
+        )
+        .flatten(),
+    };
+    let strategy_of = |field: &str, s: &str| {
+        strategy(s).ok_or_else(|| {
             err(
                 path,
-                "default_usage_location",
-                e.to_string(),
-                "write a two-letter country code such as US",
+                field,
+                format!("{:?} is not a strategy", bounded(s)),
+                &format!(
+                    "{}write migrate-then-change or change-then-migrate",
+                    crate::suggest::did_you_mean(s, STRATEGIES.iter().copied())
+                ),
             )
-        })?,
+        })
     };
     let global_strategy = match &file.strategy {
         None => Strategy::MigrateThenChange,
-        Some(s) => strategy(s).ok_or_else(|| {
-            err(
-                path,
-                "strategy",
-                format!("{:?} is not a strategy", bounded(s)),
-                "write migrate-then-change or change-then-migrate",
-            )
-        })?,
+        Some(s) => {
+            keep(&mut errors, strategy_of("strategy", s)).unwrap_or(Strategy::MigrateThenChange)
+        }
     };
     if file.moves.is_empty() {
-        return Err(err(
-            path,
-            "moves",
-            "the intent moves nothing".into(),
-            "list at least one move with from, to and group",
-        ));
+        keep(
+            &mut errors,
+            Err::<(), _>(err(
+                path,
+                "moves",
+                "the intent moves nothing".into(),
+                "list at least one move with from, to and group",
+            )),
+        );
     }
     let mut moves = Vec::new();
     for (i, m) in file.moves.iter().enumerate() {
         let at = |f: &str| format!("moves[{i}].{f}");
-        let from = sku(path, &at("from"), &m.from, tenant)?;
-        let to = sku(path, &at("to"), &m.to, tenant)?;
-        let group = match find_group(tenant, &m.group) {
-            GroupFind::One(g) => Carrier::Existing(g),
-            GroupFind::Several => {
-                return Err(err(
+        let from = keep(&mut errors, sku(path, &at("from"), &m.from, tenant));
+        let to = keep(&mut errors, sku(path, &at("to"), &m.to, tenant));
+        let group = keep(
+            &mut errors,
+            match find_group(tenant, &m.group) {
+                GroupFind::One(g) => Ok(Carrier::Existing(g)),
+                GroupFind::Several => Err(err(
                     path,
                     &at("group"),
                     format!("several groups are named {:?}", bounded(&m.group)),
                     "name the group by its object id",
-                ))
-            }
-            GroupFind::None if crate::model::ids::looks_like_guid(&m.group) => {
-                return Err(err(
+                )),
+                GroupFind::None if crate::model::ids::looks_like_guid(&m.group) => Err(err(
                     path,
                     &at("group"),
                     format!("no group with id {}", bounded(&m.group)),
                     "name an existing group, or give a display name for a group the plan creates",
-                ))
-            }
-            GroupFind::None if m.group.trim().is_empty() => {
-                return Err(err(
+                )),
+                GroupFind::None if m.group.trim().is_empty() => Err(err(
                     path,
                     &at("group"),
                     "the carrying group is empty".into(),
                     "name an existing group or a new one",
-                ))
-            }
-            GroupFind::None => Carrier::New(m.group.trim().to_owned()),
-        };
+                )),
+                GroupFind::None => Ok(Carrier::New(m.group.trim().to_owned())),
+            },
+        );
         let scope_text = m.scope.clone().unwrap_or_else(|| "direct-holders".into());
-        let scope = scope(path, &at("scope"), &scope_text, tenant)?;
-        let strategy = match &m.strategy {
-            None => global_strategy,
-            Some(s) => strategy(s).ok_or_else(|| {
-                err(
-                    path,
-                    &at("strategy"),
-                    format!("{:?} is not a strategy", bounded(s)),
-                    "write migrate-then-change or change-then-migrate",
-                )
-            })?,
+        let scope = match scope(path, &at("scope"), &scope_text, tenant) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                errors.extend(e.0);
+                None
+            }
         };
-        moves.push(Move {
-            from,
-            to,
-            group,
-            group_text: m.group.trim().to_owned(),
-            scope,
-            scope_text,
-            strategy,
-        });
+        let strategy = match &m.strategy {
+            None => Some(global_strategy),
+            Some(s) => keep(&mut errors, strategy_of(&at("strategy"), s)),
+        };
+        if let (Some(from), Some(to), Some(group), Some(scope), Some(strategy)) =
+            (from, to, group, scope, strategy)
+        {
+            moves.push(Move {
+                from,
+                to,
+                group,
+                group_text: m.group.trim().to_owned(),
+                scope,
+                scope_text,
+                strategy,
+            });
+        }
     }
     let (pilot, size) = match &file.waves {
         None => (10, WaveSize::Percent(25.0)),
         Some(w) => {
             let pilot = match &w.pilot {
                 None => 10,
-                Some(v) => pilot_size(v).map_err(|why| {
-                    err(
-                        path,
-                        "waves.pilot",
-                        format!("{} is not a pilot size{why}", size_text(v)),
-                        "write a whole number of users for the pilot wave (10; 0 for no pilot)",
-                    )
-                })?,
+                Some(v) => keep(
+                    &mut errors,
+                    pilot_size(v).map_err(|why| {
+                        err(
+                            path,
+                            "waves.pilot",
+                            format!("{} is not a pilot size{why}", size_text(v)),
+                            "write a whole number of users for the pilot wave (10; 0 for no pilot)",
+                        )
+                    }),
+                )
+                .unwrap_or(10),
             };
             let size = match &w.size {
                 None => WaveSize::Percent(25.0),
-                Some(v) => wave_size(v).map_err(|why| {
-                    err(
-                        path,
-                        "waves.size",
-                        format!("{} is not a wave size{why}", size_text(v)),
-                        "write a number of users (200; a number larger than the users left \
+                Some(v) => keep(
+                    &mut errors,
+                    wave_size(v).map_err(|why| {
+                        err(
+                            path,
+                            "waves.size",
+                            format!("{} is not a wave size{why}", size_text(v)),
+                            "write a number of users (200; a number larger than the users left \
                          puts them all in one wave) or a percentage of the rest (25%)",
-                    )
-                })?,
+                        )
+                    }),
+                )
+                .unwrap_or(WaveSize::Percent(25.0)),
             };
             (pilot, size)
         }
     };
+    if !errors.is_empty() {
+        return Err(InputErrors(errors));
+    }
     Ok(Intent {
         name: file.name.trim().to_owned(),
         default_usage_location,
@@ -330,6 +409,14 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
         size,
     })
 }
+
+/// `r`'s value, or `None` with its error added to `errors`.
+fn keep<T>(errors: &mut Vec<InputError>, r: Result<T, InputError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
+}
+
+/// The strategies an intent may name.
+const STRATEGIES: &[&str] = &["migrate-then-change", "change-then-migrate"];
 
 fn size_text(v: &SizeText) -> String {
     match v {
@@ -478,12 +565,28 @@ pub fn sku(path: &Path, field: &str, name: &str, t: &Tenant) -> Result<SkuId, In
                 "name the product by its skuId",
             ))
         }
-        Lookup::NotFound => Err(err(
-            path,
-            field,
-            format!("no product {:?} in the tenant or the catalog", bounded(n)),
-            hint,
-        )),
+        Lookup::NotFound => {
+            let mut known: Vec<&str> = t
+                .skus
+                .values()
+                .flat_map(|s| {
+                    s.part_number
+                        .as_deref()
+                        .into_iter()
+                        .chain(s.display_name.as_deref())
+                })
+                .collect();
+            known.extend(Catalog::bundled().skus().flat_map(|s| {
+                std::iter::once(s.part_number.as_str())
+                    .chain(s.display_names.iter().map(String::as_str))
+            }));
+            Err(err(
+                path,
+                field,
+                format!("no product {:?} in the tenant or the catalog", bounded(n)),
+                &format!("{}{hint}", crate::suggest::did_you_mean(n, known)),
+            ))
+        }
     }
 }
 
@@ -506,7 +609,42 @@ impl Intent {
     }
 }
 
-fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, InputError> {
+/// Display names of the tenant's groups, for suggestions (none past a bounded count).
+fn group_names(t: &Tenant) -> Vec<&str> {
+    if t.groups.len() > crate::suggest::MAX_CANDIDATES {
+        return Vec::new();
+    }
+    t.groups
+        .values()
+        .filter_map(|g| g.display_name.as_deref())
+        .collect()
+}
+
+/// Unknown users of one `users:` file listed one by one; past these they are counted.
+const LISTED_USERS: usize = 100;
+
+/// "Did you mean" suggestions looked for in one `users:` file (each a pass over the users).
+const USER_SUGGESTIONS: usize = 20;
+
+/// The name a line of a `users:` file gives, or `None` for a blank line or a comment: a `#`
+/// starts a comment at the start of the line or after a space or tab (a guest's UPN holds
+/// `#EXT#`, so a `#` inside a name is part of it); spaces around the name, a byte-order mark
+/// and zero-width spaces are left out.
+pub fn users_line(line: &str) -> Option<&str> {
+    let l = line.trim_start_matches(['\u{feff}', '\u{200b}']).trim();
+    let l = match l
+        .char_indices()
+        .find(|&(i, c)| c == '#' && (i == 0 || l[..i].ends_with(char::is_whitespace)))
+    {
+        Some((i, _)) => &l[..i],
+        None => l,
+    };
+    let l = l.trim_matches(|c: char| c.is_whitespace() || c == '\u{200b}');
+    (!l.is_empty()).then_some(l)
+}
+
+fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, InputErrors> {
+    let one = |e: InputError| InputErrors(vec![e]);
     let hint = "write direct-holders, group:<id or name> or users:<file of UPNs>";
     let s = text.trim();
     if s == "direct-holders" {
@@ -515,18 +653,21 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
     if let Some(g) = s.strip_prefix("group:") {
         return match find_group(t, g.trim()) {
             GroupFind::One(id) => Ok(Scope::Group(id)),
-            GroupFind::Several => Err(err(
+            GroupFind::Several => Err(one(err(
                 path,
                 field,
                 format!("several groups are named {:?}", bounded(g.trim())),
                 "name the group by its object id",
-            )),
-            GroupFind::None => Err(err(
+            ))),
+            GroupFind::None => Err(one(err(
                 path,
                 field,
                 format!("no group {:?} in the tenant", bounded(g.trim())),
-                hint,
-            )),
+                &format!(
+                    "{}{hint}",
+                    crate::suggest::did_you_mean(g.trim(), group_names(t))
+                ),
+            ))),
         };
     }
     if let Some(f) = s.strip_prefix("users:") {
@@ -535,20 +676,20 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
         const MAX_USERS_FILE: u64 = 256 << 20;
         match std::fs::metadata(&file) {
             Ok(m) if !m.is_file() => {
-                return Err(err(
+                return Err(one(err(
                     path,
                     field,
                     format!("{} is not a regular file", file.display()),
                     "users:<file> names a text file of UPNs",
-                ))
+                )))
             }
             Ok(m) if m.len() > MAX_USERS_FILE => {
-                return Err(err(
+                return Err(one(err(
                     path,
                     field,
                     format!("{} is larger than 256 MiB", file.display()),
                     "list the users to move, one a line",
-                ))
+                )))
             }
             _ => {}
         }
@@ -559,34 +700,49 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
         )
         .map_err(|e| {
             // Reported against the intent's field that names the file.
-            err(
+            one(err(
                 path,
                 field,
                 format!("the users file {}: {e}", file.display()),
                 "users:<file> is relative to the intent file; one UPN or object id a line",
-            )
+            ))
         })?;
         let by_upn: std::collections::HashMap<String, UserId> = t
             .users
             .values()
             .filter_map(|u| u.upn.as_ref().map(|p| (p.to_lowercase(), u.id)))
             .collect();
+        let upns = || -> Vec<&str> {
+            if t.users.len() > crate::suggest::MAX_CANDIDATES {
+                return Vec::new();
+            }
+            t.users.values().filter_map(|u| u.upn.as_deref()).collect()
+        };
         let mut users = Vec::new();
+        let mut errors = Vec::new();
+        let mut unlisted = 0u64;
+        let mut suggestions = USER_SUGGESTIONS;
         // CR LF, LF and CR-only line ends alike.
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
         for (i, line) in text.lines().enumerate() {
-            let l = line.trim().trim_start_matches('\u{feff}');
-            if l.is_empty() || l.starts_with('#') {
+            let Some(l) = users_line(line) else {
                 continue;
-            }
+            };
             let found = match UserId::parse(l) {
                 Ok(id) => t.users.contains_key(&id).then_some(id),
                 Err(_) => by_upn.get(&l.to_lowercase()).copied(),
             };
             match found {
                 Some(id) => users.push(id),
+                None if errors.len() >= LISTED_USERS => unlisted += 1,
                 None => {
-                    return Err(err(
+                    let near = if suggestions > 0 && !crate::model::ids::looks_like_guid(l) {
+                        suggestions -= 1;
+                        crate::suggest::did_you_mean(l, upns())
+                    } else {
+                        String::new()
+                    };
+                    errors.push(err(
                         path,
                         field,
                         format!(
@@ -595,19 +751,67 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
                             i + 1,
                             bounded(l)
                         ),
-                        "list users by UPN or object id, as in the exports",
-                    ))
+                        &format!(
+                            "{near}list users by UPN or object id, as in the exports (a `#` \
+                             after a space starts a comment)"
+                        ),
+                    ));
                 }
             }
+        }
+        if !errors.is_empty() {
+            if unlisted > 0 {
+                let mut kinds = std::collections::BTreeMap::new();
+                kinds.insert(format!("unknown users in {}", file.display()), unlisted);
+                errors.push(InputError::more(path, unlisted, &kinds));
+            }
+            return Err(InputErrors(errors));
         }
         users.sort();
         users.dedup();
         return Ok(Scope::Users(users));
     }
-    Err(err(
+    Err(one(err(
         path,
         field,
         format!("{:?} is not a scope", bounded(s)),
         hint,
-    ))
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::users_line;
+
+    #[test]
+    fn users_lines_drop_comments_blanks_and_stray_spaces_but_keep_guest_upns() {
+        for (line, expected) in [
+            (
+                "christie@contoso.com  # shares sales@",
+                Some("christie@contoso.com"),
+            ),
+            ("  christie@contoso.com\t", Some("christie@contoso.com")),
+            ("christie@contoso.com\r", Some("christie@contoso.com")),
+            ("\u{feff}christie@contoso.com", Some("christie@contoso.com")),
+            (
+                "\u{200b}christie@contoso.com\u{a0}",
+                Some("christie@contoso.com"),
+            ),
+            (
+                "christie@contoso.com\t# on leave",
+                Some("christie@contoso.com"),
+            ),
+            // A guest's UPN holds #EXT#: a `#` inside a name is part of it.
+            (
+                "alice_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+                Some("alice_fabrikam.com#EXT#@contoso.onmicrosoft.com"),
+            ),
+            ("# a comment", None),
+            ("   # an indented comment", None),
+            ("", None),
+            ("   \t ", None),
+        ] {
+            assert_eq!(users_line(line), expected, "{line:?}");
+        }
+    }
 }

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::catalog::{Catalog, Lookup};
-use crate::ingest::error::{InputError, Location};
+use crate::ingest::error::{InputError, InputErrors, Location};
 use crate::model::{
     AssignmentError, CountryCode, GroupId, GroupKind, PlanId, PlanIds, SkuId, Tenant,
 };
@@ -37,13 +37,14 @@ const SYNCED: &str = "SyncedGroupMembership";
 const NAME_IN_USE: &str = "GroupNameInUse";
 
 /// Runs the ops on the tenant. Errors are problems with the ops file itself (an unknown user,
-/// group or product): those make the input unusable.
+/// group or product): those make the input unusable. Every op is resolved, so the errors list
+/// each bad name of each op (the first [`LISTED_NAME_ERRORS`], then a count by field).
 pub fn simulate(
     tenant: &Tenant,
     rules: &Rules,
     ops: &OpsFile,
     ops_path: &Path,
-) -> Result<SimReport, InputError> {
+) -> Result<SimReport, InputErrors> {
     simulate_observed(tenant, rules, ops, ops_path, true, &mut |_, _| {})
 }
 
@@ -83,7 +84,7 @@ pub fn simulate_final(
     rules: &Rules,
     ops: &OpsFile,
     ops_path: &Path,
-) -> Result<(SimReport, FinalState), InputError> {
+) -> Result<(SimReport, FinalState), InputErrors> {
     let (report, sim) = run(
         State::new(tenant, rules),
         &mut ops.ops.iter().cloned(),
@@ -107,7 +108,7 @@ pub fn simulate_observed(
     ops_path: &Path,
     steps: bool,
     observe: &mut SeatObserver<'_>,
-) -> Result<SimReport, InputError> {
+) -> Result<SimReport, InputErrors> {
     run(
         State::new(tenant, rules),
         &mut ops.ops.iter().cloned(),
@@ -123,6 +124,10 @@ pub fn simulate_observed(
 ///
 /// It starts from a state made with [`State::new`] or [`State::with_shared`] (which carries the
 /// tenant and rules), so a caller may build that ahead, while it prepares the ops.
+///
+/// # Errors
+///
+/// The first name that does not resolve (a planner's own ops all resolve).
 pub fn simulate_stream(
     st: State<'_>,
     ops: &mut dyn Iterator<Item = (OpSource, Op)>,
@@ -130,7 +135,46 @@ pub fn simulate_stream(
     steps: bool,
     observe: &mut SeatObserver<'_>,
 ) -> Result<SimReport, InputError> {
-    run(st, ops, ops_path, steps, observe).map(|(report, _)| report)
+    run(st, ops, ops_path, steps, observe)
+        .map(|(report, _)| report)
+        .map_err(|mut e| e.0.swap_remove(0))
+}
+
+/// Name errors of an ops file listed one by one; past these they are counted by field.
+pub const LISTED_NAME_ERRORS: usize = 100;
+
+/// The name errors of a run: the first [`LISTED_NAME_ERRORS`] kept, the rest counted by field.
+#[derive(Default)]
+struct NameErrors {
+    listed: Vec<InputError>,
+    more: u64,
+    kinds: BTreeMap<String, u64>,
+}
+
+impl NameErrors {
+    fn push(&mut self, e: InputError) {
+        if self.listed.len() < LISTED_NAME_ERRORS {
+            self.listed.push(e);
+        } else {
+            self.more += 1;
+            let kind = e
+                .field
+                .as_deref()
+                .map_or_else(|| "other".to_owned(), |f| format!("field {f:?}"));
+            *self.kinds.entry(kind).or_default() += 1;
+        }
+    }
+
+    fn finish(mut self, file: &Path) -> Result<(), InputErrors> {
+        if self.listed.is_empty() {
+            return Ok(());
+        }
+        if self.more > 0 {
+            self.listed
+                .push(InputError::more(file, self.more, &self.kinds));
+        }
+        Err(InputErrors(self.listed))
+    }
 }
 
 fn run<'r>(
@@ -139,7 +183,7 @@ fn run<'r>(
     ops_path: &Path,
     steps: bool,
     observe: &mut SeatObserver<'_>,
-) -> Result<(SimReport, Sim<'r>), InputError> {
+) -> Result<(SimReport, Sim<'r>), InputErrors> {
     let mut sim = Sim {
         st,
         effects: steps,
@@ -149,12 +193,27 @@ fn run<'r>(
         violations: Vec::new(),
         errors: Vec::new(),
         short_skus: BTreeSet::new(),
+        suggestions_left: std::cell::Cell::new(SUGGESTIONS),
     };
     let mut seats: Vec<(SkuId, Option<u32>, i64)> = Vec::new();
+    let mut bad_names = NameErrors::default();
     for (src, op) in ops {
         let (src, op) = (&src, &op);
         sim.step += 1;
-        let outcome = sim.apply(src, op)?;
+        let outcome = match sim.apply(src, op) {
+            Ok(outcome) => outcome,
+            Err(first) => {
+                // The op is skipped; every bad name in it is reported, and the ops after it
+                // are still resolved, so one run lists every unknown name of the file.
+                let all = sim.name_errors(src, op);
+                if all.is_empty() {
+                    bad_names.push(first);
+                } else {
+                    all.into_iter().for_each(|e| bad_names.push(e));
+                }
+                continue;
+            }
+        };
         for u in &outcome.affected {
             sim.check_user(*u, op, &outcome.rule);
         }
@@ -195,6 +254,7 @@ fn run<'r>(
             });
         }
     }
+    bad_names.finish(ops_path)?;
     let mut assumptions: Vec<String> = sim
         .st
         .rules
@@ -307,7 +367,13 @@ struct Sim<'r> {
     errors: Vec<ErrorRecord>,
     /// Products already reported short of seats (one seat violation per product and step).
     short_skus: BTreeSet<(usize, SkuId)>,
+    /// How many more "did you mean" suggestions this run may look for (each costs a pass over
+    /// the candidates; an ops file of a million unknown names must not cost a million passes).
+    suggestions_left: std::cell::Cell<usize>,
 }
+
+/// "Did you mean" suggestions looked for in one run, at most (more than the errors listed).
+const SUGGESTIONS: usize = 2 * LISTED_NAME_ERRORS;
 
 /// A licensing check that failed: the Graph error, the product at fault and why.
 type Refusal = (AssignmentError, Option<SkuId>, String);
@@ -337,17 +403,36 @@ impl<'r> Sim<'r> {
         .hint(hint)
     }
 
+    /// `did you mean X? ` for a name that did not resolve, from `known` (called only when a
+    /// suggestion is wanted and the run's budget allows), or nothing.
+    fn near<'k>(&self, wanted: &str, known: impl FnOnce() -> Vec<&'k str>) -> String {
+        let left = self.suggestions_left.get();
+        if left == 0 || crate::model::ids::looks_like_guid(wanted) {
+            return String::new();
+        }
+        self.suggestions_left.set(left - 1);
+        crate::suggest::did_you_mean(wanted, known())
+    }
+
     fn user(&self, src: &OpSource, name: &str) -> Result<usize, InputError> {
         let found = match crate::model::UserId::parse(name) {
             Ok(id) => self.st.tenant.users.index_of(&id),
             Err(_) => self.st.user_by_upn(name.trim()),
         };
         found.ok_or_else(|| {
+            let users = &self.st.tenant.users;
+            let near = if users.len() <= crate::suggest::MAX_CANDIDATES {
+                self.near(name, || {
+                    users.values().filter_map(|u| u.upn.as_deref()).collect()
+                })
+            } else {
+                String::new()
+            };
             self.input_error(
                 src,
                 "user",
                 format!("no user {name:?} in the tenant"),
-                "name users by object id or UPN, as in the exports",
+                &format!("{near}name users by object id or UPN, as in the exports"),
             )
         })
     }
@@ -366,12 +451,24 @@ impl<'r> Sim<'r> {
                 format!("several groups are named {name:?}"),
                 "name the group by its object id",
             )),
-            None => Err(self.input_error(
-                src,
-                "group",
-                format!("no group {name:?} in the tenant or created by an earlier op"),
-                "name groups by object id or display name, or create them with create-group first",
-            )),
+            None => {
+                let near = if self.st.groups.len() <= crate::suggest::MAX_CANDIDATES {
+                    self.near(name, || {
+                        self.st.groups.iter().map(|g| g.label.as_str()).collect()
+                    })
+                } else {
+                    String::new()
+                };
+                Err(self.input_error(
+                    src,
+                    "group",
+                    format!("no group {name:?} in the tenant or created by an earlier op"),
+                    &format!(
+                        "{near}name groups by object id or display name, or create them with \
+                         create-group first"
+                    ),
+                ))
+            }
         }
     }
 
@@ -411,12 +508,21 @@ impl<'r> Sim<'r> {
                         ));
                     }
                     Lookup::NotFound => {
+                        let near = self.near(n, || {
+                            let mut known: Vec<&str> =
+                                self.st.skus.values().map(|s| &*s.label).collect();
+                            known.extend(catalog.skus().flat_map(|s| {
+                                std::iter::once(s.part_number.as_str())
+                                    .chain(s.display_names.iter().map(String::as_str))
+                            }));
+                            known
+                        });
                         return Err(self.input_error(
                             src,
                             field,
                             format!("no product {n:?} in the tenant or the catalog"),
-                            "name products by skuId, part number (ENTERPRISEPACK) or display name (Office 365 E3)",
-                        ))
+                            &format!("{near}name products by skuId, part number (ENTERPRISEPACK) or display name (Office 365 E3)"),
+                        ));
                     }
                 }
             }
@@ -458,12 +564,18 @@ impl<'r> Sim<'r> {
                     out.insert(id);
                 }
                 None => {
+                    let labels: Vec<String> =
+                        plans.iter().map(|p| self.st.plan_label(*p)).collect();
+                    let near = self.near(n, || labels.iter().map(String::as_str).collect());
                     return Err(self.input_error(
                         src,
                         "disabled_plans",
                         format!("{} has no service plan {n:?}", self.st.sku_label(sku)),
-                        "name service plans by servicePlanId or servicePlanName of that product",
-                    ))
+                        &format!(
+                            "{near}name service plans by servicePlanId or servicePlanName of \
+                             that product"
+                        ),
+                    ));
                 }
             }
         }
@@ -737,6 +849,94 @@ impl<'r> Sim<'r> {
 
     fn holding(&self, u: usize, skus: impl IntoIterator<Item = SkuId>) -> BTreeMap<SkuId, bool> {
         skus.into_iter().map(|s| (s, self.st.holds(u, s))).collect()
+    }
+
+    /// Every name of `op` that does not resolve, each with its field (an op whose first bad
+    /// name stopped [`Sim::apply`]).
+    fn name_errors(&mut self, src: &OpSource, op: &Op) -> Vec<InputError> {
+        let mut out = Vec::new();
+        let group = match op {
+            Op::AssignGroupLicense { group, .. }
+            | Op::ChangeGroupLicense { group, .. }
+            | Op::RemoveGroupLicense { group, .. }
+            | Op::AddMember { group, .. }
+            | Op::RemoveMember { group, .. }
+            | Op::Reprocess {
+                group: Some(group), ..
+            }
+            | Op::WaitForProcessing { group: Some(group) } => Some(group),
+            _ => None,
+        };
+        if let Some(g) = group {
+            if let Err(e) = self.group(src, g) {
+                out.push(e);
+            }
+        }
+        let mut user = |s: &mut Self, name: &str| {
+            if let Err(e) = s.user(src, name) {
+                out.push(e);
+            }
+        };
+        match op {
+            Op::AddMember { user: u, .. } | Op::RemoveMember { user: u, .. } => user(self, u),
+            Op::AssignDirectLicense { user: u, .. }
+            | Op::ChangeDirectLicense { user: u, .. }
+            | Op::RemoveDirectLicense { user: u, .. }
+            | Op::SetUsageLocation { user: u, .. }
+            | Op::Reprocess {
+                user: Some(u),
+                group: None,
+            } => user(self, u),
+            _ => {}
+        }
+        let mut sku = |s: &mut Self, field: &str, name: &str, plans: &[String]| match s
+            .sku(src, field, name)
+        {
+            Ok(id) => {
+                for p in plans {
+                    if let Err(e) = s.plan_refs(src, id, std::slice::from_ref(p)) {
+                        out.push(e);
+                    }
+                }
+            }
+            Err(e) => out.push(e),
+        };
+        match op {
+            Op::AssignGroupLicense {
+                sku: k,
+                disabled_plans,
+                ..
+            }
+            | Op::AssignDirectLicense {
+                sku: k,
+                disabled_plans,
+                ..
+            } => sku(self, "sku", k, disabled_plans),
+            Op::RemoveGroupLicense { sku: k, .. } | Op::RemoveDirectLicense { sku: k, .. } => {
+                sku(self, "sku", k, &[])
+            }
+            Op::ChangeGroupLicense { add, remove, .. }
+            | Op::ChangeDirectLicense { add, remove, .. } => {
+                for spec in add {
+                    sku(self, "add", &spec.sku, &spec.disabled_plans);
+                }
+                for r in remove {
+                    sku(self, "remove", r, &[]);
+                }
+            }
+            _ => {}
+        }
+        if let Op::SetUsageLocation { country, .. } = op {
+            if let Err(e) = CountryCode::parse_optional(country) {
+                out.push(self.input_error(
+                    src,
+                    "country",
+                    e.to_string(),
+                    "write a two-letter country code such as US",
+                ));
+            }
+        }
+        out
     }
 
     // ----- ops -----

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::docfile::bounded;
-use crate::ingest::error::{InputError, Location};
+use crate::ingest::error::{InputError, InputErrors, Location};
 
 /// A license as an op names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,17 +245,32 @@ pub struct OpsFile {
 }
 
 /// Reads an ops file or a plan file (JSON or YAML).
-pub fn read(path: &Path) -> Result<OpsFile, InputError> {
+///
+/// # Errors
+///
+/// As [`parse`], or the file cannot be read.
+pub fn read(path: &Path) -> Result<OpsFile, InputErrors> {
     let text = crate::docfile::read_text(
         path,
         "the ops file",
         "name an ops file ({\"ops\": [...]}) or a plan written by licplan plan",
-    )?;
+    )
+    .map_err(|e| InputErrors(vec![e]))?;
     parse(&text, path)
 }
 
 /// Parses ops from text; `path` only names the source in messages.
-pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputError> {
+///
+/// # Errors
+///
+/// Every problem of every op, each naming the op's record path and field (`$.ops[3].grup`):
+/// one run lists them all. A file that cannot be read as JSON or YAML is one error.
+pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputErrors> {
+    parse_ops(text, path).map_err(|e| InputErrors(vec![e]))?
+}
+
+/// The ops of a file, or its problems; the outer error is one that stops reading at once.
+fn parse_ops(text: &str, path: &Path) -> Result<Result<OpsFile, InputErrors>, InputError> {
     // Duplicate keys, deep nesting and alias bombs are refused here (see `docfile`).
     let doc = crate::docfile::read_value(text, path)?;
     let mut ops = Vec::new();
@@ -307,13 +322,15 @@ pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputError> {
                         .get(key)
                         .is_some_and(|v| !v.is_array() && !v.is_null())
                     {
-                        return Err(InputError::new(
-                            path,
-                            at(format!("$.stages[{s}].{key}")),
-                            format!("`{key}` must be a list"),
-                        )
-                        .field(key)
-                        .hint("a plan file comes from licplan plan; check the hand edits"));
+                        errors.push(
+                            InputError::new(
+                                path,
+                                at(format!("$.stages[{s}].{key}")),
+                                format!("`{key}` must be a list"),
+                            )
+                            .field(key)
+                            .hint("a plan file comes from licplan plan; check the hand edits"),
+                        );
                     }
                 }
                 if let Some(actions) = stage.get("actions").and_then(Value::as_array) {
@@ -333,13 +350,15 @@ pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputError> {
                             .get("actions")
                             .is_some_and(|v| !v.is_array() && !v.is_null())
                         {
-                            return Err(InputError::new(
-                                path,
-                                at(format!("$.stages[{s}].waves[{w}].actions")),
-                                "`actions` must be a list",
-                            )
-                            .field("actions")
-                            .hint("a plan file comes from licplan plan; check the hand edits"));
+                            errors.push(
+                                InputError::new(
+                                    path,
+                                    at(format!("$.stages[{s}].waves[{w}].actions")),
+                                    "`actions` must be a list",
+                                )
+                                .field("actions")
+                                .hint("a plan file comes from licplan plan; check the hand edits"),
+                            );
                         }
                         if let Some(actions) = wave.get("actions").and_then(Value::as_array) {
                             for (i, v) in actions.iter().enumerate() {
@@ -365,10 +384,11 @@ pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputError> {
             "an ops file is {\"ops\": [...]} in JSON or YAML; a plan file comes from licplan plan",
         )),
     }
-    if let Some(first) = errors.into_iter().next() {
-        return Err(first);
+    if errors.is_empty() {
+        Ok(Ok(OpsFile { ops }))
+    } else {
+        Ok(Err(InputErrors(errors)))
     }
-    Ok(OpsFile { ops })
 }
 
 /// The keys of a plan's stages and waves as `licplan plan` writes them (`plan::doc`). A key
@@ -495,15 +515,25 @@ fn collect(
                 format!("{:?} is not an op", bounded(name)),
             )
             .field("op")
-            .hint(format!("ops are: {ALL_OPS}")),
+            .hint(format!(
+                "{}ops are: {ALL_OPS}",
+                crate::suggest::did_you_mean(name, ALL_OPS.split(", "))
+            )),
         );
         return;
     };
     let mut clean = serde_json::Map::new();
+    let mut unknown = false;
     for (k, val) in obj {
         if k == "op" || fields.contains(&k.as_str()) {
             clean.insert(k.clone(), val.clone());
         } else if !DISPLAY_FIELDS.contains(&k.as_str()) {
+            // Every unknown field of the op is reported, each with the closest known one.
+            let hint = format!(
+                "{}{name} takes: {}",
+                crate::suggest::did_you_mean(k, fields.iter().copied()),
+                fields.join(", ")
+            );
             errors.push(
                 InputError::new(
                     path,
@@ -511,10 +541,13 @@ fn collect(
                     format!("{name} has no field {:?}", bounded(k)),
                 )
                 .field(bounded(k))
-                .hint(format!("{name} takes: {}", fields.join(", "))),
+                .hint(hint),
             );
-            return;
+            unknown = true;
         }
+    }
+    if unknown {
+        return;
     }
     match serde_json::from_value::<Op>(Value::Object(clean)) {
         Ok(op) => {
@@ -620,8 +653,35 @@ mod tests {
         .expect_err("missing");
         assert!(e.to_string().contains("missing field `user`"), "{e}");
         let e = parse("ops: [\n", Path::new("o.yaml")).expect_err("yaml");
-        assert!(matches!(e.location, Location::Position { .. }), "{e}");
+        assert!(matches!(e.0[0].location, Location::Position { .. }), "{e}");
         let e = parse("ops:\n  - op: reprocess\n", Path::new("o.yaml")).expect_err("reprocess");
         assert!(e.to_string().contains("needs a `group` or a `user`"), "{e}");
+    }
+
+    #[test]
+    fn every_bad_op_and_field_is_reported_in_one_run_with_the_nearest_name() {
+        let e = parse(
+            "ops:\n  - op: add-membr\n    group: G\n    user: u\n  - op: add-member\n    grup: G\n    usr: u\n  - op: add-member\n    group: G\n  - op: create-group\n    group: ok\n",
+            Path::new("o.yaml"),
+        )
+        .expect_err("four problems");
+        let text = e.to_string();
+        assert_eq!(e.0.len(), 4, "{text}");
+        assert!(
+            text.contains("\"add-membr\" is not an op; did you mean add-member?"),
+            "{text}"
+        );
+        assert!(
+            text.contains("$.ops[1].grup") && text.contains("did you mean group?"),
+            "{text}"
+        );
+        assert!(
+            text.contains("$.ops[1].usr") && text.contains("did you mean user?"),
+            "{text}"
+        );
+        assert!(
+            text.contains("$.ops[2]") && text.contains("missing field `user`"),
+            "{text}"
+        );
     }
 }

@@ -4,6 +4,7 @@
 mod bad_input;
 mod common;
 mod csv_quirks;
+mod error_reports;
 mod formats;
 mod fuzz_regressions;
 mod hostile;

@@ -482,7 +482,7 @@ fn bad_intents_name_the_file_and_field() {
         ("name: x\nmoves:\n  - {from: NOPE, to: STANDARDPACK, group: G}\n", "$.moves[0].from", "no product \"NOPE\""),
         ("name: x\nmoves:\n  - {from: STANDARDPACK, to: STANDARDPACK, group: G, scope: \"group:Nobody\"}\n", "$.moves[0].scope", "no group \"Nobody\""),
         ("name: x\nmoves:\n  - {from: STANDARDPACK, to: STANDARDPACK, group: G}\nwaves: {pilot: 1, size: lots}\n", "$.waves.size", "not a wave size"),
-        ("name: x\nmoves:\n  - {from: STANDARDPACK, to: STANDARDPACK, group: G, colour: red}\n", "intent.yaml", "unknown field `colour`"),
+        ("name: x\nmoves:\n  - {from: STANDARDPACK, to: STANDARDPACK, group: G, colour: red}\n", "$.moves[0].colour", "a move has no field \"colour\""),
         ("name: x\nstrategy: sideways\nmoves:\n  - {from: STANDARDPACK, to: ENTERPRISEPACK, group: G}\n", "$.strategy", "not a strategy"),
         ("name: x\nmoves: []\n", "$.moves", "moves nothing"),
     ];

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::ingest::error::{InputError, Location};
+use crate::ingest::error::{InputError, InputErrors, Location};
 
 /// The schema version this licplan reads.
 pub(super) const VERSION: u32 = 1;
@@ -158,23 +158,25 @@ pub(super) struct Parsed<'a> {
 ///
 /// # Errors
 ///
-/// Every problem is an [`InputError`] naming the file and, where known, the line.
-pub(super) fn parse(src: Source<'_>) -> Result<Parsed<'_>, InputError> {
+/// Every problem is an [`InputError`] naming the file and, where known, the line: the file's
+/// syntax or schema error, or else every bad entry id (each reported, not the first only).
+pub(super) fn parse(src: Source<'_>) -> Result<Parsed<'_>, InputErrors> {
+    let one = |e: InputError| InputErrors(vec![e]);
     let raw = if is_blank(src.text) {
         RawFile::default()
     } else {
         // Duplicate keys, deep nesting and alias bombs first (see `docfile`).
-        crate::docfile::check_yaml(src.text, src.path)?;
-        serde_yaml::from_str::<RawFile>(src.text).map_err(|e| yaml_error(src, &e))?
+        crate::docfile::check_yaml(src.text, src.path).map_err(one)?;
+        serde_yaml::from_str::<RawFile>(src.text).map_err(|e| one(yaml_error(src, &e)))?
     };
-    check_version(src, raw.version)?;
+    check_version(src, raw.version).map_err(one)?;
     if src.bundled && !raw.disable.is_empty() {
-        return Err(src
+        return Err(one(src
             .error(
                 key_line(src.text, "disable"),
                 "the bundled rules cannot disable entries",
             )
-            .field("disable"));
+            .field("disable")));
     }
 
     let mut bodies = Vec::new();
@@ -188,26 +190,28 @@ pub(super) fn parse(src: Source<'_>) -> Result<Parsed<'_>, InputError> {
     let mut lines = id_lines(src.text);
     let mut seen: HashMap<String, Option<u64>> = HashMap::new();
     let mut entries = Vec::with_capacity(bodies.len());
+    let mut errors = Vec::new();
     for body in bodies {
         let id = body_id(&body).trim().to_owned();
         let line = lines.get_mut(&id).and_then(VecDeque::pop_front);
         if !is_kebab(&id) {
-            return Err(src
+            errors.push(src
                 .error(line, format!("entry id {id:?} is not kebab-case"))
                 .field("id")
                 .hint("write ids in lower case, digits and single hyphens, e.g. exchange-online-plan1-plan2"));
+            continue;
         }
         if let Some(first) = seen.insert(id.clone(), line) {
             let at = first.map_or_else(String::new, |l| format!(" (first on line {l})"));
-            return Err(src
-                .error(
+            errors.push(
+                src.error(
                     line,
                     format!("entry id `{id}` is used twice in this file{at}"),
                 )
                 .field("id")
-                .hint(
-                    "give every entry its own id; to change a bundled entry, reuse its id once",
-                ));
+                .hint("give every entry its own id; to change a bundled entry, reuse its id once"),
+            );
+            continue;
         }
         entries.push(Entry {
             id,
@@ -227,6 +231,9 @@ pub(super) fn parse(src: Source<'_>) -> Result<Parsed<'_>, InputError> {
             (id, line)
         })
         .collect();
+    if !errors.is_empty() {
+        return Err(InputErrors(errors));
+    }
     Ok(Parsed { entries, disable })
 }
 

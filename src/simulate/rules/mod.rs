@@ -43,7 +43,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::ingest::error::{InputError, Location};
+use crate::ingest::error::{InputError, InputErrors, Location};
 use crate::model::ids::{looks_like_guid, CountryCode, PlanId};
 
 use file::{Body, Entry, Source};
@@ -104,7 +104,7 @@ impl Rules {
     /// # Errors
     ///
     /// Only if the bundled file or catalog is broken, which the tests rule out.
-    pub fn bundled() -> Result<Rules, InputError> {
+    pub fn bundled() -> Result<Rules, InputErrors> {
         build(None)
     }
 
@@ -114,12 +114,13 @@ impl Rules {
     /// # Errors
     ///
     /// The file cannot be read, or [`Rules::from_yaml`] refuses it.
-    pub fn with_file(path: &Path) -> Result<Rules, InputError> {
+    pub fn with_file(path: &Path) -> Result<Rules, InputErrors> {
         let text = crate::docfile::read_text(
             path,
             "the rules file",
             "name a rules file (YAML), such as data/rules.yaml",
-        )?;
+        )
+        .map_err(|e| InputErrors(vec![e]))?;
         Self::from_yaml(&text, path)
     }
 
@@ -130,8 +131,10 @@ impl Rules {
     /// Bad YAML or an unknown field (at serde_yaml's line); an id that is not kebab-case or is
     /// used twice in the file; a plan name neither in the catalog nor a GUID, a country that is
     /// not two letters, an empty list (naming the entry id and field); `disable` naming an id no
-    /// bundled entry has, or one the file also defines; an unsupported `version`.
-    pub fn from_yaml(text: &str, source_name: &Path) -> Result<Rules, InputError> {
+    /// bundled entry has, or one the file also defines; an unsupported `version`. Every bad
+    /// entry and every bad `disable` id is reported, each with its line (a file's YAML or
+    /// schema error stops reading, and is the one error).
+    pub fn from_yaml(text: &str, source_name: &Path) -> Result<Rules, InputErrors> {
         // Windows editors save a BOM.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         build(Some(Source {
@@ -212,7 +215,7 @@ impl Rules {
 }
 
 /// Loads the bundled file, merges `user` into it by id, and resolves everything to plan ids.
-fn build(user: Option<Source<'_>>) -> Result<Rules, InputError> {
+fn build(user: Option<Source<'_>>) -> Result<Rules, InputErrors> {
     let bundled = Source {
         path: Path::new(BUNDLED_PATH),
         text: BUNDLED_YAML,
@@ -221,27 +224,33 @@ fn build(user: Option<Source<'_>>) -> Result<Rules, InputError> {
     let mut entries = file::parse(bundled)?.entries;
     let mut notes = Vec::new();
     let mut disabled = HashSet::new();
+    let mut errors = Vec::new();
 
     if let Some(user) = user {
         let parsed = file::parse(user)?;
         let defined: HashSet<&str> = parsed.entries.iter().map(|e| e.id.as_str()).collect();
         for (id, line) in &parsed.disable {
             if defined.contains(id.as_str()) {
-                return Err(user
-                    .error(
+                errors.push(
+                    user.error(
                         *line,
                         format!("`{id}` is both disabled and defined in this file"),
                     )
                     .field("disable")
-                    .hint(
-                        "to change a bundled entry, define it with its id and do not disable it",
-                    ));
+                    .hint("to change a bundled entry, define it with its id and do not disable it"),
+                );
+                continue;
             }
             let Some(i) = entries.iter().position(|e| &e.id == id) else {
-                return Err(user
-                    .error(*line, format!("`{id}` is not the id of a bundled entry"))
-                    .field("disable")
-                    .hint("`disable` takes ids of entries in licplan's data/rules.yaml"));
+                let near = crate::suggest::did_you_mean(id, entries.iter().map(|e| e.id.as_str()));
+                errors.push(
+                    user.error(*line, format!("`{id}` is not the id of a bundled entry"))
+                        .field("disable")
+                        .hint(format!(
+                            "{near}`disable` takes ids of entries in licplan's data/rules.yaml"
+                        )),
+                );
+                continue;
             };
             entries.remove(i);
             disabled.insert(id.clone());
@@ -276,8 +285,22 @@ fn build(user: Option<Source<'_>>) -> Result<Rules, InputError> {
             Location::File,
             format!("the bundled product catalog does not parse: {e}"),
         )
-    })?;
-    resolve(&entries, catalog, &disabled, notes)
+    });
+    let catalog = match catalog {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(e);
+            return Err(InputErrors(errors));
+        }
+    };
+    match resolve(&entries, catalog, &disabled, notes) {
+        Ok(rules) if errors.is_empty() => Ok(rules),
+        Ok(_) => Err(InputErrors(errors)),
+        Err(more) => {
+            errors.extend(more.0);
+            Err(InputErrors(errors))
+        }
+    }
 }
 
 /// Turns merged entries into [`Rules`], resolving plan names through the catalog.
@@ -286,7 +309,7 @@ fn resolve(
     catalog: &Catalog,
     disabled: &HashSet<String>,
     notes: Vec<Assumption>,
-) -> Result<Rules, InputError> {
+) -> Result<Rules, InputErrors> {
     let by_id: HashMap<&str, &Entry<'_>> = entries.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut assumptions = Vec::new();
     let mut exclusive = Vec::new();
@@ -294,132 +317,144 @@ fn resolve(
     let mut edges: BTreeMap<PlanId, BTreeSet<PlanId>> = BTreeMap::new();
     let mut not_offered: HashMap<PlanId, BTreeSet<CountryCode>> = HashMap::new();
     let mut unique_proxy_prefixes = Vec::new();
+    let mut errors = Vec::new();
 
     for entry in entries {
-        match &entry.body {
-            Body::Assumption(a) => {
-                let text = non_empty(entry, "text", &a.text)?;
-                non_empty(entry, "source", &a.source)?;
-                if let Some(target) = &a.entry {
-                    let target = target.trim();
-                    match by_id.get(target) {
-                        // A bundled assumption about an entry the rules file replaced no longer
-                        // describes it.
-                        Some(t) if entry.src.bundled && !t.src.bundled => continue,
-                        Some(_) => {}
-                        None if disabled.contains(target) => continue,
-                        None => {
-                            return Err(entry.error(
-                                "entry",
-                                Some(target),
-                                format!("names entry `{target}`, which no rules entry has"),
-                            ))
+        // Each entry is checked on its own, so every bad entry of the file is reported.
+        let mut check = || -> Result<(), InputError> {
+            match &entry.body {
+                Body::Assumption(a) => {
+                    let text = non_empty(entry, "text", &a.text)?;
+                    non_empty(entry, "source", &a.source)?;
+                    if let Some(target) = &a.entry {
+                        let target = target.trim();
+                        match by_id.get(target) {
+                            // A bundled assumption about an entry the rules file replaced no longer
+                            // describes it.
+                            Some(t) if entry.src.bundled && !t.src.bundled => return Ok(()),
+                            Some(_) => {}
+                            None if disabled.contains(target) => return Ok(()),
+                            None => {
+                                return Err(entry.error(
+                                    "entry",
+                                    Some(target),
+                                    format!("names entry `{target}`, which no rules entry has"),
+                                ))
+                            }
                         }
                     }
-                }
-                assumptions.push(Assumption {
-                    id: entry.id.clone(),
-                    text: text.to_owned(),
-                });
-            }
-            Body::Exclusive(x) => {
-                let source = non_empty(entry, "source", &x.source)?;
-                let plans = plan_list(catalog, entry, "plans", &x.plans)?;
-                if plans.len() < 2 {
-                    return Err(entry.error(
-                        "plans",
-                        None,
-                        "lists fewer than two different plans, so it excludes nothing".to_owned(),
-                    ));
-                }
-                exclusive.push(ExclusiveSet {
-                    id: entry.id.clone(),
-                    source: source.to_owned(),
-                    plans,
-                });
-            }
-            Body::Prerequisite(p) => {
-                let source = non_empty(entry, "source", &p.source)?;
-                let plans = plan_ids(catalog, entry, "plan", &p.plan)?;
-                let one_of = plan_list(catalog, entry, "requires_one_of", &p.requires_one_of)?;
-                if one_of.is_empty() {
-                    return Err(entry.error("requires_one_of", None, "is empty".to_owned()));
-                }
-                if !plans.is_disjoint(&one_of) {
-                    return Err(entry.error(
-                        "requires_one_of",
-                        Some(p.plan.trim()),
-                        "lists the plan as its own prerequisite".to_owned(),
-                    ));
-                }
-                for plan in plans {
-                    prerequisites.entry(plan).or_default().push(Prerequisite {
+                    assumptions.push(Assumption {
                         id: entry.id.clone(),
-                        source: source.to_owned(),
-                        plan,
-                        one_of: one_of.clone(),
+                        text: text.to_owned(),
                     });
                 }
-            }
-            Body::Successor(s) => {
-                non_empty(entry, "source", &s.source)?;
-                let plans = plan_ids(catalog, entry, "plan", &s.plan)?;
-                let next = plan_list(catalog, entry, "successors", &s.successors)?;
-                if next.is_empty() {
-                    return Err(entry.error("successors", None, "is empty".to_owned()));
+                Body::Exclusive(x) => {
+                    let source = non_empty(entry, "source", &x.source)?;
+                    let plans = plan_list(catalog, entry, "plans", &x.plans)?;
+                    if plans.len() < 2 {
+                        return Err(entry.error(
+                            "plans",
+                            None,
+                            "lists fewer than two different plans, so it excludes nothing"
+                                .to_owned(),
+                        ));
+                    }
+                    exclusive.push(ExclusiveSet {
+                        id: entry.id.clone(),
+                        source: source.to_owned(),
+                        plans,
+                    });
                 }
-                if !plans.is_disjoint(&next) {
-                    return Err(entry.error(
-                        "successors",
-                        Some(s.plan.trim()),
-                        "lists the plan as its own successor".to_owned(),
-                    ));
-                }
-                for plan in plans {
-                    edges.entry(plan).or_default().extend(next.iter().copied());
-                }
-            }
-            Body::NotOffered(n) => {
-                non_empty(entry, "source", &n.source)?;
-                let plans = plan_ids(catalog, entry, "plan", &n.plan)?;
-                if n.locations.is_empty() {
-                    return Err(entry.error("locations", None, "is empty".to_owned()));
-                }
-                let mut countries = BTreeSet::new();
-                for location in &n.locations {
-                    match CountryCode::parse_optional(location) {
-                        Ok(Some(c)) => {
-                            countries.insert(c);
-                        }
-                        Ok(None) | Err(_) => {
-                            return Err(entry
-                                .error(
-                                    "locations",
-                                    Some(location.trim()),
-                                    format!("{location:?} is not a two-letter country code"),
-                                )
-                                .hint("usage locations are ISO 3166 codes such as US, GB, DE"))
-                        }
+                Body::Prerequisite(p) => {
+                    let source = non_empty(entry, "source", &p.source)?;
+                    let plans = plan_ids(catalog, entry, "plan", &p.plan)?;
+                    let one_of = plan_list(catalog, entry, "requires_one_of", &p.requires_one_of)?;
+                    if one_of.is_empty() {
+                        return Err(entry.error("requires_one_of", None, "is empty".to_owned()));
+                    }
+                    if !plans.is_disjoint(&one_of) {
+                        return Err(entry.error(
+                            "requires_one_of",
+                            Some(p.plan.trim()),
+                            "lists the plan as its own prerequisite".to_owned(),
+                        ));
+                    }
+                    for plan in plans {
+                        prerequisites.entry(plan).or_default().push(Prerequisite {
+                            id: entry.id.clone(),
+                            source: source.to_owned(),
+                            plan,
+                            one_of: one_of.clone(),
+                        });
                     }
                 }
-                for plan in plans {
-                    not_offered
-                        .entry(plan)
-                        .or_default()
-                        .extend(countries.iter().cloned());
+                Body::Successor(s) => {
+                    non_empty(entry, "source", &s.source)?;
+                    let plans = plan_ids(catalog, entry, "plan", &s.plan)?;
+                    let next = plan_list(catalog, entry, "successors", &s.successors)?;
+                    if next.is_empty() {
+                        return Err(entry.error("successors", None, "is empty".to_owned()));
+                    }
+                    if !plans.is_disjoint(&next) {
+                        return Err(entry.error(
+                            "successors",
+                            Some(s.plan.trim()),
+                            "lists the plan as its own successor".to_owned(),
+                        ));
+                    }
+                    for plan in plans {
+                        edges.entry(plan).or_default().extend(next.iter().copied());
+                    }
+                }
+                Body::NotOffered(n) => {
+                    non_empty(entry, "source", &n.source)?;
+                    let plans = plan_ids(catalog, entry, "plan", &n.plan)?;
+                    if n.locations.is_empty() {
+                        return Err(entry.error("locations", None, "is empty".to_owned()));
+                    }
+                    let mut countries = BTreeSet::new();
+                    for location in &n.locations {
+                        match CountryCode::parse_optional(location) {
+                            Ok(Some(c)) => {
+                                countries.insert(c);
+                            }
+                            Ok(None) | Err(_) => {
+                                return Err(entry
+                                    .error(
+                                        "locations",
+                                        Some(location.trim()),
+                                        format!("{location:?} is not a two-letter country code"),
+                                    )
+                                    .hint("usage locations are ISO 3166 codes such as US, GB, DE"))
+                            }
+                        }
+                    }
+                    for plan in plans {
+                        not_offered
+                            .entry(plan)
+                            .or_default()
+                            .extend(countries.iter().cloned());
+                    }
+                }
+                Body::UniqueProxy(u) => {
+                    non_empty(entry, "source", &u.source)?;
+                    if u.plan_name_prefixes.is_empty() {
+                        return Err(entry.error("plan_name_prefixes", None, "is empty".to_owned()));
+                    }
+                    for prefix in &u.plan_name_prefixes {
+                        let prefix = non_empty(entry, "plan_name_prefixes", prefix)?;
+                        unique_proxy_prefixes.push(prefix.to_owned());
+                    }
                 }
             }
-            Body::UniqueProxy(u) => {
-                non_empty(entry, "source", &u.source)?;
-                if u.plan_name_prefixes.is_empty() {
-                    return Err(entry.error("plan_name_prefixes", None, "is empty".to_owned()));
-                }
-                for prefix in &u.plan_name_prefixes {
-                    let prefix = non_empty(entry, "plan_name_prefixes", prefix)?;
-                    unique_proxy_prefixes.push(prefix.to_owned());
-                }
-            }
+            Ok(())
+        };
+        if let Err(e) = check() {
+            errors.push(e);
         }
+    }
+    if !errors.is_empty() {
+        return Err(InputErrors(errors));
     }
     assumptions.extend(notes);
 
@@ -506,6 +541,13 @@ fn plan_ids(
     }
     let ids: BTreeSet<PlanId> = catalog.plans_named(name).iter().map(|p| p.id).collect();
     if ids.is_empty() {
+        let mut known: Vec<&str> = catalog
+            .skus()
+            .flat_map(|s| s.service_plans.iter().map(|p| p.name.as_str()))
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        let near = crate::suggest::did_you_mean(name, known);
         return Err(entry
             .error(
                 field,
@@ -514,10 +556,10 @@ fn plan_ids(
                     "plan {name:?} is not a servicePlanName in the bundled catalog, nor a GUID"
                 ),
             )
-            .hint(
-                "name a plan by Microsoft's servicePlanName (e.g. EXCHANGE_S_STANDARD) or by its \
-                 servicePlanId GUID",
-            ));
+            .hint(format!(
+                "{near}name a plan by Microsoft's servicePlanName (e.g. EXCHANGE_S_STANDARD) or \
+                 by its servicePlanId GUID"
+            )));
     }
     Ok(ids)
 }

@@ -24,7 +24,7 @@ fn plans(names: &[&str]) -> BTreeSet<PlanId> {
     names.iter().map(|n| plan(n)).collect()
 }
 
-fn user(text: &str) -> Result<Rules, InputError> {
+fn user(text: &str) -> Result<Rules, InputErrors> {
     Rules::from_yaml(text, Path::new("my-rules.yaml"))
 }
 
@@ -33,11 +33,12 @@ fn user_ok(text: &str) -> Rules {
     user(text).unwrap_or_else(|e| panic!("rules file refused: {e}"))
 }
 
+/// The first problem of a refused file.
 #[track_caller]
 fn user_err(text: &str) -> InputError {
     match user(text) {
         Ok(_) => panic!("rules file accepted:\n{text}"),
-        Err(e) => e,
+        Err(e) => e.0.into_iter().next().expect("one problem at least"),
     }
 }
 
@@ -451,6 +452,71 @@ fn an_unknown_plan_name_names_the_entry_and_line() {
 }
 
 #[test]
+fn every_bad_entry_and_disable_id_is_reported_in_one_run() {
+    let text = "mutually_exclusive:
+  - id: first-set
+    plans: [EXCHANGE_S_STANDRD, SWAY]
+    source: t
+  - id: fine-set
+    plans: [TEAMS1, SWAY]
+    source: t
+  - id: Bad_Id
+    plans: [TEAMS1, SWAY]
+    source: t
+successors:
+  - id: second
+    plan: TEAMS1
+    successors: []
+    source: t
+not_offered_in:
+  - id: third
+    plan: TEAMS1
+    locations: [USA]
+    source: t
+";
+    let Err(e) = user(text) else {
+        panic!("accepted");
+    };
+    // The id first (parsing stops after it), then, once ids are fixed, every entry.
+    assert_eq!(e.0.len(), 1, "{e}");
+    assert!(
+        e.to_string().contains("\"Bad_Id\" is not kebab-case"),
+        "{e}"
+    );
+    let Err(e) = user(&text.replace("Bad_Id", "bad-id")) else {
+        panic!("accepted");
+    };
+    let text_of = e.to_string();
+    assert_eq!(e.0.len(), 3, "{text_of}");
+    assert!(
+        text_of.contains("my-rules.yaml:3: field \"plans\": entry `first-set`"),
+        "{text_of}"
+    );
+    assert!(
+        text_of.contains("did you mean EXCHANGE_S_STANDARD?"),
+        "{text_of}"
+    );
+    assert!(text_of.contains("entry `second`: is empty"), "{text_of}");
+    assert!(
+        text_of.contains("entry `third`: \"USA\" is not a two-letter"),
+        "{text_of}"
+    );
+    let Err(e) = user("disable: [intune, no-such-entry, yamer]\n") else {
+        panic!("accepted");
+    };
+    assert_eq!(e.0.len(), 2, "{e}");
+    assert!(
+        e.to_string().contains("`no-such-entry` is not the id"),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains("`yamer` is not the id of a bundled entry; did you mean yammer?"),
+        "{e}"
+    );
+}
+
+#[test]
 fn bad_yaml_names_the_line() {
     let e = user_err("mutually_exclusive:\n  - id: x\n    plans: [A, B\n    source: t\n");
     assert!(matches!(e.location, Location::Line(n) if n >= 3), "{e}");
@@ -550,5 +616,5 @@ fn a_rules_file_can_be_read_from_disk() {
     let r = Rules::with_file(&path).expect("rules file");
     assert_eq!(conflict_id(&r, "YAMMER_ENTERPRISE", "YAMMER_EDU"), None);
     let missing = Rules::with_file(&dir.path().join("missing.yaml")).expect_err("missing");
-    assert_eq!(missing.location, Location::File);
+    assert_eq!(missing.0[0].location, Location::File);
 }

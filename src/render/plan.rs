@@ -223,21 +223,7 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
         count(s.groups_created, "group", "groups"),
         count(s.removal_waves, "removal wave", "removal waves"),
     )?;
-    if !p.verdict.unchecked.is_empty() {
-        writeln!(out, "\nNot checked ({})", verdict_word(p))?;
-        let mut t = new_table(&["check", "what was not checked", "fix"]);
-        for u in &p.verdict.unchecked {
-            add_row(
-                &mut t,
-                vec![
-                    u.check.as_str().into(),
-                    u.reason.clone().into(),
-                    u.fix.clone().into(),
-                ],
-            );
-        }
-        writeln!(out, "{t}")?;
-    }
+    super::table::unchecked(verdict_word(p), &p.verdict.unchecked, out)?;
 
     writeln!(out, "\nMoves")?;
     if p.moves.is_empty() {

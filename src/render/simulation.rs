@@ -28,21 +28,7 @@ pub fn table_report(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
         r.violations.len(),
         r.verdict.status.word()
     )?;
-    if !r.verdict.unchecked.is_empty() {
-        writeln!(out, "\nNot checked ({})", r.verdict.status.word())?;
-        let mut t = new_table(&["check", "what was not checked", "fix"]);
-        for u in &r.verdict.unchecked {
-            add_row(
-                &mut t,
-                vec![
-                    u.check.as_str().into(),
-                    u.reason.clone().into(),
-                    u.fix.clone().into(),
-                ],
-            );
-        }
-        writeln!(out, "{t}")?;
-    }
+    super::table::unchecked(r.verdict.status.word(), &r.verdict.unchecked, out)?;
     writeln!(out, "\nSteps")?;
     if r.steps.len() > GRID_STEPS {
         step_lines(r, out)?;

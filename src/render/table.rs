@@ -153,3 +153,28 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The "Not checked" table that follows a verdict (plan and simulate alike): each check the run
+/// could not make, what it did not check, and how to get the evidence. Nothing when all ran.
+pub(crate) fn unchecked(
+    word: &str,
+    unchecked: &[crate::simulate::report::Unchecked],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if unchecked.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nNot checked ({word})")?;
+    let mut t = new_table(&["check", "what was not checked", "fix"]);
+    for u in unchecked {
+        add_row(
+            &mut t,
+            vec![
+                u.check.as_str().into(),
+                u.reason.clone().into(),
+                u.fix.clone().into(),
+            ],
+        );
+    }
+    writeln!(out, "{t}")
+}

@@ -54,14 +54,18 @@ fn load_on(
 ) -> Result<Loaded, InputErrors> {
     let mut b = Builder::new();
     let mut files = Vec::new();
+    // Findings name entries relative to the tenant arguments, as the sources are.
+    let base = crate::paths::base(paths);
+    let base = base.as_deref();
     let mut seen = std::collections::BTreeSet::new();
     for p in paths {
         if p.is_dir() {
-            walk(&mut b, p, 0, &mut seen, &mut files);
+            walk(&mut b, p, 0, base, &mut seen, &mut files);
         } else if p.exists() {
             match layout::role(p) {
                 layout::Role::Skip(why) => {
-                    b.findings.add(SKIPPED, format!("{}: {why}", p.display()));
+                    b.findings
+                        .add(SKIPPED, format!("{}: {why}", shown(p, base)));
                 }
                 _ => files.push(p.clone()),
             }
@@ -104,6 +108,7 @@ fn walk(
     b: &mut Builder,
     dir: &Path,
     depth: usize,
+    base: Option<&Path>,
     seen: &mut std::collections::BTreeSet<PathBuf>,
     files: &mut Vec<PathBuf>,
 ) {
@@ -113,7 +118,7 @@ fn walk(
             SKIPPED,
             format!(
                 "{}: a folder already read (a symbolic link back into the tree, or a second link to one folder): not read again",
-                dir.display()
+                shown(dir, base)
             ),
         );
         return;
@@ -147,7 +152,8 @@ fn walk(
         match entry::classify(&f) {
             entry::Entry::Read => match layout::role(&f) {
                 layout::Role::Skip(why) => {
-                    b.findings.add(SKIPPED, format!("{}: {why}", f.display()));
+                    b.findings
+                        .add(SKIPPED, format!("{}: {why}", shown(&f, base)));
                 }
                 _ => files.push(f),
             },
@@ -156,7 +162,7 @@ fn walk(
                     SKIPPED,
                     format!(
                         "{}: a hidden folder (its name starts with a dot): not read",
-                        f.display()
+                        shown(&f, base)
                     ),
                 );
             }
@@ -165,17 +171,23 @@ fn walk(
                     SKIPPED,
                     format!(
                         "{}: a folder more than {MAX_DEPTH} levels deep: not read",
-                        f.display()
+                        shown(&f, base)
                     ),
                 );
             }
-            entry::Entry::Folder => walk(b, &f, depth + 1, seen, files),
+            entry::Entry::Folder => walk(b, &f, depth + 1, base, seen, files),
             entry::Entry::Skip(why) => {
-                b.findings.add(SKIPPED, format!("{}: {why}", f.display()));
+                b.findings
+                    .add(SKIPPED, format!("{}: {why}", shown(&f, base)));
             }
             entry::Entry::Refuse(e) => b.error(e),
         }
     }
+}
+
+/// A path as findings show it: relative to the tenant arguments' folder (see [`crate::paths`]).
+fn shown(p: &Path, base: Option<&Path>) -> String {
+    crate::paths::shown(&p.display().to_string(), base)
 }
 
 fn hidden(path: &Path) -> bool {

@@ -645,9 +645,34 @@ impl Evidence {
                 fix: Check::Memberships.fix().to_owned(),
             });
         }
-        // Proxy addresses are shown by `inspect` but do not make a verdict NOT PROVEN: an export
-        // without `proxyAddresses` cannot yet be told from users who have none (the readers do
-        // not record which fields a file carried), and guessing either way would be wrong.
+        // Proxy addresses: every user with Exchange Online has some, so a users export where no
+        // user has one did not select them. The careful reading: the uniqueness check (R7) of a
+        // product with Exchange plans could not run. (Readers do not yet record which fields a
+        // file carried, so an export that selected them for no one cannot be told apart.)
+        if self.users_export && !self.proxies_seen {
+            let exchange: Vec<String> = touched
+                .skus
+                .iter()
+                .filter(|s| {
+                    t.skus.get(s).is_some_and(|x| {
+                        x.service_plans
+                            .iter()
+                            .any(|p| p.name.starts_with("EXCHANGE_"))
+                    })
+                })
+                .map(sku_name)
+                .collect();
+            if !exchange.is_empty() {
+                out.push(Unchecked {
+                    check: Check::ProxyAddresses,
+                    reason: format!(
+                        "proxy-address uniqueness for {} not checked: no user in the users export has a proxy address (it did not select proxyAddresses)",
+                        exchange.join(", ")
+                    ),
+                    fix: Check::ProxyAddresses.fix().to_owned(),
+                });
+            }
+        }
         out.sort();
         out.dedup();
         out

@@ -146,3 +146,52 @@ fn own_files_in_utf16_are_read_and_legacy_code_pages_are_named() {
         assert!(stderr.contains(says), "no {says:?} in {stderr}");
     }
 }
+
+/// A users export without proxy addresses cannot prove the Exchange uniqueness check: every
+/// user with Exchange Online has some, so none at all means they were not exported.
+#[test]
+fn a_users_export_without_proxy_addresses_leaves_a_plan_not_proven() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let t = dir.path().join("t");
+    copy_tenant(&t);
+    for page in ["users.page1.json", "users.page2.json"] {
+        edit_json(&t.join(page), |v| {
+            for u in v["value"].as_array_mut().expect("value") {
+                u.as_object_mut().expect("a user").remove("proxyAddresses");
+            }
+        });
+    }
+    let intent = root().join("plans/e1-to-e3.yaml");
+    let out = licplan(&[
+        "plan",
+        arg(&t),
+        "--intent",
+        arg(&intent),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("a JSON plan");
+    assert_eq!(plan["verdict"]["status"], "not-proven");
+    let unchecked = plan["verdict"]["unchecked"].as_array().expect("unchecked");
+    assert!(
+        unchecked.iter().any(|u| u["check"] == "proxy-addresses"
+            && u["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("ENTERPRISEPACK"))),
+        "{unchecked:?}"
+    );
+    // With them, the same plan is SAFE.
+    let out = licplan(&["plan", "testdata/contoso", "--intent", arg(&intent)]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -215,23 +215,8 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
         &[2, 3, 4, 5, 6, 7, 8],
     )?;
     for s in &r.skus {
-        row(
-            out,
-            &[
-                s.display_name
-                    .clone()
-                    .unwrap_or_else(|| s.sku_id.clone())
-                    .into(),
-                opt(s.sku_part_number.clone()).into(),
-                opt(s.enabled).into(),
-                opt(s.consumed).into(),
-                opt(s.available).into(),
-                s.direct.to_string().into(),
-                s.inherited.to_string().into(),
-                s.direct_and_inherited.to_string().into(),
-                s.unknown_path.to_string().into(),
-            ],
-        )?;
+        let cells: Vec<Md> = super::sku_cells(s).into_iter().map(Md::from).collect();
+        row(out, &cells)?;
     }
 
     writeln!(out, "\n## Licensed groups\n")?;

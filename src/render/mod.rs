@@ -81,6 +81,22 @@ pub fn plan(p: &crate::plan::doc::Plan, format: Format, out: &mut dyn Write) -> 
     }
 }
 
+/// An inspection's product row, as the terminal table and the Markdown report show it: name,
+/// part number, enabled, consumed, available, direct, inherited, both, path unknown.
+pub(crate) fn sku_cells(s: &crate::inspect::SkuSummary) -> Vec<String> {
+    vec![
+        s.display_name.clone().unwrap_or_else(|| s.sku_id.clone()),
+        opt(s.sku_part_number.clone()),
+        opt(s.enabled),
+        opt(s.consumed),
+        opt(s.available),
+        s.direct.to_string(),
+        s.inherited.to_string(),
+        s.direct_and_inherited.to_string(),
+        s.unknown_path.to_string(),
+    ]
+}
+
 /// "-" for an unknown number.
 pub(crate) fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_owned(), |v| v.to_string())

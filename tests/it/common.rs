@@ -79,3 +79,26 @@ pub fn disabled(s: licplan::model::SkuId, picks: &[usize]) -> licplan::model::Pl
     }
     picks.iter().map(|i| plans[i % plans.len()].id).collect()
 }
+
+/// The finding with `code` in a JSON inspection report.
+pub fn finding<'v>(report: &'v serde_json::Value, code: &str) -> Option<&'v serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == code)
+}
+
+/// The examples of the finding with `code` (none when there is no such finding).
+pub fn examples(report: &serde_json::Value, code: &str) -> Vec<String> {
+    finding(report, code)
+        .map(|f| {
+            f["examples"]
+                .as_array()
+                .expect("examples")
+                .iter()
+                .filter_map(|e| e.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

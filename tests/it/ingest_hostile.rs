@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{root, testdata};
+use crate::common::{examples, finding, root, testdata};
 
 const E3: &str = "6fd2c87f-b296-42f0-b197-1e91e994b900";
 
@@ -76,27 +76,6 @@ fn refused(paths: &[&str]) -> String {
     assert!(out.stdout.is_empty(), "{paths:?}: output on stdout");
     assert!(!stderr.contains("panicked"), "{stderr}");
     stderr
-}
-
-fn finding<'v>(report: &'v Value, code: &str) -> Option<&'v Value> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["code"] == code)
-}
-
-fn examples(report: &Value, code: &str) -> Vec<String> {
-    finding(report, code)
-        .map(|f| {
-            f["examples"]
-                .as_array()
-                .expect("examples")
-                .iter()
-                .filter_map(|e| e.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------------

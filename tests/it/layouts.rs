@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{licplan, load, root, testdata};
+use crate::common::{examples, finding, licplan, load, root, testdata};
 
 const G1: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 const G2: &str = "aaaaaaaa-0000-4000-8000-000000000002";
@@ -33,27 +33,6 @@ fn inspected(paths: &[&str]) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("the report is JSON")
-}
-
-fn finding<'v>(report: &'v Value, code: &str) -> Option<&'v Value> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["code"] == code)
-}
-
-fn examples(report: &Value, code: &str) -> Vec<String> {
-    finding(report, code)
-        .map(|f| {
-            f["examples"]
-                .as_array()
-                .expect("examples")
-                .iter()
-                .filter_map(|e| e.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The user members of each group, by group id, as the library reads the paths.

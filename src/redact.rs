@@ -413,6 +413,20 @@ impl Redactor {
         }
     }
 
+    /// A typed object id (a user's or group's), replaced by its pseudonymous id as pass 2
+    /// replaces it in text.
+    pub(crate) fn id<T: std::str::FromStr + std::fmt::Display>(&self, id: &mut T) {
+        if let Ok(new) = self.guids(&id.to_string()).parse() {
+            *id = new;
+        }
+    }
+
+    fn opt_id<T: std::str::FromStr + std::fmt::Display>(&self, id: &mut Option<T>) {
+        if let Some(v) = id {
+            self.id(v);
+        }
+    }
+
     fn all(&self, v: &mut [String]) {
         for s in v {
             *s = self.text(s);
@@ -519,7 +533,9 @@ fn violation(v: &mut Violation, r: &Redactor) {
 
 fn error(e: &mut ErrorRecord, r: &Redactor) {
     r.opt(&mut e.user);
+    r.opt_id(&mut e.user_id);
     r.opt(&mut e.group);
+    r.opt_id(&mut e.group_id);
     r.opt(&mut e.sku);
     r.one(&mut e.error);
     r.one(&mut e.detail);

@@ -931,7 +931,9 @@ mod tests {
                 errors: vec![ErrorRecord {
                     step: 3,
                     user: Some("held@contoso.com".to_owned()),
+                    user_id: None,
                     group: Some("LIC-E3".to_owned()),
+                    group_id: None,
                     sku: Some("ENTERPRISEPACK".to_owned()),
                     error: "CountViolation".to_owned(),
                     at_risk: true,

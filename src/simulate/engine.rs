@@ -140,6 +140,24 @@ pub fn simulate_stream(
         .map_err(|mut e| e.0.swap_remove(0))
 }
 
+/// [`simulate_stream`] over a planner's typed ops.
+///
+/// # Errors
+///
+/// As [`simulate_stream`].
+pub fn simulate_stream_ids(
+    st: State<'_>,
+    ops: &mut dyn Iterator<Item = (OpSource, Op<super::ops::Ids>)>,
+    ops_path: &Path,
+    steps: bool,
+    observe: &mut SeatObserver<'_>,
+) -> Result<SimReport, InputError> {
+    // Interim: the typed ops are written out and resolved again, until the engine takes
+    // resolved ops directly.
+    let mut written = ops.map(|(src, op)| (src, op.to_written()));
+    simulate_stream(st, &mut written, ops_path, steps, observe)
+}
+
 /// Name errors of an ops file listed one by one; past these they are counted by field.
 pub const LISTED_NAME_ERRORS: usize = 100;
 
@@ -598,7 +616,9 @@ impl<'r> Sim<'r> {
         self.errors.push(ErrorRecord {
             step: self.step,
             user: u.map(|u| self.st.user_label(u).into_owned()),
+            user_id: u.map(|u| self.st.user_record(u).id),
             group: g.map(|g| self.st.groups[g].label.clone()),
+            group_id: g.map(|g| self.st.groups[g].id),
             sku: r.1.map(|s| self.st.sku_label(s)),
             error: r.0.as_str().to_owned(),
             at_risk,
@@ -616,7 +636,9 @@ impl<'r> Sim<'r> {
         self.errors.push(ErrorRecord {
             step: self.step,
             user: u.map(|u| self.st.user_label(u).into_owned()),
+            user_id: u.map(|u| self.st.user_record(u).id),
             group: g.map(|g| self.st.groups[g].label.clone()),
+            group_id: g.map(|g| self.st.groups[g].id),
             sku: None,
             error: error.to_owned(),
             at_risk: false,

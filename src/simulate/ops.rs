@@ -15,13 +15,77 @@ use serde_json::Value;
 
 use crate::docfile::bounded;
 use crate::ingest::error::{InputError, InputErrors, Location};
+use crate::model::{CountryCode, GroupId, PlanId, SkuId, UserId};
+
+/// How an op names what it touches. Files name users, groups, products and service plans by
+/// text ([`Written`]: an id, UPN, display name or part number); a plan drawn by licplan holds
+/// typed ids ([`Ids`]), written out as the same text; the engine replays ops whose every
+/// reference is resolved to typed ids (the engine's own [`Resolved`] view). One enum, [`Op`],
+/// serves all three, so an op added to the vocabulary is one variant everywhere.
+pub trait Refs: Clone + fmt::Debug + PartialEq + Eq + 'static {
+    type User: Clone + fmt::Debug + PartialEq + Eq;
+    type Group: Clone + fmt::Debug + PartialEq + Eq;
+    type Sku: Clone + fmt::Debug + PartialEq + Eq;
+    type Plan: Clone + fmt::Debug + PartialEq + Eq;
+    type Country: Clone + fmt::Debug + PartialEq + Eq;
+}
+
+/// References as ops files and plan files spell them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written;
+
+impl Refs for Written {
+    type User = String;
+    type Group = String;
+    type Sku = String;
+    type Plan = String;
+    type Country = String;
+}
+
+/// References as licplan's planner makes them: object ids, and service plans by id with the
+/// name a plan file writes for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ids;
+
+impl Refs for Ids {
+    type User = UserId;
+    type Group = GroupId;
+    type Sku = SkuId;
+    type Plan = PlanRef;
+    type Country = CountryCode;
+}
+
+/// A service plan a planned op names: its id, and the name a plan file writes (plan files name
+/// disabled plans as people read them; the name resolves back within the op's product).
+#[derive(Debug, Clone)]
+pub struct PlanRef {
+    pub id: PlanId,
+    pub name: std::sync::Arc<str>,
+}
+
+impl PartialEq for PlanRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+impl Eq for PlanRef {}
+
+impl Serialize for PlanRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name)
+    }
+}
 
 /// A license as an op names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LicenseSpec {
-    pub sku: String,
+#[serde(bound(
+    serialize = "R::Sku: Serialize, R::Plan: Serialize",
+    deserialize = "R::Sku: Deserialize<'de>, R::Plan: Deserialize<'de>"
+))]
+pub struct LicenseSpec<R: Refs = Written> {
+    pub sku: R::Sku,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub disabled_plans: Vec<String>,
+    pub disabled_plans: Vec<R::Plan>,
 }
 
 fn yes() -> bool {
@@ -29,75 +93,164 @@ fn yes() -> bool {
 }
 
 /// One operation. The JSON/YAML names (`op: add-member`, field names) are part of the contract.
+///
+/// `create-group` names the group it makes by display name in every view: the group has no
+/// object id until it exists (a plan derives one from the name, [`planned_group_id`]).
+///
+/// [`planned_group_id`]: crate::simulate::engine::planned_group_id
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
-pub enum Op {
+#[serde(bound(
+    serialize = "R::User: Serialize, R::Group: Serialize, R::Sku: Serialize, R::Plan: Serialize, R::Country: Serialize",
+    deserialize = "R::User: Deserialize<'de>, R::Group: Deserialize<'de>, R::Sku: Deserialize<'de>, R::Plan: Deserialize<'de>, R::Country: Deserialize<'de>"
+))]
+pub enum Op<R: Refs = Written> {
     CreateGroup {
         group: String,
         #[serde(default = "yes")]
         security_enabled: bool,
     },
     AssignGroupLicense {
-        group: String,
-        sku: String,
+        group: R::Group,
+        sku: R::Sku,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        disabled_plans: Vec<String>,
+        disabled_plans: Vec<R::Plan>,
     },
     /// One atomic update: additions and removals are applied together (R11).
     ChangeGroupLicense {
-        group: String,
+        group: R::Group,
         #[serde(default)]
-        add: Vec<LicenseSpec>,
+        add: Vec<LicenseSpec<R>>,
         #[serde(default)]
-        remove: Vec<String>,
+        remove: Vec<R::Sku>,
     },
     RemoveGroupLicense {
-        group: String,
-        sku: String,
+        group: R::Group,
+        sku: R::Sku,
     },
     AddMember {
-        group: String,
-        user: String,
+        group: R::Group,
+        user: R::User,
     },
     RemoveMember {
-        group: String,
-        user: String,
+        group: R::Group,
+        user: R::User,
     },
     AssignDirectLicense {
-        user: String,
-        sku: String,
+        user: R::User,
+        sku: R::Sku,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        disabled_plans: Vec<String>,
+        disabled_plans: Vec<R::Plan>,
     },
     /// One atomic `assignLicense` call with `addLicenses` and `removeLicenses`.
     ChangeDirectLicense {
-        user: String,
+        user: R::User,
         #[serde(default)]
-        add: Vec<LicenseSpec>,
+        add: Vec<LicenseSpec<R>>,
         #[serde(default)]
-        remove: Vec<String>,
+        remove: Vec<R::Sku>,
     },
     RemoveDirectLicense {
-        user: String,
-        sku: String,
+        user: R::User,
+        sku: R::Sku,
     },
     SetUsageLocation {
-        user: String,
-        country: String,
+        user: R::User,
+        country: R::Country,
     },
     Reprocess {
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        group: Option<String>,
+        group: Option<R::Group>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        user: Option<String>,
+        user: Option<R::User>,
     },
     WaitForProcessing {
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        group: Option<String>,
+        group: Option<R::Group>,
     },
 }
 
-impl Op {
+impl Op<Ids> {
+    /// The op as a file writes it: ids as GUID text, service plans by name.
+    pub fn to_written(&self) -> Op {
+        let plans = |p: &[PlanRef]| p.iter().map(|x| x.name.to_string()).collect::<Vec<_>>();
+        let specs = |v: &[LicenseSpec<Ids>]| {
+            v.iter()
+                .map(|l| LicenseSpec {
+                    sku: l.sku.to_string(),
+                    disabled_plans: plans(&l.disabled_plans),
+                })
+                .collect::<Vec<_>>()
+        };
+        let skus = |v: &[SkuId]| v.iter().map(SkuId::to_string).collect::<Vec<_>>();
+        match self {
+            Op::CreateGroup {
+                group,
+                security_enabled,
+            } => Op::CreateGroup {
+                group: group.clone(),
+                security_enabled: *security_enabled,
+            },
+            Op::AssignGroupLicense {
+                group,
+                sku,
+                disabled_plans,
+            } => Op::AssignGroupLicense {
+                group: group.to_string(),
+                sku: sku.to_string(),
+                disabled_plans: plans(disabled_plans),
+            },
+            Op::ChangeGroupLicense { group, add, remove } => Op::ChangeGroupLicense {
+                group: group.to_string(),
+                add: specs(add),
+                remove: skus(remove),
+            },
+            Op::RemoveGroupLicense { group, sku } => Op::RemoveGroupLicense {
+                group: group.to_string(),
+                sku: sku.to_string(),
+            },
+            Op::AddMember { group, user } => Op::AddMember {
+                group: group.to_string(),
+                user: user.to_string(),
+            },
+            Op::RemoveMember { group, user } => Op::RemoveMember {
+                group: group.to_string(),
+                user: user.to_string(),
+            },
+            Op::AssignDirectLicense {
+                user,
+                sku,
+                disabled_plans,
+            } => Op::AssignDirectLicense {
+                user: user.to_string(),
+                sku: sku.to_string(),
+                disabled_plans: plans(disabled_plans),
+            },
+            Op::ChangeDirectLicense { user, add, remove } => Op::ChangeDirectLicense {
+                user: user.to_string(),
+                add: specs(add),
+                remove: skus(remove),
+            },
+            Op::RemoveDirectLicense { user, sku } => Op::RemoveDirectLicense {
+                user: user.to_string(),
+                sku: sku.to_string(),
+            },
+            Op::SetUsageLocation { user, country } => Op::SetUsageLocation {
+                user: user.to_string(),
+                country: country.to_string(),
+            },
+            Op::Reprocess { group, user } => Op::Reprocess {
+                group: group.map(|g| g.to_string()),
+                user: user.map(|u| u.to_string()),
+            },
+            Op::WaitForProcessing { group } => Op::WaitForProcessing {
+                group: group.map(|g| g.to_string()),
+            },
+        }
+    }
+}
+
+impl<R: Refs> Op<R> {
     /// The op's name as files spell it.
     pub fn name(&self) -> &'static str {
         match self {
@@ -116,6 +269,13 @@ impl Op {
         }
     }
 
+    /// Whether the op writes to the tenant (a wait only observes).
+    pub fn writes(&self) -> bool {
+        !matches!(self, Op::WaitForProcessing { .. })
+    }
+}
+
+impl Op {
     /// The fields an op may carry (besides `op` and display fields).
     fn fields(name: &str) -> Option<&'static [&'static str]> {
         Some(match name {

@@ -71,7 +71,11 @@ pub struct Violation {
 pub struct ErrorRecord {
     pub step: usize,
     pub user: Option<String>,
+    /// The user's object id beside the label, so no reader maps a UPN back to a user.
+    pub user_id: Option<crate::model::UserId>,
     pub group: Option<String>,
+    /// The group's object id (a planned group's derived id).
+    pub group_id: Option<crate::model::GroupId>,
     pub sku: Option<String>,
     /// `CountViolation`, `MutuallyExclusiveViolation`, `DependencyViolation`,
     /// `ProhibitedInUsageLocationViolation`, `UniquenessViolation`, or the reason an op was

@@ -505,8 +505,7 @@ impl Redact for Inspection {
             r.all(&mut g.licenses);
         }
         for e in &mut self.error_states {
-            r.one(&mut e.error);
-            r.all(&mut e.examples);
+                    r.all(&mut e.examples);
         }
         for e in &mut self.evidence {
             e.detail = local(&e.detail);
@@ -537,7 +536,6 @@ fn error(e: &mut ErrorRecord, r: &Redactor) {
     r.opt(&mut e.group);
     r.opt_id(&mut e.group_id);
     r.opt(&mut e.sku);
-    r.one(&mut e.error);
     r.one(&mut e.detail);
 }
 

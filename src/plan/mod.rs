@@ -231,7 +231,7 @@ fn failing_users(
             (Some(u), _) => {
                 if let Some(id) = moving.get(u) {
                     out.entry(*id)
-                        .or_insert_with(|| (e.error.clone(), e.detail.clone()));
+                        .or_insert_with(|| (e.error.to_string(), e.detail.clone()));
                 }
             }
             (None, Some(g)) => {
@@ -239,7 +239,7 @@ fn failing_users(
                 for c in drawn.carrying.iter().filter(|c| &c.name == g) {
                     for i in &c.movers {
                         out.entry(movers[*i].user)
-                            .or_insert_with(|| (e.error.clone(), format!("{}: {}", g, e.detail)));
+                            .or_insert_with(|| (e.error.to_string(), format!("{}: {}", g, e.detail)));
                     }
                 }
             }

@@ -262,7 +262,7 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
             row(
                 out,
                 &[
-                    e.error.clone().into(),
+                    e.error.to_string().into(),
                     e.users.to_string().into(),
                     e.examples.join(", ").into(),
                 ],

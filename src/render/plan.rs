@@ -125,7 +125,7 @@ fn error_word(e: &ErrorRecord) -> String {
     if e.at_risk {
         format!("{} (at risk)", e.error)
     } else {
-        e.error.clone()
+        e.error.to_string()
     }
 }
 
@@ -935,7 +935,7 @@ mod tests {
                     group: Some("LIC-E3".to_owned()),
                     group_id: None,
                     sku: Some("ENTERPRISEPACK".to_owned()),
-                    error: "CountViolation".to_owned(),
+                    error: crate::simulate::report::ErrorCode::Licensing(crate::model::AssignmentError::CountViolation),
                     at_risk: true,
                     detail: "no seat".to_owned(),
                 }],

@@ -54,7 +54,7 @@ pub fn table_report(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
     } else {
         let mut t = new_table(&["step", "error", "user", "group", "product", "detail"]);
         for e in &r.errors {
-            let mut error = e.error.clone();
+            let mut error = e.error.to_string();
             if e.at_risk {
                 error.push_str(" (at risk)");
             }
@@ -168,7 +168,7 @@ pub fn markdown(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
             &[0],
         )?;
         for e in &r.errors {
-            let mut error = e.error.clone();
+            let mut error = e.error.to_string();
             if e.at_risk {
                 error.push_str(" (at risk)");
             }

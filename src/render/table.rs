@@ -110,7 +110,7 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
             add_row(
                 &mut t,
                 vec![
-                    e.error.clone().into(),
+                    e.error.to_string().into(),
                     e.users.to_string().into(),
                     Cell::Lines(e.examples.clone()),
                 ],

@@ -24,17 +24,17 @@ use crate::model::{
 
 use super::ops::{LicenseSpec, Op, OpSource, OpsFile};
 use super::planset::PlanSet;
-use super::report::{ErrorRecord, SeatLine, SimReport, StepReport, Violation, ViolationKind};
+use super::report::{ErrorCode, ErrorRecord, Refusal, SeatLine, SimReport, StepReport, Violation, ViolationKind};
 use super::rules::Rules;
 use super::state::{Event, GroupSt, Lic, PathState, State, Summaries};
 
 /// Why an op was refused outright (besides the Graph licensing errors).
-const INHERITED: &str = "InheritedLicenseCannotBeRemoved";
-const NOT_ASSIGNED: &str = "LicenseNotAssigned";
-const NOT_SECURITY: &str = "GroupNotSecurityEnabled";
-const DYNAMIC: &str = "DynamicMembershipGroup";
-const SYNCED: &str = "SyncedGroupMembership";
-const NAME_IN_USE: &str = "GroupNameInUse";
+const INHERITED: Refusal = Refusal::InheritedLicenseCannotBeRemoved;
+const NOT_ASSIGNED: Refusal = Refusal::LicenseNotAssigned;
+const NOT_SECURITY: Refusal = Refusal::GroupNotSecurityEnabled;
+const DYNAMIC: Refusal = Refusal::DynamicMembershipGroup;
+const SYNCED: Refusal = Refusal::SyncedGroupMembership;
+const NAME_IN_USE: Refusal = Refusal::GroupNameInUse;
 
 /// Runs the ops on the tenant. Errors are problems with the ops file itself (an unknown user,
 /// group or product): those make the input unusable. Every op is resolved, so the errors list
@@ -394,7 +394,7 @@ struct Sim<'r> {
 const SUGGESTIONS: usize = 2 * LISTED_NAME_ERRORS;
 
 /// A licensing check that failed: the Graph error, the product at fault and why.
-type Refusal = (AssignmentError, Option<SkuId>, String);
+type Check = (AssignmentError, Option<SkuId>, String);
 
 impl<'r> Sim<'r> {
     /// A step's effect text, made only when the run reports steps.
@@ -612,7 +612,7 @@ impl<'r> Sim<'r> {
 
     // ----- reporting -----
 
-    fn error(&mut self, u: Option<usize>, g: Option<usize>, r: &Refusal, at_risk: bool) {
+    fn error(&mut self, u: Option<usize>, g: Option<usize>, r: &Check, at_risk: bool) {
         self.errors.push(ErrorRecord {
             step: self.step,
             user: u.map(|u| self.st.user_label(u).into_owned()),
@@ -620,7 +620,7 @@ impl<'r> Sim<'r> {
             group: g.map(|g| self.st.groups[g].label.clone()),
             group_id: g.map(|g| self.st.groups[g].id),
             sku: r.1.map(|s| self.st.sku_label(s)),
-            error: r.0.as_str().to_owned(),
+            error: ErrorCode::Licensing(r.0),
             at_risk,
             detail: r.2.clone(),
         });
@@ -630,7 +630,7 @@ impl<'r> Sim<'r> {
         &mut self,
         u: Option<usize>,
         g: Option<usize>,
-        error: &str,
+        error: Refusal,
         detail: String,
     ) -> Outcome {
         self.errors.push(ErrorRecord {
@@ -640,11 +640,11 @@ impl<'r> Sim<'r> {
             group: g.map(|g| self.st.groups[g].label.clone()),
             group_id: g.map(|g| self.st.groups[g].id),
             sku: None,
-            error: error.to_owned(),
+            error: ErrorCode::Refused(error),
             at_risk: false,
             detail: detail.clone(),
         });
-        Outcome::refused(format!("refused: {error}: {detail}"))
+        Outcome::refused(format!("refused: {}: {detail}", error.as_str()))
     }
 
     fn seats_short(&mut self, sku: SkuId, needed: i64, cause: String) {
@@ -689,7 +689,7 @@ impl<'r> Sim<'r> {
         lic: &Lic,
         others: &PlanSet,
         by_group: bool,
-    ) -> Result<(), Refusal> {
+    ) -> Result<(), Check> {
         let user = &self.st.users[u];
         let location = match (&user.location, by_group) {
             (Some(l), _) => Some(l),
@@ -759,7 +759,7 @@ impl<'r> Sim<'r> {
     }
 
     /// A MutuallyExclusiveViolation naming both plans and the exclusive set's entry.
-    fn conflict_refusal(&self, sku: SkuId, a: u32, b: u32, other_sku: Option<SkuId>) -> Refusal {
+    fn conflict_refusal(&self, sku: SkuId, a: u32, b: u32, other_sku: Option<SkuId>) -> Check {
         let (pa, pb) = (self.st.index.id(a), self.st.index.id(b));
         let set = self
             .st
@@ -1781,6 +1781,6 @@ struct Decision {
     g: usize,
     /// `None`: the group gives the user nothing any more.
     state: Option<PathState>,
-    refusal: Option<Refusal>,
+    refusal: Option<Check>,
     at_risk: bool,
 }

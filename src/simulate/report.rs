@@ -80,11 +80,65 @@ pub struct ErrorRecord {
     /// `CountViolation`, `MutuallyExclusiveViolation`, `DependencyViolation`,
     /// `ProhibitedInUsageLocationViolation`, `UniquenessViolation`, or the reason an op was
     /// refused outright (e.g. `InheritedLicenseCannotBeRemoved`).
-    pub error: String,
+    pub error: ErrorCode,
     /// For CountViolation from group processing: the service does not guarantee which users
     /// fail when seats run short, so every user who could fail is reported at risk.
     pub at_risk: bool,
     pub detail: String,
+}
+
+/// What a step's error record names: a licensing error as Graph names it on the user's
+/// `licenseAssignmentStates`, or why the service refused the op outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorCode {
+    Licensing(crate::model::AssignmentError),
+    Refused(Refusal),
+}
+
+impl ErrorCode {
+    /// The Graph spelling, as JSON, YAML and tables write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Licensing(e) => e.as_str(),
+            Self::Refused(r) => r.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Why the service refuses an op outright (the state is left unchanged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Refusal {
+    InheritedLicenseCannotBeRemoved,
+    LicenseNotAssigned,
+    GroupNotSecurityEnabled,
+    DynamicMembershipGroup,
+    SyncedGroupMembership,
+    GroupNameInUse,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InheritedLicenseCannotBeRemoved => "InheritedLicenseCannotBeRemoved",
+            Self::LicenseNotAssigned => "LicenseNotAssigned",
+            Self::GroupNotSecurityEnabled => "GroupNotSecurityEnabled",
+            Self::DynamicMembershipGroup => "DynamicMembershipGroup",
+            Self::SyncedGroupMembership => "SyncedGroupMembership",
+            Self::GroupNameInUse => "GroupNameInUse",
+        }
+    }
 }
 
 /// SAFE, UNSAFE or NOT PROVEN: a stable kebab-case code.

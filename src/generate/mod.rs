@@ -317,7 +317,8 @@ mod tests {
             let dir = tmp.path().join(f.as_str());
             let summary = generate(&opts(n, 7, f), &dir).expect("generate");
             let loaded = crate::ingest::load(&[dir]).expect("loads");
-            let formats: BTreeSet<&str> = loaded.sources.iter().map(|s| s.format).collect();
+            let formats: BTreeSet<&str> =
+                loaded.sources.iter().map(|s| s.format.as_str()).collect();
             let want = match f {
                 GenFormat::Graph => "graph-rest",
                 GenFormat::PowerShell => "graph-powershell",

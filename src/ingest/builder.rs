@@ -10,8 +10,6 @@ use std::collections::BTreeSet;
 use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::error::{InputError, InputErrors, Location};
 use super::raw::{
     AssignmentRow, GroupLicenseRow, GroupRef, MemberKind, MemberRef, MembershipRow, Origin,
@@ -24,16 +22,7 @@ use crate::model::{
     Sku, SkuId, Tenant, User, UserId,
 };
 
-/// What a file was read as.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Source {
-    pub file: String,
-    /// The export format, e.g. `graph-rest`, `graph-powershell`, `admin-center-csv`, `plain-csv`.
-    pub format: &'static str,
-    /// What it holds, e.g. `users`, `groups`, `group-members`, `skus`.
-    pub content: &'static str,
-    pub records: u64,
-}
+pub use super::source::Source;
 
 /// A tenant read from its exports, with what was noticed on the way.
 #[derive(Debug, Clone)]

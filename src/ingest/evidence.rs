@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::builder::Loaded;
+use super::source::{SourceContent, SourceFormat};
 use crate::model::{AssignmentPath, GroupId, SkuId, UserId};
 
 /// A check that needs evidence: a stable kebab-case code.
@@ -115,7 +116,7 @@ pub struct PageFile {
     pub file: String,
     /// The kind: `users`, `groups`, `skus`, `group-members` (with the group when the file
     /// names it).
-    pub content: &'static str,
+    pub content: SourceContent,
     pub group: Option<GroupId>,
     /// Page wrappers read (0 for a bare array or a single object).
     pub pages: u32,
@@ -159,7 +160,7 @@ impl Reading {
         let mut by_kind: BTreeMap<(String, Option<GroupId>), Vec<&PageFile>> = BTreeMap::new();
         for f in &self.files {
             by_kind
-                .entry((f.content.to_owned(), f.group))
+                .entry((f.content.as_str().to_owned(), f.group))
                 .or_default()
                 .push(f);
         }
@@ -244,13 +245,16 @@ impl Evidence {
             users_export: loaded
                 .sources
                 .iter()
-                .any(|s| s.content == "users" && s.records > 0),
-            seat_export: loaded.sources.iter().any(|s| s.content == "skus"),
+                .any(|s| s.content == SourceContent::Users && s.records > 0),
+            seat_export: loaded
+                .sources
+                .iter()
+                .any(|s| s.content == SourceContent::Skus),
             default_location: t.default_usage_location.is_some()
                 || loaded
                     .sources
                     .iter()
-                    .any(|s| s.content == "organization" && s.records > 0),
+                    .any(|s| s.content == SourceContent::Organization && s.records > 0),
             ..Evidence::default()
         };
         for s in t.skus.values() {
@@ -264,13 +268,12 @@ impl Evidence {
             .reading
             .files
             .iter()
-            .filter(|f| f.content == "group-members")
+            .filter(|f| f.content == SourceContent::GroupMembers)
             .collect();
         e.members_all = member_files.iter().any(|f| f.group.is_none())
-            || loaded
-                .sources
-                .iter()
-                .any(|s| s.content == "group-members" && s.format == "plain-csv");
+            || loaded.sources.iter().any(|s| {
+                s.content == SourceContent::GroupMembers && s.format == SourceFormat::PlainCsv
+            });
         e.members_of = member_files.iter().filter_map(|f| f.group).collect();
         for g in t.groups.values() {
             e.listed.insert(g.id, g.user_members().collect());
@@ -713,7 +716,7 @@ mod tests {
     fn page(file: &str, pages: u32, next: u32, count: Option<u64>, records: u64) -> PageFile {
         PageFile {
             file: file.into(),
-            content: "users",
+            content: SourceContent::Users,
             group: None,
             pages,
             pages_with_next: next,

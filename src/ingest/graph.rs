@@ -31,13 +31,14 @@ pub enum JsonContent {
 }
 
 impl JsonContent {
-    pub fn as_str(self) -> &'static str {
+    pub fn content(self) -> super::source::SourceContent {
+        use super::source::SourceContent as C;
         match self {
-            JsonContent::Users => "users",
-            JsonContent::Groups => "groups",
-            JsonContent::Members => "group-members",
-            JsonContent::Skus => "skus",
-            JsonContent::Organization => "organization",
+            JsonContent::Users => C::Users,
+            JsonContent::Groups => C::Groups,
+            JsonContent::Members => C::GroupMembers,
+            JsonContent::Skus => C::Skus,
+            JsonContent::Organization => C::Organization,
         }
     }
 }

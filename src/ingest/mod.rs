@@ -17,13 +17,15 @@ pub mod json;
 pub mod layout;
 pub mod node;
 pub mod raw;
+pub mod source;
 pub mod tables;
 pub mod text;
 
 use std::path::{Path, PathBuf};
 
-pub use builder::{Loaded, Source};
+pub use builder::Loaded;
 pub use error::{InputError, InputErrors, Location};
+pub use source::{Source, SourceContent, SourceFormat};
 
 use builder::Builder;
 use findings_codes::SKIPPED;
@@ -330,7 +332,7 @@ fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Resu
     b.sources.push(Source {
         file: display,
         format: content.format(),
-        content: content.as_str(),
+        content: content.content(),
         records,
     });
     Ok(())
@@ -452,8 +454,8 @@ fn read_json(
         );
         b.sources.push(Source {
             file: display,
-            format: "graph-rest",
-            content: "empty",
+            format: SourceFormat::GraphRest,
+            content: SourceContent::Empty,
             records: 0,
         });
         return Ok(());
@@ -476,7 +478,7 @@ fn read_json(
     }
     b.reading.files.push(evidence::PageFile {
         file: display.clone(),
-        content: content.as_str(),
+        content: content.content(),
         group: file_group.filter(|_| content == graph::JsonContent::Members),
         pages: meta.pages,
         pages_with_next: meta.pages_with_next,
@@ -489,11 +491,11 @@ fn read_json(
     b.sources.push(Source {
         file: display,
         format: if powershell {
-            "graph-powershell"
+            SourceFormat::GraphPowershell
         } else {
-            "graph-rest"
+            SourceFormat::GraphRest
         },
-        content: content.as_str(),
+        content: content.content(),
         records,
     });
     Ok(())

@@ -13,6 +13,7 @@ use super::raw::{
     AssignmentRow, GroupLicenseRow, GroupRef, MemberKind, MemberRef, MembershipRow, Origin,
     PlanRef, ProductNamesRow, SkuRef, SkuRow, UserRef,
 };
+use super::source::{SourceContent, SourceFormat};
 use crate::findings::FindingCode;
 use crate::model::{
     AssignmentError, AssignmentState, CountryCode, Group, GroupId, ParsedError, Seats, User, UserId,
@@ -32,22 +33,22 @@ pub enum CsvContent {
 }
 
 impl CsvContent {
-    pub fn format(self) -> &'static str {
+    pub fn format(self) -> SourceFormat {
         match self {
-            CsvContent::AdminUsers => "admin-center-csv",
-            _ => "plain-csv",
+            CsvContent::AdminUsers => SourceFormat::AdminCenterCsv,
+            _ => SourceFormat::PlainCsv,
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub fn content(self) -> SourceContent {
         match self {
-            CsvContent::AdminUsers | CsvContent::Users => "users",
-            CsvContent::Groups => "groups",
-            CsvContent::GroupLicenses => "group-licenses",
-            CsvContent::Memberships => "group-members",
-            CsvContent::Assignments => "assignments",
-            CsvContent::Skus => "skus",
-            CsvContent::Organization => "organization",
+            CsvContent::AdminUsers | CsvContent::Users => SourceContent::Users,
+            CsvContent::Groups => SourceContent::Groups,
+            CsvContent::GroupLicenses => SourceContent::GroupLicenses,
+            CsvContent::Memberships => SourceContent::GroupMembers,
+            CsvContent::Assignments => SourceContent::Assignments,
+            CsvContent::Skus => SourceContent::Skus,
+            CsvContent::Organization => SourceContent::Organization,
         }
     }
 

@@ -33,15 +33,21 @@ fn id_from_upn(upn: &str) -> UserId {
 impl Builder {
     /// Whether any users export (Graph, PowerShell, admin center or plain CSV) was read.
     fn users_file_seen(&self) -> bool {
-        self.sources.iter().any(|s| s.content == "users") || self.users.len() != 0
+        self.sources
+            .iter()
+            .any(|s| s.content == crate::ingest::SourceContent::Users)
+            || self.users.len() != 0
     }
 
     /// With no groups file, adds the groups that plain CSV rows name (by id, or by display
     /// name with an id derived from it, as for users); then the users.
     pub(super) fn add_named_in_rows(&mut self) {
         let plain = self.assignments_file_seen || self.memberships_file_seen;
-        let groups_seen =
-            self.sources.iter().any(|s| s.content == "groups") || !self.groups.is_empty();
+        let groups_seen = self
+            .sources
+            .iter()
+            .any(|s| s.content == crate::ingest::SourceContent::Groups)
+            || !self.groups.is_empty();
         if plain && !groups_seen {
             let mut named: BTreeMap<String, (GroupRef, Origin)> = BTreeMap::new();
             let mut add = |g: &GroupRef, o: Origin| {

@@ -177,8 +177,8 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
             out,
             &[
                 s.file.clone().into(),
-                s.format.into(),
-                s.content.into(),
+                s.format.as_str().into(),
+                s.content.as_str().into(),
                 s.records.to_string().into(),
             ],
         )?;

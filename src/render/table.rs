@@ -24,8 +24,8 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
             &mut t,
             vec![
                 s.file.clone().into(),
-                s.format.into(),
-                s.content.into(),
+                s.format.as_str().into(),
+                s.content.as_str().into(),
                 s.records.to_string().into(),
             ],
         );

@@ -487,7 +487,7 @@ fn admin_center_licenses_and_proxy_addresses_joined_with_plus() {
         Ok(l) => l,
         Err(e) => panic!("the admin export does not load:\n{e}"),
     };
-    assert_eq!(loaded.sources[0].format, "admin-center-csv");
+    assert_eq!(loaded.sources[0].format.as_str(), "admin-center-csv");
     let dana = &loaded.tenant.users[&uid(DANA)];
     let unknown_path = |s: &str| Assignment {
         sku: sku(s),
@@ -638,7 +638,7 @@ fn utf16_le_graph_powershell_json_loads() {
         .find(|s| s.file.ends_with("users.json"))
         .expect("users.json was read");
     assert_eq!(
-        (users.format, users.content, users.records),
+        (users.format.as_str(), users.content.as_str(), users.records),
         ("graph-powershell", "users", 3)
     );
     let plain = load_dialect(PLAIN);

@@ -147,7 +147,7 @@ fn files_named_one_by_one_and_mixed_formats_load() {
         .find(|s| s.file.ends_with("skus.csv"))
         .expect("skus.csv is reported");
     assert_eq!(
-        (skus_source.format, skus_source.content),
+        (skus_source.format.as_str(), skus_source.content.as_str()),
         ("plain-csv", "skus")
     );
     assert_eq!(loaded.tenant.skus.len(), 4);

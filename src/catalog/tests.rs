@@ -262,7 +262,8 @@ fn non_ascii_text_survives() {
 fn parse_errors_name_the_line_and_field() {
     const HEADER: &str = "Product_Display_Name,String_Id,GUID,Service_Plan_Name,\
                           Service_Plan_Id,Service_Plans_Included_Friendly_Names\r\n";
-    let good = "X,XPART,18181a46-0d4e-45cd-891e-60aabd171b4e,P,9aaf7827-d63c-4b61-89c3-182f06f82e5c,F\r\n";
+    let good =
+        "X,XPART,18181a46-0d4e-45cd-891e-60aabd171b4e,P,9aaf7827-d63c-4b61-89c3-182f06f82e5c,F\r\n";
 
     let err = Catalog::parse(&format!(
         "{HEADER}{good}X,XPART,nope,P,9aaf7827-d63c-4b61-89c3-182f06f82e5c,F\r\n"

@@ -9,6 +9,7 @@
 use std::path::Path;
 
 use super::error::{InputError, Location};
+use super::skip::SkipReason;
 
 /// File name endings read from a tenant folder; anything else there is skipped and counted.
 pub const EXPORT_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "csv", "txt", "tsv"];
@@ -20,7 +21,7 @@ pub enum Entry {
     /// A folder (or a link to one), read recursively.
     Folder,
     /// Skipped, and why (for the `skipped-file` finding).
-    Skip(&'static str),
+    Skip(SkipReason),
     /// An export that cannot be read.
     Refuse(InputError),
 }
@@ -52,9 +53,9 @@ pub fn classify(path: &Path) -> Entry {
                 return match (export_name(path), link_problem(path, &e)) {
                     (true, err) => Entry::Refuse(err),
                     (false, _) if e.kind() == std::io::ErrorKind::NotFound => {
-                        Entry::Skip("a symbolic link whose target does not exist")
+                        Entry::Skip(SkipReason::DanglingLink)
                     }
-                    (false, _) => Entry::Skip("a symbolic link that cannot be followed"),
+                    (false, _) => Entry::Skip(SkipReason::UnfollowableLink),
                 }
             }
         }
@@ -66,7 +67,7 @@ pub fn classify(path: &Path) -> Entry {
         return if export_name(path) {
             Entry::Read
         } else {
-            Entry::Skip("its name does not end in .json, .jsonl, .ndjson, .csv, .tsv or .txt")
+            Entry::Skip(SkipReason::NotAnExportName)
         };
     }
     if kind.is_dir() {
@@ -77,22 +78,22 @@ pub fn classify(path: &Path) -> Entry {
 
 /// What a file that is neither regular nor a folder is.
 #[cfg(unix)]
-fn special(kind: &std::fs::FileType) -> &'static str {
+fn special(kind: &std::fs::FileType) -> SkipReason {
     use std::os::unix::fs::FileTypeExt;
     if kind.is_fifo() {
-        "a named pipe (FIFO), not a file: not opened"
+        SkipReason::Fifo
     } else if kind.is_socket() {
-        "a socket, not a file: not opened"
+        SkipReason::Socket
     } else if kind.is_block_device() || kind.is_char_device() {
-        "a device, not a file: not opened"
+        SkipReason::Device
     } else {
-        "not a regular file: not opened"
+        SkipReason::NotRegularFile
     }
 }
 
 #[cfg(not(unix))]
-fn special(_: &std::fs::FileType) -> &'static str {
-    "not a regular file: not opened"
+fn special(_: &std::fs::FileType) -> SkipReason {
+    SkipReason::NotRegularFile
 }
 
 /// The error for a symbolic link that cannot be followed.

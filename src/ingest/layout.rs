@@ -16,6 +16,7 @@
 use std::path::Path;
 
 use super::graph::JsonContent;
+use super::skip::SkipReason;
 use crate::model::{ids::parse_guid, GroupId};
 
 /// What the path says about a file.
@@ -31,7 +32,7 @@ pub enum Role {
     /// `members.<gid>.json`): its records are members of this group, whatever they look like.
     MemberPage(GroupId),
     /// Not an export licplan reads; why (for the `skipped-file` finding).
-    Skip(&'static str),
+    Skip(SkipReason),
 }
 
 impl Role {
@@ -208,9 +209,7 @@ fn entra(c: &[String]) -> Option<Role> {
                 .zip(c)
                 .all(|(p, have)| have.eq_ignore_ascii_case(p))
         {
-            return Some(Role::Skip(
-                "an EntraExporter setting licplan does not use (not users, groups, members, subscribedSkus or organization)",
-            ));
+            return Some(Role::Skip(SkipReason::EntraSetting));
         }
     }
     // An object file: `<Kind>/<id>/<id>.json`.
@@ -233,14 +232,10 @@ fn entra(c: &[String]) -> Option<Role> {
         "SubscribedSkus" => Role::Entra(JsonContent::Skus),
         "Members" => match parent_group() {
             Some(g) => Role::EntraMember(g),
-            None => Role::Skip(
-                "an EntraExporter member of something other than a group (a role or an administrative unit): not a license path",
-            ),
+            None => Role::Skip(SkipReason::EntraNonGroupMember),
         },
-        "Owners" => Role::Skip("an EntraExporter owner of a group: owners are not members"),
-        _ => Role::Skip(
-            "an EntraExporter object licplan does not use (not users, groups, members, subscribedSkus or organization)",
-        ),
+        "Owners" => Role::Skip(SkipReason::EntraOwner),
+        _ => Role::Skip(SkipReason::EntraOtherObject),
     })
 }
 

@@ -18,6 +18,7 @@ mod json_file;
 pub mod layout;
 pub mod node;
 pub mod raw;
+pub mod skip;
 pub mod source;
 pub mod tables;
 pub mod text;
@@ -164,10 +165,7 @@ fn walk(
             entry::Entry::Folder if hidden(&f) => {
                 b.findings.add(
                     SKIPPED,
-                    format!(
-                        "{}: a hidden folder (its name starts with a dot): not read",
-                        shown(&f, base)
-                    ),
+                    format!("{}: {}", shown(&f, base), skip::SkipReason::HiddenFolder),
                 );
             }
             entry::Entry::Folder if depth + 1 >= MAX_DEPTH => {

@@ -291,6 +291,55 @@ fn table(t: &Table<'_>, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::{cell, code, text, Md};
+    use crate::render::report::{Block, Cell, Column, Empty, Medium, Report, Section, Span, Table};
+
+    #[test]
+    fn a_report_is_headings_and_blocks_separated_by_blank_lines() {
+        let stage = Section::new("Stage 1: [x](y)").block(Block::Bullets(vec![]));
+        let table = Table::new(vec![
+            Column::right_in_documents("step"),
+            Column::left("what it means").only(Medium::Document),
+            Column::left("hidden").only(Medium::Terminal),
+            Column::left("examples"),
+        ])
+        .rows([vec![
+            Cell::int(1),
+            Cell::code("dup-upn"),
+            "terminal only".into(),
+            Cell::list(vec!["a".into(), "=b".into()], "; "),
+        ]]);
+        let r = Report {
+            title: "Plan <x>".into(),
+            headline: vec![Span::plain("terminal only")],
+            lead: vec![Block::Paragraph(vec![
+                Span::plain("Verdict: "),
+                Span::strong("SAFE"),
+                Span::text(" [link](javascript:1)"),
+            ])],
+            sections: vec![Section::new("Stages")
+                .terminal_title("terminal only")
+                .block(Block::Fields(vec![(
+                    "users".into(),
+                    vec![Span::plain("3")],
+                )]))
+                .block(Block::Table(table))
+                .block(Block::Section(stage))
+                .block(Block::plain("terminal only").only(Medium::Terminal))
+                .block(Block::Table(
+                    Table::new(vec![Column::left("a")]).when_empty(Empty::HeaderOnTerminal),
+                ))
+                .block(Block::Nothing(Some("all well".into())))],
+        };
+        let mut out = Vec::new();
+        super::write(&r, &mut out).expect("written to memory");
+        let md = String::from_utf8(out).expect("UTF-8");
+        assert_eq!(
+            md,
+            "# Plan \\<x>\n\nVerdict: **SAFE** \\[link\\](javascript:1)\n\n## Stages\n\n- users: 3\n\n\
+             | step | what it means | examples |\n| ---: | --- | --- |\n| 1 | `dup-upn` | a; =b |\n\n\
+             ### Stage 1: \\[x\\](y)\n\n- None.\n\nNone.\n\nNone: all well.\n"
+        );
+    }
 
     #[track_caller]
     fn case(raw: &str, shown: &str) {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use std::io::IsTerminal;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use licplan::app::{
     self, exit, AppError, GenerateRequest, InspectRequest, PlanRequest, SimulateRequest,
@@ -42,59 +42,100 @@ struct Cli {
     command: Command,
 }
 
+/// The tenant a command reads.
+#[derive(Debug, Args)]
+struct TenantArgs {
+    /// A folder of export files, or export files (Graph JSON, PowerShell JSON, admin-center
+    /// or plain CSV); several may be given.
+    #[arg(required = true, value_name = "TENANT")]
+    tenant: Vec<PathBuf>,
+}
+
+/// How a report is written, and how much of the tenant's exports it accepts.
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
+    /// Replace every UPN, display name, proxy address and object id with a stable pseudonym.
+    #[arg(long)]
+    redact: bool,
+    /// Read exports with a missing page (a page whose @odata.nextLink has no page after it,
+    /// or an @odata.count above the records read) instead of refusing them (exit 2); plan
+    /// and simulate then give NOT PROVEN, with the gap listed.
+    #[arg(long)]
+    allow_partial: bool,
+}
+
+/// The service-plan rules of a command that simulates.
+#[derive(Debug, Args)]
+struct RulesArgs {
+    /// Service-plan rules added to (or overriding) the bundled ones.
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+}
+
+/// What `simulate` replays: an ops file or a plan, exactly one of them.
+#[derive(Debug, Args)]
+struct ReplayArgs {
+    /// An ops file: {"ops": [...]} in JSON or YAML.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "plan",
+        required_unless_present = "plan"
+    )]
+    ops: Option<PathBuf>,
+    /// A plan written by `licplan plan` (hand-edited or not): its actions are replayed in order.
+    #[arg(long, value_name = "FILE")]
+    plan: Option<PathBuf>,
+}
+
+impl ReplayArgs {
+    /// The file to replay. Clap has checked that exactly one was given; should that ever not
+    /// hold, the answer is clap's own usage error (exit 2), never a run that did nothing.
+    fn file(self) -> Result<PathBuf, clap::Error> {
+        match (self.ops, self.plan) {
+            (Some(f), None) | (None, Some(f)) => Ok(f),
+            _ => Err(Cli::command().error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "give exactly one of --ops FILE and --plan FILE",
+            )),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show what a tenant holds: products and seats, how users hold them, licensed groups,
     /// error states and findings.
     #[command(after_help = EXIT_CODES)]
     Inspect {
-        /// A folder of export files, or export files (Graph JSON, PowerShell JSON, admin-center
-        /// or plain CSV); several may be given.
-        #[arg(required = true, value_name = "TENANT")]
-        tenant: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-        /// Replace every UPN, display name, proxy address and object id with a stable pseudonym.
-        #[arg(long)]
-        redact: bool,
-        /// Read exports with a missing page (a page whose @odata.nextLink has no page after it,
-        /// or an @odata.count above the records read) instead of refusing them (exit 2); plan
-        /// and simulate then give NOT PROVEN, with the gap listed.
-        #[arg(long)]
-        allow_partial: bool,
+        #[command(flatten)]
+        tenant: TenantArgs,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Write the staged migration plan for an intent: groups, the five steps, product changes,
     /// waves and seat forecast, proven safe by simulation (users who cannot move safely are held
     /// back with a reason and a fix).
     #[command(after_help = EXIT_CODES)]
     Plan {
-        /// A folder of export files, or export files.
-        #[arg(required = true, value_name = "TENANT")]
-        tenant: Vec<PathBuf>,
+        #[command(flatten)]
+        tenant: TenantArgs,
         /// The migration intent (YAML), e.g. plans/e1-to-e3.yaml.
         #[arg(long, value_name = "FILE")]
         intent: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
         /// Write the plan to this file instead of standard output: a regular file is replaced
         /// atomically (a symbolic link is followed, and stays), a FIFO or device is written
         /// directly. Refused (exit 1) when it is an input of the run or lies inside a tenant
         /// folder, or is a folder or a read-only file.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Service-plan rules added to (or overriding) the bundled ones.
-        #[arg(long, value_name = "FILE")]
-        rules: Option<PathBuf>,
-        /// Replace every UPN, display name, proxy address and object id with a stable pseudonym.
-        #[arg(long)]
-        redact: bool,
-        /// Read exports with a missing page (a page whose @odata.nextLink has no page after it,
-        /// or an @odata.count above the records read) instead of refusing them (exit 2); plan
-        /// and simulate then give NOT PROVEN, with the gap listed.
-        #[arg(long)]
-        allow_partial: bool,
+        #[command(flatten)]
+        rules: RulesArgs,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Write a realistic synthetic tenant (E1/E3/E5 mixes, direct, inherited and dual paths,
     /// add-ons, disabled plans, missing usage locations, duplicate proxy addresses, error
@@ -121,34 +162,14 @@ enum Command {
     /// seats.
     #[command(after_help = EXIT_CODES)]
     Simulate {
-        /// A folder of export files, or export files.
-        #[arg(required = true, value_name = "TENANT")]
-        tenant: Vec<PathBuf>,
-        /// An ops file: {"ops": [...]} in JSON or YAML.
-        #[arg(
-            long,
-            value_name = "FILE",
-            conflicts_with = "plan",
-            required_unless_present = "plan"
-        )]
-        ops: Option<PathBuf>,
-        /// A plan written by `licplan plan` (hand-edited or not): its actions are replayed in order.
-        #[arg(long, value_name = "FILE")]
-        plan: Option<PathBuf>,
-        /// Service-plan rules added to (or overriding) the bundled ones.
-        #[arg(long, value_name = "FILE")]
-        rules: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-        /// Replace every UPN, display name, proxy address and object id with a stable pseudonym.
-        #[arg(long)]
-        redact: bool,
-        /// Read exports with a missing page (a page whose @odata.nextLink has no page after it,
-        /// or an @odata.count above the records read) instead of refusing them (exit 2); plan
-        /// and simulate then give NOT PROVEN, with the gap listed.
-        #[arg(long)]
-        allow_partial: bool,
+        #[command(flatten)]
+        tenant: TenantArgs,
+        #[command(flatten)]
+        replay: ReplayArgs,
+        #[command(flatten)]
+        rules: RulesArgs,
+        #[command(flatten)]
+        report: ReportArgs,
     },
 }
 
@@ -218,21 +239,23 @@ impl Progress for Bar {
     }
 }
 
+/// The formats of a report (`inspect`, `plan`, `simulate`): each renders all four, through
+/// the functions of `licplan::render`. `generate` writes exports instead ([`GenFormatArg`]).
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum FormatArg {
+enum ReportFormat {
     Table,
     Json,
     Yaml,
     Markdown,
 }
 
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Self {
+impl From<ReportFormat> for Format {
+    fn from(f: ReportFormat) -> Self {
         match f {
-            FormatArg::Table => Format::Table,
-            FormatArg::Json => Format::Json,
-            FormatArg::Yaml => Format::Yaml,
-            FormatArg::Markdown => Format::Markdown,
+            ReportFormat::Table => Format::Table,
+            ReportFormat::Json => Format::Json,
+            ReportFormat::Yaml => Format::Yaml,
+            ReportFormat::Markdown => Format::Markdown,
         }
     }
 }
@@ -291,17 +314,12 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let mut out = licplan::output::PipeWatch::new(io::BufWriter::new(stdout.lock()));
     let result = match cli.command {
-        Command::Inspect {
-            tenant,
-            format,
-            redact,
-            allow_partial,
-        } => app::inspect(
+        Command::Inspect { tenant, report } => app::inspect(
             &InspectRequest {
-                tenant,
-                format: format.into(),
-                redact,
-                allow_partial,
+                tenant: tenant.tenant,
+                format: report.format.into(),
+                redact: report.redact,
+                allow_partial: report.allow_partial,
             },
             &mut out,
             &mut progress,
@@ -309,20 +327,18 @@ fn main() -> ExitCode {
         Command::Plan {
             tenant,
             intent,
-            format,
             output,
             rules,
-            redact,
-            allow_partial,
+            report,
         } => app::plan(
             &PlanRequest {
-                tenant,
+                tenant: tenant.tenant,
                 intent,
-                rules,
-                format: format.into(),
+                rules: rules.rules,
+                format: report.format.into(),
                 output,
-                redact,
-                allow_partial,
+                redact: report.redact,
+                allow_partial: report.allow_partial,
             },
             &mut out,
             &mut progress,
@@ -346,27 +362,21 @@ fn main() -> ExitCode {
         ),
         Command::Simulate {
             tenant,
-            ops,
-            plan,
+            replay,
             rules,
-            format,
-            redact,
-            allow_partial,
-        } => match ops.or(plan) {
-            Some(ops) => app::simulate(
-                &SimulateRequest {
-                    tenant,
-                    ops,
-                    rules,
-                    format: format.into(),
-                    redact,
-                    allow_partial,
-                },
-                &mut out,
-                &mut progress,
-            ),
-            None => Ok(()),
-        },
+            report,
+        } => app::simulate(
+            &SimulateRequest {
+                tenant: tenant.tenant,
+                ops: replay.file().unwrap_or_else(|e| e.exit()),
+                rules: rules.rules,
+                format: report.format.into(),
+                redact: report.redact,
+                allow_partial: report.allow_partial,
+            },
+            &mut out,
+            &mut progress,
+        ),
     };
     let code = match result {
         Ok(()) => exit::OK,

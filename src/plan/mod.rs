@@ -238,8 +238,9 @@ fn failing_users(
                 // A refused carrying group fails every user it carries, members already or not.
                 for c in drawn.carrying.iter().filter(|c| &c.name == g) {
                     for i in &c.movers {
-                        out.entry(movers[*i].user)
-                            .or_insert_with(|| (e.error.to_string(), format!("{}: {}", g, e.detail)));
+                        out.entry(movers[*i].user).or_insert_with(|| {
+                            (e.error.to_string(), format!("{}: {}", g, e.detail))
+                        });
                     }
                 }
             }

@@ -11,8 +11,7 @@
 use std::io::{self, Write};
 
 use super::grid::{is_blank, is_hidden, push_escaped};
-use super::opt;
-use crate::inspect::Inspection;
+use super::report::{Align, Block, Cell, Medium, Report, Section, Span, Table};
 
 /// A character that starts a spreadsheet formula (OWASP "CSV injection"), in ASCII or in its
 /// fullwidth form (U+FF1D, U+FF0B, U+FF0D, U+FF20), which spreadsheets set to East Asian input
@@ -159,133 +158,132 @@ pub(crate) fn header(out: &mut dyn Write, names: &[&str], right: &[usize]) -> io
     writeln!(out, "| {} |", seps.join(" | "))
 }
 
-pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "# Tenant inspection\n")?;
-    writeln!(
-        out,
-        "{} users, {} groups ({} licensed). Default usage location: {}.\n",
-        r.users,
-        r.groups,
-        r.licensed_groups.len(),
-        text(r.default_usage_location.as_deref().unwrap_or("unknown"))
-    )?;
+/// Writes a report as Markdown: `# title`, the lead, then each section under a heading one
+/// level deeper than its parent's, blocks separated by blank lines.
+///
+/// # Errors
+///
+/// The writer's own error.
+pub fn write(r: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut doc = Doc { out, first: true };
+    doc.next()?;
+    writeln!(doc.out, "# {}", text(&r.title))?;
+    for b in &r.lead {
+        doc.block(b, 1)?;
+    }
+    for s in &r.sections {
+        doc.section(s, 2)?;
+    }
+    Ok(())
+}
 
-    writeln!(out, "## Files read\n")?;
-    header(out, &["file", "read as", "content", "records"], &[3])?;
-    for s in &r.sources {
-        row(
-            out,
-            &[
-                s.file.clone().into(),
-                s.format.as_str().into(),
-                s.content.as_str().into(),
-                s.records.to_string().into(),
-            ],
-        )?;
+/// A Markdown document being written: every block after the first follows a blank line.
+struct Doc<'w> {
+    out: &'w mut dyn Write,
+    first: bool,
+}
+
+const HERE: Medium = Medium::Document;
+
+impl Doc<'_> {
+    /// Starts a block.
+    fn next(&mut self) -> io::Result<()> {
+        if !std::mem::take(&mut self.first) {
+            writeln!(self.out)?;
+        }
+        Ok(())
     }
 
-    writeln!(out, "\n## Evidence\n")?;
-    header(out, &["check", "status", "detail", "fix"], &[])?;
-    for e in &r.evidence {
-        row(
-            out,
-            &[
-                code(e.check.as_str()),
-                e.status.as_str().into(),
-                e.detail.as_str().into(),
-                e.fix.as_deref().unwrap_or("").into(),
-            ],
-        )?;
+    fn section(&mut self, s: &Section<'_>, level: usize) -> io::Result<()> {
+        self.next()?;
+        writeln!(self.out, "{} {}", "#".repeat(level), text(s.title_in(HERE)))?;
+        for b in &s.blocks {
+            self.block(b, level)?;
+        }
+        Ok(())
     }
 
-    writeln!(out, "\n## Products\n")?;
-    header(
-        out,
-        &[
-            "product",
-            "part number",
-            "enabled",
-            "consumed",
-            "available",
-            "direct only",
-            "inherited only",
-            "both",
-            "path unknown",
-        ],
-        &[2, 3, 4, 5, 6, 7, 8],
-    )?;
-    for s in &r.skus {
-        let cells: Vec<Md> = super::sku_cells(s).into_iter().map(Md::from).collect();
+    /// A block of a section at `level`.
+    fn block(&mut self, b: &Block<'_>, level: usize) -> io::Result<()> {
+        let Some(b) = b.shown_in(HERE) else {
+            return Ok(());
+        };
+        if let Block::Section(s) = b {
+            return self.section(s, level + 1);
+        }
+        self.next()?;
+        let out = &mut *self.out;
+        match b {
+            Block::Paragraph(s) => writeln!(out, "{}", spans(s)),
+            Block::Fields(fields) => {
+                for (k, v) in fields {
+                    writeln!(out, "- {}: {}", text(k), spans(v))?;
+                }
+                Ok(())
+            }
+            Block::Table(t) => table(t, out),
+            Block::Bullets(items) => {
+                if items.is_empty() {
+                    return writeln!(out, "- None.");
+                }
+                for i in items {
+                    writeln!(out, "- {}", text(i))?;
+                }
+                Ok(())
+            }
+            Block::Nothing(detail) => nothing(detail.as_deref(), out),
+            // Handled above, and unwrapped by `shown_in`.
+            Block::Section(_) | Block::Only(..) => Ok(()),
+        }
+    }
+}
+
+/// A line of spans: text from the exports escaped, licplan's words as they are.
+fn spans(spans: &[Span<'_>]) -> String {
+    let mut line = String::new();
+    for s in spans {
+        match s {
+            Span::Plain(s) => line.push_str(s),
+            Span::Text(s) => line.push_str(&text(s)),
+            Span::Strong(s) => {
+                line.push_str("**");
+                line.push_str(s);
+                line.push_str("**");
+            }
+        }
+    }
+    line
+}
+
+fn nothing(detail: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
+    match detail {
+        None => writeln!(out, "None."),
+        Some(d) => writeln!(out, "None: {}.", text(d)),
+    }
+}
+
+fn table(t: &Table<'_>, out: &mut dyn Write) -> io::Result<()> {
+    if let Some(detail) = t.empty_in(HERE) {
+        return nothing(detail, out);
+    }
+    let columns = t.shown_columns(HERE);
+    let names: Vec<&str> = columns.iter().map(|&c| t.columns[c].name).collect();
+    let right: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| t.columns[c].align_in(HERE) == Align::Right)
+        .map(|(i, _)| i)
+        .collect();
+    header(out, &names, &right)?;
+    for r in &t.rows {
+        let cells: Vec<Md> = columns
+            .iter()
+            .map(|&c| match &r[c] {
+                Cell::Code(s) => Md::Code(s.to_string()),
+                c => Md::Text(c.inline().into_owned()),
+            })
+            .collect();
         row(out, &cells)?;
-    }
-
-    writeln!(out, "\n## Licensed groups\n")?;
-    if r.licensed_groups.is_empty() {
-        writeln!(out, "None.")?;
-    } else {
-        header(
-            out,
-            &[
-                "group",
-                "kind",
-                "security",
-                "licenses",
-                "user members",
-                "nested groups",
-            ],
-            &[4, 5],
-        )?;
-        for g in &r.licensed_groups {
-            row(
-                out,
-                &[
-                    g.display_name
-                        .clone()
-                        .unwrap_or_else(|| g.group_id.clone())
-                        .into(),
-                    g.kind.into(),
-                    opt(g.security_enabled).into(),
-                    g.licenses.join(", ").into(),
-                    g.user_members.to_string().into(),
-                    g.nested_groups.to_string().into(),
-                ],
-            )?;
-        }
-    }
-
-    writeln!(out, "\n## Users in licensing error states\n")?;
-    if r.error_states.is_empty() {
-        writeln!(out, "None.")?;
-    } else {
-        header(out, &["error", "users", "examples"], &[1])?;
-        for e in &r.error_states {
-            row(
-                out,
-                &[
-                    e.error.to_string().into(),
-                    e.users.to_string().into(),
-                    e.examples.join(", ").into(),
-                ],
-            )?;
-        }
-    }
-
-    writeln!(out, "\n## Findings\n")?;
-    if r.findings.is_empty() {
-        writeln!(out, "None.")?;
-    } else {
-        header(out, &["code", "count", "what it means", "examples"], &[1])?;
-        for f in &r.findings {
-            row(
-                out,
-                &[
-                    code(f.code),
-                    f.count.to_string().into(),
-                    f.description.into(),
-                    f.examples.join("; ").into(),
-                ],
-            )?;
-        }
     }
     Ok(())
 }
@@ -293,6 +291,55 @@ pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::{cell, code, text, Md};
+    use crate::render::report::{Block, Cell, Column, Empty, Medium, Report, Section, Span, Table};
+
+    #[test]
+    fn a_report_is_headings_and_blocks_separated_by_blank_lines() {
+        let stage = Section::new("Stage 1: [x](y)").block(Block::Bullets(vec![]));
+        let table = Table::new(vec![
+            Column::right_in_documents("step"),
+            Column::left("what it means").only(Medium::Document),
+            Column::left("hidden").only(Medium::Terminal),
+            Column::left("examples"),
+        ])
+        .rows([vec![
+            Cell::int(1),
+            Cell::code("dup-upn"),
+            "terminal only".into(),
+            Cell::list(vec!["a".into(), "=b".into()], "; "),
+        ]]);
+        let r = Report {
+            title: "Plan <x>".into(),
+            headline: vec![Span::plain("terminal only")],
+            lead: vec![Block::Paragraph(vec![
+                Span::plain("Verdict: "),
+                Span::strong("SAFE"),
+                Span::text(" [link](javascript:1)"),
+            ])],
+            sections: vec![Section::new("Stages")
+                .terminal_title("terminal only")
+                .block(Block::Fields(vec![(
+                    "users".into(),
+                    vec![Span::plain("3")],
+                )]))
+                .block(Block::Table(table))
+                .block(Block::Section(stage))
+                .block(Block::plain("terminal only").only(Medium::Terminal))
+                .block(Block::Table(
+                    Table::new(vec![Column::left("a")]).when_empty(Empty::HeaderOnTerminal),
+                ))
+                .block(Block::Nothing(Some("all well".into())))],
+        };
+        let mut out = Vec::new();
+        super::write(&r, &mut out).expect("written to memory");
+        let md = String::from_utf8(out).expect("UTF-8");
+        assert_eq!(
+            md,
+            "# Plan \\<x>\n\nVerdict: **SAFE** \\[link\\](javascript:1)\n\n## Stages\n\n- users: 3\n\n\
+             | step | what it means | examples |\n| ---: | --- | --- |\n| 1 | `dup-upn` | a; =b |\n\n\
+             ### Stage 1: \\[x\\](y)\n\n- None.\n\nNone.\n\nNone: all well.\n"
+        );
+    }
 
     #[track_caller]
     fn case(raw: &str, shown: &str) {

@@ -4,8 +4,10 @@
 //! does not depend on the terminal's width, and nothing carries a timestamp.
 
 pub mod grid;
+pub mod inspection;
 pub mod markdown;
 pub mod plan;
+pub mod report;
 pub mod simulation;
 pub mod table;
 pub mod yaml;
@@ -50,10 +52,10 @@ pub fn inspection(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Table => table::inspection(report, out),
+        Format::Table => table::write(&inspection::report(report), out),
         Format::Json => json(report, out),
         Format::Yaml => yaml(report, out),
-        Format::Markdown => markdown::inspection(report, out),
+        Format::Markdown => markdown::write(&inspection::report(report), out),
     }
 }
 
@@ -64,8 +66,8 @@ pub fn simulation(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Table => simulation::table_report(report, out),
-        Format::Markdown => simulation::markdown(report, out),
+        Format::Table => table::write(&simulation::report(report), out),
+        Format::Markdown => markdown::write(&simulation::report(report), out),
         Format::Json => json(report, out),
         Format::Yaml => yaml(report, out),
     }

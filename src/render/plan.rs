@@ -935,7 +935,9 @@ mod tests {
                     group: Some("LIC-E3".to_owned()),
                     group_id: None,
                     sku: Some("ENTERPRISEPACK".to_owned()),
-                    error: crate::simulate::report::ErrorCode::Licensing(crate::model::AssignmentError::CountViolation),
+                    error: crate::simulate::report::ErrorCode::Licensing(
+                        crate::model::AssignmentError::CountViolation,
+                    ),
                     at_risk: true,
                     detail: "no seat".to_owned(),
                 }],

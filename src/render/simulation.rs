@@ -1,10 +1,10 @@
-//! `licplan simulate` as text: each step with its effect and seats, then errors and violations.
+//! `licplan simulate` as a [`Report`]: each step with its effect and seats, then errors,
+//! violations and assumptions.
 
-use std::io::{self, Write};
+use std::borrow::Cow;
 
-use super::grid::{add_row, clean, new_table, Cell};
-
-use crate::simulate::report::SimReport;
+use super::report::{self, Block, Cell, Column, Empty, Report, Section, Span, Table};
+use crate::simulate::report::{SimReport, ViolationKind};
 
 fn seats(line: &crate::simulate::report::SeatLine) -> String {
     match line.enabled {
@@ -13,240 +13,126 @@ fn seats(line: &crate::simulate::report::SeatLine) -> String {
     }
 }
 
-/// Above this many steps they are listed one per line instead of in a grid. A grid pads every
-/// row to its widest cell, holds the whole table in memory and is laid out before its first
-/// line is written: for a million-user plan's 417,000 steps that was a 1.1 GB text built in
-/// 5.4 GB, not something a person reads on a terminal.
+/// Above this many steps a terminal lists them one per line instead of in a grid. A grid pads
+/// every row to its widest cell, holds the whole table in memory and is laid out before its
+/// first line is written: for a million-user plan's 417,000 steps that was a 1.1 GB text built
+/// in 5.4 GB, not something a person reads on a terminal.
 const GRID_STEPS: usize = 500;
 
-pub fn table_report(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "Simulation: {} step(s), {} error(s), {} violation(s): {}",
+/// The simulation's report, for the terminal and for documents.
+pub fn report(r: &SimReport) -> Report<'_> {
+    let word = r.verdict.status.word();
+    let counts = format!(
+        "{} step(s), {} error(s), {} violation(s): ",
         r.steps.len(),
         r.errors.len(),
         r.violations.len(),
-        r.verdict.status.word()
-    )?;
-    super::table::unchecked(r.verdict.status.word(), &r.verdict.unchecked, out)?;
-    writeln!(out, "\nSteps")?;
-    if r.steps.len() > GRID_STEPS {
-        step_lines(r, out)?;
-    } else {
-        let mut t = new_table(&["step", "op", "effect", "seats (consumed/enabled)"]);
-        for s in &r.steps {
-            let seat_text: Vec<String> = s.seats.iter().map(seats).collect();
-            add_row(
-                &mut t,
-                vec![
-                    s.step.to_string().into(),
-                    s.op.clone().into(),
-                    s.effect.clone().into(),
-                    Cell::Lines(seat_text),
-                ],
-            );
-        }
-        writeln!(out, "{t}")?;
+    );
+    let mut sections = Vec::with_capacity(5);
+    sections.extend(report::not_checked(word, &r.verdict.unchecked));
+    sections.extend([
+        steps(r),
+        errors(r),
+        violations(r),
+        Section::new("Assumptions").block(Block::Bullets(
+            r.assumptions
+                .iter()
+                .map(|a| Cow::Borrowed(a.as_str()))
+                .collect(),
+        )),
+    ]);
+    Report {
+        title: "Simulation".into(),
+        headline: vec![
+            Span::plain(format!("Simulation: {counts}")),
+            Span::plain(word),
+        ],
+        lead: vec![Block::Paragraph(vec![
+            Span::plain(counts),
+            Span::strong(word),
+            Span::plain("."),
+        ])],
+        sections,
     }
-    writeln!(out, "\nErrors")?;
-    if r.errors.is_empty() {
-        writeln!(out, "(none)")?;
-    } else {
-        let mut t = new_table(&["step", "error", "user", "group", "product", "detail"]);
-        for e in &r.errors {
-            let mut error = e.error.to_string();
-            if e.at_risk {
-                error.push_str(" (at risk)");
-            }
-            add_row(
-                &mut t,
-                vec![
-                    e.step.to_string().into(),
-                    error.into(),
-                    e.user.clone().unwrap_or_default().into(),
-                    e.group.clone().unwrap_or_default().into(),
-                    e.sku.clone().unwrap_or_default().into(),
-                    e.detail.clone().into(),
-                ],
-            );
-        }
-        writeln!(out, "{t}")?;
-    }
-    writeln!(out, "\nViolations")?;
-    if r.violations.is_empty() {
-        writeln!(
-            out,
-            "(none: no user loses a license or a service, and no step runs out of seats)"
-        )?;
-    } else {
-        let mut t = new_table(&["step", "kind", "user", "lost", "cause"]);
-        for v in &r.violations {
-            add_row(
-                &mut t,
-                vec![
-                    v.step.to_string().into(),
-                    match v.kind {
-                        crate::simulate::report::ViolationKind::Loss => "loss".into(),
-                        crate::simulate::report::ViolationKind::Seats => "seats".into(),
-                    },
-                    v.user.clone().unwrap_or_default().into(),
-                    v.lost.clone().into(),
-                    v.cause.clone().into(),
-                ],
-            );
-        }
-        writeln!(out, "{t}")?;
-    }
-    writeln!(out, "\nAssumptions")?;
-    for a in &r.assumptions {
-        writeln!(out, "- {}", clean(a))?;
-    }
-    Ok(())
 }
 
-/// The report as Markdown: the same sections as the table, each name escaped by
-/// [`super::markdown::cell`] (no live link, image or tag, no formula, no hidden character).
-pub fn markdown(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
-    use super::markdown::{code, header, row, text};
-    writeln!(out, "# Simulation\n")?;
-    writeln!(
-        out,
-        "{} step(s), {} error(s), {} violation(s): **{}**.\n",
-        r.steps.len(),
-        r.errors.len(),
-        r.violations.len(),
-        r.verdict.status.word()
-    )?;
-    if !r.verdict.unchecked.is_empty() {
-        writeln!(
-            out,
-            "## Not checked\n\nThe verdict is **{}**: these checks could not run on the exports read.\n",
-            r.verdict.status.word()
-        )?;
-        header(out, &["check", "what was not checked", "fix"], &[])?;
-        for u in &r.verdict.unchecked {
-            row(
-                out,
-                &[
-                    code(u.check.as_str()),
-                    u.reason.as_str().into(),
-                    u.fix.as_str().into(),
-                ],
-            )?;
-        }
-        writeln!(out)?;
-    }
-    writeln!(out, "## Steps\n")?;
-    if r.steps.is_empty() {
-        writeln!(out, "None.")?;
-    } else {
-        header(
-            out,
-            &["step", "op", "effect", "seats (consumed/enabled)"],
-            &[0],
-        )?;
-        for s in &r.steps {
-            let seat_text: Vec<String> = s.seats.iter().map(seats).collect();
-            row(
-                out,
-                &[
-                    s.step.to_string().into(),
-                    s.op.clone().into(),
-                    s.effect.clone().into(),
-                    seat_text.join(", ").into(),
-                ],
-            )?;
-        }
-    }
-    writeln!(out, "\n## Errors\n")?;
-    if r.errors.is_empty() {
-        writeln!(out, "None.")?;
-    } else {
-        header(
-            out,
-            &["step", "error", "user", "group", "product", "detail"],
-            &[0],
-        )?;
-        for e in &r.errors {
-            let mut error = e.error.to_string();
-            if e.at_risk {
-                error.push_str(" (at risk)");
-            }
-            row(
-                out,
-                &[
-                    e.step.to_string().into(),
-                    code(error),
-                    e.user.clone().unwrap_or_default().into(),
-                    e.group.clone().unwrap_or_default().into(),
-                    e.sku.clone().unwrap_or_default().into(),
-                    e.detail.clone().into(),
-                ],
-            )?;
-        }
-    }
-    writeln!(out, "\n## Violations\n")?;
-    if r.violations.is_empty() {
-        writeln!(
-            out,
-            "None: no user loses a license or a service, and no step runs out of seats."
-        )?;
-    } else {
-        header(out, &["step", "kind", "user", "lost", "cause"], &[0])?;
-        for v in &r.violations {
-            row(
-                out,
-                &[
-                    v.step.to_string().into(),
-                    match v.kind {
-                        crate::simulate::report::ViolationKind::Loss => "loss".into(),
-                        crate::simulate::report::ViolationKind::Seats => "seats".into(),
-                    },
-                    v.user.clone().unwrap_or_default().into(),
-                    v.lost.clone().into(),
-                    v.cause.clone().into(),
-                ],
-            )?;
-        }
-    }
-    writeln!(out, "\n## Assumptions\n")?;
-    if r.assumptions.is_empty() {
-        writeln!(out, "- None.")?;
-    }
-    for a in &r.assumptions {
-        writeln!(out, "- {}", text(a))?;
-    }
-    Ok(())
+fn steps(r: &SimReport) -> Section<'_> {
+    let t = Table::new(vec![
+        Column::right_in_documents("step"),
+        Column::left("op"),
+        Column::left("effect"),
+        Column::left("seats (consumed/enabled)").label("seats: "),
+    ])
+    .when_empty(Empty::HeaderOnTerminal)
+    .listed_above(
+        GRID_STEPS,
+        format!(
+            "({} steps, listed one by one; --format json or yaml gives them as records)",
+            r.steps.len()
+        ),
+    )
+    .rows(r.steps.iter().map(|s| {
+        vec![
+            Cell::int(s.step),
+            Cell::text(s.op.as_str()),
+            Cell::text(s.effect.as_str()),
+            Cell::list(s.seats.iter().map(|l| seats(l).into()).collect(), ", "),
+        ]
+    }));
+    Section::new("Steps").block(Block::Table(t))
 }
 
-/// Every step on lines of its own, written as it goes: the step and op, then the effect and
-/// the seats after it, indented.
-fn step_lines(r: &SimReport, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "({} steps, listed one by one; --format json or yaml gives them as records)",
-        r.steps.len()
-    )?;
-    // Names come from the exports: control characters are escaped as in the grid, and line
-    // breaks too, so each field stays on its line.
-    let line = clean;
-    let width = r.steps.last().map_or(1, |s| s.step.to_string().len());
-    for s in &r.steps {
-        writeln!(out, "{:>width$}  {}", s.step, line(&s.op))?;
-        if !s.effect.is_empty() {
-            writeln!(out, "{:width$}    {}", "", line(&s.effect))?;
+fn errors(r: &SimReport) -> Section<'_> {
+    let t = Table::new(vec![
+        Column::right_in_documents("step"),
+        Column::left("error"),
+        Column::left("user"),
+        Column::left("group"),
+        Column::left("product"),
+        Column::left("detail"),
+    ])
+    .when_empty(Empty::Nothing(None))
+    .rows(r.errors.iter().map(|e| {
+        let mut error = e.error.to_string();
+        if e.at_risk {
+            error.push_str(" (at risk)");
         }
-        let seat_text: Vec<String> = s.seats.iter().map(seats).collect();
-        if !seat_text.is_empty() {
-            writeln!(
-                out,
-                "{:width$}    seats: {}",
-                "",
-                line(&seat_text.join(", "))
-            )?;
-        }
-    }
-    Ok(())
+        vec![
+            Cell::int(e.step),
+            Cell::code(error),
+            Cell::text(e.user.as_deref().unwrap_or_default()),
+            Cell::text(e.group.as_deref().unwrap_or_default()),
+            Cell::text(e.sku.as_deref().unwrap_or_default()),
+            Cell::text(e.detail.as_str()),
+        ]
+    }));
+    Section::new("Errors").block(Block::Table(t))
+}
+
+fn violations(r: &SimReport) -> Section<'_> {
+    let t = Table::new(vec![
+        Column::right_in_documents("step"),
+        Column::left("kind"),
+        Column::left("user"),
+        Column::left("lost"),
+        Column::left("cause"),
+    ])
+    .when_empty(Empty::Nothing(Some(
+        "no user loses a license or a service, and no step runs out of seats".into(),
+    )))
+    .rows(r.violations.iter().map(|v| {
+        vec![
+            Cell::int(v.step),
+            match v.kind {
+                ViolationKind::Loss => "loss".into(),
+                ViolationKind::Seats => "seats".into(),
+            },
+            Cell::text(v.user.as_deref().unwrap_or_default()),
+            Cell::text(v.lost.as_str()),
+            Cell::text(v.cause.as_str()),
+        ]
+    }));
+    Section::new("Violations").block(Block::Table(t))
 }
 
 #[cfg(test)]
@@ -254,7 +140,7 @@ mod tests {
     use super::*;
     use crate::simulate::report::{SeatLine, StepReport};
 
-    fn report(steps: usize) -> SimReport {
+    fn sim(steps: usize) -> SimReport {
         SimReport {
             schema_version: crate::simulate::report::SCHEMA_VERSION,
             safe: true,
@@ -283,19 +169,19 @@ mod tests {
 
     fn text(r: &SimReport) -> String {
         let mut out = Vec::new();
-        table_report(r, &mut out).expect("written to memory");
+        crate::render::table::write(&report(r), &mut out).expect("written to memory");
         String::from_utf8(out).expect("UTF-8")
     }
 
     #[test]
     fn few_steps_make_a_grid_many_are_listed_line_by_line() {
-        let few = text(&report(GRID_STEPS));
+        let few = text(&sim(GRID_STEPS));
         assert!(
             few.contains("┆ add-member LIC-E3 + user500@contoso.com"),
             "{few}"
         );
 
-        let many = text(&report(GRID_STEPS + 1));
+        let many = text(&sim(GRID_STEPS + 1));
         let steps = many.split("\nErrors").next().expect("a steps section");
         assert!(
             !steps.contains('┆') && !steps.contains('│'),
@@ -315,7 +201,7 @@ mod tests {
 
     #[test]
     fn markdown_escapes_names_and_keeps_rows_whole() {
-        let mut r = report(2);
+        let mut r = sim(2);
         r.steps[0].op = "add-member LIC | ![x](https://tracker.example/p.png) + \u{202e}=x".into();
         r.steps[1].effect = "=HYPERLINK(1)\nsecond line".into();
         r.violations.push(crate::simulate::report::Violation {
@@ -327,7 +213,7 @@ mod tests {
             cause: "<script>".into(),
         });
         let mut out = Vec::new();
-        markdown(&r, &mut out).expect("written to memory");
+        crate::render::markdown::write(&report(&r), &mut out).expect("written to memory");
         let md = String::from_utf8(out).expect("UTF-8");
         assert!(md.contains(
             "| 1 | add-member LIC \\| !\\[x\\](https\\://tracker.example/p.png) + \\u{202e}=x | "
@@ -346,7 +232,7 @@ mod tests {
 
     #[test]
     fn listed_steps_escape_control_characters_and_line_breaks_from_names() {
-        let mut r = report(GRID_STEPS + 1);
+        let mut r = sim(GRID_STEPS + 1);
         r.steps[0].op = "add-member LIC-E3 + \u{1b}[31mevil\nstep 2 forged".into();
         r.steps[0].effect = "evil\u{7}joins".into();
         let out = text(&r);

@@ -1,167 +1,258 @@
-//! Terminal tables (`--format table`).
+//! Terminal tables (`--format table`): a [`Report`] on a terminal.
+//!
+//! The report's headline on the first line, then each section as its title on a line of its
+//! own after a blank line, and its blocks under it. Tables are the fixed-layout grids of
+//! [`super::grid`]; every text from the exports is [cleaned](super::grid::clean) so it cannot
+//! reach the terminal's control or hide what it holds.
 
 use std::io::{self, Write};
 
-use super::grid::{add_row, clean, new_table, right, Cell};
+use super::grid::{self, add_row, clean, new_table, right};
+use super::report::{Align, Block, Cell, Medium, Report, Section, Span, Table};
 
-use super::opt;
-use crate::inspect::Inspection;
+const HERE: Medium = Medium::Terminal;
 
-pub fn inspection(r: &Inspection, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "Tenant: {} users, {} groups ({} licensed), default usage location {}",
-        r.users,
-        r.groups,
-        r.licensed_groups.len(),
-        clean(r.default_usage_location.as_deref().unwrap_or("unknown"))
-    )?;
-
-    writeln!(out, "\nFiles read")?;
-    let mut t = new_table(&["file", "read as", "content", "records"]);
-    for s in &r.sources {
-        add_row(
-            &mut t,
-            vec![
-                s.file.clone().into(),
-                s.format.as_str().into(),
-                s.content.as_str().into(),
-                s.records.to_string().into(),
-            ],
-        );
-    }
-    right(&mut t, &[3]);
-    writeln!(out, "{t}")?;
-
-    writeln!(out, "\nEvidence")?;
-    let mut t = new_table(&["check", "status", "detail", "fix"]);
-    for e in &r.evidence {
-        add_row(
-            &mut t,
-            vec![
-                e.check.as_str().into(),
-                e.status.as_str().into(),
-                e.detail.clone().into(),
-                e.fix.clone().unwrap_or_default().into(),
-            ],
-        );
-    }
-    writeln!(out, "{t}")?;
-
-    writeln!(out, "\nProducts")?;
-    let mut t = new_table(&[
-        "product",
-        "part number",
-        "enabled",
-        "consumed",
-        "available",
-        "direct only",
-        "inherited only",
-        "both",
-        "path unknown",
-    ]);
-    for s in &r.skus {
-        add_row(
-            &mut t,
-            super::sku_cells(s).into_iter().map(Cell::from).collect(),
-        );
-    }
-    right(&mut t, &[2, 3, 4, 5, 6, 7, 8]);
-    writeln!(out, "{t}")?;
-
-    writeln!(out, "\nLicensed groups")?;
-    if r.licensed_groups.is_empty() {
-        writeln!(out, "(none)")?;
-    } else {
-        let mut t = new_table(&[
-            "group",
-            "kind",
-            "security",
-            "licenses",
-            "user members",
-            "nested groups",
-        ]);
-        for g in &r.licensed_groups {
-            add_row(
-                &mut t,
-                vec![
-                    g.display_name
-                        .clone()
-                        .unwrap_or_else(|| g.group_id.clone())
-                        .into(),
-                    g.kind.into(),
-                    opt(g.security_enabled).into(),
-                    g.licenses.join(", ").into(),
-                    g.user_members.to_string().into(),
-                    g.nested_groups.to_string().into(),
-                ],
-            );
-        }
-        right(&mut t, &[4, 5]);
-        writeln!(out, "{t}")?;
-    }
-
-    writeln!(out, "\nUsers in licensing error states")?;
-    if r.error_states.is_empty() {
-        writeln!(out, "(none)")?;
-    } else {
-        let mut t = new_table(&["error", "users", "examples"]);
-        for e in &r.error_states {
-            add_row(
-                &mut t,
-                vec![
-                    e.error.to_string().into(),
-                    e.users.to_string().into(),
-                    Cell::Lines(e.examples.clone()),
-                ],
-            );
-        }
-        right(&mut t, &[1]);
-        writeln!(out, "{t}")?;
-    }
-
-    writeln!(out, "\nFindings")?;
-    if r.findings.is_empty() {
-        writeln!(out, "(none)")?;
-    } else {
-        let mut t = new_table(&["code", "count", "examples"]);
-        for f in &r.findings {
-            add_row(
-                &mut t,
-                vec![
-                    f.code.into(),
-                    f.count.to_string().into(),
-                    Cell::Lines(f.examples.clone()),
-                ],
-            );
-        }
-        right(&mut t, &[1]);
-        writeln!(out, "{t}")?;
+/// Writes a report for a terminal.
+///
+/// # Errors
+///
+/// The writer's own error.
+pub fn write(r: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", spans(&r.headline))?;
+    for s in &r.sections {
+        section(s, out)?;
     }
     Ok(())
 }
 
-/// The "Not checked" table that follows a verdict (plan and simulate alike): each check the run
-/// could not make, what it did not check, and how to get the evidence. Nothing when all ran.
+/// The "Not checked" section that follows a verdict (see [`super::report::not_checked`]):
+/// nothing when every check ran.
 pub(crate) fn unchecked(
     word: &str,
     unchecked: &[crate::simulate::report::Unchecked],
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    if unchecked.is_empty() {
-        return Ok(());
+    match super::report::not_checked(word, unchecked) {
+        Some(s) => section(&s, out),
+        None => Ok(()),
     }
-    writeln!(out, "\nNot checked ({word})")?;
-    let mut t = new_table(&["check", "what was not checked", "fix"]);
-    for u in unchecked {
+}
+
+/// A line of spans: text from the exports cleaned, licplan's words as they are.
+fn spans(spans: &[Span<'_>]) -> String {
+    let mut line = String::new();
+    for s in spans {
+        match s {
+            Span::Plain(s) | Span::Strong(s) => line.push_str(s),
+            Span::Text(s) => line.push_str(&clean(s)),
+        }
+    }
+    line
+}
+
+fn section(s: &Section<'_>, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "\n{}", clean(s.title_in(HERE)))?;
+    for b in &s.blocks {
+        block(b, out)?;
+    }
+    Ok(())
+}
+
+fn block(b: &Block<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let Some(b) = b.shown_in(HERE) else {
+        return Ok(());
+    };
+    match b {
+        Block::Paragraph(s) => writeln!(out, "{}", spans(s)),
+        Block::Fields(fields) => {
+            for (k, v) in fields {
+                writeln!(out, "{}: {}", clean(k), spans(v))?;
+            }
+            Ok(())
+        }
+        Block::Table(t) => table(t, out),
+        Block::Bullets(items) => {
+            for i in items {
+                writeln!(out, "- {}", clean(i))?;
+            }
+            Ok(())
+        }
+        Block::Nothing(detail) => nothing(detail.as_deref(), out),
+        Block::Section(s) => section(s, out),
+        // `shown_in` has unwrapped it.
+        Block::Only(_, b) => block(b, out),
+    }
+}
+
+fn nothing(detail: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
+    match detail {
+        None => writeln!(out, "(none)"),
+        Some(d) => writeln!(out, "(none: {})", clean(d)),
+    }
+}
+
+fn table(t: &Table<'_>, out: &mut dyn Write) -> io::Result<()> {
+    if let Some(detail) = t.empty_in(HERE) {
+        return nothing(detail, out);
+    }
+    let columns = t.shown_columns(HERE);
+    if let Some(l) = t.listing.as_ref().filter(|l| t.rows.len() > l.above) {
+        writeln!(out, "{}", l.note)?;
+        return listing(t, &columns, out);
+    }
+    let names: Vec<&str> = columns.iter().map(|&c| t.columns[c].name).collect();
+    let mut grid = new_table(&names);
+    for r in &t.rows {
         add_row(
-            &mut t,
-            vec![
-                u.check.as_str().into(),
-                u.reason.clone().into(),
-                u.fix.clone().into(),
-            ],
+            &mut grid,
+            columns.iter().map(|&c| grid_cell(&r[c])).collect(),
         );
     }
-    writeln!(out, "{t}")
+    let right_aligned: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| t.columns[c].align_in(HERE) == Align::Right)
+        .map(|(i, _)| i)
+        .collect();
+    right(&mut grid, &right_aligned);
+    writeln!(out, "{grid}")
+}
+
+fn grid_cell(c: &Cell<'_>) -> grid::Cell {
+    match c {
+        Cell::Text(s) | Cell::Code(s) => grid::Cell::Text(s.to_string()),
+        Cell::Int(n) => grid::Cell::Text(n.to_string()),
+        Cell::List { items, .. } => {
+            grid::Cell::Lines(items.iter().map(|s| s.to_string()).collect())
+        }
+    }
+}
+
+/// Every row on lines of its own, written as it goes: the first cell right-aligned and the
+/// second after it, then each further cell that is not empty on a line of its own, indented,
+/// after its column's label. Names come from the exports: control characters are escaped as in
+/// the grid, and line breaks too, so each field stays on its line.
+fn listing(t: &Table<'_>, columns: &[usize], out: &mut dyn Write) -> io::Result<()> {
+    let Some((&first, rest)) = columns.split_first() else {
+        return Ok(());
+    };
+    let width = t
+        .rows
+        .iter()
+        .map(|r| r[first].inline().chars().count())
+        .max()
+        .unwrap_or(1);
+    for r in &t.rows {
+        let head = clean(&r[first].inline());
+        match rest.split_first() {
+            Some((&second, _)) => {
+                writeln!(out, "{head:>width$}  {}", clean(&r[second].inline()))?;
+            }
+            None => writeln!(out, "{head:>width$}")?,
+        }
+        for &c in rest.iter().skip(1) {
+            let value = r[c].inline();
+            if !value.is_empty() {
+                writeln!(
+                    out,
+                    "{:width$}    {}{}",
+                    "",
+                    t.columns[c].label,
+                    clean(&value)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::report::{Column, Empty};
+
+    fn shown(r: &Report<'_>) -> String {
+        let mut out = Vec::new();
+        write(r, &mut out).expect("written to memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    fn report(blocks: Vec<Block<'static>>) -> Report<'static> {
+        Report {
+            title: "Title".into(),
+            headline: vec![Span::plain("Head: "), Span::text("a\u{1b}b")],
+            lead: vec![Block::plain("only in documents")],
+            sections: vec![Section {
+                title: "Section".into(),
+                terminal_title: None,
+                blocks,
+            }],
+        }
+    }
+
+    #[test]
+    fn headline_and_sections_without_the_documents_lead() {
+        let r = report(vec![
+            Block::plain("para"),
+            Block::plain("doc only").only(Medium::Document),
+            Block::Fields(vec![("key".into(), vec![Span::strong("value")])]),
+            Block::Bullets(vec!["x\ny".into()]),
+            Block::Nothing(Some("all well".into())),
+            Block::Nothing(None),
+        ]);
+        assert_eq!(
+            shown(&r),
+            "Head: a\\u{1b}b\n\nSection\npara\nkey: value\n- x\\ny\n(none: all well)\n(none)\n"
+        );
+    }
+
+    #[test]
+    fn document_only_columns_are_left_out_and_alignment_is_the_terminals() {
+        let t = Table::new(vec![
+            Column::right_in_documents("step"),
+            Column::left("what it means").only(Medium::Document),
+            Column::right("n"),
+        ])
+        .rows([
+            vec![Cell::int(1), Cell::text("long prose"), Cell::int(7)],
+            vec![Cell::int(10), Cell::text("more prose"), Cell::int(100)],
+        ]);
+        let out = shown(&report(vec![Block::Table(t)]));
+        assert!(
+            !out.contains("prose") && !out.contains("what it means"),
+            "{out}"
+        );
+        assert!(out.contains("│ 1    ┆   7 │"), "{out}");
+    }
+
+    #[test]
+    fn long_tables_are_listed_and_empty_ones_say_so() {
+        let t = Table::new(vec![
+            Column::left("n"),
+            Column::left("op"),
+            Column::left("effect"),
+            Column::left("seats").label("seats: "),
+        ])
+        .listed_above(1, "(2 rows)")
+        .rows([
+            vec![
+                Cell::int(9),
+                "op a".into(),
+                "".into(),
+                Cell::list(vec![], ", "),
+            ],
+            vec![
+                Cell::int(10),
+                "op\rb".into(),
+                "did".into(),
+                Cell::list(vec!["E3 1/2".into(), "E5 0/1".into()], ", "),
+            ],
+        ]);
+        assert_eq!(
+            shown(&report(vec![Block::Table(t)])),
+            "Head: a\\u{1b}b\n\nSection\n(2 rows)\n 9  op a\n10  op\\rb\n      did\n      seats: E3 1/2, E5 0/1\n"
+        );
+        let empty = Table::new(vec![Column::left("a")]).when_empty(Empty::Nothing(None));
+        assert!(shown(&report(vec![Block::Table(empty)])).ends_with("Section\n(none)\n"));
+    }
 }

@@ -2,6 +2,7 @@
 //! or the library.
 
 mod bad_input;
+mod cli;
 mod common;
 mod csv_quirks;
 mod error_reports;

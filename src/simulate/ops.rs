@@ -55,6 +55,20 @@ impl Refs for Ids {
     type Country = CountryCode;
 }
 
+/// References as the engine applies them: users and groups by their index in the engine's state,
+/// products and service plans by id, the country as the user's new usage location (`None`
+/// clears it). Every reference of an op is resolved to this view before the op is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved;
+
+impl Refs for Resolved {
+    type User = usize;
+    type Group = usize;
+    type Sku = SkuId;
+    type Plan = PlanId;
+    type Country = Option<CountryCode>;
+}
+
 /// A service plan a planned op names: its id, and the name a plan file writes (plan files name
 /// disabled plans as people read them; the name resolves back within the op's product).
 #[derive(Debug, Clone)]
@@ -69,6 +83,12 @@ impl PartialEq for PlanRef {
     }
 }
 impl Eq for PlanRef {}
+
+impl fmt::Display for PlanRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
 
 impl Serialize for PlanRef {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -310,16 +330,36 @@ const DISPLAY_FIELDS: &[&str] = &[
 
 const ALL_OPS: &str = "create-group, assign-group-license, change-group-license, remove-group-license, add-member, remove-member, assign-direct-license, change-direct-license, remove-direct-license, set-usage-location, reprocess, wait-for-processing";
 
-impl fmt::Display for Op {
+/// Items written out one after another, separated by commas.
+fn join<T: fmt::Display>(items: &[T]) -> String {
+    let mut out = String::new();
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&x.to_string());
+    }
+    out
+}
+
+/// An op as a person reads it; the planner's typed ops read as the same op written to a file.
+impl<R: Refs> fmt::Display for Op<R>
+where
+    R::User: fmt::Display,
+    R::Group: fmt::Display,
+    R::Sku: fmt::Display,
+    R::Plan: fmt::Display,
+    R::Country: fmt::Display,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let plans = |p: &[String]| {
+        let plans = |p: &[R::Plan]| {
             if p.is_empty() {
                 String::new()
             } else {
-                format!(" (disabled: {})", p.join(", "))
+                format!(" (disabled: {})", join(p))
             }
         };
-        let specs = |v: &[LicenseSpec]| {
+        let specs = |v: &[LicenseSpec<R>]| {
             v.iter()
                 .map(|s| format!("{}{}", s.sku, plans(&s.disabled_plans)))
                 .collect::<Vec<_>>()
@@ -351,7 +391,7 @@ impl fmt::Display for Op {
                 f,
                 "change-group-license {group}: add [{}] remove [{}]",
                 specs(add),
-                remove.join(", ")
+                join(remove)
             ),
             Op::RemoveGroupLicense { group, sku } => {
                 write!(f, "remove-group-license {group}: {sku}")
@@ -371,7 +411,7 @@ impl fmt::Display for Op {
                 f,
                 "change-direct-license {user}: add [{}] remove [{}]",
                 specs(add),
-                remove.join(", ")
+                join(remove)
             ),
             Op::RemoveDirectLicense { user, sku } => {
                 write!(f, "remove-direct-license {user}: {sku}")

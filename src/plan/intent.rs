@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::catalog::{Catalog, Lookup};
+use crate::catalog::Catalog;
+use crate::resolve::Found;
 use crate::docfile::bounded;
 use crate::ingest::error::{InputError, InputErrors, Location};
 use crate::model::{CountryCode, GroupId, SkuId, Tenant, UserId};
@@ -493,28 +494,33 @@ enum GroupFind {
     None,
 }
 
+/// A group by id or display name, by the matching rules of [`crate::resolve::group`].
 fn find_group(t: &Tenant, name: &str) -> GroupFind {
-    if let Ok(id) = GroupId::parse(name) {
-        return if t.groups.contains_key(&id) {
-            GroupFind::One(id)
-        } else {
-            GroupFind::None
-        };
-    }
-    let hits: Vec<GroupId> = t
-        .groups
-        .values()
-        .filter(|g| {
-            g.display_name
-                .as_deref()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name.trim()))
-        })
-        .map(|g| g.id)
-        .collect();
-    match hits[..] {
-        [one] => GroupFind::One(one),
-        [] => GroupFind::None,
-        _ => GroupFind::Several,
+    let found = crate::resolve::group(
+        name,
+        |id| t.groups.contains_key(&id).then_some(id),
+        |key| {
+            let hits: Vec<GroupId> = t
+                .groups
+                .values()
+                .filter(|g| {
+                    g.display_name
+                        .as_deref()
+                        .is_some_and(|n| crate::resolve::name_key(n) == key)
+                })
+                .map(|g| g.id)
+                .collect();
+            match hits[..] {
+                [one] => crate::resolve::Found::One(one),
+                [] => crate::resolve::Found::None,
+                _ => crate::resolve::Found::Several(hits),
+            }
+        },
+    );
+    match found {
+        crate::resolve::Found::One(id) => GroupFind::One(id),
+        crate::resolve::Found::Several(_) => GroupFind::Several,
+        crate::resolve::Found::None => GroupFind::None,
     }
 }
 
@@ -522,38 +528,28 @@ fn find_group(t: &Tenant, name: &str) -> GroupFind {
 pub fn sku(path: &Path, field: &str, name: &str, t: &Tenant) -> Result<SkuId, InputError> {
     let hint =
         "name products by skuId, part number (ENTERPRISEPACK) or display name (Office 365 E3)";
-    if let Ok(id) = SkuId::parse(name) {
-        if t.skus.contains_key(&id) || Catalog::bundled().sku(id).is_some() {
-            return Ok(id);
-        }
-        return Err(err(
+    let found = crate::resolve::sku(
+        name,
+        |id| t.skus.contains_key(&id),
+        |n| {
+            t.skus
+                .values()
+                .filter(|s| crate::resolve::sku_named(s, n))
+                .map(|s| s.id)
+                .collect()
+        },
+    );
+    let n = name.trim();
+    match found {
+        Found::One(id) => Ok(id),
+        Found::None if SkuId::parse(name).is_ok() => Err(err(
             path,
             field,
             format!("no product {} in the tenant or the catalog", bounded(name)),
             hint,
-        ));
-    }
-    let n = name.trim();
-    let tenant: Vec<SkuId> = t
-        .skus
-        .values()
-        .filter(|s| {
-            s.part_number
-                .as_deref()
-                .is_some_and(|p| p.eq_ignore_ascii_case(n))
-                || s.display_name
-                    .as_deref()
-                    .is_some_and(|d| d.eq_ignore_ascii_case(n))
-        })
-        .map(|s| s.id)
-        .collect();
-    if let [one] = tenant[..] {
-        return Ok(one);
-    }
-    match Catalog::bundled().resolve(n) {
-        Lookup::One(s) => Ok(s.id),
-        Lookup::Ambiguous(all) => {
-            let ids: Vec<String> = all.iter().map(|s| s.id.to_string()).collect();
+        )),
+        Found::Several(all) => {
+            let ids: Vec<String> = all.iter().map(SkuId::to_string).collect();
             Err(err(
                 path,
                 field,
@@ -565,7 +561,7 @@ pub fn sku(path: &Path, field: &str, name: &str, t: &Tenant) -> Result<SkuId, In
                 "name the product by its skuId",
             ))
         }
-        Lookup::NotFound => {
+        Found::None => {
             let mut known: Vec<&str> = t
                 .skus
                 .values()
@@ -728,10 +724,11 @@ fn scope(path: &Path, field: &str, text: &str, t: &Tenant) -> Result<Scope, Inpu
             let Some(l) = users_line(line) else {
                 continue;
             };
-            let found = match UserId::parse(l) {
-                Ok(id) => t.users.contains_key(&id).then_some(id),
-                Err(_) => by_upn.get(&l.to_lowercase()).copied(),
-            };
+            let found = crate::resolve::user(
+                l,
+                |id| t.users.contains_key(&id).then_some(id),
+                |upn| by_upn.get(&upn.to_lowercase()).copied(),
+            );
             match found {
                 Some(id) => users.push(id),
                 None if errors.len() >= LISTED_USERS => unlisted += 1,

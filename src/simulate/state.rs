@@ -463,7 +463,9 @@ impl<'r> State<'r> {
         for (gi, g) in tenant.groups.values().enumerate() {
             // Members are sorted by id and users are indexed in id order, so the indexes come
             // ascending and the sets are built in bulk.
-            let mut members: Vec<usize> = tenant.users.indexes_of(g.user_members());
+            let mut members: Vec<usize> = tenant
+                .users
+                .indexes_of(super::engine::inheriting_members(g));
             members.sort_unstable();
             for &ui in &members {
                 users[ui].groups.insert(gi);

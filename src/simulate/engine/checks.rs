@@ -4,12 +4,18 @@
 //! R5 ProhibitedInUsageLocationViolation), uniqueness (R5 UniquenessViolation), nesting (R9)
 //! and group kinds (R9 security-enabled groups, R10 dynamic and synced groups).
 
-use crate::model::{AssignmentError, CountryCode, GroupKind, SkuId};
+use crate::model::{AssignmentError, CountryCode, Group, GroupKind, SkuId, UserId};
 use crate::simulate::planset::PlanSet;
 use crate::simulate::report::Refusal;
 use crate::simulate::state::Lic;
 
 use super::run::{Check, Sim};
+
+/// R9: nested groups are not supported: only a group's first-level user members get its
+/// licenses (a member group, and that group's members, get nothing from it).
+pub(crate) fn inheriting_members(g: &Group) -> impl Iterator<Item = UserId> + '_ {
+    g.user_members()
+}
 
 /// A group check that failed: why the service refuses the op, and the detail.
 pub(super) type Refused = (Refusal, String);

@@ -233,7 +233,8 @@ impl Sim<'_> {
                 step: self.step,
                 kind: ViolationKind::Loss,
                 user: Some(self.st.user_label(u).into_owned()),
-                user_id: Some(self.st.user_record(u).id.to_string()),
+                user_id: Some(self.st.user_record(u).id),
+                group_id: g.map(|g| self.st.groups[g].id),
                 lost,
                 cause,
             });

@@ -32,6 +32,7 @@ use super::report::SimReport;
 use super::rules::Rules;
 use super::state::State;
 
+pub(crate) use checks::inheriting_members;
 use run::{final_state, run};
 
 /// Runs the ops on the tenant. Errors are problems with the ops file itself (an unknown user,

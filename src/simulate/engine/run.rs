@@ -308,6 +308,7 @@ impl<'r> Sim<'r> {
             kind: ViolationKind::Seats,
             user: None,
             user_id: None,
+            group_id: None,
             lost: format!(
                 "{}: {needed} more seat(s) needed, {} available",
                 s.label,

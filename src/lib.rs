@@ -27,7 +27,7 @@ pub mod paths;
 pub mod plan;
 pub mod progress;
 pub mod redact;
-pub mod resolve;
 pub mod render;
+pub mod resolve;
 pub mod simulate;
 pub mod suggest;

@@ -122,17 +122,29 @@ mod tests {
             "shared" => Found::Several(vec![2, 3]),
             _ => Found::None,
         };
-        assert_eq!(group(&id.to_string(), |g| (g == id).then_some(0), by_name), Found::One(0));
+        assert_eq!(
+            group(&id.to_string(), |g| (g == id).then_some(0), by_name),
+            Found::One(0)
+        );
         assert_eq!(group("  LIC-E3 ", |_| None, by_name), Found::One(1));
-        assert_eq!(group("Shared", |_| None, by_name), Found::Several(vec![2, 3]));
+        assert_eq!(
+            group("Shared", |_| None, by_name),
+            Found::Several(vec![2, 3])
+        );
         assert_eq!(group("other", |_| None, by_name), Found::None);
     }
 
     #[test]
     fn users_by_id_or_trimmed_upn() {
         let id = UserId::parse("22222222-2222-2222-2222-222222222222").expect("guid");
-        assert_eq!(user(&id.to_string(), |u| (u == id).then_some(7), |_| None), Some(7));
-        assert_eq!(user(" a@x ", |_| None, |t| (t == "a@x").then_some(8)), Some(8));
+        assert_eq!(
+            user(&id.to_string(), |u| (u == id).then_some(7), |_| None),
+            Some(7)
+        );
+        assert_eq!(
+            user(" a@x ", |_| None, |t| (t == "a@x").then_some(8)),
+            Some(8)
+        );
         assert_eq!(user("b@x", |_| None, |_| None::<usize>), None);
     }
 
@@ -141,7 +153,10 @@ mod tests {
         let mine = SkuId::parse("33333333-3333-3333-3333-333333333333").expect("guid");
         assert_eq!(sku("E3 mine", |_| false, |_| vec![mine]), Found::One(mine));
         assert_eq!(sku(&mine.to_string(), |_| false, |_| vec![]), Found::None);
-        assert_eq!(sku(&mine.to_string(), |s| s == mine, |_| vec![]), Found::One(mine));
+        assert_eq!(
+            sku(&mine.to_string(), |s| s == mine, |_| vec![]),
+            Found::One(mine)
+        );
         assert!(matches!(
             sku("ENTERPRISEPACK", |_| false, |_| vec![]),
             Found::One(_)

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::catalog::Catalog;
-use crate::resolve::Found;
 use crate::docfile::bounded;
 use crate::ingest::error::{InputError, InputErrors, Location};
 use crate::model::{CountryCode, GroupId, SkuId, Tenant, UserId};
+use crate::resolve::Found;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

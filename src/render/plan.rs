@@ -924,7 +924,8 @@ mod tests {
                     step: 57,
                     kind: ViolationKind::Loss,
                     user: Some("user001@contoso.com".to_owned()),
-                    user_id: crate::model::UserId::parse("00000000-0000-0000-0000-000000000001").ok(),
+                    user_id: crate::model::UserId::parse("00000000-0000-0000-0000-000000000001")
+                        .ok(),
                     group_id: None,
                     lost: "SWAY in Office 365 E3".to_owned(),
                     cause: "stage 2: direct license removed".to_owned(),
@@ -936,7 +937,9 @@ mod tests {
                     group: Some("LIC-E3".to_owned()),
                     group_id: None,
                     sku: Some("ENTERPRISEPACK".to_owned()),
-                    error: crate::simulate::report::ErrorCode::Licensing(crate::model::AssignmentError::CountViolation),
+                    error: crate::simulate::report::ErrorCode::Licensing(
+                        crate::model::AssignmentError::CountViolation,
+                    ),
                     at_risk: true,
                     detail: "no seat".to_owned(),
                 }],

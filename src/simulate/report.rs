@@ -221,12 +221,9 @@ mod tests {
 
     #[test]
     fn refusal_and_violation_codes_are_unique_and_serialise_as_spelled() {
-        crate::model::codes::assert_table(
-            Refusal::ALL,
-            Refusal::as_str,
-            Refusal::from_code,
-            |c| (c.description(), c.fix()),
-        );
+        crate::model::codes::assert_table(Refusal::ALL, Refusal::as_str, Refusal::from_code, |c| {
+            (c.description(), c.fix())
+        });
         crate::model::codes::assert_table(
             ViolationKind::ALL,
             ViolationKind::as_str,

@@ -9,8 +9,8 @@ use licplan::model::{
     PlanIds, Seats, SkuId, Tenant, User,
 };
 use licplan::simulate::ops::{Ids, LicenseSpec, Op, OpSource, OpsFile, PlanRef};
-use licplan::simulate::state::State;
 use licplan::simulate::rules::Rules;
+use licplan::simulate::state::State;
 use proptest::prelude::*;
 
 use crate::common::{catalog_plans, catalog_sku, disabled, group_id, user_id};
@@ -374,7 +374,11 @@ fn to_ids(op: &Op) -> Op<Ids> {
             sku: sku(s),
             disabled_plans: plans(disabled_plans),
         },
-        Op::ChangeGroupLicense { group: g, add, remove } => Op::ChangeGroupLicense {
+        Op::ChangeGroupLicense {
+            group: g,
+            add,
+            remove,
+        } => Op::ChangeGroupLicense {
             group: group(g),
             add: specs(add),
             remove: remove.iter().map(|s| sku(s)).collect(),
@@ -400,7 +404,11 @@ fn to_ids(op: &Op) -> Op<Ids> {
             sku: sku(s),
             disabled_plans: plans(disabled_plans),
         },
-        Op::ChangeDirectLicense { user: u, add, remove } => Op::ChangeDirectLicense {
+        Op::ChangeDirectLicense {
+            user: u,
+            add,
+            remove,
+        } => Op::ChangeDirectLicense {
             user: user(u),
             add: specs(add),
             remove: remove.iter().map(|s| sku(s)).collect(),
@@ -493,12 +501,22 @@ fn an_unknown_id_in_a_planners_ops_names_the_action_and_field() {
     let rules = Rules::bundled().expect("bundled rules");
     let ops = vec![
         (
-            OpSource { path: "stages[0].actions[0]".into() },
-            Op::<Ids>::AddMember { group: group_id(0), user: user_id(0) },
+            OpSource {
+                path: "stages[0].actions[0]".into(),
+            },
+            Op::<Ids>::AddMember {
+                group: group_id(0),
+                user: user_id(0),
+            },
         ),
         (
-            OpSource { path: "stages[1].waves[0].actions[3]".into() },
-            Op::<Ids>::AddMember { group: group_id(7), user: user_id(0) },
+            OpSource {
+                path: "stages[1].waves[0].actions[3]".into(),
+            },
+            Op::<Ids>::AddMember {
+                group: group_id(7),
+                user: user_id(0),
+            },
         ),
     ];
     let e = licplan::simulate::engine::simulate_stream_ids(
@@ -510,6 +528,12 @@ fn an_unknown_id_in_a_planners_ops_names_the_action_and_field() {
     )
     .expect_err("group 7 does not exist");
     let text = e.to_string();
-    assert!(text.contains("$.stages[1].waves[0].actions[3].group"), "{text}");
-    assert!(text.contains(&format!("no group \"{}\"", group_id(7))), "{text}");
+    assert!(
+        text.contains("$.stages[1].waves[0].actions[3].group"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("no group \"{}\"", group_id(7))),
+        "{text}"
+    );
 }

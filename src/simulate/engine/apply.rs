@@ -346,7 +346,6 @@ impl Sim<'_> {
         }
     }
 
-
     /// Updates seat counts after a user's paths changed for these products.
     pub(super) fn reseat(&mut self, u: usize, before: &BTreeMap<SkuId, bool>) {
         for (sku, was) in before {
@@ -392,8 +391,11 @@ impl Sim<'_> {
         }
     }
 
-    pub(super) fn holding(&self, u: usize, skus: impl IntoIterator<Item = SkuId>) -> BTreeMap<SkuId, bool> {
+    pub(super) fn holding(
+        &self,
+        u: usize,
+        skus: impl IntoIterator<Item = SkuId>,
+    ) -> BTreeMap<SkuId, bool> {
         skus.into_iter().map(|s| (s, self.st.holds(u, s))).collect()
     }
-
 }

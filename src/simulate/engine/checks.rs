@@ -200,7 +200,13 @@ impl Sim<'_> {
     }
 
     /// A MutuallyExclusiveViolation naming both plans and the exclusive set's entry.
-    pub(super) fn conflict_refusal(&self, sku: SkuId, a: u32, b: u32, other_sku: Option<SkuId>) -> Check {
+    pub(super) fn conflict_refusal(
+        &self,
+        sku: SkuId,
+        a: u32,
+        b: u32,
+        other_sku: Option<SkuId>,
+    ) -> Check {
         let (pa, pb) = (self.st.index.id(a), self.st.index.id(b));
         let set = self
             .st

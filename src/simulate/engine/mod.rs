@@ -13,7 +13,6 @@
 //! the group's license events, never from other members' events. Simulating N users with a few
 //! ops each is therefore linear in N (plus the groups' license changes times their members).
 
-
 mod apply;
 mod checks;
 mod invariant;

@@ -191,7 +191,6 @@ impl Sim<'_> {
             affected.into_iter().collect(),
         )
     }
-
 }
 
 /// A (user, group) pair's new state in one processing batch.

@@ -32,8 +32,11 @@ trait Lookups<R: Refs> {
     fn group(&mut self, src: &OpSource, g: &R::Group) -> Result<usize, InputError>;
     fn sku(&mut self, src: &OpSource, field: &str, s: &R::Sku) -> Result<SkuId, InputError>;
     fn plan(&mut self, src: &OpSource, sku: SkuId, p: &R::Plan) -> Result<PlanId, InputError>;
-    fn country(&mut self, src: &OpSource, c: &R::Country)
-        -> Result<Option<CountryCode>, InputError>;
+    fn country(
+        &mut self,
+        src: &OpSource,
+        c: &R::Country,
+    ) -> Result<Option<CountryCode>, InputError>;
 }
 
 impl Resolve for Written {
@@ -144,12 +147,14 @@ where
         Op::ChangeGroupLicense { group, add, remove } => {
             let g = keep(e, sim.group(src, group));
             let l = specs::<R>(sim, e, src, add, remove);
-            g.zip(l).map(|(group, (add, remove))| Op::ChangeGroupLicense { group, add, remove })
+            g.zip(l)
+                .map(|(group, (add, remove))| Op::ChangeGroupLicense { group, add, remove })
         }
         Op::RemoveGroupLicense { group, sku } => {
             let g = keep(e, sim.group(src, group));
             let s = keep(e, sim.sku(src, "sku", sku));
-            g.zip(s).map(|(group, sku)| Op::RemoveGroupLicense { group, sku })
+            g.zip(s)
+                .map(|(group, sku)| Op::RemoveGroupLicense { group, sku })
         }
         Op::AddMember { group, user } | Op::RemoveMember { group, user } => {
             let g = keep(e, sim.group(src, group));
@@ -178,17 +183,20 @@ where
         Op::ChangeDirectLicense { user, add, remove } => {
             let u = keep(e, sim.user(src, user));
             let l = specs::<R>(sim, e, src, add, remove);
-            u.zip(l).map(|(user, (add, remove))| Op::ChangeDirectLicense { user, add, remove })
+            u.zip(l)
+                .map(|(user, (add, remove))| Op::ChangeDirectLicense { user, add, remove })
         }
         Op::RemoveDirectLicense { user, sku } => {
             let u = keep(e, sim.user(src, user));
             let s = keep(e, sim.sku(src, "sku", sku));
-            u.zip(s).map(|(user, sku)| Op::RemoveDirectLicense { user, sku })
+            u.zip(s)
+                .map(|(user, sku)| Op::RemoveDirectLicense { user, sku })
         }
         Op::SetUsageLocation { user, country } => {
             let u = keep(e, sim.user(src, user));
             let c = keep(e, sim.country(src, country));
-            u.zip(c).map(|(user, country)| Op::SetUsageLocation { user, country })
+            u.zip(c)
+                .map(|(user, country)| Op::SetUsageLocation { user, country })
         }
         Op::Reprocess {
             group: Some(group), ..
@@ -211,9 +219,9 @@ where
             user: None,
         }),
         Op::WaitForProcessing { group } => match group {
-            Some(group) => keep(e, sim.group(src, group)).map(|g| Op::WaitForProcessing {
-                group: Some(g),
-            }),
+            Some(group) => {
+                keep(e, sim.group(src, group)).map(|g| Op::WaitForProcessing { group: Some(g) })
+            }
             None => Some(Op::WaitForProcessing { group: None }),
         },
     };
@@ -322,8 +330,7 @@ impl Sim<'_> {
 
     /// A product named by an op is simulated from here on (its seats and plans).
     fn known_sku(&mut self, src: &OpSource, field: &str, id: SkuId) -> Result<SkuId, InputError> {
-        if !self.st.skus.contains_key(&id) && crate::catalog::Catalog::bundled().sku(id).is_none()
-        {
+        if !self.st.skus.contains_key(&id) && crate::catalog::Catalog::bundled().sku(id).is_none() {
             return Err(self.no_product_id(src, field, &id.to_string()));
         }
         self.st.ensure_sku(id, true);
@@ -334,9 +341,11 @@ impl Sim<'_> {
 impl Lookups<Written> for Sim<'_> {
     fn user(&mut self, src: &OpSource, name: &String) -> Result<usize, InputError> {
         let st = &self.st;
-        crate::resolve::user(name, |id| st.tenant.users.index_of(&id), |upn| {
-            st.user_by_upn(upn)
-        })
+        crate::resolve::user(
+            name,
+            |id| st.tenant.users.index_of(&id),
+            |upn| st.user_by_upn(upn),
+        )
         .ok_or_else(|| self.no_user(src, name))
     }
 
@@ -389,9 +398,7 @@ impl Lookups<Written> for Sim<'_> {
                 self.st.ensure_sku(id, true);
                 Ok(id)
             }
-            Found::None if SkuId::parse(name).is_ok() => {
-                Err(self.no_product_id(src, field, name))
-            }
+            Found::None if SkuId::parse(name).is_ok() => Err(self.no_product_id(src, field, name)),
             Found::Several(all) => {
                 let ids: Vec<String> = all.iter().map(SkuId::to_string).collect();
                 Err(self.input_error(
@@ -460,7 +467,12 @@ impl Lookups<Ids> for Sim<'_> {
     }
 
     fn plan(&mut self, src: &OpSource, sku: SkuId, p: &PlanRef) -> Result<PlanId, InputError> {
-        if self.st.skus.get(&sku).is_some_and(|s| s.plans.contains(&p.id)) {
+        if self
+            .st
+            .skus
+            .get(&sku)
+            .is_some_and(|s| s.plans.contains(&p.id))
+        {
             Ok(p.id)
         } else {
             Err(self.no_plan(src, sku, &p.name))

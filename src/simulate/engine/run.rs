@@ -329,5 +329,4 @@ impl<'r> Sim<'r> {
             })
             .collect()
     }
-
 }

@@ -6,16 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::catalog::Catalog;
-use crate::model::{
-    AssignmentError, AssignmentPath, GroupId, PlanId, SkuId, Tenant,
-};
+use crate::model::{AssignmentError, AssignmentPath, GroupId, PlanId, SkuId, Tenant};
 
 use crate::simulate::planset::{PlanIndex, PlanSet};
 use crate::simulate::rules::Rules;
 use crate::simulate::smallmap::{SmallMap, SmallSet};
 
 use super::{GroupSt, Lic, PathState, SkuSt, State, UserSt};
-
 
 /// Below this many users per thread, another thread costs more than it saves.
 const PER_THREAD: usize = 50_000;

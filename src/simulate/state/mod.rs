@@ -16,8 +16,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::catalog::Catalog;
 use crate::model::{
-    AssignmentError, CountryCode, GroupId, GroupKind, PlanId, PlanIds, SkuId,
-    Tenant,
+    AssignmentError, CountryCode, GroupId, GroupKind, PlanId, PlanIds, SkuId, Tenant,
 };
 
 use crate::simulate::planset::{PlanIndex, PlanSet};
@@ -188,7 +187,6 @@ impl<'r> State<'r> {
             &crate::inspect::shared_proxy_addresses(tenant),
         )
     }
-
 
     /// Plans a set of licenses enables: each product's plans less its disabled ones (R3).
     pub fn plans_of(&self, lic: &Lic, out: &mut PlanSet) {

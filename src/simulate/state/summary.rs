@@ -7,7 +7,6 @@ use crate::simulate::planset::PlanSet;
 
 use super::{PathState, State};
 
-
 /// One user's paths, summarised so that "everything but one group's path" costs that group's
 /// licenses, not a walk over all of the user's groups: a plan comes from the other paths if the
 /// direct path or two groups give it, or one group does and that group is not the one left out.
@@ -101,5 +100,4 @@ impl State<'_> {
         out.union_with(&s.fixed);
         out
     }
-
 }

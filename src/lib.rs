@@ -28,5 +28,6 @@ pub mod plan;
 pub mod progress;
 pub mod redact;
 pub mod render;
+pub mod resolve;
 pub mod simulate;
 pub mod suggest;

@@ -525,7 +525,8 @@ impl Redact for Inspection {
 
 fn violation(v: &mut Violation, r: &Redactor) {
     r.opt(&mut v.user);
-    r.opt(&mut v.user_id);
+    r.opt_id(&mut v.user_id);
+    r.opt_id(&mut v.group_id);
     r.one(&mut v.lost);
     r.one(&mut v.cause);
 }

@@ -54,16 +54,30 @@ impl AssignmentState {
     }
 }
 
-/// `licenseAssignmentState.error`, the Graph error name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum AssignmentError {
-    CountViolation,
-    MutuallyExclusiveViolation,
-    DependencyViolation,
-    ProhibitedInUsageLocationViolation,
-    UniquenessViolation,
-    /// `Other`, spelled `Others` in older and localised copies of the docs.
-    Other,
+crate::code_table! {
+    /// `licenseAssignmentState.error`, the Graph error name (R5 of docs/domain/RULES.md).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    pub enum AssignmentError {
+        CountViolation => "CountViolation",
+            "Not enough available seats (enabled minus consumed) of the product.",
+            "Buy or free seats of the product, then reprocess the group or user.";
+        MutuallyExclusiveViolation => "MutuallyExclusiveViolation",
+            "A service plan of the product conflicts with one the user already has enabled through another product.",
+            "Remove or disable the conflicting plan first, or change both products in one atomic update.";
+        DependencyViolation => "DependencyViolation",
+            "A plan is left enabled without a plan it depends on (or an add-on's group lacks its prerequisite).",
+            "Keep the prerequisite plan enabled (in the same group for an add-on), then reprocess.";
+        ProhibitedInUsageLocationViolation => "ProhibitedInUsageLocationViolation",
+            "The user has no usage location, or a service of the product is not offered there.",
+            "Set the user's usage location (or the organization's, for group licensing) to a country the product is offered in.";
+        UniquenessViolation => "UniquenessViolation",
+            "The user shares a proxy address with another user, and the product includes Exchange Online.",
+            "Make the user's proxy addresses unique in the tenant, then reprocess.";
+        /// `Other`, spelled `Others` in older and localised copies of the docs.
+        Other => "Other",
+            "A licensing error Graph does not name more precisely.",
+            "Look at the user's license assignment states in the admin center, fix the cause and reprocess.";
+    }
 }
 
 /// What an `error` field held.
@@ -77,15 +91,6 @@ pub enum ParsedError {
 }
 
 impl AssignmentError {
-    pub const ALL: [AssignmentError; 6] = [
-        Self::CountViolation,
-        Self::MutuallyExclusiveViolation,
-        Self::DependencyViolation,
-        Self::ProhibitedInUsageLocationViolation,
-        Self::UniquenessViolation,
-        Self::Other,
-    ];
-
     pub fn parse(s: &str) -> ParsedError {
         let t = s.trim();
         if t.is_empty() || t.eq_ignore_ascii_case("None") || t.eq_ignore_ascii_case("null") {
@@ -95,20 +100,10 @@ impl AssignmentError {
             return ParsedError::Error(Self::Other);
         }
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|e| e.as_str().eq_ignore_ascii_case(t))
             .map_or(ParsedError::Unrecognised, ParsedError::Error)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::CountViolation => "CountViolation",
-            Self::MutuallyExclusiveViolation => "MutuallyExclusiveViolation",
-            Self::DependencyViolation => "DependencyViolation",
-            Self::ProhibitedInUsageLocationViolation => "ProhibitedInUsageLocationViolation",
-            Self::UniquenessViolation => "UniquenessViolation",
-            Self::Other => "Other",
-        }
     }
 }
 
@@ -175,6 +170,21 @@ impl User {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assignment_error_codes_are_unique_parse_back_and_serialise_as_graph_spells_them() {
+        crate::model::codes::assert_table(
+            AssignmentError::ALL,
+            AssignmentError::as_str,
+            AssignmentError::from_code,
+            |c| (c.description(), c.fix()),
+        );
+        for e in AssignmentError::ALL {
+            assert_eq!(AssignmentError::parse(e.as_str()), ParsedError::Error(*e));
+            let json = serde_json::to_string(e).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", e.as_str()));
+        }
+    }
 
     #[test]
     fn enum_values_as_real_exports_spell_them() {

@@ -924,7 +924,9 @@ mod tests {
                     step: 57,
                     kind: ViolationKind::Loss,
                     user: Some("user001@contoso.com".to_owned()),
-                    user_id: Some("id-1".to_owned()),
+                    user_id: crate::model::UserId::parse("00000000-0000-0000-0000-000000000001")
+                        .ok(),
+                    group_id: None,
                     lost: "SWAY in Office 365 E3".to_owned(),
                     cause: "stage 2: direct license removed".to_owned(),
                 }],

@@ -209,6 +209,7 @@ mod tests {
             kind: crate::simulate::report::ViolationKind::Loss,
             user: Some("  @evil".into()),
             user_id: None,
+            group_id: None,
             lost: "[click](javascript:alert(1))".into(),
             cause: "<script>".into(),
         });

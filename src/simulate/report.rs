@@ -43,14 +43,20 @@ pub struct SeatLine {
     pub consumed: i64,
 }
 
-/// What kind of promise a step broke.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ViolationKind {
-    /// A user lost a service plan (and no successor took it over).
-    Loss,
-    /// A step needed more seats than the product has.
-    Seats,
+crate::code_table! {
+    /// What kind of promise a step broke.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum ViolationKind {
+        /// A user lost a service plan (and no successor took it over).
+        Loss => "loss",
+            "A user lost a service plan, and no declared successor took it over, in some state the step may leave them in.",
+            "Give the user the plan on another path first (or declare its successor in the rules file), then remove the old path.";
+        /// A step needed more seats than the product has.
+        Seats => "seats",
+            "A step needed more seats of a product than are available.",
+            "Buy or free seats before the step, or move fewer users in one wave.";
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,7 +65,11 @@ pub struct Violation {
     pub kind: ViolationKind,
     /// The user's UPN (or id); `None` for seat violations.
     pub user: Option<String>,
-    pub user_id: Option<String>,
+    /// The user's object id beside the label.
+    pub user_id: Option<crate::model::UserId>,
+    /// The group whose pending processing caused the loss (the user may hold only what it
+    /// gave before, or any state since); `None` when the op itself caused it.
+    pub group_id: Option<crate::model::GroupId>,
     /// The service plan lost (`EXCHANGE_S_STANDARD in Office 365 E1`) or the product short of seats.
     pub lost: String,
     /// The op and the rule that caused it.
@@ -117,45 +127,52 @@ impl Serialize for ErrorCode {
     }
 }
 
-/// Why the service refuses an op outright (the state is left unchanged).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Refusal {
-    InheritedLicenseCannotBeRemoved,
-    LicenseNotAssigned,
-    GroupNotSecurityEnabled,
-    DynamicMembershipGroup,
-    SyncedGroupMembership,
-    GroupNameInUse,
-}
-
-impl Refusal {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InheritedLicenseCannotBeRemoved => "InheritedLicenseCannotBeRemoved",
-            Self::LicenseNotAssigned => "LicenseNotAssigned",
-            Self::GroupNotSecurityEnabled => "GroupNotSecurityEnabled",
-            Self::DynamicMembershipGroup => "DynamicMembershipGroup",
-            Self::SyncedGroupMembership => "SyncedGroupMembership",
-            Self::GroupNameInUse => "GroupNameInUse",
-        }
+crate::code_table! {
+    /// Why the service refuses an op outright (the state is left unchanged).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Refusal {
+        InheritedLicenseCannotBeRemoved => "InheritedLicenseCannotBeRemoved",
+            "A license the user inherits from a group cannot be removed directly from the user (R1).",
+            "Remove the user from the group, or the license from the group.";
+        LicenseNotAssigned => "LicenseNotAssigned",
+            "The op removes a product the user or group does not hold on that path.",
+            "Check which path holds the product (direct or which group) and remove it there.";
+        GroupNotSecurityEnabled => "GroupNotSecurityEnabled",
+            "Only security-enabled groups can carry licenses (R9); the group is not, or the export does not say.",
+            "Use a security-enabled group, or export securityEnabled for the group.";
+        DynamicMembershipGroup => "DynamicMembershipGroup",
+            "A dynamic group's members follow its membership rule and cannot be added or removed (R10).",
+            "Change the membership rule, or license the users through a static group.";
+        SyncedGroupMembership => "SyncedGroupMembership",
+            "A group synced from on-premises changes membership only on-premises (R10).",
+            "Change the membership in on-premises Active Directory, or use a cloud group.";
+        GroupNameInUse => "GroupNameInUse",
+            "create-group names a group that already exists.",
+            "Choose another display name, or use the existing group by its object id.";
     }
 }
 
-/// SAFE, UNSAFE or NOT PROVEN: a stable kebab-case code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum VerdictStatus {
-    /// Every invariant checked on complete evidence, and none broken.
-    Safe,
-    /// A loss or a seat shortage.
-    Unsafe,
-    /// No loss found, but named checks could not run on the evidence read.
-    NotProven,
+crate::code_table! {
+    /// SAFE, UNSAFE or NOT PROVEN: a stable kebab-case code.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum VerdictStatus {
+        /// Every invariant checked on complete evidence, and none broken.
+        Safe => "safe",
+            "Every invariant was checked on complete evidence, and none was broken.",
+            "Nothing to fix: the plan may be run as written.";
+        /// A loss or a seat shortage.
+        Unsafe => "unsafe",
+            "A step loses a user's license or service, or runs out of seats.",
+            "Fix each violation listed (the step and cause say where), then simulate again.";
+        /// No loss found, but named checks could not run on the evidence read.
+        NotProven => "not-proven",
+            "No loss was found, but named checks could not run on the evidence read.",
+            "Export what each unchecked item names, then simulate again.";
+    }
 }
 
 impl VerdictStatus {
-    pub const ALL: [VerdictStatus; 3] = [Self::Safe, Self::Unsafe, Self::NotProven];
-
     /// The verdict of a run: a violation makes it unsafe whatever else; a check that could not
     /// run makes it not proven.
     pub fn of(violations: usize, unchecked: usize) -> Self {
@@ -165,15 +182,6 @@ impl VerdictStatus {
             Self::NotProven
         } else {
             Self::Safe
-        }
-    }
-
-    /// The code in JSON and YAML.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Safe => "safe",
-            Self::Unsafe => "unsafe",
-            Self::NotProven => "not-proven",
         }
     }
 
@@ -212,10 +220,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn refusal_and_violation_codes_are_unique_and_serialise_as_spelled() {
+        crate::model::codes::assert_table(Refusal::ALL, Refusal::as_str, Refusal::from_code, |c| {
+            (c.description(), c.fix())
+        });
+        crate::model::codes::assert_table(
+            ViolationKind::ALL,
+            ViolationKind::as_str,
+            ViolationKind::from_code,
+            |c| (c.description(), c.fix()),
+        );
+        for k in ViolationKind::ALL {
+            let json = serde_json::to_string(k).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+        }
+        // A refusal and a licensing error never share a spelling: an error record's code reads
+        // back as one of them only.
+        for r in Refusal::ALL {
+            assert!(crate::model::AssignmentError::from_code(r.as_str()).is_none());
+            assert_eq!(ErrorCode::Refused(*r).as_str(), r.as_str());
+        }
+    }
+
+    #[test]
     fn verdict_codes_are_unique_and_a_loss_outranks_missing_evidence() {
-        let codes: std::collections::BTreeSet<&str> =
-            VerdictStatus::ALL.iter().map(|v| v.as_str()).collect();
-        assert_eq!(codes.len(), 3);
+        crate::model::codes::assert_table(
+            VerdictStatus::ALL,
+            VerdictStatus::as_str,
+            VerdictStatus::from_code,
+            |c| (c.description(), c.fix()),
+        );
+        for v in VerdictStatus::ALL {
+            let json = serde_json::to_string(v).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", v.as_str()));
+        }
         assert_eq!(VerdictStatus::of(1, 1), VerdictStatus::Unsafe);
         assert_eq!(VerdictStatus::of(0, 1), VerdictStatus::NotProven);
         assert_eq!(VerdictStatus::of(0, 0), VerdictStatus::Safe);

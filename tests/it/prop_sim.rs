@@ -8,8 +8,9 @@ use licplan::model::{
     Assignment, AssignmentPath, AssignmentState, CountryCode, Group, GroupLicense, Member, PlanId,
     PlanIds, Seats, SkuId, Tenant, User,
 };
-use licplan::simulate::ops::{LicenseSpec, Op, OpSource, OpsFile};
+use licplan::simulate::ops::{Ids, LicenseSpec, Op, OpSource, OpsFile, PlanRef};
 use licplan::simulate::rules::Rules;
+use licplan::simulate::state::State;
 use proptest::prelude::*;
 
 use crate::common::{catalog_plans, catalog_sku, disabled, group_id, user_id};
@@ -323,4 +324,216 @@ proptest! {
             }
         }
     }
+}
+
+/// The planner's view of a written op of [`make_op`]: the same references as typed ids.
+fn to_ids(op: &Op) -> Op<Ids> {
+    let user = |u: &str| {
+        let i: usize = u
+            .trim_start_matches('u')
+            .trim_end_matches("@contoso.com")
+            .parse()
+            .expect("a test UPN");
+        user_id(i)
+    };
+    let group = |g: &str| match g.strip_prefix('G') {
+        Some(i) => group_id(i.parse().expect("a test group")),
+        None => licplan::simulate::engine::planned_group_id(g),
+    };
+    let sku = |s: &str| SkuId::parse(s).expect("a GUID");
+    let plans = |p: &[String]| {
+        p.iter()
+            .map(|x| PlanRef {
+                id: PlanId::parse(x).expect("a GUID"),
+                name: x.as_str().into(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let specs = |v: &[LicenseSpec]| {
+        v.iter()
+            .map(|l| LicenseSpec {
+                sku: sku(&l.sku),
+                disabled_plans: plans(&l.disabled_plans),
+            })
+            .collect::<Vec<_>>()
+    };
+    match op {
+        Op::CreateGroup {
+            group,
+            security_enabled,
+        } => Op::CreateGroup {
+            group: group.clone(),
+            security_enabled: *security_enabled,
+        },
+        Op::AssignGroupLicense {
+            group: g,
+            sku: s,
+            disabled_plans,
+        } => Op::AssignGroupLicense {
+            group: group(g),
+            sku: sku(s),
+            disabled_plans: plans(disabled_plans),
+        },
+        Op::ChangeGroupLicense {
+            group: g,
+            add,
+            remove,
+        } => Op::ChangeGroupLicense {
+            group: group(g),
+            add: specs(add),
+            remove: remove.iter().map(|s| sku(s)).collect(),
+        },
+        Op::RemoveGroupLicense { group: g, sku: s } => Op::RemoveGroupLicense {
+            group: group(g),
+            sku: sku(s),
+        },
+        Op::AddMember { group: g, user: u } => Op::AddMember {
+            group: group(g),
+            user: user(u),
+        },
+        Op::RemoveMember { group: g, user: u } => Op::RemoveMember {
+            group: group(g),
+            user: user(u),
+        },
+        Op::AssignDirectLicense {
+            user: u,
+            sku: s,
+            disabled_plans,
+        } => Op::AssignDirectLicense {
+            user: user(u),
+            sku: sku(s),
+            disabled_plans: plans(disabled_plans),
+        },
+        Op::ChangeDirectLicense {
+            user: u,
+            add,
+            remove,
+        } => Op::ChangeDirectLicense {
+            user: user(u),
+            add: specs(add),
+            remove: remove.iter().map(|s| sku(s)).collect(),
+        },
+        Op::RemoveDirectLicense { user: u, sku: s } => Op::RemoveDirectLicense {
+            user: user(u),
+            sku: sku(s),
+        },
+        Op::SetUsageLocation { user: u, country } => Op::SetUsageLocation {
+            user: user(u),
+            country: CountryCode::parse_optional(country)
+                .ok()
+                .flatten()
+                .expect("a country the typed view can name"),
+        },
+        Op::Reprocess { group: g, user: u } => Op::Reprocess {
+            group: g.as_deref().map(group),
+            user: u.as_deref().map(user),
+        },
+        Op::WaitForProcessing { group: g } => Op::WaitForProcessing {
+            group: g.as_deref().map(group),
+        },
+    }
+}
+
+/// A report as JSON without what names the op as written (UPNs and names against GUIDs).
+fn comparable(report: &licplan::simulate::report::SimReport) -> serde_json::Value {
+    let mut v = serde_json::to_value(report).expect("serialises");
+    for step in v["steps"].as_array_mut().into_iter().flatten() {
+        step["op"] = serde_json::Value::Null;
+    }
+    for x in v["violations"].as_array_mut().into_iter().flatten() {
+        x["cause"] = serde_json::Value::Null;
+    }
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// A planner's typed ops (resolved by id) and the same ops written out (resolved by name,
+    /// UPN and GUID text) replay identically: one resolver, two views.
+    #[test]
+    fn typed_ops_replay_as_their_written_text(
+        spec in tenant_spec(),
+        raw_ops in prop::collection::vec(op_strategy(), 0..16),
+    ) {
+        let tenant = build(&spec);
+        let rules = Rules::bundled().expect("bundled rules");
+        let create = Op::CreateGroup { group: "NEW".into(), security_enabled: true };
+        let written: Vec<(OpSource, Op)> = std::iter::once(create)
+            .chain(raw_ops.iter().map(|r| match make_op(&spec, r) {
+                // The typed view has no "clear the usage location".
+                Op::SetUsageLocation { user, .. } => Op::SetUsageLocation { user, country: "US".into() },
+                op => op,
+            }))
+            .enumerate()
+            .map(|(i, op)| (OpSource { path: format!("ops[{i}]") }, op))
+            .collect();
+        let path = std::path::Path::new("prop.yaml");
+        let file = OpsFile { ops: written.clone() };
+        let by_text = licplan::simulate::engine::simulate(&tenant, &rules, &file, path)
+            .map_err(|e| TestCaseError::fail(format!("every op resolves, yet: {e}")))?;
+        let mut typed = written.iter().map(|(s, op)| (s.clone(), to_ids(op)));
+        let by_id = licplan::simulate::engine::simulate_stream_ids(
+            State::new(&tenant, &rules),
+            &mut typed,
+            path,
+            true,
+            &mut |_, _| {},
+        )
+        .map_err(|e| TestCaseError::fail(format!("every id resolves, yet: {e}")))?;
+        prop_assert_eq!(comparable(&by_text), comparable(&by_id));
+        // The typed op reads as the op written with GUIDs.
+        for ((_, w), step) in written.iter().zip(&by_id.steps) {
+            prop_assert_eq!(&to_ids(w).to_string(), &step.op);
+        }
+    }
+}
+
+#[test]
+fn an_unknown_id_in_a_planners_ops_names_the_action_and_field() {
+    let spec = TenantSpec {
+        seats: vec![1, 1, 1, 1],
+        default_us: true,
+        users: vec![(true, Vec::new())],
+        groups: vec![(true, Vec::new(), vec![0])],
+    };
+    let tenant = build(&spec);
+    let rules = Rules::bundled().expect("bundled rules");
+    let ops = vec![
+        (
+            OpSource {
+                path: "stages[0].actions[0]".into(),
+            },
+            Op::<Ids>::AddMember {
+                group: group_id(0),
+                user: user_id(0),
+            },
+        ),
+        (
+            OpSource {
+                path: "stages[1].waves[0].actions[3]".into(),
+            },
+            Op::<Ids>::AddMember {
+                group: group_id(7),
+                user: user_id(0),
+            },
+        ),
+    ];
+    let e = licplan::simulate::engine::simulate_stream_ids(
+        State::new(&tenant, &rules),
+        &mut ops.into_iter(),
+        std::path::Path::new("plan.json"),
+        false,
+        &mut |_, _| {},
+    )
+    .expect_err("group 7 does not exist");
+    let text = e.to_string();
+    assert!(
+        text.contains("$.stages[1].waves[0].actions[3].group"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("no group \"{}\"", group_id(7))),
+        "{text}"
+    );
 }

@@ -559,12 +559,32 @@ impl Redact for SimReport {
     }
 }
 
+/// An action's users and groups by their pseudonymous ids, its names by their pseudonyms.
+/// Products and service plans are public and stay.
 fn action(a: &mut Action, r: &Redactor) {
-    r.opt_shared(&mut a.group);
-    r.opt_shared(&mut a.group_id);
-    r.opt_shared(&mut a.group_name);
-    r.opt_shared(&mut a.user);
-    r.opt_shared(&mut a.user_upn);
+    use crate::simulate::ops::Op;
+    match &mut a.op {
+        Op::CreateGroup { group, .. } => r.one(group),
+        Op::AssignGroupLicense { group, .. }
+        | Op::ChangeGroupLicense { group, .. }
+        | Op::RemoveGroupLicense { group, .. } => r.id(group),
+        Op::AddMember { group, user } | Op::RemoveMember { group, user } => {
+            r.id(group);
+            r.id(user);
+        }
+        Op::AssignDirectLicense { user, .. }
+        | Op::ChangeDirectLicense { user, .. }
+        | Op::RemoveDirectLicense { user, .. }
+        | Op::SetUsageLocation { user, .. } => r.id(user),
+        Op::Reprocess { group, user } => {
+            r.opt_id(group);
+            r.opt_id(user);
+        }
+        Op::WaitForProcessing { group } => r.opt_id(group),
+    }
+    r.opt_id(&mut a.shown.group_id);
+    r.opt_shared(&mut a.shown.group_name);
+    r.opt_shared(&mut a.shown.user_upn);
 }
 
 impl Redact for Plan {
@@ -593,16 +613,17 @@ impl Redact for Plan {
             r.all(&mut s.risks);
             r.all(&mut s.rollback);
         }
+        // Reasons, fixes and why users were skipped are licplan's own fixed texts.
         for h in &mut self.held_back {
-            r.one(&mut h.user_id);
+            r.id(&mut h.user_id);
             r.opt(&mut h.upn);
+            r.opt_id(&mut h.group_id);
+            r.opt(&mut h.group_name);
             r.one(&mut h.detail);
-            r.one(&mut h.fix);
         }
         for s in &mut self.skipped {
-            r.one(&mut s.user_id);
+            r.id(&mut s.user_id);
             r.opt(&mut s.upn);
-            r.one(&mut s.why);
         }
         for v in &mut self.verdict.violations {
             violation(v, r);

@@ -505,7 +505,7 @@ impl Redact for Inspection {
             r.all(&mut g.licenses);
         }
         for e in &mut self.error_states {
-                    r.all(&mut e.examples);
+            r.all(&mut e.examples);
         }
         for e in &mut self.evidence {
             e.detail = local(&e.detail);

@@ -161,8 +161,7 @@ impl Builder {
             }
             let own = writes(&st.actions);
             st.writes = own + st.waves.iter().map(|w| w.writes).sum::<u64>();
-            st.min_minutes =
-                min_minutes(own) + st.waves.iter().map(|w| w.min_minutes).sum::<f64>();
+            st.min_minutes = min_minutes(own) + st.waves.iter().map(|w| w.min_minutes).sum::<f64>();
         }
     }
 }

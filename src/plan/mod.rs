@@ -21,7 +21,7 @@ use std::path::Path;
 
 use crate::ingest::error::InputError;
 use crate::model::{SkuId, Tenant, UserId};
-use crate::simulate::report::SimReport;
+use crate::simulate::report::ErrorRecord;
 use crate::simulate::rules::Rules;
 use crate::simulate::state::State;
 
@@ -85,7 +85,7 @@ pub fn plan(
             false,
             &mut |step, seats| trace.observe(step, seats),
         )?;
-        let failing = failing_users(&drawn, &movers, &report);
+        let failing = failing_users(&drawn, &movers, &report.errors);
         if failing.is_empty() || round >= ROUNDS {
             let seats = trace.forecast(&drawn);
             break (drawn, report, seats);
@@ -226,13 +226,13 @@ pub fn moving_users(plan: &Plan) -> std::collections::BTreeSet<UserId> {
 /// licensing error on the user, or a group-level refusal for every user of that group. Errors
 /// are matched to movers by the user's and the group's object id, never by a label (two users
 /// may share a UPN). Seat violations come with CountViolation errors on the users at risk.
-fn failing_users(drawn: &Drawn, movers: &[Mover], report: &SimReport) -> Vec<(UserId, Hold)> {
-    if report.errors.is_empty() {
+fn failing_users(drawn: &Drawn, movers: &[Mover], errors: &[ErrorRecord]) -> Vec<(UserId, Hold)> {
+    if errors.is_empty() {
         return Vec::new();
     }
     let moving: rustc_hash::FxHashSet<UserId> = movers.iter().map(|m| m.user).collect();
     let mut out: BTreeMap<UserId, Hold> = BTreeMap::new();
-    for e in &report.errors {
+    for e in errors {
         let reason = doc::HoldReason::from(e.error);
         match (e.user_id, e.group_id) {
             (Some(u), g) => {
@@ -385,5 +385,64 @@ impl SeatTrace {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AssignmentError, PlanIds, User};
+    use crate::simulate::report::ErrorCode;
+
+    fn user(n: u8, upn: &str) -> User {
+        User {
+            id: UserId::parse(&format!("00000000-0000-0000-0000-0000000000{n:02x}")).expect("id"),
+            upn: Some(upn.into()),
+            display_name: None,
+            usage_location: None,
+            account_enabled: None,
+            proxy_addresses: Vec::new(),
+            assignments: Vec::new(),
+        }
+    }
+
+    fn mover(u: &User) -> Mover<'_> {
+        Mover {
+            user: u.id,
+            record: u,
+            upn: u.upn.as_deref().map(Into::into),
+            sort_key: u.upn.clone().unwrap_or_default(),
+            mv: 0,
+            disabled: PlanIds::default(),
+            target_disabled: PlanIds::default(),
+        }
+    }
+
+    #[test]
+    fn errors_hold_back_the_user_they_name_by_id_when_two_movers_share_a_upn() {
+        // Regression: errors were mapped to movers by UPN, and the later of two movers sharing
+        // one (licplan's duplicate-upn) was held back for the other's error.
+        let (a, b) = (user(1, "same@contoso.com"), user(2, "same@contoso.com"));
+        let movers = [mover(&a), mover(&b)];
+        let drawn = Drawn {
+            stages: Vec::new(),
+            segments: Vec::new(),
+            carrying: Vec::new(),
+        };
+        let errors = [ErrorRecord {
+            step: 1,
+            user: Some("same@contoso.com".into()),
+            user_id: Some(a.id),
+            group: None,
+            group_id: None,
+            sku: None,
+            error: ErrorCode::Licensing(AssignmentError::CountViolation),
+            at_risk: false,
+            detail: "no seat".into(),
+        }];
+        let failing = failing_users(&drawn, &movers, &errors);
+        assert_eq!(failing.len(), 1, "{failing:?}");
+        assert_eq!(failing[0].0, a.id);
+        assert_eq!(failing[0].1.reason, doc::HoldReason::CountViolation);
     }
 }

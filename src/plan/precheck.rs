@@ -81,8 +81,7 @@ pub fn shared_proxy_address(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hol
 /// (R6).
 pub fn usage_location(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hold> {
     let direct_change = mv.from != mv.to && mv.strategy == Strategy::ChangeThenMigrate;
-    if m.record.usage_location.is_some()
-        || (p.t.default_usage_location.is_some() && !direct_change)
+    if m.record.usage_location.is_some() || (p.t.default_usage_location.is_some() && !direct_change)
     {
         return None;
     }
@@ -119,8 +118,7 @@ pub fn target_lacks_service(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hol
         .iter()
         .filter(|x| !m.disabled.contains(&x.id))
         .filter(|x| {
-            !target.contains(&x.id)
-                && !p.rules.successors(x.id).iter().any(|s| target.contains(s))
+            !target.contains(&x.id) && !p.rules.successors(x.id).iter().any(|s| target.contains(s))
         })
         .map(|x| x.name.clone())
         .collect();
@@ -150,11 +148,11 @@ pub fn mutually_exclusive(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hold>
             continue;
         }
         let via = match a.path {
-            AssignmentPath::Group(g) => p
-                .t
-                .groups
-                .get(&g)
-                .map_or_else(|| g.to_string(), |g| g.label()),
+            AssignmentPath::Group(g) => {
+                p.t.groups
+                    .get(&g)
+                    .map_or_else(|| g.to_string(), |g| g.label())
+            }
             _ => "a direct assignment".to_owned(),
         };
         for x in p

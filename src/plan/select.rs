@@ -125,11 +125,10 @@ pub fn existing_error(c: &Check<'_>, u: &User) -> Option<Hold> {
         .map(|e| e.as_str().to_owned())
         .or(bad.state.map(|s| s.as_str().to_owned()))
         .unwrap_or_default();
-    let sku = c
-        .t
-        .skus
-        .get(&bad.sku)
-        .map_or_else(|| bad.sku.to_string(), |s| s.label());
+    let sku =
+        c.t.skus
+            .get(&bad.sku)
+            .map_or_else(|| bad.sku.to_string(), |s| s.label());
     Some(Hold::new(
         HoldReason::ExistingError,
         format!("{sku} is in error ({what})"),
@@ -353,9 +352,7 @@ pub fn select<'t>(
                 skipped.push(Skipped {
                     user_id: uid,
                     upn: u.upn.clone(),
-                    why: SkipReason::AlreadyMoved {
-                        by_move: other + 1,
-                    },
+                    why: SkipReason::AlreadyMoved { by_move: other + 1 },
                 });
                 continue;
             }

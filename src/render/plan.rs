@@ -767,9 +767,8 @@ mod tests {
         let id = |s: &str| GroupId::parse(s).expect("a GUID");
         let group = id("00000000-0000-0000-0000-0000000000aa");
         let sku = SkuId::parse("6fd2c87f-b296-42f0-b197-1e91e994b900").expect("a GUID");
-        let user_id = |i: usize| {
-            UserId::parse(&format!("00000000-0000-0000-0000-{i:012}")).expect("a GUID")
-        };
+        let user_id =
+            |i: usize| UserId::parse(&format!("00000000-0000-0000-0000-{i:012}")).expect("a GUID");
         let op = match (op, user) {
             ("add-member", Some(i)) => Op::AddMember {
                 group,
@@ -794,7 +793,8 @@ mod tests {
 
     fn plan() -> Plan {
         let mut assign = action("assign-group-license", None);
-        if let crate::simulate::ops::Op::AssignGroupLicense { disabled_plans, .. } = &mut assign.op {
+        if let crate::simulate::ops::Op::AssignGroupLicense { disabled_plans, .. } = &mut assign.op
+        {
             let plan = |id: &str, name: &str| crate::simulate::ops::PlanRef {
                 id: crate::model::PlanId::parse(id).expect("a GUID"),
                 name: name.into(),
@@ -928,7 +928,9 @@ mod tests {
                     group: Some("LIC-E3".to_owned()),
                     group_id: None,
                     sku: Some("ENTERPRISEPACK".to_owned()),
-                    error: crate::simulate::report::ErrorCode::Licensing(crate::model::AssignmentError::CountViolation),
+                    error: crate::simulate::report::ErrorCode::Licensing(
+                        crate::model::AssignmentError::CountViolation,
+                    ),
                     at_risk: true,
                     detail: "no seat".to_owned(),
                 }],

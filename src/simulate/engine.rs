@@ -24,7 +24,9 @@ use crate::model::{
 
 use super::ops::{LicenseSpec, Op, OpSource, OpsFile};
 use super::planset::PlanSet;
-use super::report::{ErrorCode, ErrorRecord, Refusal, SeatLine, SimReport, StepReport, Violation, ViolationKind};
+use super::report::{
+    ErrorCode, ErrorRecord, Refusal, SeatLine, SimReport, StepReport, Violation, ViolationKind,
+};
 use super::rules::Rules;
 use super::state::{Event, GroupSt, Lic, PathState, State, Summaries};
 

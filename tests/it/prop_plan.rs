@@ -424,8 +424,7 @@ fn check(tenant: &Tenant, intent_text: &str) -> Result<(), String> {
     }
 
     // 3. No held-back user is in any action.
-    let held: BTreeSet<licplan::model::UserId> =
-        plan.held_back.iter().map(|h| h.user_id).collect();
+    let held: BTreeSet<licplan::model::UserId> = plan.held_back.iter().map(|h| h.user_id).collect();
     for (_, a) in actions(&plan) {
         if let Some(u) = a.user() {
             if held.contains(&u) {

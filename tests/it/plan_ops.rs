@@ -62,10 +62,11 @@ fn an_unknown_action_in_a_plan_file_exits_2_naming_the_file_and_the_action() {
 
 #[test]
 fn a_simulated_error_holds_back_the_user_it_names_even_when_two_users_share_a_upn() {
-    // Regression: errors were mapped back to movers by UPN, so when another mover shares the
-    // failing user's UPN (licplan reports it as duplicate-upn), the wrong user was held back.
-    // In the sample tenant Carlos fails with DependencyViolation (the add-on group lacks
-    // Exchange) and Priya moves; Priya gets Carlos's UPN.
+    // Errors are mapped back to movers by id (the unit test `plan::tests::errors_hold_back_…`
+    // pins the user-level mapping, which once went by UPN); end to end, a group-level error
+    // holds back exactly the group's users whatever UPNs they share. In the sample tenant
+    // Carlos fails with DependencyViolation (the add-on group lacks Exchange) and Priya moves;
+    // Priya gets Carlos's UPN (licplan reports it as duplicate-upn).
     let mut loaded = load(&[&testdata("contoso")]);
     let by_upn = |t: &licplan::model::Tenant, upn: &str| {
         t.users

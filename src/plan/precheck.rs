@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::inspect::SharedProxies;
-use crate::model::{AssignmentPath, PlanIds, SkuId, Tenant, UserId};
+use crate::model::{AssignmentPath, GroupId, PlanIds, SkuId, Tenant, UserId};
 use crate::simulate::rules::Rules;
 
 use super::doc::{HeldBack, HoldReason};
@@ -142,18 +142,21 @@ pub fn mutually_exclusive(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hold>
     }
     let target = target_plans(p, mv, m);
     let u = m.record;
-    let mut kept: Vec<(SkuId, crate::model::ServicePlan, String)> = Vec::new();
+    // Each kept plan with its product, the path's words, and the group of a group path.
+    type Kept = (SkuId, crate::model::ServicePlan, String, Option<GroupId>);
+    let mut kept: Vec<Kept> = Vec::new();
     for a in u.assignments.iter().filter(|a| !a.is_error()) {
         if a.sku == mv.from && a.path == AssignmentPath::Direct {
             continue;
         }
-        let via = match a.path {
-            AssignmentPath::Group(g) => {
+        let (via, group) = match a.path {
+            AssignmentPath::Group(g) => (
                 p.t.groups
                     .get(&g)
-                    .map_or_else(|| g.to_string(), |g| g.label())
-            }
-            _ => "a direct assignment".to_owned(),
+                    .map_or_else(|| g.to_string(), |g| g.label()),
+                Some(g),
+            ),
+            _ => ("a direct assignment".to_owned(), None),
         };
         for x in p
             .names
@@ -161,13 +164,13 @@ pub fn mutually_exclusive(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hold>
             .into_iter()
             .filter(|x| !a.disabled_plans.contains(&x.id))
         {
-            kept.push((a.sku, x, via.clone()));
+            kept.push((a.sku, x, via.clone(), group));
         }
     }
     for x in &target {
-        for (sku, k, via) in &kept {
+        for (sku, k, via, group) in &kept {
             if let Some(set) = p.rules.conflict(x.id, k.id) {
-                return Some(Hold::new(
+                let h = Hold::new(
                     HoldReason::MutuallyExclusiveViolation,
                     format!(
                         "{} of {} would conflict with {} of {} the user keeps through {via} ({})",
@@ -177,7 +180,11 @@ pub fn mutually_exclusive(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hold>
                         p.names.sku(*sku),
                         set.id
                     ),
-                ));
+                );
+                return Some(match group {
+                    Some(g) => h.group(*g, via.clone()),
+                    None => h,
+                });
             }
         }
     }

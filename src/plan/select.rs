@@ -129,10 +129,20 @@ pub fn existing_error(c: &Check<'_>, u: &User) -> Option<Hold> {
         c.t.skus
             .get(&bad.sku)
             .map_or_else(|| bad.sku.to_string(), |s| s.label());
-    Some(Hold::new(
+    let h = Hold::new(
         HoldReason::ExistingError,
         format!("{sku} is in error ({what})"),
-    ))
+    );
+    Some(match bad.path {
+        AssignmentPath::Group(g) => {
+            let name =
+                c.t.groups
+                    .get(&g)
+                    .map_or_else(|| g.to_string(), |x| x.label());
+            h.group(g, name)
+        }
+        _ => h,
+    })
 }
 
 /// A dynamic or synced carrying group the user is not a member of: the plan cannot add them.

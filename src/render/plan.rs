@@ -129,7 +129,7 @@ fn error_word(e: &ErrorRecord) -> String {
     }
 }
 
-fn user_of(upn: Option<&str>, id: impl std::fmt::Display) -> String {
+fn user_of(upn: Option<&str>, id: &dyn std::fmt::Display) -> String {
     upn.map_or_else(|| id.to_string(), str::to_owned)
 }
 

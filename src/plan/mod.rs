@@ -6,6 +6,7 @@
 //! and the plan is drawn again, until the simulation finds no error for a moving user. A loss
 //! that survives that is a bug, reported as an unsafe verdict.
 
+pub mod builder;
 pub mod carrying;
 pub mod doc;
 pub mod draw;
@@ -15,6 +16,7 @@ pub mod precheck;
 pub mod reason;
 pub mod select;
 pub mod stages;
+pub mod steps;
 
 use std::collections::BTreeMap;
 use std::path::Path;

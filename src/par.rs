@@ -40,6 +40,17 @@ pub fn map_runs<'a, T: Sync, R: Send>(
     (results, size)
 }
 
+/// Runs `a` on another thread while `b` runs on this one, and returns both results (a panic
+/// in either is resumed here).
+pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|scope| {
+        let h = scope.spawn(a);
+        let rb = b();
+        let ra = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (ra, rb)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +74,12 @@ mod tests {
         }
         let (runs, _) = map_runs(&[] as &[u32], 4, 1, |_, run| run.len());
         assert_eq!(runs, vec![0]);
+    }
+
+    #[test]
+    fn join_returns_both_results_in_place() {
+        let items = [1u32, 2, 3];
+        let (a, b) = join(|| items.iter().sum::<u32>(), || items.len());
+        assert_eq!((a, b), (6, 3));
     }
 }

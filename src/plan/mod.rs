@@ -6,24 +6,33 @@
 //! and the plan is drawn again, until the simulation finds no error for a moving user. A loss
 //! that survives that is a bug, reported as an unsafe verdict.
 
+pub mod builder;
+pub mod carrying;
 pub mod doc;
 pub mod draw;
 pub mod intent;
+pub mod names;
+pub mod precheck;
+pub mod reason;
 pub mod select;
+pub mod stages;
+pub mod steps;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::ingest::error::InputError;
 use crate::model::{SkuId, Tenant, UserId};
-use crate::simulate::report::SimReport;
+use crate::simulate::report::ErrorRecord;
 use crate::simulate::rules::Rules;
 use crate::simulate::state::State;
 
 use doc::{CarryingGroup, HeldBack, MoveSummary, Plan, SeatForecast, Skipped, Summary, Verdict};
-use draw::{draw, Drawn, Names};
+use draw::{draw, Drawn};
 use intent::Intent;
-use select::{allocate_seats, hold, precheck_conflicts, select, Mover};
+use names::Names;
+use precheck::precheck_conflicts;
+use select::{allocate_seats, hold, select, Hold, Mover};
 
 /// At most this many rounds of "simulate, hold back the failing users, draw again".
 const ROUNDS: usize = 8;
@@ -52,41 +61,44 @@ pub fn plan(
     let shared = crate::inspect::shared_proxy_addresses(t);
     // The simulator's starting state depends on the tenant alone: it is built on another thread
     // while users are selected and the first round is drawn.
-    let (movers, in_scope, drawn, report, seats) = std::thread::scope(|scope| {
-        let mut prepared = Some(scope.spawn(|| State::with_shared(t, rules, &shared)));
-        let (mut movers, in_scope) = select(t, rules, intent, &mut held, &mut skipped);
-        precheck_conflicts(t, rules, intent, &mut movers, &mut held, &shared);
-        allocate_seats(t, intent, &mut movers, &mut held);
-
-        let mut round = 0;
-        loop {
-            round += 1;
-            let drawn = draw(t, rules, intent, &movers);
-            let mut trace = SeatTrace::new(t, intent, &drawn);
-            let st = match prepared.take() {
-                Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                None => State::with_shared(t, rules, &shared),
-            };
-            let report = crate::simulate::engine::simulate_stream(
-                st,
-                &mut draw::ops(&drawn.stages),
-                intent_path,
-                false,
-                &mut |step, seats| trace.observe(step, seats),
-            )?;
-            let failing = failing_users(&drawn, &movers, &report);
-            if failing.is_empty() || round >= ROUNDS {
-                let seats = trace.forecast(&drawn);
-                return Ok::<_, InputError>((movers, in_scope, drawn, report, seats));
-            }
-            for (uid, reason, detail) in failing {
-                if let Some(u) = t.users.get(&uid) {
-                    hold(&mut held, u, &reason, detail);
-                }
-            }
-            movers.retain(|m| !held.contains_key(&m.user));
+    let (first_state, (mut movers, in_scope)) = crate::par::join(
+        || State::with_shared(t, rules, &shared),
+        || {
+            let (mut movers, in_scope) = select(t, rules, intent, &mut held, &mut skipped);
+            precheck_conflicts(t, rules, intent, &mut movers, &mut held, &shared);
+            allocate_seats(t, intent, &mut movers, &mut held);
+            (movers, in_scope)
+        },
+    );
+    let mut prepared = Some(first_state);
+    let mut round = 0;
+    let (drawn, report, seats) = loop {
+        round += 1;
+        let drawn = draw(t, rules, intent, &movers);
+        let mut trace = SeatTrace::new(t, intent, &drawn);
+        let st = match prepared.take() {
+            Some(st) => st,
+            None => State::with_shared(t, rules, &shared),
+        };
+        let report = crate::simulate::engine::simulate_stream_ids(
+            st,
+            &mut draw::ops(&drawn.stages),
+            intent_path,
+            false,
+            &mut |step, seats| trace.observe(step, seats),
+        )?;
+        let failing = failing_users(&drawn, &movers, &report.errors);
+        if failing.is_empty() || round >= ROUNDS {
+            let seats = trace.forecast(&drawn);
+            break (drawn, report, seats);
         }
-    })?;
+        for (uid, h) in failing {
+            if let Some(u) = t.users.get(&uid) {
+                hold(&mut held, u, h);
+            }
+        }
+        movers.retain(|m| !held.contains_key(&m.user));
+    };
 
     let names = Names { t };
     let moves = intent
@@ -116,12 +128,12 @@ pub fn plan(
         .collect();
     let mut held_back: Vec<HeldBack> = held.into_values().collect();
     held_back.sort_by(|a, b| {
-        (a.upn.as_deref().unwrap_or(""), &a.user_id)
-            .cmp(&(b.upn.as_deref().unwrap_or(""), &b.user_id))
+        (a.upn.as_deref().unwrap_or(""), a.user_id)
+            .cmp(&(b.upn.as_deref().unwrap_or(""), b.user_id))
     });
     skipped.sort_by(|a, b| {
-        (a.upn.as_deref().unwrap_or(""), &a.user_id)
-            .cmp(&(b.upn.as_deref().unwrap_or(""), &b.user_id))
+        (a.upn.as_deref().unwrap_or(""), a.user_id)
+            .cmp(&(b.upn.as_deref().unwrap_or(""), b.user_id))
     });
     let removal_waves = drawn
         .stages
@@ -204,7 +216,7 @@ pub fn moving_users(plan: &Plan) -> std::collections::BTreeSet<UserId> {
             .iter()
             .chain(st.waves.iter().flat_map(|w| w.actions.iter()));
         for a in actions {
-            if let Some(id) = a.user.as_deref().and_then(|u| UserId::parse(u).ok()) {
+            if let Some(id) = a.user() {
                 out.insert(id);
             }
         }
@@ -213,33 +225,46 @@ pub fn moving_users(plan: &Plan) -> std::collections::BTreeSet<UserId> {
 }
 
 /// Moving users the simulation found in trouble, with the reason to hold them back: a
-/// licensing error on the user, or a group-level refusal for every user of that group.
-/// Seat violations come with CountViolation errors on the users at risk.
-fn failing_users(
-    drawn: &Drawn,
-    movers: &[Mover],
-    report: &SimReport,
-) -> Vec<(UserId, String, String)> {
-    if report.errors.is_empty() {
+/// licensing error on the user, or a group-level refusal for every user of that group. Errors
+/// are matched to movers by the user's and the group's object id, never by a label (two users
+/// may share a UPN). Seat violations come with CountViolation errors on the users at risk.
+fn failing_users(drawn: &Drawn, movers: &[Mover], errors: &[ErrorRecord]) -> Vec<(UserId, Hold)> {
+    if errors.is_empty() {
         return Vec::new();
     }
-    let moving: BTreeMap<String, UserId> =
-        movers.iter().map(|m| (m.record.label(), m.user)).collect();
-    let mut out: BTreeMap<UserId, (String, String)> = BTreeMap::new();
-    for e in &report.errors {
-        match (&e.user, &e.group) {
-            (Some(u), _) => {
-                if let Some(id) = moving.get(u) {
-                    out.entry(*id)
-                        .or_insert_with(|| (e.error.to_string(), e.detail.clone()));
+    let moving: rustc_hash::FxHashSet<UserId> = movers.iter().map(|m| m.user).collect();
+    let mut out: BTreeMap<UserId, Hold> = BTreeMap::new();
+    for e in errors {
+        let reason = doc::HoldReason::from(e.error);
+        match (e.user_id, e.group_id) {
+            (Some(u), g) => {
+                if moving.contains(&u) {
+                    out.entry(u).or_insert_with(|| {
+                        let h = Hold::new(reason, e.detail.clone());
+                        match g {
+                            Some(g) => {
+                                let name = drawn
+                                    .carrying
+                                    .iter()
+                                    .find(|c| c.id == g)
+                                    .map(|c| c.name.clone())
+                                    .or_else(|| e.group.clone())
+                                    .unwrap_or_else(|| g.to_string());
+                                h.group(g, name)
+                            }
+                            None => h,
+                        }
+                    });
                 }
             }
             (None, Some(g)) => {
                 // A refused carrying group fails every user it carries, members already or not.
-                for c in drawn.carrying.iter().filter(|c| &c.name == g) {
+                for c in drawn.carrying.iter().filter(|c| c.id == g) {
+                    let label = e.group.as_deref().unwrap_or(&c.name);
                     for i in &c.movers {
                         out.entry(movers[*i].user).or_insert_with(|| {
-                            (e.error.to_string(), format!("{}: {}", g, e.detail))
+                            Hold::new(reason, format!("{}: {}", label, e.detail))
+                                .group(c.id, c.name.clone())
                         });
                     }
                 }
@@ -249,7 +274,7 @@ fn failing_users(
     }
     // A loss with no error behind it is not a reason to hold a user back: it would be a planner
     // bug, and hiding it would hide the bug. It stays in the verdict (exit 3).
-    out.into_iter().map(|(u, (r, d))| (u, r, d)).collect()
+    out.into_iter().collect()
 }
 
 /// Enabled seats (if known), consumed seats, peak consumption.
@@ -362,5 +387,64 @@ impl SeatTrace {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AssignmentError, PlanIds, User};
+    use crate::simulate::report::ErrorCode;
+
+    fn user(n: u8, upn: &str) -> User {
+        User {
+            id: UserId::parse(&format!("00000000-0000-0000-0000-0000000000{n:02x}")).expect("id"),
+            upn: Some(upn.into()),
+            display_name: None,
+            usage_location: None,
+            account_enabled: None,
+            proxy_addresses: Vec::new(),
+            assignments: Vec::new(),
+        }
+    }
+
+    fn mover(u: &User) -> Mover<'_> {
+        Mover {
+            user: u.id,
+            record: u,
+            upn: u.upn.as_deref().map(Into::into),
+            sort_key: u.upn.clone().unwrap_or_default(),
+            mv: 0,
+            disabled: PlanIds::default(),
+            target_disabled: PlanIds::default(),
+        }
+    }
+
+    #[test]
+    fn errors_hold_back_the_user_they_name_by_id_when_two_movers_share_a_upn() {
+        // Regression: errors were mapped to movers by UPN, and the later of two movers sharing
+        // one (licplan's duplicate-upn) was held back for the other's error.
+        let (a, b) = (user(1, "same@contoso.com"), user(2, "same@contoso.com"));
+        let movers = [mover(&a), mover(&b)];
+        let drawn = Drawn {
+            stages: Vec::new(),
+            segments: Vec::new(),
+            carrying: Vec::new(),
+        };
+        let errors = [ErrorRecord {
+            step: 1,
+            user: Some("same@contoso.com".into()),
+            user_id: Some(a.id),
+            group: None,
+            group_id: None,
+            sku: None,
+            error: ErrorCode::Licensing(AssignmentError::CountViolation),
+            at_risk: false,
+            detail: "no seat".into(),
+        }];
+        let failing = failing_users(&drawn, &movers, &errors);
+        assert_eq!(failing.len(), 1, "{failing:?}");
+        assert_eq!(failing[0].0, a.id);
+        assert_eq!(failing[0].1.reason, doc::HoldReason::CountViolation);
     }
 }

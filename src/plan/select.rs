@@ -1,15 +1,20 @@
 //! Who moves: each move's scope expanded into users, and the users held back before any plan is
-//! drawn (unknown paths, existing errors, nested-only membership, groups a plan cannot edit,
-//! seats). Users the simulator later finds failing are held back by `build`.
+//! drawn. Each reason to hold a user back is a small check of its own, run in a fixed order:
+//! [`USER_CHECKS`] on every user in scope, [`MEMBERSHIP_CHECKS`] once the user's direct
+//! assignment is found, [`MOVE_CHECKS`] on a move's movers together, [`PRECHECKS`] on each mover
+//! before the first simulation, then seats ([`allocate_seats`]). Users the simulator later finds
+//! failing are held back by `plan`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    AssignmentPath, GroupId, GroupKind, Member, PlanIds, SkuId, Tenant, User, UserId,
+    AssignmentPath, Group, GroupId, GroupKind, Member, PlanIds, SkuId, Tenant, User, UserId,
 };
+use crate::simulate::rules::Rules;
 
-use super::doc::{HeldBack, Skipped, Text};
-use super::intent::{Carrier, Intent, Scope};
+use super::doc::{HeldBack, HoldReason, SkipReason, Skipped, Text};
+use super::intent::{Carrier, Intent, Move, Scope, Strategy};
+use super::names::{map_disabled, Names};
 
 /// A user a move will migrate.
 #[derive(Debug, Clone)]
@@ -17,8 +22,7 @@ pub struct Mover<'t> {
     pub user: UserId,
     /// The user as exported: kept, so later passes need not look a million users up again.
     pub record: &'t crate::model::User,
-    /// The id and UPN as the plan's actions show them, made once for all of the user's actions.
-    pub id_text: Text,
+    /// The UPN as the plan's actions show it, made once for all of the user's actions.
     pub upn: Option<Text>,
     /// The UPN in lower case: waves take users in this order.
     pub sort_key: String,
@@ -38,114 +42,309 @@ impl Mover<'_> {
     }
 }
 
-/// Hold-back reasons and their fixes, as stable codes.
-pub fn fix_for(reason: &str) -> &'static str {
-    match reason {
-        "CountViolation" => "buy or free seats of the target product (the detail says how many), then plan again",
-        "MutuallyExclusiveViolation" => "remove the conflicting license or disable the conflicting plan on the user's other path (the detail names it), then plan again",
-        "DependencyViolation" => "put the prerequisite in the same group as the add-on (Microsoft's documented way for Workplace Analytics: the group also carries Office 365 E3 with only Exchange Online (Plan 2) enabled, which takes no extra seat from users who hold E3 already), or keep the prerequisite on another path, then plan again",
-        "ProhibitedInUsageLocationViolation" => "set the user's usage location (Update-MgUser -UserId <upn> -UsageLocation <XX>) or set default_usage_location in the intent",
-        "UniquenessViolation" => "remove the duplicate proxy address (Get-Recipient -Filter \"EmailAddresses -eq '<address>'\"), then plan again",
-        "existing-error" => "resolve the user's licensing error and reprocess the user (Invoke-MgLicenseUser) before migrating",
-        "nested-group-only" => "add the user to the group directly: licenses are not inherited through nested groups",
-        "dynamic-group-mismatch" => "the carrying group is dynamic: change its membership rule so it includes the user, or carry the license with a static group",
-        "synced-group-mismatch" => "the carrying group is synced from on-premises: add the user there and wait for the sync, or carry the license with a cloud group",
-        "unknown-path" => "export users with licenseAssignmentStates (Graph REST or Get-MgUser -Property LicenseAssignmentStates) so direct and inherited paths are known",
-        "GroupNotSecurityEnabled" => "carry the license with a security-enabled group (or a Microsoft 365 group with securityEnabled true)",
-        "target-lacks-service" => "choose a target product that includes every service the user has (or its successor), or keep the user on the current product",
-        _ => "see the detail; fix the cause and plan again",
+/// Why one user is held back: the reason's code, the detail, and the group involved.
+#[derive(Debug, Clone)]
+pub struct Hold {
+    pub reason: HoldReason,
+    pub detail: String,
+    pub group: Option<(GroupId, String)>,
+}
+
+impl Hold {
+    pub fn new(reason: HoldReason, detail: String) -> Self {
+        Hold {
+            reason,
+            detail,
+            group: None,
+        }
+    }
+
+    /// The hold names this group (a carrying or scope group).
+    pub fn group(mut self, id: GroupId, name: impl Into<String>) -> Self {
+        self.group = Some((id, name.into()));
+        self
+    }
+
+    fn of_group(reason: HoldReason, g: &Group, detail: String) -> Self {
+        Hold::new(reason, detail).group(g.id, g.label())
     }
 }
 
-pub fn hold(held: &mut BTreeMap<UserId, HeldBack>, u: &User, reason: &str, detail: String) {
-    held.entry(u.id).or_insert_with(|| HeldBack {
-        user_id: u.id.to_string(),
-        upn: u.upn.clone(),
-        reason: reason.to_owned(),
-        detail,
-        fix: fix_for(reason).to_owned(),
+/// Holds the user back (the first reason found stays).
+pub fn hold(held: &mut BTreeMap<UserId, HeldBack>, u: &User, h: Hold) {
+    held.entry(u.id).or_insert_with(|| {
+        let (group_id, group_name) = h.group.map_or((None, None), |(i, n)| (Some(i), Some(n)));
+        HeldBack {
+            user_id: u.id,
+            upn: u.upn.clone(),
+            reason: h.reason,
+            group_id,
+            group_name,
+            detail: h.detail,
+            fix: h.reason.fix(),
+        }
     });
+}
+
+/// What the checks read.
+pub struct Check<'a> {
+    pub t: &'a Tenant,
+    pub rules: &'a Rules,
+    pub mv: &'a Move,
+    pub names: &'a Names<'a>,
+}
+
+/// A check of one user in a move's scope.
+pub type UserCheck = fn(&Check<'_>, &User) -> Option<Hold>;
+
+/// Checks of every user in scope, before the user's direct assignment is looked at.
+pub const USER_CHECKS: &[UserCheck] = &[unknown_path, existing_error];
+
+/// Checks of a user with a direct assignment to move.
+pub const MEMBERSHIP_CHECKS: &[UserCheck] = &[carrier_takes_no_members];
+
+/// A license path the export does not state.
+pub fn unknown_path(_: &Check<'_>, u: &User) -> Option<Hold> {
+    u.assignments
+        .iter()
+        .any(|a| a.path == AssignmentPath::Unknown)
+        .then(|| {
+            Hold::new(
+                HoldReason::UnknownPath,
+                "the export does not say whether the user's licenses are direct or inherited"
+                    .into(),
+            )
+        })
+}
+
+/// A license already in an error state.
+pub fn existing_error(c: &Check<'_>, u: &User) -> Option<Hold> {
+    let bad = u.assignments.iter().find(|a| a.is_error())?;
+    let what = bad
+        .error
+        .map(|e| e.as_str().to_owned())
+        .or(bad.state.map(|s| s.as_str().to_owned()))
+        .unwrap_or_default();
+    let sku =
+        c.t.skus
+            .get(&bad.sku)
+            .map_or_else(|| bad.sku.to_string(), |s| s.label());
+    let h = Hold::new(
+        HoldReason::ExistingError,
+        format!("{sku} is in error ({what})"),
+    );
+    Some(match bad.path {
+        AssignmentPath::Group(g) => {
+            let name =
+                c.t.groups
+                    .get(&g)
+                    .map_or_else(|| g.to_string(), |x| x.label());
+            h.group(g, name)
+        }
+        _ => h,
+    })
+}
+
+/// A dynamic or synced carrying group the user is not a member of: the plan cannot add them.
+pub fn carrier_takes_no_members(c: &Check<'_>, u: &User) -> Option<Hold> {
+    let Carrier::Existing(g) = &c.mv.group else {
+        return None;
+    };
+    let grp = c.t.groups.get(g)?;
+    if grp.has_user(u.id) {
+        return None;
+    }
+    match grp.kind() {
+        GroupKind::Dynamic => Some(Hold::of_group(
+            HoldReason::DynamicGroupMismatch,
+            grp,
+            format!(
+                "{} is dynamic and its rule does not include the user",
+                grp.label()
+            ),
+        )),
+        GroupKind::Synced => Some(Hold::of_group(
+            HoldReason::SyncedGroupMismatch,
+            grp,
+            format!(
+                "{} is synced from on-premises and the user is not a member",
+                grp.label()
+            ),
+        )),
+        _ => None,
+    }
+}
+
+/// A check of a move's movers together: the hold applies to each of them.
+pub type MoveCheck = fn(&Check<'_>, &[&Mover<'_>]) -> Option<Hold>;
+
+/// Checks of each move's carrying group against the move's movers.
+pub const MOVE_CHECKS: &[MoveCheck] = &[carrier_not_security_enabled, carrier_licenses_others];
+
+/// A carrying group that is not security-enabled cannot carry licenses (R9): the intent asks for
+/// something Entra ID would refuse.
+pub fn carrier_not_security_enabled(c: &Check<'_>, _: &[&Mover<'_>]) -> Option<Hold> {
+    let Carrier::Existing(g) = &c.mv.group else {
+        return None;
+    };
+    let grp = c.t.groups.get(g)?;
+    if grp.security_enabled == Some(true) {
+        return None;
+    }
+    let why = if grp.security_enabled.is_none() {
+        "securityEnabled is not in the exports"
+    } else {
+        "it is not security-enabled"
+    };
+    Some(Hold::of_group(
+        HoldReason::GroupNotSecurityEnabled,
+        grp,
+        format!("{} cannot carry licenses: {why} (R9)", grp.label()),
+    ))
+}
+
+/// A dynamic or synced carrying group that lacks the license carries it itself (its membership
+/// cannot be edited): every member then gets it, so each must be one of the move's users, or
+/// the group would license people the plan does not move.
+pub fn carrier_licenses_others(c: &Check<'_>, movers: &[&Mover<'_>]) -> Option<Hold> {
+    let Carrier::Existing(g) = &c.mv.group else {
+        return None;
+    };
+    let grp = c.t.groups.get(g)?;
+    let staged = match c.mv.strategy {
+        Strategy::MigrateThenChange => c.mv.from,
+        Strategy::ChangeThenMigrate => c.mv.to,
+    };
+    if grp.kind() == GroupKind::Static || grp.licenses.iter().any(|l| l.sku == staged) {
+        return None;
+    }
+    let moving: BTreeSet<UserId> = movers.iter().map(|m| m.user).collect();
+    let others = grp.user_members().filter(|u| !moving.contains(u)).count();
+    if others == 0 {
+        return None;
+    }
+    let reason = if grp.kind() == GroupKind::Dynamic {
+        HoldReason::DynamicGroupMismatch
+    } else {
+        HoldReason::SyncedGroupMismatch
+    };
+    Some(Hold::of_group(
+        reason,
+        grp,
+        format!(
+            "{} would have to carry the license itself, and {others} of its members are not moved by this plan",
+            grp.label()
+        ),
+    ))
+}
+
+/// The users of a move's scope, sorted, each once; members reached only through nested groups
+/// are held back here (they get nothing from the scope group, R9).
+fn scope_users(
+    t: &Tenant,
+    mv: &Move,
+    taken: &rustc_hash::FxHashMap<UserId, usize>,
+    held: &mut BTreeMap<UserId, HeldBack>,
+    in_scope: &mut rustc_hash::FxHashSet<UserId>,
+) -> Vec<UserId> {
+    let mut users: Vec<UserId> = match &mv.scope {
+        Scope::DirectHolders => t
+            .users
+            .values()
+            .filter(|u| {
+                u.assignments.iter().any(|a| {
+                    a.sku == mv.from
+                        && matches!(a.path, AssignmentPath::Direct | AssignmentPath::Unknown)
+                })
+            })
+            .map(|u| u.id)
+            .collect(),
+        Scope::Group(g) => {
+            let mut direct = Vec::new();
+            if let Some(grp) = t.groups.get(g) {
+                direct.extend(grp.user_members());
+                nested_only(t, grp, &direct, taken, held, in_scope);
+            }
+            direct
+        }
+        Scope::Users(list) => list.clone(),
+    };
+    users.sort_unstable();
+    users.dedup();
+    users
+}
+
+/// Holds back the users in `grp` only through nested groups (`direct`, sorted, are its own).
+fn nested_only(
+    t: &Tenant,
+    grp: &Group,
+    direct: &[UserId],
+    taken: &rustc_hash::FxHashMap<UserId, usize>,
+    held: &mut BTreeMap<UserId, HeldBack>,
+    in_scope: &mut rustc_hash::FxHashSet<UserId>,
+) {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<GroupId> = grp
+        .members
+        .iter()
+        .filter_map(|m| match m {
+            Member::Group(c) => Some(*c),
+            Member::User(_) => None,
+        })
+        .collect();
+    while let Some(c) = stack.pop() {
+        if !seen.insert(c) {
+            continue;
+        }
+        let Some(child) = t.groups.get(&c) else {
+            continue;
+        };
+        for m in &child.members {
+            match m {
+                // A user an earlier move already takes stays with it.
+                Member::User(u) if direct.binary_search(u).is_err() && !taken.contains_key(u) => {
+                    if let Some(user) = t.users.get(u) {
+                        in_scope.insert(*u);
+                        let detail = format!(
+                            "in {} only through the nested group {}",
+                            grp.label(),
+                            child.label()
+                        );
+                        hold(
+                            held,
+                            user,
+                            Hold::of_group(HoldReason::NestedGroupOnly, grp, detail),
+                        );
+                    }
+                }
+                Member::Group(cc) => stack.push(*cc),
+                Member::User(_) => {}
+            }
+        }
+    }
 }
 
 /// Users of every move's scope: movers, held-back users and skipped users.
 pub fn select<'t>(
     t: &'t Tenant,
-    rules: &crate::simulate::rules::Rules,
+    rules: &Rules,
     intent: &Intent,
     held: &mut BTreeMap<UserId, HeldBack>,
     skipped: &mut Vec<Skipped>,
 ) -> (Vec<Mover<'t>>, u64) {
+    let names = Names { t };
     let mut movers: Vec<Mover<'t>> = Vec::new();
     // Looked up, never listed: hash tables (a million users in id-ordered trees cost more).
     let mut taken: rustc_hash::FxHashMap<UserId, usize> = Default::default();
     let mut in_scope: rustc_hash::FxHashSet<UserId> = Default::default();
     for (mi, mv) in intent.moves.iter().enumerate() {
-        let mut users: Vec<UserId> = match &mv.scope {
-            Scope::DirectHolders => t
-                .users
-                .values()
-                .filter(|u| {
-                    u.assignments.iter().any(|a| {
-                        a.sku == mv.from
-                            && matches!(a.path, AssignmentPath::Direct | AssignmentPath::Unknown)
-                    })
-                })
-                .map(|u| u.id)
-                .collect(),
-            Scope::Group(g) => {
-                let mut direct = Vec::new();
-                if let Some(grp) = t.groups.get(g) {
-                    direct.extend(grp.user_members());
-                    // Members reached only through nested groups get nothing from this group (R9).
-                    let mut seen = BTreeSet::new();
-                    let mut stack: Vec<GroupId> = grp
-                        .members
-                        .iter()
-                        .filter_map(|m| match m {
-                            Member::Group(c) => Some(*c),
-                            Member::User(_) => None,
-                        })
-                        .collect();
-                    while let Some(c) = stack.pop() {
-                        if !seen.insert(c) {
-                            continue;
-                        }
-                        if let Some(child) = t.groups.get(&c) {
-                            for m in &child.members {
-                                match m {
-                                    // A user an earlier move already takes stays with it.
-                                    // `direct` is sorted: a group's members are.
-                                    Member::User(u)
-                                        if direct.binary_search(u).is_err()
-                                            && !taken.contains_key(u) =>
-                                    {
-                                        if let Some(user) = t.users.get(u) {
-                                            in_scope.insert(*u);
-                                            hold(
-                                                held,
-                                                user,
-                                                "nested-group-only",
-                                                format!(
-                                                    "in {} only through the nested group {}",
-                                                    grp.label(),
-                                                    child.label()
-                                                ),
-                                            );
-                                        }
-                                    }
-                                    Member::Group(cc) => stack.push(*cc),
-                                    Member::User(_) => {}
-                                }
-                            }
-                        }
-                    }
-                }
-                direct
-            }
-            Scope::Users(list) => list.clone(),
+        let check = Check {
+            t,
+            rules,
+            mv,
+            names: &names,
         };
-        users.sort_unstable();
-        users.dedup();
+        let users = scope_users(t, mv, &taken, held, &mut in_scope);
         // Each user looked up once, then taken in UPN order.
         let mut users: Vec<(String, &crate::model::User)> = users
             .iter()
@@ -153,7 +352,7 @@ pub fn select<'t>(
             .map(|u| (u.upn.as_deref().unwrap_or("").to_lowercase(), u))
             .collect();
         users.sort_unstable_by(|a, b| (&a.0, a.1.id).cmp(&(&b.0, b.1.id)));
-        for (sort_key, u) in users {
+        'users: for (sort_key, u) in users {
             let uid = u.id;
             in_scope.insert(uid);
             if held.contains_key(&uid) {
@@ -161,42 +360,17 @@ pub fn select<'t>(
             }
             if let Some(other) = taken.get(&uid) {
                 skipped.push(Skipped {
-                    user_id: uid.to_string(),
+                    user_id: uid,
                     upn: u.upn.clone(),
-                    why: format!("already moved by move {}", other + 1),
+                    why: SkipReason::AlreadyMoved { by_move: other + 1 },
                 });
                 continue;
             }
-            if u.assignments
-                .iter()
-                .any(|a| a.path == AssignmentPath::Unknown)
-            {
-                hold(
-                    held,
-                    u,
-                    "unknown-path",
-                    "the export does not say whether the user's licenses are direct or inherited"
-                        .into(),
-                );
-                continue;
-            }
-            if let Some(bad) = u.assignments.iter().find(|a| a.is_error()) {
-                let what = bad
-                    .error
-                    .map(|e| e.as_str().to_owned())
-                    .or(bad.state.map(|s| s.as_str().to_owned()))
-                    .unwrap_or_default();
-                let sku = t
-                    .skus
-                    .get(&bad.sku)
-                    .map_or_else(|| bad.sku.to_string(), |s| s.label());
-                hold(
-                    held,
-                    u,
-                    "existing-error",
-                    format!("{sku} is in error ({what})"),
-                );
-                continue;
+            for c in USER_CHECKS {
+                if let Some(h) = c(&check, u) {
+                    hold(held, u, h);
+                    continue 'users;
+                }
             }
             let direct = u
                 .assignments
@@ -204,48 +378,21 @@ pub fn select<'t>(
                 .find(|a| a.sku == mv.from && a.path == AssignmentPath::Direct);
             let Some(direct) = direct else {
                 skipped.push(Skipped {
-                    user_id: uid.to_string(),
+                    user_id: uid,
                     upn: u.upn.clone(),
-                    why: "holds no direct assignment of the product to move".into(),
+                    why: SkipReason::NoDirectAssignment,
                 });
                 continue;
             };
-            if let Carrier::Existing(g) = &mv.group {
-                if let Some(grp) = t.groups.get(g) {
-                    let member = grp.has_user(uid);
-                    match grp.kind() {
-                        GroupKind::Dynamic if !member => {
-                            hold(
-                                held,
-                                u,
-                                "dynamic-group-mismatch",
-                                format!(
-                                    "{} is dynamic and its rule does not include the user",
-                                    grp.label()
-                                ),
-                            );
-                            continue;
-                        }
-                        GroupKind::Synced if !member => {
-                            hold(
-                                held,
-                                u,
-                                "synced-group-mismatch",
-                                format!(
-                                    "{} is synced from on-premises and the user is not a member",
-                                    grp.label()
-                                ),
-                            );
-                            continue;
-                        }
-                        _ => {}
-                    }
+            for c in MEMBERSHIP_CHECKS {
+                if let Some(h) = c(&check, u) {
+                    hold(held, u, h);
+                    continue 'users;
                 }
             }
             taken.insert(uid, mi);
-            let names = super::draw::Names { t };
             let mut target_disabled =
-                super::draw::map_disabled(&names, rules, mv.from, mv.to, &direct.disabled_plans);
+                map_disabled(&names, rules, mv.from, mv.to, &direct.disabled_plans);
             if mv.from != mv.to {
                 if let Some(held_to) = u
                     .assignments
@@ -261,7 +408,6 @@ pub fn select<'t>(
             movers.push(Mover {
                 user: uid,
                 record: u,
-                id_text: uid.to_string().into(),
                 upn: u.upn.as_deref().map(Text::from),
                 sort_key,
                 mv: mi,
@@ -270,67 +416,19 @@ pub fn select<'t>(
             });
         }
     }
-    // A carrying group that is not security-enabled cannot carry licenses (R9): the intent
-    // asks for something Entra ID would refuse.
     for (mi, mv) in intent.moves.iter().enumerate() {
-        let Carrier::Existing(g) = &mv.group else {
-            continue;
+        let check = Check {
+            t,
+            rules,
+            mv,
+            names: &names,
         };
-        let Some(grp) = t.groups.get(g) else { continue };
-        if grp.security_enabled == Some(true) {
-            continue;
-        }
-        let why = if grp.security_enabled.is_none() {
-            "securityEnabled is not in the exports"
-        } else {
-            "it is not security-enabled"
-        };
-        for m in movers.iter().filter(|m| m.mv == mi) {
-            hold(
-                held,
-                m.record,
-                "GroupNotSecurityEnabled",
-                format!("{} cannot carry licenses: {why} (R9)", grp.label()),
-            );
-        }
-    }
-    // A dynamic or synced carrying group that lacks the license carries it itself (its
-    // membership cannot be edited): every member then gets it, so each must be one of the
-    // move's users, or the group would license people the plan does not move.
-    for (mi, mv) in intent.moves.iter().enumerate() {
-        let Carrier::Existing(g) = &mv.group else {
-            continue;
-        };
-        let Some(grp) = t.groups.get(g) else { continue };
-        let staged = match mv.strategy {
-            super::intent::Strategy::MigrateThenChange => mv.from,
-            super::intent::Strategy::ChangeThenMigrate => mv.to,
-        };
-        if grp.kind() == GroupKind::Static || grp.licenses.iter().any(|l| l.sku == staged) {
-            continue;
-        }
-        let moving: BTreeSet<UserId> = movers
-            .iter()
-            .filter(|m| m.mv == mi)
-            .map(|m| m.user)
-            .collect();
-        let others = grp.user_members().filter(|u| !moving.contains(u)).count();
-        if others > 0 {
-            let reason = if grp.kind() == GroupKind::Dynamic {
-                "dynamic-group-mismatch"
-            } else {
-                "synced-group-mismatch"
-            };
-            for m in movers.iter().filter(|m| m.mv == mi) {
-                hold(
-                    held,
-                    m.record,
-                    reason,
-                    format!(
-                        "{} would have to carry the license itself, and {others} of its members are not moved by this plan",
-                        grp.label()
-                    ),
-                );
+        let of_move: Vec<&Mover> = movers.iter().filter(|m| m.mv == mi).collect();
+        for c in MOVE_CHECKS {
+            if let Some(h) = c(&check, &of_move) {
+                for m in &of_move {
+                    hold(held, m.record, h.clone());
+                }
             }
         }
     }
@@ -373,17 +471,20 @@ pub fn allocate_seats(
         idx.sort_by(|a, b| movers[*a].key().cmp(&movers[*b].key()));
         if idx.len() > available {
             let short = idx.len() - available;
+            let label = t
+                .skus
+                .get(&sku)
+                .map_or_else(|| sku.to_string(), |s| s.label());
             for i in &idx[available..] {
                 drop.insert(*i);
-                let label = t
-                    .skus
-                    .get(&sku)
-                    .map_or_else(|| sku.to_string(), |s| s.label());
+                let detail = format!(
+                    "{label}: {available} seat(s) available for {} user(s); {short} more needed",
+                    idx.len()
+                );
                 hold(
                     held,
                     movers[*i].record,
-                    "CountViolation",
-                    format!("{label}: {available} seat(s) available for {} user(s); {short} more needed", idx.len()),
+                    Hold::new(HoldReason::CountViolation, detail),
                 );
             }
         }
@@ -393,121 +494,5 @@ pub fn allocate_seats(
         let keep = !drop.contains(&i);
         i += 1;
         keep
-    });
-}
-
-/// Holds back users who would fail in a way known before any simulation: a shared proxy
-/// address (UniquenessViolation), no usage location where one is needed, or a target product
-/// that conflicts with a license they keep on another path (MutuallyExclusiveViolation). Seats
-/// are then allocated among users who can move.
-pub fn precheck_conflicts(
-    t: &Tenant,
-    rules: &crate::simulate::rules::Rules,
-    intent: &Intent,
-    movers: &mut Vec<Mover>,
-    held: &mut BTreeMap<UserId, HeldBack>,
-    shared: &crate::inspect::SharedProxies,
-) {
-    let names = super::draw::Names { t };
-    movers.retain(|m| {
-        let mv = &intent.moves[m.mv];
-        let u = m.record;
-        // A shared proxy address fails every product with an Exchange plan (R5).
-        if let Some(addr) = shared.get(&u.id) {
-            let exchange = [mv.from, mv.to].iter().any(|s| {
-                names
-                    .plans_of(*s)
-                    .iter()
-                    .any(|p| rules.needs_unique_proxy(&p.name))
-            });
-            if exchange {
-                hold(held, u, "UniquenessViolation", format!("the proxy address {addr} is also another user's: Proxy address is already being used"));
-                return false;
-            }
-        }
-        // Group licensing falls back on the organization's usage location, direct assignment
-        // does not (R6).
-        let direct_change = mv.from != mv.to && mv.strategy == super::intent::Strategy::ChangeThenMigrate;
-        if u.usage_location.is_none() && (t.default_usage_location.is_none() || direct_change) {
-            let why = if direct_change {
-                "the user has no usage location, and a direct license change needs one"
-            } else {
-                "the user has no usage location and the organization's is not known (set default_usage_location in the intent if it is)"
-            };
-            hold(held, u, "ProhibitedInUsageLocationViolation", why.into());
-            return false;
-        }
-        if mv.from == mv.to {
-            return true;
-        }
-        let disabled = m.target_disabled.clone();
-        // Every service the user has in `from` must survive in `to`, itself or a successor
-        // (R11: enable at least each service the user had).
-        let target: PlanIds = names
-            .plans_of(mv.to)
-            .iter()
-            .map(|p| p.id)
-            .filter(|p| !disabled.contains(p))
-            .collect();
-        let missing: Vec<String> = names
-            .plans_of(mv.from)
-            .iter()
-            .filter(|p| !m.disabled.contains(&p.id))
-            .filter(|p| !target.contains(&p.id) && !rules.successors(p.id).iter().any(|s| target.contains(s)))
-            .map(|p| p.name.clone())
-            .collect();
-        if !missing.is_empty() {
-            hold(
-                held,
-                u,
-                "target-lacks-service",
-                format!(
-                    "{} has no plan that provides {} (or a successor)",
-                    names.sku(mv.to),
-                    missing.join(", ")
-                ),
-            );
-            return false;
-        }
-        let target: Vec<crate::model::ServicePlan> = names
-            .plans_of(mv.to)
-            .into_iter()
-            .filter(|p| !disabled.contains(&p.id))
-            .collect();
-        // What the user keeps: every path except the direct one the move replaces.
-        let mut kept: Vec<(SkuId, crate::model::ServicePlan, String)> = Vec::new();
-        for a in u.assignments.iter().filter(|a| !a.is_error()) {
-            if a.sku == mv.from && a.path == AssignmentPath::Direct {
-                continue;
-            }
-            let via = match a.path {
-                AssignmentPath::Group(g) => t.groups.get(&g).map_or_else(|| g.to_string(), |g| g.label()),
-                _ => "a direct assignment".to_owned(),
-            };
-            for p in names.plans_of(a.sku).into_iter().filter(|p| !a.disabled_plans.contains(&p.id)) {
-                kept.push((a.sku, p, via.clone()));
-            }
-        }
-        for p in &target {
-            for (sku, k, via) in &kept {
-                if let Some(set) = rules.conflict(p.id, k.id) {
-                    hold(
-                        held,
-                        u,
-                        "MutuallyExclusiveViolation",
-                        format!(
-                            "{} of {} would conflict with {} of {} the user keeps through {via} ({})",
-                            p.name,
-                            names.sku(mv.to),
-                            k.name,
-                            names.sku(*sku),
-                            set.id
-                        ),
-                    );
-                    return false;
-                }
-            }
-        }
-        true
     });
 }

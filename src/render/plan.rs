@@ -129,59 +129,25 @@ fn error_word(e: &ErrorRecord) -> String {
     }
 }
 
-fn user_of(upn: Option<&str>, id: &str) -> String {
-    upn.unwrap_or(id).to_owned()
+fn user_of(upn: Option<&str>, id: &dyn std::fmt::Display) -> String {
+    upn.map_or_else(|| id.to_string(), str::to_owned)
 }
 
 fn action_user(a: &Action) -> String {
-    a.user_upn
-        .as_deref()
-        .or(a.user.as_deref())
-        .unwrap_or_default()
-        .to_owned()
+    a.user_cell()
 }
 
 fn action_group(a: &Action) -> String {
-    match (&a.group_name, a.group.as_ref().or(a.group_id.as_ref())) {
-        (Some(n), _) => n.to_string(),
-        (None, Some(g)) => g.to_string(),
-        (None, None) if a.op == "wait-for-processing" => "all groups".to_owned(),
-        (None, None) => String::new(),
-    }
+    a.group_cell()
 }
 
 fn action_product(a: &Action) -> String {
-    a.sku_part_number
-        .as_deref()
-        .or(a.sku.as_deref())
-        .unwrap_or_default()
-        .to_owned()
+    a.product_cell()
 }
 
 /// Disabled plans, licenses added and removed, security flag: what the row's other cells omit.
 fn action_details(a: &Action) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if a.security_enabled == Some(true) {
-        parts.push("security-enabled".to_owned());
-    }
-    if !a.disabled_plans.is_empty() {
-        parts.push(format!("disabled: {}", a.disabled_plans.join(", ")));
-    }
-    for l in &a.add {
-        if l.disabled_plans.is_empty() {
-            parts.push(format!("add {}", l.sku));
-        } else {
-            parts.push(format!(
-                "add {} (disabled: {})",
-                l.sku,
-                l.disabled_plans.join(", ")
-            ));
-        }
-    }
-    if !a.remove.is_empty() {
-        parts.push(format!("remove {}", a.remove.join(", ")));
-    }
-    parts.join("; ")
+    a.details_cell()
 }
 
 /// Held-back users by reason, most frequent first: `CountViolation: 3, existing-error: 1`.
@@ -343,8 +309,8 @@ pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 &mut t,
                 vec![
                     user_of(h.upn.as_deref(), &h.user_id).into(),
-                    h.reason.clone().into(),
-                    h.fix.clone().into(),
+                    h.reason.as_str().into(),
+                    h.fix.into(),
                 ],
             );
         }
@@ -409,7 +375,7 @@ fn md_actions(out: &mut dyn Write, actions: &[Action], limit: usize) -> io::Resu
         row(
             out,
             &[
-                code(a.op),
+                code(a.op_name()),
                 action_user(a).into(),
                 action_group(a).into(),
                 action_product(a).into(),
@@ -719,9 +685,9 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 &[
                     user_of(h.upn.as_deref(), &h.user_id).into(),
-                    code(h.reason.clone()),
+                    code(h.reason.as_str()),
                     h.detail.clone().into(),
-                    h.fix.clone().into(),
+                    h.fix.into(),
                 ],
             )?;
         }
@@ -738,7 +704,7 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 &[
                     user_of(k.upn.as_deref(), &k.user_id).into(),
-                    k.why.clone().into(),
+                    k.why.to_string().into(),
                 ],
             )?;
         }
@@ -796,25 +762,48 @@ mod tests {
     use crate::simulate::report::{ErrorRecord, Violation, ViolationKind};
 
     fn action(op: &'static str, user: Option<usize>) -> Action {
-        Action {
-            op,
-            group: Some("00000000-0000-0000-0000-0000000000aa".into()),
-            group_id: None,
-            group_name: Some("LIC-E3".into()),
-            security_enabled: None,
-            user: user.map(|i| format!("id-{i}").into()),
-            user_upn: user.map(|i| format!("user{i:03}@contoso.com").into()),
-            sku: Some("6fd2c87f-b296-42f0-b197-1e91e994b900".into()),
-            sku_part_number: Some("ENTERPRISEPACK".into()),
-            disabled_plans: Vec::new(),
-            add: Vec::new(),
-            remove: Vec::new(),
-        }
+        use crate::model::{GroupId, SkuId, UserId};
+        use crate::simulate::ops::Op;
+        let id = |s: &str| GroupId::parse(s).expect("a GUID");
+        let group = id("00000000-0000-0000-0000-0000000000aa");
+        let sku = SkuId::parse("6fd2c87f-b296-42f0-b197-1e91e994b900").expect("a GUID");
+        let user_id =
+            |i: usize| UserId::parse(&format!("00000000-0000-0000-0000-{i:012}")).expect("a GUID");
+        let op = match (op, user) {
+            ("add-member", Some(i)) => Op::AddMember {
+                group,
+                user: user_id(i),
+            },
+            ("remove-direct-license", Some(i)) => Op::RemoveDirectLicense {
+                user: user_id(i),
+                sku,
+            },
+            _ => Op::AssignGroupLicense {
+                group,
+                sku,
+                disabled_plans: Vec::new(),
+            },
+        };
+        let mut a = Action::new(op);
+        a.shown.group_name = Some("LIC-E3".into());
+        a.shown.user_upn = user.map(|i| format!("user{i:03}@contoso.com").into());
+        a.shown.sku_part_number = Some("ENTERPRISEPACK".into());
+        a
     }
 
     fn plan() -> Plan {
         let mut assign = action("assign-group-license", None);
-        assign.disabled_plans = vec!["SWAY".to_owned(), "YAMMER_ENTERPRISE".to_owned()];
+        if let crate::simulate::ops::Op::AssignGroupLicense { disabled_plans, .. } = &mut assign.op
+        {
+            let plan = |id: &str, name: &str| crate::simulate::ops::PlanRef {
+                id: crate::model::PlanId::parse(id).expect("a GUID"),
+                name: name.into(),
+            };
+            *disabled_plans = vec![
+                plan("a23b959c-7ce8-4e57-9140-b90eb88a9e97", "SWAY"),
+                plan("7547a3fe-08ee-4ccb-b430-5077c5041653", "YAMMER_ENTERPRISE"),
+            ];
+        }
         let mut stage2_actions = vec![assign];
         stage2_actions.extend((0..54).map(|i| action("add-member", Some(i))));
         let wave = |number: u32, label: &str, users: std::ops::Range<usize>| Wave {
@@ -887,16 +876,20 @@ mod tests {
                 },
             ],
             held_back: vec![HeldBack {
-                user_id: "id-held".to_owned(),
+                user_id: crate::model::UserId::parse("00000000-0000-0000-0000-0000000000e1")
+                    .expect("a GUID"),
                 upn: Some("=cmd|' /C calc'!A0@contoso.com".to_owned()),
-                reason: "CountViolation".to_owned(),
+                reason: crate::plan::doc::HoldReason::CountViolation,
+                group_id: None,
+                group_name: None,
                 detail: "No seat left".to_owned(),
-                fix: "Buy seats".to_owned(),
+                fix: "Buy seats",
             }],
             skipped: vec![Skipped {
-                user_id: "id-skip".to_owned(),
+                user_id: crate::model::UserId::parse("00000000-0000-0000-0000-0000000000e2")
+                    .expect("a GUID"),
                 upn: None,
-                why: "already inherits the license".to_owned(),
+                why: crate::plan::doc::SkipReason::NoDirectAssignment,
             }],
             seats: vec![
                 SeatForecast {
@@ -1004,7 +997,9 @@ mod tests {
         assert!(
             md.contains("1 user held back (they keep every direct license): CountViolation: 1.")
         );
-        assert!(md.contains("| id-skip | already inherits the license |"));
+        assert!(md.contains(
+            "| 00000000-0000-0000-0000-0000000000e2 | holds no direct assignment of the product to move |"
+        ));
         // The violation, and the expected error.
         assert!(md.contains(
             "| 57 | loss | user001@contoso.com | SWAY in Office 365 E3 | stage 2: direct license removed |"

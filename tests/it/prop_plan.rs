@@ -424,10 +424,10 @@ fn check(tenant: &Tenant, intent_text: &str) -> Result<(), String> {
     }
 
     // 3. No held-back user is in any action.
-    let held: BTreeSet<&str> = plan.held_back.iter().map(|h| h.user_id.as_str()).collect();
+    let held: BTreeSet<licplan::model::UserId> = plan.held_back.iter().map(|h| h.user_id).collect();
     for (_, a) in actions(&plan) {
-        if let Some(u) = a.user.as_deref() {
-            if held.contains(u) {
+        if let Some(u) = a.user() {
+            if held.contains(&u) {
                 return Err(format!("held-back user {u} in the action {a:?}"));
             }
         }
@@ -453,15 +453,15 @@ fn check(tenant: &Tenant, intent_text: &str) -> Result<(), String> {
         s.users_moving,
         plan.moves.iter().map(|m| m.users).sum(),
     )?;
-    let removed: BTreeSet<&str> = actions(&plan)
+    let removed: BTreeSet<licplan::model::UserId> = actions(&plan)
         .into_iter()
-        .filter(|(k, a)| *k == StageKind::RemoveDirect && a.op == "remove-direct-license")
-        .filter_map(|(_, a)| a.user.as_deref())
+        .filter(|(k, a)| *k == StageKind::RemoveDirect && a.op_name() == "remove-direct-license")
+        .filter_map(|(_, a)| a.user())
         .collect();
     expect("users_moving", s.users_moving, removed.len() as u64)?;
     let created = actions(&plan)
         .into_iter()
-        .filter(|(_, a)| a.op == "create-group")
+        .filter(|(_, a)| a.op_name() == "create-group")
         .count() as u64;
     expect("groups_created", s.groups_created, created)?;
     expect(
@@ -492,7 +492,7 @@ fn check(tenant: &Tenant, intent_text: &str) -> Result<(), String> {
         }
     }
     // Held back and moving are different users, all in scope.
-    let moving_held: Vec<&&str> = removed.intersection(&held).collect();
+    let moving_held: Vec<&licplan::model::UserId> = removed.intersection(&held).collect();
     if !moving_held.is_empty() {
         return Err(format!("users both moving and held back: {moving_held:?}"));
     }

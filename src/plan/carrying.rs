@@ -1,0 +1,198 @@
+//! Carrying groups: the groups that give movers the staged product, one per distinct set of
+//! disabled plans of each move, reused where the tenant has one that fits (R1, R3, R9).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{GroupId, PlanIds, SkuId, Tenant, UserId};
+use crate::simulate::engine::planned_group_id;
+use crate::simulate::rules::Rules;
+
+use super::intent::{Carrier, Intent, Strategy};
+use super::names::{map_disabled, Names};
+use super::select::Mover;
+
+/// A group that carries a license for some movers.
+#[derive(Debug, Clone)]
+pub struct Carrying {
+    pub id: GroupId,
+    pub name: String,
+    pub created: bool,
+    /// The plan assigns the license (a new group, or an existing one without it).
+    pub assigns: bool,
+    pub sku: SkuId,
+    pub disabled: PlanIds,
+    pub mv: usize,
+    /// Movers (indexes, ascending) the plan adds as members.
+    pub add: Vec<usize>,
+    /// Every mover (index, ascending) the group carries the license for, members already or
+    /// added.
+    pub movers: Vec<usize>,
+    /// For migrate-then-change: the product and disabled plans the group changes to.
+    pub change_to: Option<(SkuId, PlanIds)>,
+}
+
+/// Chooses carrying groups: one per distinct (product, disabled plans) set of each move, the
+/// intent's group for the most common set.
+pub fn carrying_groups(
+    t: &Tenant,
+    rules: &Rules,
+    intent: &Intent,
+    movers: &[Mover],
+    names: &Names<'_>,
+) -> Vec<Carrying> {
+    let mut out: Vec<Carrying> = Vec::new();
+    let mut used_names: BTreeSet<String> = t
+        .groups
+        .values()
+        .filter_map(|g| g.display_name.as_ref().map(|n| n.to_lowercase()))
+        .collect();
+    for (mi, mv) in intent.moves.iter().enumerate() {
+        // The product the carrying groups hold while users join them.
+        let staged = match mv.strategy {
+            Strategy::MigrateThenChange => mv.from,
+            Strategy::ChangeThenMigrate => mv.to,
+        };
+        let mut sets: BTreeMap<PlanIds, Vec<usize>> = BTreeMap::new();
+        let moving: rustc_hash::FxHashSet<UserId> = movers
+            .iter()
+            .filter(|m| m.mv == mi)
+            .map(|m| m.user)
+            .collect();
+        for (i, m) in movers.iter().enumerate().filter(|(_, m)| m.mv == mi) {
+            let d = if staged == mv.from {
+                m.disabled.clone()
+            } else {
+                m.target_disabled.clone()
+            };
+            // Covered already: an existing group gives the user the staged product with at
+            // least the same plans enabled (R1, R3) — no new membership needed.
+            let u = m.record;
+            let covered = {
+                mv.from == mv.to
+                    && u.assignments.iter().any(|a| {
+                        let carried = match a.path {
+                            crate::model::AssignmentPath::Group(g) => {
+                                t.groups.get(&g).is_some_and(|g| {
+                                    g.security_enabled == Some(true)
+                                        && g.has_user(m.user)
+                                        && g.licenses.iter().any(|l| l.sku == staged)
+                                })
+                            }
+                            _ => false,
+                        };
+                        a.sku == staged
+                            && carried
+                            && !a.is_error()
+                            && a.disabled_plans.is_subset(&d)
+                    })
+            };
+            if !covered {
+                sets.entry(d).or_default().push(i);
+            } else {
+                sets.entry(d).or_default();
+            }
+        }
+        sets.retain(|_, v| !v.is_empty());
+        if sets.is_empty() {
+            continue;
+        }
+        // The most common set first (ties: fewer disabled plans, then by plans).
+        let mut order: Vec<(PlanIds, Vec<usize>)> = sets.into_iter().collect();
+        order.sort_by(|a, b| {
+            b.1.len()
+                .cmp(&a.1.len())
+                .then(a.0.len().cmp(&b.0.len()))
+                .then(a.0.cmp(&b.0))
+        });
+        let existing = match &mv.group {
+            Carrier::Existing(g) => t.groups.get(g),
+            Carrier::New(_) => None,
+        };
+        let base = match &mv.group {
+            Carrier::Existing(_) => existing.map_or_else(|| mv.group_text.clone(), |g| g.label()),
+            Carrier::New(n) => n.clone(),
+        };
+        for (k, (d, members)) in order.into_iter().enumerate() {
+            // An existing group is used as it is when it already carries this set, or when it
+            // carries nothing yet and takes the most common set; otherwise the plan creates one.
+            let reuse = existing.and_then(|g| {
+                let lic = g.licenses.iter().find(|l| l.sku == staged);
+                // A dynamic or synced group cannot take new members, so it carries the license
+                // itself; a group with other products is otherwise left alone.
+                let fixed_membership = g.kind() != crate::model::GroupKind::Static;
+                // Licensing an existing group licenses all its members: only when each is a
+                // user this move moves.
+                let only_movers = g.user_members().all(|u| moving.contains(&u));
+                match lic {
+                    Some(l) if l.disabled_plans == d => Some((g.id, false)),
+                    None if k == 0
+                        && only_movers
+                        && (g.licenses.is_empty() || fixed_membership) =>
+                    {
+                        Some((g.id, true))
+                    }
+                    _ => None,
+                }
+            });
+            let (id, name, created, assigns) = match reuse {
+                Some((id, assigns)) => (id, base.clone(), false, assigns),
+                None => {
+                    let mut parts = Vec::new();
+                    if existing.is_some_and(|g| !g.licenses.iter().any(|l| l.sku == staged)) {
+                        if staged == mv.from && mv.from != mv.to {
+                            // A staging group: it holds the old product until the change.
+                            parts.push(format!("from {}", names.sku(staged)));
+                        } else {
+                            parts.push(names.sku(staged));
+                        }
+                    }
+                    if !d.is_empty() {
+                        parts.push(format!(
+                            "without {}",
+                            names.plan_list(staged, &d).join(", ")
+                        ));
+                    }
+                    let mut name = if parts.is_empty() {
+                        base.clone()
+                    } else {
+                        format!("{base} ({})", parts.join(" "))
+                    };
+                    let stem = name.clone();
+                    let mut n = 2;
+                    while used_names.contains(&name.to_lowercase()) {
+                        name = format!("{stem} {n}");
+                        n += 1;
+                    }
+                    used_names.insert(name.to_lowercase());
+                    (planned_group_id(&name), name, true, true)
+                }
+            };
+            let change_to = (mv.strategy == Strategy::MigrateThenChange && mv.from != mv.to)
+                .then(|| (mv.to, map_disabled(names, rules, mv.from, mv.to, &d)));
+            let all = members.clone();
+            let add: Vec<usize> = members
+                .into_iter()
+                .filter(|i| {
+                    created
+                        || !t
+                            .groups
+                            .get(&id)
+                            .is_some_and(|g| g.has_user(movers[*i].user))
+                })
+                .collect();
+            out.push(Carrying {
+                id,
+                name,
+                created,
+                assigns,
+                sku: staged,
+                disabled: d,
+                mv: mi,
+                add,
+                movers: all,
+                change_to,
+            });
+        }
+    }
+    out
+}

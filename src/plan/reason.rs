@@ -195,18 +195,11 @@ mod tests {
 
     #[test]
     fn every_licensing_error_and_refusal_has_a_hold_reason_of_the_same_spelling() {
-        for e in AssignmentError::ALL {
+        for &e in AssignmentError::ALL {
             let code = ErrorCode::Licensing(e);
             assert_eq!(HoldReason::from(code).as_str(), code.as_str());
         }
-        for r in [
-            Refusal::InheritedLicenseCannotBeRemoved,
-            Refusal::LicenseNotAssigned,
-            Refusal::GroupNotSecurityEnabled,
-            Refusal::DynamicMembershipGroup,
-            Refusal::SyncedGroupMembership,
-            Refusal::GroupNameInUse,
-        ] {
+        for &r in Refusal::ALL {
             let code = ErrorCode::Refused(r);
             assert_eq!(HoldReason::from(code).as_str(), code.as_str());
         }

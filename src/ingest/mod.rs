@@ -206,7 +206,6 @@ fn read_files(
     progress: &mut dyn crate::progress::Progress,
     threads: usize,
 ) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
     let size = |f: &PathBuf| std::fs::metadata(f).map_or(0, |m| m.len());
     let read_one = |f: &PathBuf| {
         let mut part = Builder::new();
@@ -216,41 +215,9 @@ fn read_files(
         part.users.sort_runs_for_append();
         part
     };
-    let threads = threads.min(files.len());
-    if threads <= 1 {
-        for f in files {
-            b.merge(read_one(f));
-            progress.advance(size(f));
-        }
-        return;
-    }
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, Builder)>();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let tx = tx.clone();
-            let next = &next;
-            let read_one = &read_one;
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(f) = files.get(i) else { break };
-                if tx.send((i, read_one(f))).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(tx);
-        // Parts that arrive ahead of their turn wait here.
-        let mut waiting: std::collections::BTreeMap<usize, Builder> = Default::default();
-        let mut turn = 0;
-        for (i, part) in rx {
-            waiting.insert(i, part);
-            while let Some(part) = waiting.remove(&turn) {
-                b.merge(part);
-                progress.advance(size(&files[turn]));
-                turn += 1;
-            }
-        }
+    crate::par::for_each_ordered(files, threads, read_one, |i, part| {
+        b.merge(part);
+        progress.advance(size(&files[i]));
     });
 }
 

@@ -67,7 +67,7 @@ impl Builder {
             && self.product_names.is_empty())
         .then(|| {
             let users = std::mem::take(&mut self.users);
-            std::thread::spawn(move || sorted_users(users))
+            crate::par::background(move || sorted_users(users))
         });
 
         for row in std::mem::take(&mut self.group_licenses) {
@@ -165,9 +165,7 @@ impl Builder {
         }
 
         let (users, user_findings, mut referenced) = match merging {
-            Some(thread) => thread
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            Some(job) => job.wait(),
             None => sorted_users(std::mem::take(&mut self.users)),
         };
         self.findings.merge(user_findings);

@@ -87,7 +87,7 @@ fn visible(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Text outside a table cell (headings, bullets, paragraphs), escaped and kept on one line.
-pub(crate) fn text(s: &str) -> String {
+fn text(s: &str) -> String {
     escape(&visible(s), " ")
 }
 
@@ -105,7 +105,7 @@ pub fn cell(s: &str) -> String {
 
 /// A table cell: text from the exports, or a code of licplan's own shown as code.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Md {
+enum Md {
     Text(String),
     /// A stable code (`add-member`, `duplicate-upn`), shown in a code span.
     Code(String),
@@ -121,11 +121,6 @@ impl From<&str> for Md {
     fn from(s: &str) -> Self {
         Md::Text(s.to_owned())
     }
-}
-
-/// A code span; text (escaped) if the code could break out of one.
-pub(crate) fn code(s: impl Into<String>) -> Md {
-    Md::Code(s.into())
 }
 
 impl Md {
@@ -144,13 +139,13 @@ impl Md {
 }
 
 /// A table row of escaped cells.
-pub(crate) fn row(out: &mut dyn Write, cells: &[Md]) -> io::Result<()> {
+fn row(out: &mut dyn Write, cells: &[Md]) -> io::Result<()> {
     let escaped: Vec<String> = cells.iter().map(Md::shown).collect();
     writeln!(out, "| {} |", escaped.join(" | "))
 }
 
 /// A table header; `right` lists the right-aligned (numeric) columns.
-pub(crate) fn header(out: &mut dyn Write, names: &[&str], right: &[usize]) -> io::Result<()> {
+fn header(out: &mut dyn Write, names: &[&str], right: &[usize]) -> io::Result<()> {
     writeln!(out, "| {} |", names.join(" | "))?;
     let seps: Vec<&str> = (0..names.len())
         .map(|i| if right.contains(&i) { "---:" } else { "---" })
@@ -195,6 +190,9 @@ impl Doc<'_> {
     }
 
     fn section(&mut self, s: &Section<'_>, level: usize) -> io::Result<()> {
+        if !s.shown_in(HERE) {
+            return Ok(());
+        }
         self.next()?;
         writeln!(self.out, "{} {}", "#".repeat(level), text(s.title_in(HERE)))?;
         for b in &s.blocks {
@@ -290,7 +288,7 @@ fn table(t: &Table<'_>, out: &mut dyn Write) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{cell, code, text, Md};
+    use super::{cell, text, Md};
     use crate::render::report::{Block, Cell, Column, Empty, Medium, Report, Section, Span, Table};
 
     #[test]
@@ -316,19 +314,24 @@ mod tests {
                 Span::strong("SAFE"),
                 Span::text(" [link](javascript:1)"),
             ])],
-            sections: vec![Section::new("Stages")
-                .terminal_title("terminal only")
-                .block(Block::Fields(vec![(
-                    "users".into(),
-                    vec![Span::plain("3")],
-                )]))
-                .block(Block::Table(table))
-                .block(Block::Section(stage))
-                .block(Block::plain("terminal only").only(Medium::Terminal))
-                .block(Block::Table(
-                    Table::new(vec![Column::left("a")]).when_empty(Empty::HeaderOnTerminal),
-                ))
-                .block(Block::Nothing(Some("all well".into())))],
+            sections: vec![
+                Section::new("Stages")
+                    .terminal_title("terminal only")
+                    .block(Block::Fields(vec![(
+                        "users".into(),
+                        vec![Span::plain("3")],
+                    )]))
+                    .block(Block::Table(table))
+                    .block(Block::Section(stage))
+                    .block(Block::plain("terminal only").only(Medium::Terminal))
+                    .block(Block::Table(
+                        Table::new(vec![Column::left("a")]).when_empty(Empty::HeaderOnTerminal),
+                    ))
+                    .block(Block::Nothing(Some("all well".into()))),
+                Section::new("terminal only")
+                    .only(Medium::Terminal)
+                    .block(Block::plain("terminal only")),
+            ],
         };
         let mut out = Vec::new();
         super::write(&r, &mut out).expect("written to memory");
@@ -409,9 +412,9 @@ mod tests {
 
     #[test]
     fn codes_are_code_spans_unless_they_could_escape_one() {
-        assert_eq!(code("add-member").shown(), "`add-member`");
-        assert_eq!(code("a`b|c").shown(), "a`b\\|c");
-        assert_eq!(code("=x").shown(), "'=x");
+        assert_eq!(Md::Code("add-member".into()).shown(), "`add-member`");
+        assert_eq!(Md::Code("a`b|c".into()).shown(), "a`b\\|c");
+        assert_eq!(Md::Code("=x".into()).shown(), "'=x");
         assert_eq!(Md::from("[x]").shown(), "\\[x\\]");
     }
 }

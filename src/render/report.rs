@@ -9,7 +9,8 @@
 //! - the terminal shows a one-line [`Report::headline`] where a document shows the
 //!   [`Report::title`] and its [`Report::lead`];
 //! - a block may be shown in one medium only ([`Block::Only`]), a column too ([`Column::only`]);
-//! - a section may carry a shorter or longer title for the terminal ([`Section::terminal_title`]).
+//! - a section may carry a shorter or longer title for the terminal ([`Section::terminal_title`]),
+//!   or be shown in one medium only ([`Section::only`]).
 //!
 //! Text from the exports is held as it was read and escaped by each renderer (the terminal's
 //! [`clean`](super::grid::clean), Markdown's [`cell`](super::markdown::cell)); licplan's own
@@ -45,6 +46,8 @@ pub struct Section<'a> {
     pub title: Cow<'a, str>,
     /// The title the terminal shows instead (`Not checked (NOT PROVEN)`), when it differs.
     pub terminal_title: Option<Cow<'a, str>>,
+    /// A section shown in this medium only (a plan's skipped users are not on the terminal).
+    pub only: Option<Medium>,
     pub blocks: Vec<Block<'a>>,
 }
 
@@ -53,8 +56,20 @@ impl<'a> Section<'a> {
         Section {
             title: title.into(),
             terminal_title: None,
+            only: None,
             blocks: Vec::new(),
         }
+    }
+
+    /// This section, shown in `medium` only.
+    #[must_use]
+    pub fn only(mut self, medium: Medium) -> Self {
+        self.only = Some(medium);
+        self
+    }
+
+    pub fn shown_in(&self, medium: Medium) -> bool {
+        self.only.is_none_or(|m| m == medium)
     }
 
     /// The title a terminal shows instead of [`Section::title`].
@@ -68,6 +83,13 @@ impl<'a> Section<'a> {
     #[must_use]
     pub fn block(mut self, b: Block<'a>) -> Self {
         self.blocks.push(b);
+        self
+    }
+
+    /// Adds the blocks.
+    #[must_use]
+    pub fn blocks(mut self, bs: impl IntoIterator<Item = Block<'a>>) -> Self {
+        self.blocks.extend(bs);
         self
     }
 
@@ -421,6 +443,9 @@ mod tests {
         );
         let c = Column::left("what it means").only(Medium::Document);
         assert!(!c.shown_in(Medium::Terminal) && c.shown_in(Medium::Document));
+        let s = Section::new("only on terminals").only(Medium::Terminal);
+        assert!(s.shown_in(Medium::Terminal) && !s.shown_in(Medium::Document));
+        assert!(Section::new("everywhere").shown_in(Medium::Document));
         let step = Column::right_in_documents("step");
         assert_eq!(step.align_in(Medium::Terminal), Align::Left);
         assert_eq!(step.align_in(Medium::Document), Align::Right);

@@ -25,19 +25,6 @@ pub fn write(r: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// The "Not checked" section that follows a verdict (see [`super::report::not_checked`]):
-/// nothing when every check ran.
-pub(crate) fn unchecked(
-    word: &str,
-    unchecked: &[crate::simulate::report::Unchecked],
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    match super::report::not_checked(word, unchecked) {
-        Some(s) => section(&s, out),
-        None => Ok(()),
-    }
-}
-
 /// A line of spans: text from the exports cleaned, licplan's words as they are.
 fn spans(spans: &[Span<'_>]) -> String {
     let mut line = String::new();
@@ -51,6 +38,9 @@ fn spans(spans: &[Span<'_>]) -> String {
 }
 
 fn section(s: &Section<'_>, out: &mut dyn Write) -> io::Result<()> {
+    if !s.shown_in(HERE) {
+        return Ok(());
+    }
     writeln!(out, "\n{}", clean(s.title_in(HERE)))?;
     for b in &s.blocks {
         block(b, out)?;
@@ -185,6 +175,7 @@ mod tests {
             sections: vec![Section {
                 title: "Section".into(),
                 terminal_title: None,
+                only: None,
                 blocks,
             }],
         }
@@ -203,6 +194,22 @@ mod tests {
         assert_eq!(
             shown(&r),
             "Head: a\\u{1b}b\n\nSection\npara\nkey: value\n- x\\ny\n(none: all well)\n(none)\n"
+        );
+    }
+
+    #[test]
+    fn document_only_sections_are_left_out() {
+        let mut r = report(vec![Block::plain("shown")]);
+        r.sections.push(
+            Section::new("Skipped users")
+                .only(Medium::Document)
+                .block(Block::plain("not on a terminal")),
+        );
+        r.sections
+            .push(Section::new("Last").block(Block::Nothing(None)));
+        assert_eq!(
+            shown(&r),
+            "Head: a\\u{1b}b\n\nSection\nshown\n\nLast\n(none)\n"
         );
     }
 

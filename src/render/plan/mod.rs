@@ -1,0 +1,469 @@
+//! A plan as a [`Report`]: a terminal overview and a Markdown dry-run report for change boards.
+//!
+//! Both read the plan in the order it comes (already sorted) and show nothing that depends on
+//! the clock or the terminal. The terminal is an overview and never lists individual actions;
+//! a document lists them, capped per stage and per wave ([`stages`]; the JSON/YAML plan lists
+//! all), and adds the skipped users, the assumptions and a rollback summary.
+
+mod stages;
+mod words;
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use self::words::{
+    count, dash_warning, kind_word, reasons, user_of, verdict_sentence, verdict_word, wave_name,
+};
+use super::report::{self, Block, Cell, Column, Empty, Medium, Report, Section, Span, Table};
+use crate::plan::doc::{MoveSummary, Plan, SeatForecast};
+use crate::simulate::report::ErrorRecord;
+
+/// Writes the plan's terminal overview.
+///
+/// # Errors
+///
+/// The writer's own error.
+pub fn table(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    super::table::write(&report(p), out)
+}
+
+/// Writes the plan's Markdown dry-run report.
+///
+/// # Errors
+///
+/// The writer's own error.
+pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    super::markdown::write(&report(p), out)
+}
+
+/// The plan's report, for the terminal and for documents.
+pub fn report(p: &Plan) -> Report<'_> {
+    let word = verdict_word(p);
+    let mut sections = Vec::with_capacity(10);
+    sections.extend(report::not_checked(word, &p.verdict.unchecked));
+    sections.extend([
+        moves(p),
+        stages::section(p),
+        seats(p),
+        held_back(p),
+        skipped(p),
+        verdict(p),
+        Section::new("Assumptions")
+            .only(Medium::Document)
+            .block(Block::Bullets(
+                p.assumptions
+                    .iter()
+                    .map(|a| Cow::Borrowed(a.as_str()))
+                    .collect(),
+            )),
+        rollback(p),
+    ]);
+    Report {
+        title: Cow::Borrowed(p.name.as_str()),
+        headline: headline(p),
+        lead: lead(p),
+        sections,
+    }
+}
+
+/// The terminal's first line: the verdict and the counts.
+fn headline(p: &Plan) -> Vec<Span<'_>> {
+    let s = &p.summary;
+    vec![
+        Span::plain("Plan "),
+        Span::text(p.name.as_str()),
+        Span::plain(format!(
+            ": {}{}; {} moving, {} held back, {} skipped (of {} in scope); {} created; {}",
+            verdict_word(p),
+            dash_warning(p),
+            count(s.users_moving, "user", "users"),
+            s.users_held_back,
+            s.users_skipped,
+            s.users_in_scope,
+            count(s.groups_created, "group", "groups"),
+            count(s.removal_waves, "removal wave", "removal waves"),
+        )),
+    ]
+}
+
+/// A document's summary under its title, and the key facts.
+fn lead(p: &Plan) -> Vec<Block<'_>> {
+    let s = &p.summary;
+    let word = verdict_word(p);
+    let summary = Block::Paragraph(vec![
+        Span::plain("Verdict: "),
+        Span::strong(word),
+        Span::plain(format!(
+            "{}. Dry-run report: this plan moves {} of {} in scope from direct to group-based licensing in {}; {} held back and keep every direct license, {} skipped with nothing to migrate. The simulation of every stage and wave finds the plan ",
+            dash_warning(p),
+            s.users_moving,
+            count(s.users_in_scope, "user", "users"),
+            count(p.stages.len() as u64, "stage", "stages"),
+            count(s.users_held_back, "user is", "users are"),
+            s.users_skipped,
+        )),
+        Span::strong(word),
+        Span::plain("."),
+    ]);
+    let facts = Table::new(vec![Column::left("fact"), Column::right("value")]).rows([
+        vec!["users in scope".into(), Cell::int(s.users_in_scope)],
+        vec!["users moving".into(), Cell::int(s.users_moving)],
+        vec!["users held back".into(), Cell::int(s.users_held_back)],
+        vec!["users skipped".into(), Cell::int(s.users_skipped)],
+        vec!["groups created".into(), Cell::int(s.groups_created)],
+        vec!["removal waves".into(), Cell::int(s.removal_waves)],
+        vec![
+            "default usage location".into(),
+            Cell::text(s.default_usage_location.as_deref().unwrap_or("unknown")),
+        ],
+        vec!["verdict".into(), word.into()],
+    ]);
+    vec![summary, Block::Table(facts)]
+}
+
+fn moves(p: &Plan) -> Section<'_> {
+    let overview = Table::new(vec![
+        Column::left("from → to"),
+        Column::left("strategy"),
+        Column::left("scope"),
+        Column::left("carrying groups"),
+        Column::right("users"),
+    ])
+    .when_empty(Empty::Nothing(None))
+    .rows(p.moves.iter().map(|m| {
+        let groups: Vec<Cow<'_, str>> = m
+            .groups
+            .iter()
+            .map(|g| {
+                let mut line = format!(
+                    "{} ({}, {}",
+                    g.group_name,
+                    if g.created { "created" } else { "existing" },
+                    g.sku
+                );
+                if !g.disabled_plans.is_empty() {
+                    line.push_str(&format!(", disabled: {}", g.disabled_plans.join(", ")));
+                }
+                line.push(')');
+                Cow::Owned(line)
+            })
+            .collect();
+        vec![
+            Cell::text(format!("{} → {}", m.from, m.to)),
+            Cell::text(m.strategy.as_deref().unwrap_or("-")),
+            Cell::text(m.scope.as_str()),
+            if groups.is_empty() {
+                Cell::text("-")
+            } else {
+                Cell::list(groups, "; ")
+            },
+            Cell::int(m.users),
+        ]
+    }));
+    let mut s = Section::new("Moves").block(Block::Table(overview).only(Medium::Terminal));
+    if p.moves.is_empty() {
+        s = s.block(Block::Nothing(None).only(Medium::Document));
+    }
+    s.blocks(
+        p.moves
+            .iter()
+            .map(|m| Block::Section(one_move(m)).only(Medium::Document)),
+    )
+}
+
+/// A name in a heading made of several, quoted when it shows nothing (as Markdown's escaping
+/// quotes a heading that is blank as a whole), so `"  " → E3` cannot pass for `→ E3`.
+fn heading_name(s: &str) -> Cow<'_, str> {
+    if super::grid::is_blank(s) {
+        Cow::Owned(format!("\"{s}\""))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// A move in a document: strategy, scope, users and its carrying groups.
+fn one_move(m: &MoveSummary) -> Section<'_> {
+    let strategy = match m.strategy.as_deref() {
+        Some(s) => Span::text(s),
+        None => Span::plain("none (same product, licensing path only)"),
+    };
+    let s = Section::new(format!(
+        "{} → {}",
+        heading_name(&m.from),
+        heading_name(&m.to)
+    ))
+    .block(Block::Fields(vec![
+        ("Strategy".into(), vec![strategy]),
+        ("Scope".into(), vec![Span::text(m.scope.as_str())]),
+        (
+            "Users moving".into(),
+            vec![Span::plain(m.users.to_string())],
+        ),
+    ]));
+    if m.groups.is_empty() {
+        return s.block(Block::plain("Carrying groups: none."));
+    }
+    let t = Table::new(vec![
+        Column::left("group"),
+        Column::left("id"),
+        Column::left("created or existing"),
+        Column::left("product"),
+        Column::left("disabled plans"),
+        Column::right("members added"),
+    ])
+    .rows(m.groups.iter().map(|g| {
+        vec![
+            Cell::text(g.group_name.as_str()),
+            Cell::text(g.group_id.as_str()),
+            Cell::text(if g.created { "created" } else { "existing" }),
+            Cell::text(g.sku.as_str()),
+            if g.disabled_plans.is_empty() {
+                Cell::text("none")
+            } else {
+                Cell::text(g.disabled_plans.join(", "))
+            },
+            Cell::int(g.members_added),
+        ]
+    }));
+    s.block(Block::plain("Carrying groups:"))
+        .block(Block::Table(t))
+}
+
+/// A forecast point on the terminal: `2 wave 1 (pilot)`, or the stage alone.
+fn seat_point(p: &Plan, s: &SeatForecast) -> String {
+    match s.wave {
+        Some(w) => format!("{} {}", s.stage, wave_name(p, s.stage, w)),
+        None => s.stage.to_string(),
+    }
+}
+
+fn seats(p: &Plan) -> Section<'_> {
+    let terminal = Table::new(vec![
+        Column::left("stage/wave"),
+        Column::left("product"),
+        Column::right("consumed/enabled"),
+        Column::right("peak"),
+    ])
+    .when_empty(Empty::Nothing(None))
+    .rows(p.seats.iter().map(|s| {
+        let (used, peak) = match s.enabled {
+            Some(e) => {
+                let peak = if s.peak > i64::from(e) {
+                    format!("{} (short by {})", s.peak, s.peak - i64::from(e))
+                } else {
+                    s.peak.to_string()
+                };
+                (format!("{}/{e}", s.consumed), peak)
+            }
+            None => (format!("{}/?", s.consumed), s.peak.to_string()),
+        };
+        vec![
+            Cell::text(seat_point(p, s)),
+            Cell::text(s.sku.as_str()),
+            Cell::text(used),
+            Cell::text(peak),
+        ]
+    }));
+    let unknown = || Cell::text("unknown");
+    let document = Table::new(vec![
+        Column::right("stage"),
+        Column::left("wave"),
+        Column::left("product"),
+        Column::right("enabled"),
+        Column::right("consumed"),
+        Column::right("peak"),
+        Column::right("available"),
+    ])
+    .when_empty(Empty::Nothing(None))
+    .rows(p.seats.iter().map(|f| {
+        let wave = f.wave.map_or_else(
+            || "–".to_owned(),
+            |w| match wave_name(p, f.stage, w).strip_prefix("wave ") {
+                Some(rest) => rest.to_owned(),
+                None => w.to_string(),
+            },
+        );
+        vec![
+            Cell::int(f.stage),
+            Cell::text(wave),
+            Cell::text(f.sku.as_str()),
+            f.enabled.map_or_else(unknown, Cell::int),
+            Cell::int(f.consumed),
+            Cell::int(f.peak),
+            f.enabled
+                .map_or_else(unknown, |e| Cell::int(i64::from(e) - f.consumed)),
+        ]
+    }));
+    Section::new("Seat forecast")
+        .block(Block::Table(terminal).only(Medium::Terminal))
+        .block(Block::Table(document).only(Medium::Document))
+}
+
+fn held_back(p: &Plan) -> Section<'_> {
+    let user = |h: &crate::plan::doc::HeldBack| Cell::text(user_of(h.upn.as_deref(), &h.user_id));
+    let terminal = Table::new(vec![
+        Column::left("user"),
+        Column::left("reason"),
+        Column::left("fix"),
+    ])
+    .when_empty(Empty::Nothing(None))
+    .rows(
+        p.held_back
+            .iter()
+            .map(|h| vec![user(h), Cell::text(h.reason.as_str()), Cell::text(h.fix)]),
+    );
+    let document = Table::new(vec![
+        Column::left("user"),
+        Column::left("reason"),
+        Column::left("detail"),
+        Column::left("fix"),
+    ])
+    .when_empty(Empty::Nothing(None))
+    .rows(p.held_back.iter().map(|h| {
+        vec![
+            user(h),
+            Cell::code(h.reason.as_str()),
+            Cell::text(h.detail.as_str()),
+            Cell::text(h.fix),
+        ]
+    }));
+    let mut s = Section::new("Held-back users")
+        .terminal_title("Held-back users (they keep every direct license)")
+        .block(Block::Table(terminal).only(Medium::Terminal));
+    if !p.held_back.is_empty() {
+        s = s.block(
+            Block::plain(format!(
+                "{} held back (they keep every direct license): {}.",
+                count(p.held_back.len() as u64, "user", "users"),
+                reasons(p)
+            ))
+            .only(Medium::Document),
+        );
+    }
+    s.block(Block::Table(document).only(Medium::Document))
+}
+
+fn skipped(p: &Plan) -> Section<'_> {
+    let t = Table::new(vec![Column::left("user"), Column::left("why")])
+        .when_empty(Empty::Nothing(None))
+        .rows(p.skipped.iter().map(|k| {
+            vec![
+                Cell::text(user_of(k.upn.as_deref(), &k.user_id)),
+                Cell::text(k.why.to_string()),
+            ]
+        }));
+    Section::new("Skipped users")
+        .only(Medium::Document)
+        .block(Block::Table(t))
+}
+
+fn error_word(e: &ErrorRecord) -> String {
+    if e.at_risk {
+        format!("{} (at risk)", e.error)
+    } else {
+        e.error.to_string()
+    }
+}
+
+fn verdict(p: &Plan) -> Section<'_> {
+    let word = verdict_word(p);
+    let v = &p.verdict;
+    let mut s = Section::new("Verdict").terminal_title(format!("Verdict: {word}"));
+    if v.violations.is_empty() {
+        s = s
+            .block(Block::plain(verdict_sentence(p)).only(Medium::Terminal))
+            .block(
+                Block::Paragraph(vec![
+                    Span::strong(word),
+                    Span::plain(format!(". {}", verdict_sentence(p))),
+                ])
+                .only(Medium::Document),
+            );
+    } else {
+        let t = Table::new(vec![
+            Column::right("step"),
+            Column::left("kind"),
+            Column::left("user"),
+            Column::left("lost"),
+            Column::left("cause"),
+        ])
+        .rows(v.violations.iter().map(|v| {
+            vec![
+                Cell::int(v.step),
+                Cell::text(kind_word(v.kind)),
+                Cell::text(v.user.as_deref().unwrap_or_default()),
+                Cell::text(v.lost.as_str()),
+                Cell::text(v.cause.as_str()),
+            ]
+        }));
+        s = s
+            .block(
+                Block::Paragraph(vec![
+                    Span::strong(word),
+                    Span::plain(format!(
+                        ": the simulation finds {}.",
+                        count(v.violations.len() as u64, "violation", "violations")
+                    )),
+                ])
+                .only(Medium::Document),
+            )
+            .block(Block::Table(t));
+    }
+    if v.errors.is_empty() {
+        return s;
+    }
+    let t = Table::new(vec![
+        Column::right("step"),
+        Column::left("error"),
+        Column::left("user"),
+        Column::left("group"),
+        Column::left("product"),
+        Column::left("detail"),
+    ])
+    .rows(v.errors.iter().map(|e| {
+        vec![
+            Cell::int(e.step),
+            Cell::text(error_word(e)),
+            Cell::text(e.user.as_deref().unwrap_or_default()),
+            Cell::text(e.group.as_deref().unwrap_or_default()),
+            Cell::text(e.sku.as_deref().unwrap_or_default()),
+            Cell::text(e.detail.as_str()),
+        ]
+    }));
+    s.block(
+        Block::plain(format!(
+            "{} expected (see --format markdown|json)",
+            count(v.errors.len() as u64, "licensing error", "licensing errors")
+        ))
+        .only(Medium::Terminal),
+    )
+    .block(
+        Block::plain(
+            "Licensing errors the simulation expects (users held back keep their direct licenses):",
+        )
+        .only(Medium::Document),
+    )
+    .block(Block::Table(t).only(Medium::Document))
+}
+
+/// Each stage's rollback in one line.
+fn rollback(p: &Plan) -> Section<'_> {
+    Section::new("Rollback summary")
+        .only(Medium::Document)
+        .block(Block::Bullets(
+            p.stages
+                .iter()
+                .map(|st| {
+                    Cow::Owned(format!(
+                        "Stage {} ({}): {}",
+                        st.number,
+                        st.title,
+                        st.rollback.join(" ")
+                    ))
+                })
+                .collect(),
+        ))
+}
+
+#[cfg(test)]
+mod tests;

@@ -3,7 +3,7 @@
 //! movers are split into a pilot and waves. Write counts come from `Op::writes`.
 
 use super::carrying::Carrying;
-use super::doc::{Action, Stage, StageKind, Wave};
+use super::doc::{Action, Stage, StageKind, Wave, WaveLabel};
 use super::intent::{Intent, WaveSize};
 use super::names::{Names, PlanRefCache, SkuTexts};
 use super::select::Mover;
@@ -30,13 +30,13 @@ pub struct Ctx<'a, 't> {
 }
 
 /// Splits users into the pilot and later waves.
-fn waves(n: usize, pilot: u64, size: WaveSize) -> Vec<(String, std::ops::Range<usize>)> {
+fn waves(n: usize, pilot: u64, size: WaveSize) -> Vec<(WaveLabel, std::ops::Range<usize>)> {
     let mut out = Vec::new();
     // Sizes beyond the users left mean "everyone left": saturating, never wrapping (a wave size
     // of u64::MAX once wrapped `i + step` and panicked).
     let pilot = usize::try_from(pilot).unwrap_or(usize::MAX).min(n);
     if pilot > 0 {
-        out.push(("pilot".to_owned(), 0..pilot));
+        out.push((WaveLabel::Pilot, 0..pilot));
     }
     let rest = n - pilot;
     let step = match size {
@@ -48,7 +48,7 @@ fn waves(n: usize, pilot: u64, size: WaveSize) -> Vec<(String, std::ops::Range<u
     let mut i = pilot;
     while i < n {
         let end = i.saturating_add(step).min(n);
-        out.push(("wave".to_owned(), i..end));
+        out.push((WaveLabel::Wave, i..end));
         i = end;
     }
     out
@@ -114,7 +114,11 @@ impl Builder {
         movers.sort_by(|a, b| a.key().cmp(&b.key()));
         for (label, range) in waves(movers.len(), intent.pilot, intent.size) {
             let w = self.stages[s].waves.len();
-            let gate = if label == "pilot" { gates.0 } else { gates.1 };
+            let gate = if label == WaveLabel::Pilot {
+                gates.0
+            } else {
+                gates.1
+            };
             self.stages[s].waves.push(Wave {
                 number: w as u32 + 1,
                 label,

@@ -45,7 +45,8 @@ pub struct Summary {
 pub struct MoveSummary {
     pub from: String,
     pub to: String,
-    pub strategy: Option<String>,
+    /// `None` when the product stays (only the licensing path changes).
+    pub strategy: Option<crate::plan::intent::Strategy>,
     pub scope: String,
     /// Carrying groups: `group_id`, `group_name`, whether the plan creates it, its licenses.
     pub groups: Vec<CarryingGroup>,
@@ -95,11 +96,27 @@ pub enum StageKind {
     ChangeDirect,
 }
 
+/// Whether a wave is the pilot (checked for a soak before any other) or a later wave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WaveLabel {
+    Pilot,
+    Wave,
+}
+
+impl WaveLabel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pilot => "pilot",
+            Self::Wave => "wave",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Wave {
     pub number: u32,
-    /// `pilot` or `wave`.
-    pub label: String,
+    pub label: WaveLabel,
     pub users: u64,
     pub actions: Vec<Action>,
     pub gates: Vec<String>,

@@ -108,7 +108,7 @@ pub fn plan(
         .map(|(mi, mv)| MoveSummary {
             from: names.sku(mv.from),
             to: names.sku(mv.to),
-            strategy: (mv.from != mv.to).then(|| mv.strategy.as_str().to_owned()),
+            strategy: (mv.from != mv.to).then_some(mv.strategy),
             scope: mv.scope_text.clone(),
             groups: drawn
                 .carrying

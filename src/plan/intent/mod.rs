@@ -103,7 +103,8 @@ impl<'de> Deserialize<'de> for SizeText {
 }
 
 /// How a product change is staged (R11).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Strategy {
     /// Move the users to groups holding `from`, then one atomic change per group.
     MigrateThenChange,

@@ -150,7 +150,7 @@ fn moves(p: &Plan) -> Section<'_> {
             .collect();
         vec![
             Cell::text(format!("{} → {}", m.from, m.to)),
-            Cell::text(m.strategy.as_deref().unwrap_or("-")),
+            Cell::text(m.strategy.map_or("-", |s| s.as_str())),
             Cell::text(m.scope.as_str()),
             if groups.is_empty() {
                 Cell::text("-")
@@ -183,8 +183,8 @@ fn heading_name(s: &str) -> Cow<'_, str> {
 
 /// A move in a document: strategy, scope, users and its carrying groups.
 fn one_move(m: &MoveSummary) -> Section<'_> {
-    let strategy = match m.strategy.as_deref() {
-        Some(s) => Span::text(s),
+    let strategy = match m.strategy {
+        Some(s) => Span::text(s.as_str()),
         None => Span::plain("none (same product, licensing path only)"),
     };
     let s = Section::new(format!(

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use super::words::{count, minutes, stage_actions, wave_sizes};
-use crate::plan::doc::{Action, Plan, Stage, StageKind, Wave};
+use crate::plan::doc::{Action, Plan, Stage, StageKind, Wave, WaveLabel};
 use crate::render::report::{Block, Cell, Column, Medium, Section, Span, Table};
 
 /// Actions listed per stage in a document.
@@ -109,7 +109,11 @@ fn stage(st: &Stage) -> Section<'_> {
 }
 
 fn wave<'a>(st: &Stage, w: &'a Wave) -> Section<'a> {
-    let pilot = if w.label == "pilot" { " (pilot)" } else { "" };
+    let pilot = if w.label == WaveLabel::Pilot {
+        " (pilot)"
+    } else {
+        ""
+    };
     let mut s = Section::new(format!(
         "Stage {} wave {}{pilot}: {}",
         st.number,

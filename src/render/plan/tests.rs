@@ -1,7 +1,7 @@
 use super::{markdown, table};
 use crate::plan::doc::{
     Action, CarryingGroup, HeldBack, MoveSummary, Plan, SeatForecast, Skipped, Stage, StageKind,
-    Summary, Verdict, Wave,
+    Summary, Verdict, Wave, WaveLabel,
 };
 use crate::simulate::report::{ErrorRecord, Violation, ViolationKind};
 
@@ -49,9 +49,9 @@ fn plan() -> Plan {
     }
     let mut stage2_actions = vec![assign];
     stage2_actions.extend((0..54).map(|i| action("add-member", Some(i))));
-    let wave = |number: u32, label: &str, users: std::ops::Range<usize>| Wave {
+    let wave = |number: u32, label: WaveLabel, users: std::ops::Range<usize>| Wave {
         number,
-        label: label.to_owned(),
+        label,
         users: users.len() as u64,
         actions: users
             .map(|i| action("remove-direct-license", Some(i)))
@@ -108,7 +108,10 @@ fn plan() -> Plan {
                 purpose: "Gradually.".to_owned(),
                 gates: Vec::new(),
                 actions: Vec::new(),
-                waves: vec![wave(1, "pilot", 0..2), wave(2, "wave", 2..54)],
+                waves: vec![
+                    wave(1, WaveLabel::Pilot, 0..2),
+                    wave(2, WaveLabel::Wave, 2..54),
+                ],
                 risks: vec!["Another risk.".to_owned()],
                 rollback: vec![
                     "Re-assign the direct license".to_owned(),

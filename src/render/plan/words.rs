@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::plan::doc::{Plan, Stage};
+use crate::plan::doc::{Plan, Stage, WaveLabel};
 use crate::simulate::report::ViolationKind;
 
 pub(super) fn verdict_word(p: &Plan) -> &'static str {
@@ -81,7 +81,7 @@ pub(super) fn wave_sizes(st: &Stage) -> String {
     st.waves
         .iter()
         .map(|w| {
-            if w.label == "pilot" {
+            if w.label == WaveLabel::Pilot {
                 format!("pilot {}", w.users)
             } else {
                 w.users.to_string()

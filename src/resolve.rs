@@ -96,18 +96,35 @@ pub fn sku(
 pub fn plan_in(text: &str, plans: &[PlanId], label: impl Fn(PlanId) -> String) -> Option<PlanId> {
     match PlanId::parse(text) {
         Ok(id) => plans.contains(&id).then_some(id),
-        Err(_) => plans
-            .iter()
-            .copied()
-            .find(|p| label(*p).eq_ignore_ascii_case(text.trim()))
-            .or_else(|| {
-                Catalog::bundled()
-                    .plans_named(text)
-                    .into_iter()
-                    .map(|p| p.id)
-                    .find(|id| plans.contains(id))
-            }),
+        Err(_) => {
+            let labels: Vec<(PlanId, String)> = plans.iter().map(|p| (*p, label(*p))).collect();
+            plan_named(
+                text.trim(),
+                labels.iter().map(|(id, name)| (*id, name.as_str())),
+            )
+        }
     }
+}
+
+/// A service plan among a product's `(id, servicePlanName)` pairs by its name, ignoring case,
+/// or by any other spelling the bundled catalog records for one of them (the catalog's
+/// `Service_Plan_Name` and friendly names). Ingest's disabled-plan names and the engine's
+/// both resolve here.
+pub fn plan_named<'a>(
+    name: &str,
+    plans: impl Iterator<Item = (PlanId, &'a str)> + Clone,
+) -> Option<PlanId> {
+    plans
+        .clone()
+        .find(|(_, n)| n.eq_ignore_ascii_case(name))
+        .map(|(id, _)| id)
+        .or_else(|| {
+            Catalog::bundled()
+                .plans_named(name)
+                .into_iter()
+                .map(|p| p.id)
+                .find(|id| plans.clone().any(|(p, _)| p == *id))
+        })
 }
 
 #[cfg(test)]

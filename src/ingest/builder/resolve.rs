@@ -160,14 +160,7 @@ impl Builder {
         let mut tenant_hits: Vec<SkuId> = self
             .skus
             .values()
-            .filter(|s| {
-                s.part_number
-                    .as_deref()
-                    .is_some_and(|p| p.eq_ignore_ascii_case(name))
-                    || s.display_name
-                        .as_deref()
-                        .is_some_and(|d| d.eq_ignore_ascii_case(name))
-            })
+            .filter(|s| crate::resolve::sku_named(s, name))
             .map(|s| s.id)
             .collect();
         tenant_hits.sort();
@@ -210,17 +203,7 @@ impl Builder {
             Some(s) if !s.service_plans.is_empty() => &s.service_plans,
             _ => catalog.sku(sku).map_or(&[], |c| &c.service_plans[..]),
         };
-        plans
-            .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(name))
-            .map(|p| p.id)
-            .or_else(|| {
-                catalog
-                    .plans_named(name)
-                    .into_iter()
-                    .map(|p| p.id)
-                    .find(|id| plans.iter().any(|p| p.id == *id))
-            })
+        crate::resolve::plan_named(name, plans.iter().map(|p| (p.id, p.name.as_str())))
     }
 
     /// An admin-center `Licenses` cell: display names joined by `+`, matched longest first.

@@ -158,7 +158,8 @@ mod tests {
                         sku: "ENTERPRISEPACK".into(),
                         enabled: Some(10),
                         consumed: i as i64,
-                    }],
+                    }]
+                    .into(),
                 })
                 .collect(),
             violations: Vec::new(),

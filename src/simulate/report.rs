@@ -32,7 +32,9 @@ pub struct StepReport {
     /// Where the op came from in its file (`ops[3]`).
     pub source: String,
     pub effect: String,
-    pub seats: Vec<SeatLine>,
+    /// The seats after the step; steps that leave them as they were share one list (a
+    /// million-user plan's steps hold a handful of lists, not one each).
+    pub seats: std::sync::Arc<[SeatLine]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -76,10 +76,10 @@ where
     };
     let mut seats: Vec<(SkuId, Option<u32>, i64)> = Vec::new();
     let mut bad_names = NameErrors::default();
-    for (src, op) in ops {
-        let (src, op) = (&src, &op);
+    for (mut src, op) in ops {
+        let op = &op;
         sim.step += 1;
-        let resolved = match R::resolve(&mut sim, src, op) {
+        let resolved = match R::resolve(&mut sim, &src, op) {
             Ok(resolved) => resolved,
             Err(all) => {
                 // The op is skipped; every bad name in it is reported, and the ops after it
@@ -97,7 +97,8 @@ where
             sim.steps.push(StepReport {
                 step: sim.step,
                 op: compact(op.to_string()),
-                source: src.path.clone(),
+                // The op is done with: its source moves into the step.
+                source: compact(std::mem::take(&mut src.path)),
                 effect: compact(outcome.effect),
                 seats,
             });

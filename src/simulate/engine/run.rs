@@ -76,7 +76,7 @@ where
     };
     let mut seats: Vec<(SkuId, Option<u32>, i64)> = Vec::new();
     let mut bad_names = NameErrors::default();
-    for (mut src, op) in ops {
+    for (src, op) in ops {
         let op = &op;
         sim.step += 1;
         let resolved = match R::resolve(&mut sim, &src, op) {
@@ -94,14 +94,13 @@ where
         }
         if steps {
             let seats = sim.seat_lines();
-            sim.steps.push(StepReport {
-                step: sim.step,
-                op: compact(op.to_string()),
-                // The op is done with: its source moves into the step.
-                source: compact(std::mem::take(&mut src.path)),
-                effect: compact(outcome.effect),
+            sim.steps.push(StepReport::new(
+                sim.step,
+                &op.to_string(),
+                &src.path,
+                &outcome.effect,
                 seats,
-            });
+            ));
         }
         seats.clear();
         seats.extend(sim.st.skus.values().map(|s| (s.id, s.enabled, s.consumed)));
@@ -123,13 +122,13 @@ where
         observe(sim.step, &seats);
         if steps {
             let seats = sim.seat_lines();
-            sim.steps.push(StepReport {
-                step: sim.step,
-                op: "(end: pending group processing completes)".into(),
-                source: String::new(),
-                effect: compact(effect),
+            sim.steps.push(StepReport::new(
+                sim.step,
+                "(end: pending group processing completes)",
+                "",
+                &effect,
                 seats,
-            });
+            ));
         }
     }
     bad_names.finish(ops_path)?;
@@ -183,12 +182,6 @@ where
         assumptions,
     };
     Ok((report, sim))
-}
-
-/// A step's text without the spare capacity it was built with (a report holds one per step).
-fn compact(mut text: String) -> String {
-    text.shrink_to_fit();
-    text
 }
 
 pub(super) fn final_state(sim: &Sim<'_>) -> FinalState {

@@ -57,7 +57,8 @@ pub fn read(path: &Path) -> Result<OpsFile, InputErrors> {
         "name an ops file ({\"ops\": [...]}) or a plan written by licplan plan",
     )
     .map_err(|e| InputErrors(vec![e]))?;
-    parse(&text, path)
+    // The text (a plan can be a hundred megabytes) is dropped once its actions are read.
+    parse_ops(std::borrow::Cow::Owned(text), path).map_err(|e| InputErrors(vec![e]))?
 }
 
 /// Parses ops from text; `path` only names the source in messages.
@@ -67,23 +68,27 @@ pub fn read(path: &Path) -> Result<OpsFile, InputErrors> {
 /// Every problem of every op, each naming the op's record path and field (`$.ops[3].grup`):
 /// one run lists them all. A file that cannot be read as JSON or YAML is one error.
 pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputErrors> {
-    parse_ops(text, path).map_err(|e| InputErrors(vec![e]))?
+    parse_ops(std::borrow::Cow::Borrowed(text), path).map_err(|e| InputErrors(vec![e]))?
 }
 
 /// The ops of a file, or its problems; the outer error is one that stops reading at once.
-fn parse_ops(text: &str, path: &Path) -> Result<Result<OpsFile, InputErrors>, InputError> {
+fn parse_ops(
+    text: std::borrow::Cow<'_, str>,
+    path: &Path,
+) -> Result<Result<OpsFile, InputErrors>, InputError> {
     // Duplicate keys, deep nesting and alias bombs are refused here (see `docfile`). Each action
     // is made an op (or its problems) as soon as it is read, and the tree keeps only its number
     // in `read`: a million-action plan is never one tree of values.
     let mut read = Vec::new();
-    let doc = crate::docfile::read_actions(text, path, &mut |at, v| {
+    let doc = crate::docfile::read_actions(&text, path, &mut |at, v| {
         // An op with problems is kept as read: they are listed with its place among the ops,
         // known once every action is read (`Read::take`).
         read.push(Some(convert(path, &at, 0, &v).map_err(|_| v)));
         Value::from(read.len() - 1)
     })?;
     let mut read = Read { path, items: read };
-    let mut ops = Vec::new();
+    drop(text);
+    let mut ops = Vec::with_capacity(read.items.len());
     let mut errors = Vec::new();
     let at = |p: String| Location::Record { index: 0, path: p };
     if let Value::Object(top) = &doc {

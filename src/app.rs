@@ -203,10 +203,11 @@ pub fn simulate(
     let ops = ops?;
     let touched = crate::simulate::needs::touched(&loaded.tenant, &ops);
     progress.phase("simulating", ops.ops.len() as u64);
-    let mut report = crate::simulate::engine::simulate_observed(
+    // The ops are handed over: each is dropped as it is replayed.
+    let mut report = crate::simulate::engine::simulate_owned(
         &loaded.tenant,
         &rules,
-        &ops,
+        ops,
         &req.ops,
         true,
         &mut |_, _| progress.advance(1),

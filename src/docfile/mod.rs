@@ -11,6 +11,7 @@
 //! Ops and plan files use the tree itself; intents and rules files are checked this way, then
 //! deserialised into their typed schema as before (which keeps serde_yaml's positions).
 
+mod actions;
 mod scan;
 
 use std::cell::{Cell, RefCell};
@@ -22,6 +23,8 @@ use serde_json::{Map, Value};
 
 use crate::ingest::error::{InputError, Location};
 
+use actions::Pos;
+pub use actions::{ActionAt, ActionHook};
 pub use scan::{check_depth, TooDeep};
 
 /// The deepest nesting of mappings and lists licplan reads in its own files (which need about
@@ -99,11 +102,31 @@ pub enum Syntax {
 /// An [`InputError`] naming `path`, the line and column, and for duplicate keys the record's
 /// path (`$.ops[3]`) and the key.
 pub fn read_value(text: &str, path: &Path) -> Result<Value, InputError> {
+    read(text, path, None)
+}
+
+/// [`read_value`] for an ops file or a plan: each action (`ops[i]`, `stages[s].actions[i]`,
+/// `stages[s].waves[w].actions[i]`) is handed to `hook` as soon as it is read, with every check
+/// above passed, and the tree keeps what `hook` returns in its place. A million-action plan is
+/// then never held as one tree of values.
+///
+/// # Errors
+///
+/// As [`read_value`].
+pub fn read_actions(
+    text: &str,
+    path: &Path,
+    hook: &mut ActionHook<'_>,
+) -> Result<Value, InputError> {
+    read(text, path, Some(hook))
+}
+
+fn read(text: &str, path: &Path, hook: Option<&mut ActionHook<'_>>) -> Result<Value, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {
-        parse(text, path, Syntax::Json)
+        parse(text, path, Syntax::Json, hook)
     } else {
-        parse(text, path, Syntax::Yaml)
+        parse(text, path, Syntax::Yaml, hook)
     }
 }
 
@@ -114,7 +137,7 @@ pub fn read_value(text: &str, path: &Path) -> Result<Value, InputError> {
 ///
 /// As [`read_value`]; YAML syntax errors are left to the schema's reader, which says more.
 pub fn check_yaml(text: &str, path: &Path) -> Result<(), InputError> {
-    match parse(text, path, Syntax::Yaml) {
+    match parse(text, path, Syntax::Yaml, None) {
         Ok(_) => Ok(()),
         Err(e) if e.field.is_none() && e.message.starts_with("invalid YAML") => Ok(()),
         Err(e) => Err(e),
@@ -129,7 +152,7 @@ pub fn check_yaml(text: &str, path: &Path) -> Result<(), InputError> {
 ///
 /// As [`read_value`].
 pub fn yaml_value(text: &str, path: &Path) -> Result<Option<Value>, InputError> {
-    match parse(text, path, Syntax::Yaml) {
+    match parse(text, path, Syntax::Yaml, None) {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.field.is_none() && e.message.starts_with("invalid YAML") => Ok(None),
         Err(e) => Err(e),
@@ -170,7 +193,12 @@ pub fn unknown_keys(
         .collect()
 }
 
-fn parse(text: &str, path: &Path, syntax: Syntax) -> Result<Value, InputError> {
+fn parse(
+    text: &str,
+    path: &Path,
+    syntax: Syntax,
+    hook: Option<&mut ActionHook<'_>>,
+) -> Result<Value, InputError> {
     if syntax == Syntax::Yaml {
         check_depth(text, MAX_DEPTH).map_err(|at| {
             too_deep(
@@ -187,10 +215,12 @@ fn parse(text: &str, path: &Path, syntax: Syntax) -> Result<Value, InputError> {
         budget: Cell::new((text.len() as u64).saturating_mul(2).saturating_add(4096)),
         trail: RefCell::new(Vec::new()),
         problem: Cell::new(None),
+        hook: RefCell::new(hook),
     };
     let seed = Node {
         ctx: &ctx,
         depth: 0,
+        pos: Pos::Top,
     };
     let result = match syntax {
         Syntax::Json => {
@@ -368,13 +398,15 @@ enum Problem {
 
 /// What the reading of one document shares: the budget of values and characters aliases may
 /// not exceed, the path to where reading failed (built as the error unwinds) and why.
-struct Ctx {
+struct Ctx<'h, 'f> {
     budget: Cell<u64>,
     trail: RefCell<Vec<Seg>>,
     problem: Cell<Option<Problem>>,
+    /// Where each action read goes (`read_actions`).
+    hook: RefCell<Option<&'h mut ActionHook<'f>>>,
 }
 
-impl Ctx {
+impl Ctx<'_, '_> {
     fn fail<E: de::Error>(&self, problem: Problem, message: impl fmt::Display) -> E {
         self.problem.set(Some(problem));
         E::custom(message)
@@ -400,13 +432,14 @@ impl Ctx {
     }
 }
 
-/// One value of the document, `depth` collections deep.
-struct Node<'c> {
-    ctx: &'c Ctx,
+/// One value of the document, `depth` collections deep, at `pos` of an ops file or plan.
+struct Node<'c, 'h, 'f> {
+    ctx: &'c Ctx<'h, 'f>,
     depth: usize,
+    pos: Pos,
 }
 
-impl<'de> DeserializeSeed<'de> for Node<'_> {
+impl<'de> DeserializeSeed<'de> for Node<'_, '_, '_> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
@@ -414,19 +447,25 @@ impl<'de> DeserializeSeed<'de> for Node<'_> {
     }
 }
 
-impl Node<'_> {
-    fn deeper<E: de::Error>(&self) -> Result<Node<'_>, E> {
+impl<'c, 'h, 'f> Node<'c, 'h, 'f> {
+    /// The depth of this collection's values; an error past [`MAX_DEPTH`].
+    fn deeper<E: de::Error>(&self) -> Result<usize, E> {
         if self.depth >= MAX_DEPTH {
             return Err(self.ctx.fail(Problem::TooDeep, "nested too deep"));
         }
-        Ok(Node {
+        Ok(self.depth + 1)
+    }
+
+    fn child(&self, depth: usize, pos: Pos) -> Node<'c, 'h, 'f> {
+        Node {
             ctx: self.ctx,
-            depth: self.depth + 1,
-        })
+            depth,
+            pos,
+        }
     }
 }
 
-impl<'de> Visitor<'de> for Node<'_> {
+impl<'de> Visitor<'de> for Node<'_, '_, '_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -481,15 +520,15 @@ impl<'de> Visitor<'de> for Node<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         self.ctx.charge(0)?;
-        let child = self.deeper()?;
+        let depth = self.deeper()?;
         let mut out = Vec::new();
         loop {
-            let node = Node {
-                ctx: child.ctx,
-                depth: child.depth,
-            };
-            match seq.next_element_seed(node) {
-                Ok(Some(v)) => out.push(v),
+            let (pos, action) = self.pos.item(out.len());
+            match seq.next_element_seed(self.child(depth, pos)) {
+                Ok(Some(v)) => out.push(match (action, &mut *self.ctx.hook.borrow_mut()) {
+                    (Some(at), Some(hook)) => hook(at, v),
+                    _ => v,
+                }),
                 Ok(None) => return Ok(Value::Array(out)),
                 Err(e) => {
                     self.ctx.trail.borrow_mut().push(Seg::Index(out.len()));
@@ -501,7 +540,7 @@ impl<'de> Visitor<'de> for Node<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         self.ctx.charge(0)?;
-        let child = self.deeper()?;
+        let depth = self.deeper()?;
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             self.ctx.charge(key.len())?;
@@ -517,10 +556,7 @@ impl<'de> Visitor<'de> for Node<'_> {
                     .err()
                     .unwrap_or_else(|| de::Error::custom("duplicate key")));
             }
-            let node = Node {
-                ctx: child.ctx,
-                depth: child.depth,
-            };
+            let node = self.child(depth, self.pos.key(&key));
             let value = match map.next_value_seed(node) {
                 Ok(v) => v,
                 Err(e) => {

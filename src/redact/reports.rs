@@ -112,9 +112,7 @@ fn error(e: &mut ErrorRecord, r: &Redactor) {
 impl Redact for SimReport {
     fn redact(&mut self, r: &Redactor) {
         for s in &mut self.steps {
-            r.one(&mut s.op);
-            r.one(&mut s.source);
-            r.one(&mut s.effect);
+            s.map_texts(|t| r.text(t));
         }
         for v in &mut self.violations {
             violation(v, r);

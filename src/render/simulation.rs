@@ -74,8 +74,8 @@ fn steps(r: &SimReport) -> Section<'_> {
     .rows(r.steps.iter().map(|s| {
         vec![
             Cell::int(s.step),
-            Cell::text(s.op.as_str()),
-            Cell::text(s.effect.as_str()),
+            Cell::text(s.op()),
+            Cell::text(s.effect()),
             Cell::list(s.seats.iter().map(|l| seats(l).into()).collect(), ", "),
         ]
     }));
@@ -149,22 +149,36 @@ mod tests {
                 unchecked: Vec::new(),
             },
             steps: (1..=steps)
-                .map(|i| StepReport {
-                    step: i,
-                    op: format!("add-member LIC-E3 + user{i}@contoso.com"),
-                    source: format!("ops[{}]", i - 1),
-                    effect: format!("user{i}@contoso.com joins LIC-E3; processing pending"),
-                    seats: vec![SeatLine {
-                        sku: "ENTERPRISEPACK".into(),
-                        enabled: Some(10),
-                        consumed: i as i64,
-                    }],
+                .map(|i| {
+                    StepReport::new(
+                        i,
+                        &format!("add-member LIC-E3 + user{i}@contoso.com"),
+                        &format!("ops[{}]", i - 1),
+                        &format!("user{i}@contoso.com joins LIC-E3; processing pending"),
+                        vec![SeatLine {
+                            sku: "ENTERPRISEPACK".into(),
+                            enabled: Some(10),
+                            consumed: i as i64,
+                        }]
+                        .into(),
+                    )
                 })
                 .collect(),
             violations: Vec::new(),
             errors: Vec::new(),
             assumptions: vec!["an assumption".into()],
         }
+    }
+
+    /// A step with its op and effect replaced (`None` keeps them).
+    fn set(s: &mut StepReport, op: Option<&str>, effect: Option<&str>) {
+        *s = StepReport::new(
+            s.step,
+            op.unwrap_or(s.op()),
+            s.source(),
+            effect.unwrap_or(s.effect()),
+            s.seats.clone(),
+        );
     }
 
     fn text(r: &SimReport) -> String {
@@ -202,8 +216,12 @@ mod tests {
     #[test]
     fn markdown_escapes_names_and_keeps_rows_whole() {
         let mut r = sim(2);
-        r.steps[0].op = "add-member LIC | ![x](https://tracker.example/p.png) + \u{202e}=x".into();
-        r.steps[1].effect = "=HYPERLINK(1)\nsecond line".into();
+        set(
+            &mut r.steps[0],
+            Some("add-member LIC | ![x](https://tracker.example/p.png) + \u{202e}=x"),
+            None,
+        );
+        set(&mut r.steps[1], None, Some("=HYPERLINK(1)\nsecond line"));
         r.violations.push(crate::simulate::report::Violation {
             step: 2,
             kind: crate::simulate::report::ViolationKind::Loss,
@@ -234,8 +252,11 @@ mod tests {
     #[test]
     fn listed_steps_escape_control_characters_and_line_breaks_from_names() {
         let mut r = sim(GRID_STEPS + 1);
-        r.steps[0].op = "add-member LIC-E3 + \u{1b}[31mevil\nstep 2 forged".into();
-        r.steps[0].effect = "evil\u{7}joins".into();
+        set(
+            &mut r.steps[0],
+            Some("add-member LIC-E3 + \u{1b}[31mevil\nstep 2 forged"),
+            Some("evil\u{7}joins"),
+        );
         let out = text(&r);
         assert!(
             !out.contains('\u{1b}') && !out.contains('\u{7}'),

@@ -23,16 +23,85 @@ pub struct SimReport {
     pub assumptions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One step: serialised as `step`, `op`, `source`, `effect`, `seats`. Its three texts are held
+/// as one (a million-user plan has half a million steps; one allocation each, not three).
+#[derive(Debug, Clone)]
 pub struct StepReport {
     /// 1-based.
     pub step: usize,
+    /// The op, its source and its effect, one after another.
+    text: Box<str>,
+    /// Where the op's text ends, then the source's.
+    op_end: usize,
+    source_end: usize,
+    /// The seats after the step; steps that leave them as they were share one list (a
+    /// million-user plan's steps hold a handful of lists, not one each).
+    pub seats: std::sync::Arc<[SeatLine]>,
+}
+
+impl StepReport {
+    pub fn new(
+        step: usize,
+        op: &str,
+        source: &str,
+        effect: &str,
+        seats: std::sync::Arc<[SeatLine]>,
+    ) -> Self {
+        let mut text = String::with_capacity(op.len() + source.len() + effect.len());
+        text.push_str(op);
+        text.push_str(source);
+        text.push_str(effect);
+        StepReport {
+            step,
+            text: text.into_boxed_str(),
+            op_end: op.len(),
+            source_end: op.len() + source.len(),
+            seats,
+        }
+    }
+
     /// The op as written, e.g. `add-member LIC-O365-E3 + adele@contoso.com`.
-    pub op: String,
-    /// Where the op came from in its file (`ops[3]`).
-    pub source: String,
-    pub effect: String,
-    pub seats: Vec<SeatLine>,
+    pub fn op(&self) -> &str {
+        self.text.get(..self.op_end).unwrap_or_default()
+    }
+
+    /// Where the op came from in its file (`ops[3]`); empty for the end of the run.
+    pub fn source(&self) -> &str {
+        self.text
+            .get(self.op_end..self.source_end)
+            .unwrap_or_default()
+    }
+
+    /// What the step did.
+    pub fn effect(&self) -> &str {
+        self.text.get(self.source_end..).unwrap_or_default()
+    }
+
+    /// The step with its op, source and effect each made anew by `f` (`f(op)`, `f(source)`,
+    /// `f(effect)`, in that order).
+    pub fn map_texts(&mut self, mut f: impl FnMut(&str) -> String) {
+        let (op, source, effect) = (f(self.op()), f(self.source()), f(self.effect()));
+        *self = StepReport::new(
+            self.step,
+            &op,
+            &source,
+            &effect,
+            std::sync::Arc::clone(&self.seats),
+        );
+    }
+}
+
+impl Serialize for StepReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("StepReport", 5)?;
+        st.serialize_field("step", &self.step)?;
+        st.serialize_field("op", self.op())?;
+        st.serialize_field("source", self.source())?;
+        st.serialize_field("effect", self.effect())?;
+        st.serialize_field("seats", &self.seats)?;
+        st.end()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -218,6 +287,32 @@ impl SimReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_gives_back_its_texts_and_serialises_them_in_order() {
+        let seats: std::sync::Arc<[SeatLine]> = vec![SeatLine {
+            sku: "E3".into(),
+            enabled: None,
+            consumed: 2,
+        }]
+        .into();
+        let mut s = StepReport::new(3, "add-member G + é", "ops[2]", "joins", seats);
+        assert_eq!(
+            (s.op(), s.source(), s.effect()),
+            ("add-member G + é", "ops[2]", "joins")
+        );
+        assert_eq!(
+            serde_json::to_string(&s).expect("serialises"),
+            r#"{"step":3,"op":"add-member G + é","source":"ops[2]","effect":"joins","seats":[{"sku":"E3","enabled":null,"consumed":2}]}"#
+        );
+        s.map_texts(|t| t.to_uppercase());
+        assert_eq!(
+            (s.op(), s.source(), s.effect()),
+            ("ADD-MEMBER G + É", "OPS[2]", "JOINS")
+        );
+        let end = StepReport::new(4, "(end)", "", "", std::sync::Arc::clone(&s.seats));
+        assert_eq!((end.op(), end.source(), end.effect()), ("(end)", "", ""));
+    }
 
     #[test]
     fn refusal_and_violation_codes_are_unique_and_serialise_as_spelled() {

@@ -484,7 +484,7 @@ proptest! {
         prop_assert_eq!(comparable(&by_text), comparable(&by_id));
         // The typed op reads as the op written with GUIDs.
         for ((_, w), step) in written.iter().zip(&by_id.steps) {
-            prop_assert_eq!(&to_ids(w).to_string(), &step.op);
+            prop_assert_eq!(&to_ids(w).to_string(), step.op());
         }
     }
 }

@@ -117,6 +117,31 @@ pub fn simulate_observed(
     .map(|(report, _)| report)
 }
 
+/// [`simulate_observed`] taking the ops: each is dropped once replayed, so the step report
+/// grows into the memory the ops held (a million-user plan's ops and steps are never all
+/// alive together).
+///
+/// # Errors
+///
+/// As [`simulate`].
+pub fn simulate_owned(
+    tenant: &Tenant,
+    rules: &Rules,
+    ops: OpsFile,
+    ops_path: &Path,
+    steps: bool,
+    observe: &mut SeatObserver<'_>,
+) -> Result<SimReport, InputErrors> {
+    run(
+        State::new(tenant, rules),
+        &mut ops.ops.into_iter(),
+        ops_path,
+        steps,
+        observe,
+    )
+    .map(|(report, _)| report)
+}
+
 /// [`simulate_observed`] over ops produced one by one (a plan's actions turned into ops as
 /// they are replayed, so a million-user plan never holds its ops twice).
 ///

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::ingest::error::{InputError, InputErrors};
 use crate::model::{AssignmentError, SkuId};
@@ -70,14 +71,15 @@ where
         violations: Vec::new(),
         errors: Vec::new(),
         short_skus: BTreeSet::new(),
+        last_seats: None,
         suggestions_left: std::cell::Cell::new(SUGGESTIONS),
     };
     let mut seats: Vec<(SkuId, Option<u32>, i64)> = Vec::new();
     let mut bad_names = NameErrors::default();
     for (src, op) in ops {
-        let (src, op) = (&src, &op);
+        let op = &op;
         sim.step += 1;
-        let resolved = match R::resolve(&mut sim, src, op) {
+        let resolved = match R::resolve(&mut sim, &src, op) {
             Ok(resolved) => resolved,
             Err(all) => {
                 // The op is skipped; every bad name in it is reported, and the ops after it
@@ -91,13 +93,14 @@ where
             sim.check_user(*u, op, &outcome.rule);
         }
         if steps {
-            sim.steps.push(StepReport {
-                step: sim.step,
-                op: op.to_string(),
-                source: src.path.clone(),
-                effect: outcome.effect,
-                seats: sim.seat_lines(),
-            });
+            let seats = sim.seat_lines();
+            sim.steps.push(StepReport::new(
+                sim.step,
+                &op.to_string(),
+                &src.path,
+                &outcome.effect,
+                seats,
+            ));
         }
         seats.clear();
         seats.extend(sim.st.skus.values().map(|s| (s.id, s.enabled, s.consumed)));
@@ -118,13 +121,14 @@ where
         seats.extend(sim.st.skus.values().map(|s| (s.id, s.enabled, s.consumed)));
         observe(sim.step, &seats);
         if steps {
-            sim.steps.push(StepReport {
-                step: sim.step,
-                op: "(end: pending group processing completes)".into(),
-                source: String::new(),
-                effect,
-                seats: sim.seat_lines(),
-            });
+            let seats = sim.seat_lines();
+            sim.steps.push(StepReport::new(
+                sim.step,
+                "(end: pending group processing completes)",
+                "",
+                &effect,
+                seats,
+            ));
         }
     }
     bad_names.finish(ops_path)?;
@@ -240,6 +244,8 @@ pub(super) struct Sim<'r> {
     pub(super) errors: Vec<ErrorRecord>,
     /// Products already reported short of seats (one seat violation per product and step).
     pub(super) short_skus: BTreeSet<(usize, SkuId)>,
+    /// The seats the last step reported, shared by the steps after it while they are the same.
+    last_seats: Option<Arc<[SeatLine]>>,
     /// How many more "did you mean" suggestions this run may look for (each costs a pass over
     /// the candidates; an ops file of a million unknown names must not cost a million passes).
     pub(super) suggestions_left: std::cell::Cell<usize>,
@@ -318,8 +324,19 @@ impl<'r> Sim<'r> {
         });
     }
 
-    pub(super) fn seat_lines(&self) -> Vec<SeatLine> {
-        self.st
+    /// The seats now, as a step reports them: the last step's list when they have not changed.
+    pub(super) fn seat_lines(&mut self) -> Arc<[SeatLine]> {
+        let same = self.last_seats.as_ref().is_some_and(|last| {
+            last.len() == self.st.skus.len()
+                && last.iter().zip(self.st.skus.values()).all(|(l, s)| {
+                    l.enabled == s.enabled && l.consumed == s.consumed && l.sku == s.label
+                })
+        });
+        if let (true, Some(last)) = (same, &self.last_seats) {
+            return Arc::clone(last);
+        }
+        let lines: Arc<[SeatLine]> = self
+            .st
             .skus
             .values()
             .map(|s| SeatLine {
@@ -327,6 +344,8 @@ impl<'r> Sim<'r> {
                 enabled: s.enabled,
                 consumed: s.consumed,
             })
-            .collect()
+            .collect();
+        self.last_seats = Some(Arc::clone(&lines));
+        lines
     }
 }

@@ -57,7 +57,8 @@ pub fn read(path: &Path) -> Result<OpsFile, InputErrors> {
         "name an ops file ({\"ops\": [...]}) or a plan written by licplan plan",
     )
     .map_err(|e| InputErrors(vec![e]))?;
-    parse(&text, path)
+    // The text (a plan can be a hundred megabytes) is dropped once its actions are read.
+    parse_ops(std::borrow::Cow::Owned(text), path).map_err(|e| InputErrors(vec![e]))?
 }
 
 /// Parses ops from text; `path` only names the source in messages.
@@ -67,14 +68,27 @@ pub fn read(path: &Path) -> Result<OpsFile, InputErrors> {
 /// Every problem of every op, each naming the op's record path and field (`$.ops[3].grup`):
 /// one run lists them all. A file that cannot be read as JSON or YAML is one error.
 pub fn parse(text: &str, path: &Path) -> Result<OpsFile, InputErrors> {
-    parse_ops(text, path).map_err(|e| InputErrors(vec![e]))?
+    parse_ops(std::borrow::Cow::Borrowed(text), path).map_err(|e| InputErrors(vec![e]))?
 }
 
 /// The ops of a file, or its problems; the outer error is one that stops reading at once.
-fn parse_ops(text: &str, path: &Path) -> Result<Result<OpsFile, InputErrors>, InputError> {
-    // Duplicate keys, deep nesting and alias bombs are refused here (see `docfile`).
-    let doc = crate::docfile::read_value(text, path)?;
-    let mut ops = Vec::new();
+fn parse_ops(
+    text: std::borrow::Cow<'_, str>,
+    path: &Path,
+) -> Result<Result<OpsFile, InputErrors>, InputError> {
+    // Duplicate keys, deep nesting and alias bombs are refused here (see `docfile`). Each action
+    // is made an op (or its problems) as soon as it is read, and the tree keeps only its number
+    // in `read`: a million-action plan is never one tree of values.
+    let mut read = Vec::new();
+    let doc = crate::docfile::read_actions(&text, path, &mut |at, v| {
+        // An op with problems is kept as read: they are listed with its place among the ops,
+        // known once every action is read (`Read::take`).
+        read.push(Some(convert(path, &at, 0, &v).map_err(|_| v)));
+        Value::from(read.len() - 1)
+    })?;
+    let mut read = Read { path, items: read };
+    drop(text);
+    let mut ops = Vec::with_capacity(read.items.len());
     let mut errors = Vec::new();
     let at = |p: String| Location::Record { index: 0, path: p };
     if let Value::Object(top) = &doc {
@@ -84,7 +98,7 @@ fn parse_ops(text: &str, path: &Path) -> Result<Result<OpsFile, InputErrors>, In
         Value::Object(top) if top.contains_key("ops") => match top.get("ops") {
             Some(Value::Array(items)) => {
                 for (i, v) in items.iter().enumerate() {
-                    collect(path, format!("ops[{i}]"), v, &mut ops, &mut errors);
+                    read.take(format!("ops[{i}]"), v, &mut ops, &mut errors);
                 }
             }
             _ => {
@@ -136,8 +150,7 @@ fn parse_ops(text: &str, path: &Path) -> Result<Result<OpsFile, InputErrors>, In
                 }
                 if let Some(actions) = stage.get("actions").and_then(Value::as_array) {
                     for (i, v) in actions.iter().enumerate() {
-                        collect(
-                            path,
+                        read.take(
                             format!("stages[{s}].actions[{i}]"),
                             v,
                             &mut ops,
@@ -163,8 +176,7 @@ fn parse_ops(text: &str, path: &Path) -> Result<Result<OpsFile, InputErrors>, In
                         }
                         if let Some(actions) = wave.get("actions").and_then(Value::as_array) {
                             for (i, v) in actions.iter().enumerate() {
-                                collect(
-                                    path,
+                                read.take(
                                     format!("stages[{s}].waves[{w}].actions[{i}]"),
                                     v,
                                     &mut ops,
@@ -282,49 +294,87 @@ fn known_keys(
     Ok(())
 }
 
-fn collect(
+/// The ops and problems of the actions read, by the number the tree keeps in their place.
+struct Read<'p> {
+    path: &'p Path,
+    items: Vec<Option<Result<Op, Value>>>,
+}
+
+impl Read<'_> {
+    /// The action whose number is `v`, added to `ops` (or its problems to `errors`): an op's
+    /// record index is the number of ops before it.
+    fn take(
+        &mut self,
+        at: String,
+        v: &Value,
+        ops: &mut Vec<(OpSource, Op)>,
+        errors: &mut Vec<InputError>,
+    ) {
+        let taken = v
+            .as_u64()
+            .and_then(|n| self.items.get_mut(usize::try_from(n).ok()?))
+            .and_then(Option::take);
+        match taken {
+            Some(Ok(op)) => ops.push((OpSource { path: at }, op)),
+            Some(Err(v)) => match convert(self.path, &at, ops.len(), &v) {
+                Ok(op) => ops.push((OpSource { path: at }, op)),
+                Err(problems) => errors.extend(problems),
+            },
+            // Every action's place holds its own number, taken once (see `parse_ops`).
+            None => errors.push(InputError::new(
+                self.path,
+                Location::Record {
+                    index: ops.len(),
+                    path: format!("$.{at}"),
+                },
+                "an action was read twice",
+            )),
+        }
+    }
+}
+
+/// An action as an op, or every problem of it; `index` is the number of ops before it.
+fn convert(
     path: &Path,
-    at: String,
+    at: &dyn std::fmt::Display,
+    index: usize,
     v: &Value,
-    ops: &mut Vec<(OpSource, Op)>,
-    errors: &mut Vec<InputError>,
-) {
+) -> Result<Op, Vec<InputError>> {
     let loc = |p: &str| Location::Record {
-        index: ops.len(),
+        index,
         path: format!("$.{at}{p}"),
     };
     let Value::Object(obj) = v else {
-        errors.push(
-            InputError::new(path, loc(""), "an op must be a mapping with an `op` field")
-                .hint(format!("ops are: {ALL_OPS}")),
-        );
-        return;
+        return Err(vec![InputError::new(
+            path,
+            loc(""),
+            "an op must be a mapping with an `op` field",
+        )
+        .hint(format!("ops are: {ALL_OPS}"))]);
     };
     let Some(name) = obj.get("op").and_then(Value::as_str) else {
-        errors.push(
-            InputError::new(path, loc(".op"), "the `op` field is missing")
-                .field("op")
-                .hint(format!("ops are: {ALL_OPS}")),
-        );
-        return;
+        return Err(vec![InputError::new(
+            path,
+            loc(".op"),
+            "the `op` field is missing",
+        )
+        .field("op")
+        .hint(format!("ops are: {ALL_OPS}"))]);
     };
     let Some(fields) = Op::fields(name) else {
-        errors.push(
-            InputError::new(
-                path,
-                loc(".op"),
-                format!("{:?} is not an op", bounded(name)),
-            )
-            .field("op")
-            .hint(format!(
-                "{}ops are: {ALL_OPS}",
-                crate::suggest::did_you_mean(name, ALL_OPS.split(", "))
-            )),
-        );
-        return;
+        return Err(vec![InputError::new(
+            path,
+            loc(".op"),
+            format!("{:?} is not an op", bounded(name)),
+        )
+        .field("op")
+        .hint(format!(
+            "{}ops are: {ALL_OPS}",
+            crate::suggest::did_you_mean(name, ALL_OPS.split(", "))
+        ))]);
     };
     let mut clean = serde_json::Map::new();
-    let mut unknown = false;
+    let mut errors = Vec::new();
     for (k, val) in obj {
         if k == "op" || fields.contains(&k.as_str()) {
             clean.insert(k.clone(), val.clone());
@@ -344,30 +394,24 @@ fn collect(
                 .field(bounded(k))
                 .hint(hint),
             );
-            unknown = true;
         }
     }
-    if unknown {
-        return;
+    if !errors.is_empty() {
+        return Err(errors);
     }
     match serde_json::from_value::<Op>(Value::Object(clean)) {
-        Ok(op) => {
-            if let Some(problem) = check(&op) {
-                errors.push(
-                    InputError::new(path, loc(""), problem).hint("see the README's op reference"),
-                );
-                return;
-            }
-            ops.push((OpSource { path: at }, op));
-        }
-        Err(e) => errors.push(
-            InputError::new(
-                path,
-                loc(""),
-                format!("{name}: {}", bounded(&e.to_string())),
-            )
-            .hint(format!("{name} takes: {}", fields.join(", "))),
-        ),
+        Ok(op) => match check(&op) {
+            Some(problem) => Err(vec![
+                InputError::new(path, loc(""), problem).hint("see the README's op reference")
+            ]),
+            None => Ok(op),
+        },
+        Err(e) => Err(vec![InputError::new(
+            path,
+            loc(""),
+            format!("{name}: {}", bounded(&e.to_string())),
+        )
+        .hint(format!("{name} takes: {}", fields.join(", ")))]),
     }
 }
 

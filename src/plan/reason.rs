@@ -117,6 +117,8 @@ impl From<ErrorCode> for HoldReason {
                 Refusal::DynamicMembershipGroup => Self::DynamicMembershipGroup,
                 Refusal::SyncedGroupMembership => Self::SyncedGroupMembership,
                 Refusal::GroupNameInUse => Self::GroupNameInUse,
+                // The planner writes no delete-group, so its ops meet neither.
+                Refusal::GroupHasLicenses | Refusal::GroupDeleted => Self::OtherLicensingError,
             },
         }
     }

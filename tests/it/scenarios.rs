@@ -294,9 +294,35 @@ fn r5_mutually_exclusive_sharepoint_plans_fail_the_group_path_without_loss() {
 }
 
 #[test]
-fn r5_mutually_exclusive_exchange_plans_by_default() {
+fn r5_exchange_plan1_user_and_e3_group_hold_both_by_default() {
     let run = scenario(
-        "r5-mutually-exclusive-exchange",
+        "r5-exchange-plans-held-together",
+        Expect {
+            safe: true,
+            violations: &[],
+            errors: &[],
+            seats: &[(2, "STANDARDPACK 1/5"), (2, "ENTERPRISEPACK 1/5")],
+        },
+    );
+    assert!(
+        run.assumptions()
+            .iter()
+            .any(|a| a.ends_with("(exchange-plan1-plan2-held-together)")),
+        "the current reading is stated: {:?}",
+        run.assumptions()
+    );
+    assert!(
+        !run.assumptions()
+            .iter()
+            .any(|a| a.contains("exchange-plan1-plan2-conflict")),
+        "the older reading is not in force"
+    );
+}
+
+#[test]
+fn r5_exchange_old_reading_turned_on_by_a_rules_file_conflicts() {
+    let run = scenario(
+        "r5-exchange-old-reading-enabled",
         Expect {
             safe: true,
             violations: &[],
@@ -308,38 +334,13 @@ fn r5_mutually_exclusive_exchange_plans_by_default() {
         run.error_details(),
         ["EXCHANGE_S_ENTERPRISE conflicts with EXCHANGE_S_STANDARD the user already has (exchange-online-plan1-plan2)"]
     );
-    assert!(
-        run.assumptions()
-            .iter()
-            .any(|a| a.ends_with("(exchange-plan1-plan2-conflict)")),
-        "the Exchange Plan 1/Plan 2 reading is stated"
-    );
-}
-
-#[test]
-fn r5_exchange_pair_disabled_by_a_rules_file() {
-    let run = scenario(
-        "r5-exchange-pair-disabled",
-        Expect {
-            safe: true,
-            violations: &[],
-            errors: &[],
-            seats: &[(2, "STANDARDPACK 1/5"), (2, "ENTERPRISEPACK 1/5")],
-        },
-    );
-    assert!(
-        !run.assumptions()
-            .iter()
-            .any(|a| a.contains("exchange-plan1-plan2-conflict")),
-        "the disabled entry's assumption is no longer stated"
-    );
-    assert!(
-        run.assumptions()
-            .iter()
-            .any(|a| a.ends_with("(rules-file-disables-exchange-online-plan1-plan2)")),
-        "the rules file's change is stated: {:?}",
-        run.assumptions()
-    );
+    for id in ["exchange-plan1-plan2-conflict", "rules-file-enables-exchange-online-plan1-plan2"] {
+        assert!(
+            run.assumptions().iter().any(|a| a.ends_with(&format!("({id})"))),
+            "{id} is stated: {:?}",
+            run.assumptions()
+        );
+    }
 }
 
 #[test]

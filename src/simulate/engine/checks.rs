@@ -176,7 +176,7 @@ impl Sim<'_> {
             AssignmentError::DependencyViolation,
             lic.keys().next().copied(),
             format!(
-                "License operation failed. Make sure that the group has necessary services before adding or removing a dependent service. The service {} requires {} to be enabled as well ({}; R7: the group must carry it too)",
+                "License operation failed. Make sure that the group has necessary services before adding or removing a dependent service. The service {} requires {} to be enabled as well ({}): the group must carry it too (R7)",
                 self.st.plan_label(plan),
                 need.join(" or "),
                 pre.id

@@ -334,9 +334,14 @@ fn r5_exchange_old_reading_turned_on_by_a_rules_file_conflicts() {
         run.error_details(),
         ["EXCHANGE_S_ENTERPRISE conflicts with EXCHANGE_S_STANDARD the user already has (exchange-online-plan1-plan2)"]
     );
-    for id in ["exchange-plan1-plan2-conflict", "rules-file-enables-exchange-online-plan1-plan2"] {
+    for id in [
+        "exchange-plan1-plan2-conflict",
+        "rules-file-enables-exchange-online-plan1-plan2",
+    ] {
         assert!(
-            run.assumptions().iter().any(|a| a.ends_with(&format!("({id})"))),
+            run.assumptions()
+                .iter()
+                .any(|a| a.ends_with(&format!("({id})"))),
             "{id} is stated: {:?}",
             run.assumptions()
         );
@@ -808,7 +813,9 @@ fn addon_blocks_an_atomic_group_product_change() {
         Expect {
             safe: false,
             violations: &[&format!("2 loss {ALICE_E1}")],
-            errors: &["2 DependencyViolation user=alice@contoso.com group=LIC-O365 sku=STANDARDPACK"],
+            errors: &[
+                "2 DependencyViolation user=alice@contoso.com group=LIC-O365 sku=STANDARDPACK",
+            ],
             // E1 stays on her in error (its seat taken), E3 never arrives.
             seats: &[
                 (2, "STANDARDPACK 1/5"),
@@ -818,7 +825,9 @@ fn addon_blocks_an_atomic_group_product_change() {
         },
     );
     assert!(
-        run.error_details()[0].starts_with("WORKPLACE_ANALYTICS requires EXCHANGE_S_STANDARD or EXCHANGE_S_ENTERPRISE"),
+        run.error_details()[0].starts_with(
+            "WORKPLACE_ANALYTICS requires EXCHANGE_S_STANDARD or EXCHANGE_S_ENTERPRISE"
+        ),
         "{:?}",
         run.error_details()
     );
@@ -854,12 +863,17 @@ fn delete_group_is_refused_while_the_group_carries_licenses() {
         Expect {
             safe: true,
             violations: &[],
-            errors: &["1 GroupHasLicenses group=LIC-E1", "6 GroupDeleted group=LIC-E1"],
+            errors: &[
+                "1 GroupHasLicenses group=LIC-E1",
+                "6 GroupDeleted group=LIC-E1",
+            ],
             seats: &[(1, "STANDARDPACK 1/5"), (5, "STANDARDPACK 1/5")],
         },
     );
     assert!(
-        run.error_details()[0].contains("you must remove all licenses assigned to a group before you can delete the group"),
+        run.error_details()[0].contains(
+            "you must remove all licenses assigned to a group before you can delete the group"
+        ),
         "{:?}",
         run.error_details()
     );

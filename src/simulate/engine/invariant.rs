@@ -116,7 +116,14 @@ impl Sim<'_> {
             }
             Some(f)
         };
-        self.report_losses(u, op, rule, lost_now, &lost_by, (&fixed, fixed_weak.as_ref()));
+        self.report_losses(
+            u,
+            op,
+            rule,
+            lost_now,
+            &lost_by,
+            (&fixed, fixed_weak.as_ref()),
+        );
     }
 
     /// The plans of `baseline` the user may lose in some state, each with the pending group

@@ -278,9 +278,12 @@ fn build(user: Option<Source<'_>>) -> Result<Rules, InputErrors> {
             };
             if !e.off_by_default() {
                 errors.push(
-                    user.error(*line, format!("`{id}` is already in force (it is not off by default)"))
-                        .field("enable")
-                        .hint("`enable` takes ids of bundled entries written with `enabled: false`"),
+                    user.error(
+                        *line,
+                        format!("`{id}` is already in force (it is not off by default)"),
+                    )
+                    .field("enable")
+                    .hint("`enable` takes ids of bundled entries written with `enabled: false`"),
                 );
                 continue;
             }

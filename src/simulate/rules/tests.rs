@@ -125,7 +125,11 @@ fn bundled_rules_load() {
         .find(|s| s.id == "exchange-online-plan1-plan2")
         .expect("the pair is in force");
     assert_eq!(pair.plans.len(), 2);
-    assert!(pair.source.contains("azure-docs-2020-04-28"), "{}", pair.source);
+    assert!(
+        pair.source.contains("azure-docs-2020-04-28"),
+        "{}",
+        pair.source
+    );
     // Nothing in the bundled rules is unavailable anywhere.
     let us = CountryCode::parse_optional("US")
         .ok()
@@ -191,7 +195,10 @@ fn exchange_plan1_and_plan2_may_be_held_together_until_a_rules_file_enables_the_
     assert!(on.entry_ids().contains(&"exchange-online-plan1-plan2"));
     // The assumptions follow the reading in force, and the output says the file turned it on.
     let assumed: Vec<&str> = on.assumptions().iter().map(|a| a.id.as_str()).collect();
-    assert!(assumed.contains(&"exchange-plan1-plan2-conflict"), "{assumed:?}");
+    assert!(
+        assumed.contains(&"exchange-plan1-plan2-conflict"),
+        "{assumed:?}"
+    );
     assert!(
         !assumed.contains(&"exchange-plan1-plan2-held-together"),
         "{assumed:?}"
@@ -217,10 +224,18 @@ fn exchange_plan1_and_plan2_may_be_held_together_until_a_rules_file_enables_the_
 fn enable_takes_only_entries_that_are_off_by_default() {
     for (text, says) in [
         ("enable: [sharepoint-online]\n", "already in force"),
-        ("enable: [exchange-online-plan-1-plan2]\n", "not the id of a bundled entry"),
+        (
+            "enable: [exchange-online-plan-1-plan2]\n",
+            "not the id of a bundled entry",
+        ),
     ] {
         let err = Rules::from_yaml(text, Path::new("my-rules.yaml")).expect_err(text);
-        let shown = err.0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
+        let shown = err
+            .0
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(shown.contains(says), "{text}: {shown}");
         assert!(shown.contains("enable"), "{text}: {shown}");
     }

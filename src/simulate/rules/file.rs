@@ -392,3 +392,48 @@ pub(super) fn find_token_line(text: &str, from: u64, token: &str) -> Option<u64>
         })
         .map(|(n, _)| n)
 }
+
+/// Turns on bundled entries that are off by default (`enable: [id, ...]` of a rules file),
+/// recording a note for each and an error for each id that is not such an entry.
+pub(super) fn enable(
+    entries: &mut [Entry<'_>],
+    user: Source<'_>,
+    ids: &[(String, Option<u64>)],
+    errors: &mut Vec<InputError>,
+    notes: &mut Vec<super::Assumption>,
+) {
+    for (id, line) in ids {
+        let Some(e) = entries.iter_mut().find(|e| &e.id == id) else {
+            let near = crate::suggest::did_you_mean(id, entries.iter().map(|e| e.id.as_str()));
+            errors.push(
+                user.error(*line, format!("`{id}` is not the id of a bundled entry"))
+                    .field("enable")
+                    .hint(format!(
+                        "{near}`enable` takes ids of entries in licplan's data/rules.yaml that are off by default"
+                    )),
+            );
+            continue;
+        };
+        if !e.off_by_default() {
+            errors.push(
+                user.error(
+                    *line,
+                    format!("`{id}` is already in force (it is not off by default)"),
+                )
+                .field("enable")
+                .hint("`enable` takes ids of bundled entries written with `enabled: false`"),
+            );
+            continue;
+        }
+        if let Body::Exclusive(x) = &mut e.body {
+            x.enabled = true;
+        }
+        notes.push(super::Assumption {
+            id: format!("rules-file-enables-{id}"),
+            text: format!(
+                "The rules file {} turns on the bundled entry `{id}`, which is off by default.",
+                user.path.display()
+            ),
+        });
+    }
+}

@@ -264,40 +264,7 @@ fn build(user: Option<Source<'_>>) -> Result<Rules, InputErrors> {
                 ),
             });
         }
-        for (id, line) in &parsed.enable {
-            let Some(e) = entries.iter_mut().find(|e| &e.id == id) else {
-                let near = crate::suggest::did_you_mean(id, entries.iter().map(|e| e.id.as_str()));
-                errors.push(
-                    user.error(*line, format!("`{id}` is not the id of a bundled entry"))
-                        .field("enable")
-                        .hint(format!(
-                            "{near}`enable` takes ids of entries in licplan's data/rules.yaml that are off by default"
-                        )),
-                );
-                continue;
-            };
-            if !e.off_by_default() {
-                errors.push(
-                    user.error(
-                        *line,
-                        format!("`{id}` is already in force (it is not off by default)"),
-                    )
-                    .field("enable")
-                    .hint("`enable` takes ids of bundled entries written with `enabled: false`"),
-                );
-                continue;
-            }
-            if let file::Body::Exclusive(x) = &mut e.body {
-                x.enabled = true;
-            }
-            notes.push(Assumption {
-                id: format!("rules-file-enables-{id}"),
-                text: format!(
-                    "The rules file {} turns on the bundled entry `{id}`, which is off by default.",
-                    user.path.display()
-                ),
-            });
-        }
+        file::enable(&mut entries, user, &parsed.enable, &mut errors, &mut notes);
         for entry in parsed.entries {
             if let Some(slot) = entries.iter_mut().find(|e| e.id == entry.id) {
                 notes.push(Assumption {

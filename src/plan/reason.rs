@@ -75,6 +75,12 @@ hold_reasons! {
     GroupNameInUse => "GroupNameInUse",
         "A group the plan creates has the name of a group that exists.",
         "rename the carrying group in the intent (or reuse the existing group), then plan again";
+    GroupHasLicenses => "GroupHasLicenses",
+        "A delete-group named a group that still carries licenses (R10).",
+        "remove the group's licenses and wait for processing before deleting it";
+    GroupDeleted => "GroupDeleted",
+        "An op named a group an earlier delete-group deleted.",
+        "name a group that exists, or delete the group after the ops that use it";
     // licplan's own checks.
     ExistingError => "existing-error",
         "The user already has a license in an error state.",
@@ -117,6 +123,8 @@ impl From<ErrorCode> for HoldReason {
                 Refusal::DynamicMembershipGroup => Self::DynamicMembershipGroup,
                 Refusal::SyncedGroupMembership => Self::SyncedGroupMembership,
                 Refusal::GroupNameInUse => Self::GroupNameInUse,
+                Refusal::GroupHasLicenses => Self::GroupHasLicenses,
+                Refusal::GroupDeleted => Self::GroupDeleted,
             },
         }
     }

@@ -135,7 +135,8 @@ fn action(a: &mut Action, r: &Redactor) {
         Op::CreateGroup { group, .. } => r.one(group),
         Op::AssignGroupLicense { group, .. }
         | Op::ChangeGroupLicense { group, .. }
-        | Op::RemoveGroupLicense { group, .. } => r.id(group),
+        | Op::RemoveGroupLicense { group, .. }
+        | Op::DeleteGroup { group } => r.id(group),
         Op::AddMember { group, user } | Op::RemoveMember { group, user } => {
             r.id(group);
             r.id(user);

@@ -73,7 +73,9 @@ pub fn touched(t: &Tenant, ops: &OpsFile) -> Touched {
                 out.skus.extend(add.iter().filter_map(|l| sku(&l.sku)));
                 changed_groups.extend(group(g));
             }
-            Op::RemoveGroupLicense { group: g, .. } => changed_groups.extend(group(g)),
+            Op::RemoveGroupLicense { group: g, .. } | Op::DeleteGroup { group: g } => {
+                changed_groups.extend(group(g))
+            }
             Op::AddMember { group: g, user: u } => {
                 out.users.extend(user(u));
                 if let Some(x) = group(g).and_then(|g| t.groups.get(&g)) {

@@ -218,6 +218,12 @@ crate::code_table! {
         GroupNameInUse => "GroupNameInUse",
             "create-group names a group that already exists.",
             "Choose another display name, or use the existing group by its object id.";
+        GroupHasLicenses => "GroupHasLicenses",
+            "A group that carries licenses cannot be deleted: \"You must remove all licenses assigned to a group before you can delete the group\" (R10).",
+            "Remove the group's licenses first (remove-group-license), wait for processing, then delete it.";
+        GroupDeleted => "GroupDeleted",
+            "The op names a group an earlier delete-group deleted.",
+            "Name a group that exists, or do not delete the group before this op.";
     }
 }
 

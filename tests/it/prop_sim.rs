@@ -175,7 +175,7 @@ fn build(spec: &TenantSpec) -> Tenant {
 
 fn op_strategy() -> impl Strategy<Value = (u8, usize, usize, usize, Vec<usize>, bool)> {
     (
-        0..12u8,
+        0..13u8,
         0..6usize,
         0..4usize,
         0..4usize,
@@ -239,6 +239,7 @@ fn make_op(spec: &TenantSpec, raw: &(u8, usize, usize, usize, Vec<usize>, bool))
             group: Some(group),
             user: None,
         },
+        12 => Op::DeleteGroup { group },
         _ => Op::WaitForProcessing {
             group: flag.then_some(group),
         },
@@ -383,6 +384,7 @@ fn to_ids(op: &Op) -> Op<Ids> {
             add: specs(add),
             remove: remove.iter().map(|s| sku(s)).collect(),
         },
+        Op::DeleteGroup { group: g } => Op::DeleteGroup { group: group(g) },
         Op::RemoveGroupLicense { group: g, sku: s } => Op::RemoveGroupLicense {
             group: group(g),
             sku: sku(s),

@@ -294,9 +294,35 @@ fn r5_mutually_exclusive_sharepoint_plans_fail_the_group_path_without_loss() {
 }
 
 #[test]
-fn r5_mutually_exclusive_exchange_plans_by_default() {
+fn r5_exchange_plan1_user_and_e3_group_hold_both_by_default() {
     let run = scenario(
-        "r5-mutually-exclusive-exchange",
+        "r5-exchange-plans-held-together",
+        Expect {
+            safe: true,
+            violations: &[],
+            errors: &[],
+            seats: &[(2, "STANDARDPACK 1/5"), (2, "ENTERPRISEPACK 1/5")],
+        },
+    );
+    assert!(
+        run.assumptions()
+            .iter()
+            .any(|a| a.ends_with("(exchange-plan1-plan2-held-together)")),
+        "the current reading is stated: {:?}",
+        run.assumptions()
+    );
+    assert!(
+        !run.assumptions()
+            .iter()
+            .any(|a| a.contains("exchange-plan1-plan2-conflict")),
+        "the older reading is not in force"
+    );
+}
+
+#[test]
+fn r5_exchange_old_reading_turned_on_by_a_rules_file_conflicts() {
+    let run = scenario(
+        "r5-exchange-old-reading-enabled",
         Expect {
             safe: true,
             violations: &[],
@@ -308,38 +334,18 @@ fn r5_mutually_exclusive_exchange_plans_by_default() {
         run.error_details(),
         ["EXCHANGE_S_ENTERPRISE conflicts with EXCHANGE_S_STANDARD the user already has (exchange-online-plan1-plan2)"]
     );
-    assert!(
-        run.assumptions()
-            .iter()
-            .any(|a| a.ends_with("(exchange-plan1-plan2-conflict)")),
-        "the Exchange Plan 1/Plan 2 reading is stated"
-    );
-}
-
-#[test]
-fn r5_exchange_pair_disabled_by_a_rules_file() {
-    let run = scenario(
-        "r5-exchange-pair-disabled",
-        Expect {
-            safe: true,
-            violations: &[],
-            errors: &[],
-            seats: &[(2, "STANDARDPACK 1/5"), (2, "ENTERPRISEPACK 1/5")],
-        },
-    );
-    assert!(
-        !run.assumptions()
-            .iter()
-            .any(|a| a.contains("exchange-plan1-plan2-conflict")),
-        "the disabled entry's assumption is no longer stated"
-    );
-    assert!(
-        run.assumptions()
-            .iter()
-            .any(|a| a.ends_with("(rules-file-disables-exchange-online-plan1-plan2)")),
-        "the rules file's change is stated: {:?}",
-        run.assumptions()
-    );
+    for id in [
+        "exchange-plan1-plan2-conflict",
+        "rules-file-enables-exchange-online-plan1-plan2",
+    ] {
+        assert!(
+            run.assumptions()
+                .iter()
+                .any(|a| a.ends_with(&format!("({id})"))),
+            "{id} is stated: {:?}",
+            run.assumptions()
+        );
+    }
 }
 
 #[test]
@@ -522,6 +528,10 @@ fn r7_an_add_on_needs_its_prerequisite_in_the_same_group() {
         .error_details()
         .iter()
         .all(|d| d.ends_with("the group must carry it too (R7)")));
+    // Worded as the portal reports a group-level refusal.
+    assert!(run.error_details().iter().all(|d| d.starts_with(
+        "License operation failed. Make sure that the group has necessary services before adding or removing a dependent service. The service WORKPLACE_ANALYTICS requires"
+    )));
 }
 
 #[test]
@@ -747,4 +757,139 @@ fn bad_ops_files_name_the_file_and_the_field() {
             );
         }
     }
+}
+
+const ALICE_E1: &str = "alice@contoso.com: STANDARDPACK (all 34 service plans)";
+
+#[test]
+fn active_with_error_only_path_then_leave_is_a_loss() {
+    scenario(
+        "awe-only-path-leave",
+        Expect {
+            safe: false,
+            violations: &[&format!("1 loss {ALICE_E1}")],
+            errors: &[],
+            // The ActiveWithError path took its seat, and leaving frees it.
+            seats: &[(1, "STANDARDPACK 1/5"), (2, "STANDARDPACK 0/5")],
+        },
+    );
+}
+
+#[test]
+fn active_with_error_e1_conflicts_with_an_e3_group() {
+    let run = scenario(
+        "awe-e1-conflicts-with-e3-group",
+        Expect {
+            safe: true,
+            violations: &[],
+            errors: &["2 MutuallyExclusiveViolation user=alice@contoso.com group=LIC-E3 sku=ENTERPRISEPACK"],
+            seats: &[(2, "STANDARDPACK 1/5"), (2, "ENTERPRISEPACK 0/5")],
+        },
+    );
+    assert_eq!(
+        run.error_details(),
+        ["SHAREPOINTENTERPRISE conflicts with SHAREPOINTSTANDARD the user already has (sharepoint-online)"]
+    );
+}
+
+#[test]
+fn active_with_error_path_is_no_coverage_for_removing_the_active_one() {
+    scenario(
+        "awe-not-coverage-for-removal",
+        Expect {
+            safe: false,
+            violations: &[&format!("1 loss {ALICE_E1}")],
+            errors: &[],
+            // One seat throughout: both paths are one license (R2).
+            seats: &[(1, "STANDARDPACK 1/5"), (3, "STANDARDPACK 1/5")],
+        },
+    );
+}
+
+#[test]
+fn addon_blocks_an_atomic_group_product_change() {
+    let run = scenario(
+        "addon-blocks-group-product-change",
+        Expect {
+            safe: false,
+            violations: &[&format!("2 loss {ALICE_E1}")],
+            errors: &[
+                "2 DependencyViolation user=alice@contoso.com group=LIC-O365 sku=STANDARDPACK",
+            ],
+            // E1 stays on her in error (its seat taken), E3 never arrives.
+            seats: &[
+                (2, "STANDARDPACK 1/5"),
+                (2, "ENTERPRISEPACK 0/5"),
+                (2, "WORKPLACE_ANALYTICS 1/5"),
+            ],
+        },
+    );
+    assert!(
+        run.error_details()[0].starts_with(
+            "WORKPLACE_ANALYTICS requires EXCHANGE_S_STANDARD or EXCHANGE_S_ENTERPRISE"
+        ),
+        "{:?}",
+        run.error_details()
+    );
+}
+
+#[test]
+fn addon_blocks_an_atomic_direct_product_change() {
+    let run = scenario(
+        "addon-blocks-direct-product-change",
+        Expect {
+            safe: true,
+            violations: &[],
+            errors: &["1 DependencyViolation user=alice@contoso.com sku=STANDARDPACK"],
+            seats: &[(1, "STANDARDPACK 1/5"), (1, "ENTERPRISEPACK 0/5")],
+        },
+    );
+    assert!(
+        run.effect(1).starts_with("refused: DependencyViolation: "),
+        "{}",
+        run.effect(1)
+    );
+    assert!(
+        run.error_details()[0].contains("the products the change adds do not count"),
+        "{:?}",
+        run.error_details()
+    );
+}
+
+#[test]
+fn delete_group_is_refused_while_the_group_carries_licenses() {
+    let run = scenario(
+        "delete-group-licensed",
+        Expect {
+            safe: true,
+            violations: &[],
+            errors: &[
+                "1 GroupHasLicenses group=LIC-E1",
+                "6 GroupDeleted group=LIC-E1",
+            ],
+            seats: &[(1, "STANDARDPACK 1/5"), (5, "STANDARDPACK 1/5")],
+        },
+    );
+    assert!(
+        run.error_details()[0].contains(
+            "you must remove all licenses assigned to a group before you can delete the group"
+        ),
+        "{:?}",
+        run.error_details()
+    );
+    assert!(run.effect(4).contains("deleted"), "{}", run.effect(4));
+}
+
+#[test]
+fn delete_group_leaves_licenses_a_dependency_blocked_in_error() {
+    scenario(
+        "delete-group-dependency-stuck",
+        Expect {
+            safe: false,
+            violations: &[&format!("1 loss {ALICE_E1}")],
+            errors: &["2 DependencyViolation user=alice@contoso.com group=LIC-E1 sku=STANDARDPACK"],
+            // The stuck E1 keeps its seat after the group is deleted.
+            seats: &[(2, "STANDARDPACK 1/5"), (4, "STANDARDPACK 1/5")],
+        },
+    );
 }

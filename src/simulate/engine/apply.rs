@@ -28,6 +28,10 @@ impl Sim<'_> {
 
     /// Applies one resolved op; `shown` is the op as written, for the report.
     pub(super) fn apply(&mut self, op: Op<Resolved>, shown: &dyn Display) -> Outcome {
+        if let Some(g) = named_group(&op).filter(|g| self.st.groups[*g].deleted) {
+            let detail = format!("{} was deleted at an earlier step", self.st.groups[g].label);
+            return self.refusal(None, Some(g), Refusal::GroupDeleted, detail);
+        }
         match op {
             Op::CreateGroup {
                 group,
@@ -51,6 +55,7 @@ impl Sim<'_> {
                 let rule = "R10: a license removed from a group leaves its members";
                 self.change_group(group, Lic::new(), &[sku], shown, rule)
             }
+            Op::DeleteGroup { group } => self.delete_group(group, shown),
             Op::AddMember { group, user } => self.membership(group, user, true, shown),
             Op::RemoveMember { group, user } => self.membership(group, user, false, shown),
             Op::AssignDirectLicense {
@@ -78,6 +83,45 @@ impl Sim<'_> {
                     rule: "group processing (R4, R5, R10)".into(),
                 }
             }
+        }
+    }
+
+    /// R10: "You must remove all licenses assigned to a group before you can delete the
+    /// group" (entra-group-licensing-problems-and-migration.txt and m365-group-licensing-errors.txt,
+    /// 'When a licensed group is deleted'). Once deleted, every member leaves it: what the group
+    /// still gives them goes when processing runs, as for a license removal (R8); licenses a
+    /// removal left in error (a dependency, R5) stay on the user in error.
+    fn delete_group(&mut self, g: usize, op: &dyn Display) -> Outcome {
+        if !self.st.groups[g].licenses.is_empty() {
+            let grp = &self.st.groups[g];
+            let what: Vec<String> = grp.licenses.keys().map(|s| self.st.sku_label(*s)).collect();
+            let detail = format!(
+                "{} carries {}: you must remove all licenses assigned to a group before you can delete the group (R10)",
+                grp.label,
+                what.join(", ")
+            );
+            return self.refusal(None, Some(g), Refusal::GroupHasLicenses, detail);
+        }
+        let members: Vec<usize> = self.st.groups[g].members.iter().copied().collect();
+        for &u in &members {
+            self.st.push_event(g, Event::Member(u, false));
+            self.st.users[u].groups.remove(&g);
+        }
+        // A group without members and licenses may still be pending: processing takes away
+        // what it gave before.
+        let grp = &mut self.st.groups[g];
+        grp.members.clear();
+        grp.deleted = true;
+        grp.last_change = Some(op.to_string());
+        let affected: Vec<usize> = grp.processed_members.iter().copied().collect();
+        Outcome {
+            effect: format!(
+                "{}: deleted; {} member(s) leave it, processing pending",
+                grp.label,
+                members.len()
+            ),
+            affected,
+            rule: "R10: the members of a deleted group lose what it gave".into(),
         }
     }
 
@@ -178,6 +222,7 @@ impl Sim<'_> {
             member_events: Default::default(),
             config_events: Vec::new(),
             last_change: None,
+            deleted: false,
         });
         self.st.group_by_id.insert(id, i);
         self.st.group_by_name.insert(key, Some(i));
@@ -308,7 +353,21 @@ impl Sim<'_> {
         }
         let mut after = self.plans(&new_direct);
         after.union_with(&self.inherited_plans(u));
-        if let Some(why) = self.broken_dependency(&after) {
+        // A product change: the products it adds do not satisfy an add-on the removed product
+        // was the prerequisite of (R11's precondition, "no other assigned service licenses that
+        // can … prevent removal of the current license", licensing-groups-change-licenses).
+        let mut kept = self.plans(&rest);
+        kept.union_with(&self.inherited_plans(u));
+        let change_breaks = if add.is_empty() || remove.is_empty() {
+            None
+        } else {
+            let mut before = self.plans(&self.st.users[u].direct);
+            before.union_with(&self.inherited_plans(u));
+            self.broken_dependency(&kept)
+                .filter(|_| self.broken_dependency(&before).is_none())
+                .map(|why| format!("{why}; the products the change adds do not count: the add-on blocks removing its prerequisite's product (R11)"))
+        };
+        if let Some(why) = change_breaks.or_else(|| self.broken_dependency(&after)) {
             let r = (
                 AssignmentError::DependencyViolation,
                 remove.first().or(add.keys().next()).copied(),
@@ -325,8 +384,12 @@ impl Sim<'_> {
             }
         }
         let touched: Vec<SkuId> = add.keys().copied().chain(remove.iter().copied()).collect();
-        let before = self.holding(u, touched);
+        let before = self.holding(u, touched.iter().copied());
         self.st.users[u].direct = new_direct;
+        // A direct change is evaluated at once: what it touches is no longer in ActiveWithError.
+        for sku in touched.iter() {
+            self.st.users[u].direct_awe.remove(sku);
+        }
         self.reseat(u, &before);
         Outcome {
             effect: self.effect(|| {
@@ -397,5 +460,19 @@ impl Sim<'_> {
         skus: impl IntoIterator<Item = SkuId>,
     ) -> BTreeMap<SkuId, bool> {
         skus.into_iter().map(|s| (s, self.st.holds(u, s))).collect()
+    }
+}
+
+/// The group an op names, if any.
+fn named_group(op: &Op<Resolved>) -> Option<usize> {
+    match op {
+        Op::AssignGroupLicense { group, .. }
+        | Op::ChangeGroupLicense { group, .. }
+        | Op::RemoveGroupLicense { group, .. }
+        | Op::DeleteGroup { group }
+        | Op::AddMember { group, .. }
+        | Op::RemoveMember { group, .. } => Some(*group),
+        Op::Reprocess { group, .. } | Op::WaitForProcessing { group } => *group,
+        _ => None,
     }
 }

@@ -151,16 +151,37 @@ impl Sim<'_> {
         }
     }
 
-    /// R7: an add-on's prerequisite must be carried by the same group (R5 DependencyViolation).
+    /// R7: an add-on's prerequisite must be carried by the same group (R5 DependencyViolation),
+    /// refused for the group as the portal words it ("License operation failed. …",
+    /// entra-group-licensing-problems-and-migration.txt, 'Manage licenses for products with
+    /// prerequisites').
     pub(super) fn group_prerequisites(&self, lic: &Lic) -> Result<(), Check> {
-        match self.broken_dependency(&self.plans(lic)) {
-            Some(why) => Err((
-                AssignmentError::DependencyViolation,
-                lic.keys().next().copied(),
-                format!("{why}: the group must carry it too (R7)"),
-            )),
-            None => Ok(()),
-        }
+        let enabled = self.plans(lic);
+        let Some((p, _)) = self.st.index.broken_dependency(&enabled) else {
+            return Ok(());
+        };
+        let plan = self.st.index.id(p);
+        let ids = self.st.plan_ids(&enabled);
+        let Some(pre) = self
+            .st
+            .rules
+            .prerequisites(plan)
+            .iter()
+            .find(|pre| !pre.one_of.iter().any(|q| ids.contains(q)))
+        else {
+            return Ok(());
+        };
+        let need: Vec<String> = pre.one_of.iter().map(|q| self.st.plan_label(*q)).collect();
+        Err((
+            AssignmentError::DependencyViolation,
+            lic.keys().next().copied(),
+            format!(
+                "License operation failed. Make sure that the group has necessary services before adding or removing a dependent service. The service {} requires {} to be enabled as well ({}): the group must carry it too (R7)",
+                self.st.plan_label(plan),
+                need.join(" or "),
+                pre.id
+            ),
+        ))
     }
 
     /// R9: only security-enabled groups carry licenses. An export that does not say is read as

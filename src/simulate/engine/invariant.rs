@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::simulate::planset::PlanSet;
 use crate::simulate::report::{Violation, ViolationKind};
-use crate::simulate::state::{Event, Lic, PathState, Summaries};
+use crate::simulate::state::{Event, Lic, Summaries};
 
 use super::run::Sim;
 
@@ -33,14 +33,21 @@ impl Sim<'_> {
 
     /// Every state a user may be in from a pending group: what it gave at its last processing,
     /// then the result of each change since, in order.
-    pub(super) fn possible_states(&self, sums: &mut Summaries, u: usize, g: usize) -> Vec<PlanSet> {
+    /// A path in ActiveWithError counts in these states only `with_awe`.
+    pub(super) fn possible_states(
+        &self,
+        sums: &mut Summaries,
+        u: usize,
+        g: usize,
+        with_awe: bool,
+    ) -> Vec<PlanSet> {
         let grp = &self.st.groups[g];
         let mut states = Vec::new();
         let mut first = PlanSet::new();
         if let Some(l) = self.st.users[u]
             .inherited
             .get(&g)
-            .and_then(PathState::active)
+            .and_then(|p| p.covering(with_awe))
         {
             self.st.plans_of(l, &mut first);
         }
@@ -66,7 +73,7 @@ impl Sim<'_> {
     /// What the user holds once every pending group has processed its last change (`fixed`:
     /// what the user's other paths give): a loss also missing here is the op's doing, not a
     /// processing window. Worked out only when a loss is reported.
-    pub(super) fn settled(&self, u: usize, fixed: &PlanSet) -> PlanSet {
+    pub(super) fn settled(&self, u: usize, fixed: &PlanSet, with_awe: bool) -> PlanSet {
         let user = &self.st.users[u];
         let mut pending: Vec<usize> = user
             .groups
@@ -80,7 +87,7 @@ impl Sim<'_> {
         let mut sums = Summaries::default();
         let mut settled = fixed.clone();
         for g in pending {
-            if let Some(last) = self.possible_states(&mut sums, u, g).last() {
+            if let Some(last) = self.possible_states(&mut sums, u, g, with_awe).last() {
                 settled.union_with(last);
             }
         }
@@ -89,15 +96,54 @@ impl Sim<'_> {
 
     /// Checks one user's baseline plans in every state the user may be in, and reports each
     /// plan lost (once, until it comes back). `op` is only written out when something is lost.
+    ///
+    /// ActiveWithError, the careful reading: plans the user held through an Active path at the
+    /// start must stay covered by Active paths (a path in ActiveWithError never makes removing
+    /// another path safe); plans held only through paths in ActiveWithError may stay covered by
+    /// such paths (the user keeps them while nothing changes them).
     pub(super) fn check_user(&mut self, u: usize, op: &dyn std::fmt::Display, rule: &str) {
+        let weak = self.st.users[u].weak.clone();
+        let mut strong = self.st.users[u].baseline.clone();
+        strong.difference_with(&weak);
+        let (mut lost_now, mut lost_by, fixed) = self.losses(u, &strong, false);
+        let fixed_weak = if weak.is_empty() {
+            None
+        } else {
+            let (l, by, f) = self.losses(u, &weak, true);
+            lost_now.union_with(&l);
+            for (p, g) in by {
+                lost_by.entry(p).or_insert(g);
+            }
+            Some(f)
+        };
+        self.report_losses(
+            u,
+            op,
+            rule,
+            lost_now,
+            &lost_by,
+            (&fixed, fixed_weak.as_ref()),
+        );
+    }
+
+    /// The plans of `baseline` the user may lose in some state, each with the pending group
+    /// whose state loses it first, and the fixed paths' plans; paths in ActiveWithError cover
+    /// only `with_awe`.
+    fn losses(
+        &self,
+        u: usize,
+        baseline: &PlanSet,
+        with_awe: bool,
+    ) -> (PlanSet, BTreeMap<u32, Option<usize>>, PlanSet) {
         let user = &self.st.users[u];
         // Every candidate below holds `fixed`: when it covers the whole baseline, no state of a
         // pending group can lose anything, and none is worked out (nor are the user's groups
         // walked: a user joining thousands of groups before one wait costs little per op). The
         // walk over the paths stops as soon as they cover it, checked after 1, 2, 4, … paths,
         // so a user with thousands of paths whose first few cover the baseline costs those.
-        let covers = |set: &PlanSet| user.baseline.iter().all(|p| self.st.index.covered(p, set));
-        let mut fixed = self.plans(&user.direct);
+        let covers = |set: &PlanSet| baseline.iter().all(|p| self.st.index.covered(p, set));
+        let mut fixed = PlanSet::new();
+        self.st.direct_covering(u, with_awe, &mut fixed);
         let mut all_fixed = covers(&fixed);
         let (mut walked, mut next_check) = (0usize, 1usize);
         for (g, p) in &user.inherited {
@@ -105,7 +151,7 @@ impl Sim<'_> {
                 break;
             }
             if !self.st.groups[*g].pending() {
-                if let Some(l) = p.active() {
+                if let Some(l) = p.covering(with_awe) {
                     self.st.plans_of(l, &mut fixed);
                 }
             }
@@ -126,7 +172,7 @@ impl Sim<'_> {
         if !all_fixed {
             for (g, p) in &user.inherited {
                 if self.st.groups[*g].pending() {
-                    if p.active().is_some() {
+                    if p.covering(with_awe).is_some() {
                         held.push(*g);
                     } else if first_fresh.is_none() {
                         first_fresh = Some(*g);
@@ -136,7 +182,10 @@ impl Sim<'_> {
             // Ascending: the first pending group the user is in without an active path.
             let joined = user.groups.iter().copied().find(|g| {
                 self.st.groups[*g].pending()
-                    && user.inherited.get(g).is_none_or(|p| p.active().is_none())
+                    && user
+                        .inherited
+                        .get(g)
+                        .is_none_or(|p| p.covering(with_awe).is_none())
             });
             first_fresh = match (first_fresh, joined) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -152,7 +201,7 @@ impl Sim<'_> {
             let mut sums = Summaries::default();
             let states: Vec<(usize, Vec<PlanSet>)> = held
                 .iter()
-                .map(|g| (*g, self.possible_states(&mut sums, u, *g)))
+                .map(|g| (*g, self.possible_states(&mut sums, u, *g, with_awe)))
                 .collect();
             let worst: Vec<PlanSet> = states
                 .iter()
@@ -196,23 +245,44 @@ impl Sim<'_> {
             }
             candidates.extend(fresh_one);
         }
-        let user = &self.st.users[u];
         let mut lost_now = PlanSet::new();
         let mut lost_by: BTreeMap<u32, Option<usize>> = BTreeMap::new();
         for (set, g) in &candidates {
-            for p in user.baseline.iter() {
+            for p in baseline.iter() {
                 if !self.st.index.covered(p, set) {
                     lost_now.insert(p);
                     lost_by.entry(p).or_insert(*g);
                 }
             }
         }
+        (lost_now, lost_by, fixed)
+    }
+
+    /// Reports the plans newly lost (`fixed`: the fixed paths' plans of the Active-only check,
+    /// and of the check with paths in ActiveWithError when there was one).
+    fn report_losses(
+        &mut self,
+        u: usize,
+        op: &dyn std::fmt::Display,
+        rule: &str,
+        lost_now: PlanSet,
+        lost_by: &BTreeMap<u32, Option<usize>>,
+        (fixed, fixed_weak): (&PlanSet, Option<&PlanSet>),
+    ) {
         let previously = std::mem::take(&mut self.st.users[u].lost);
         let mut fresh = lost_now.clone();
         fresh.difference_with(&previously);
         if !fresh.is_empty() {
-            let settled = self.settled(u, &fixed);
-            let permanent = fresh.iter().any(|p| !self.st.index.covered(p, &settled));
+            let settled = self.settled(u, fixed, false);
+            let weak = &self.st.users[u].weak;
+            let settled_weak = fixed_weak.map(|f| self.settled(u, f, true));
+            let permanent = fresh.iter().any(|p| {
+                let set = match &settled_weak {
+                    Some(w) if weak.contains(p) => w,
+                    _ => &settled,
+                };
+                !self.st.index.covered(p, set)
+            });
             let g = fresh
                 .iter()
                 .find_map(|p| lost_by.get(&p).copied().flatten())

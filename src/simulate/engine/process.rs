@@ -115,14 +115,22 @@ impl Sim<'_> {
             d.at_risk = true;
         }
         // Removals whose plans another enabled plan depends on stay, in error (R5, newer docs).
+        // A product change counts as a removal here: the products it adds do not satisfy the
+        // add-on (R11's precondition, "no other assigned service licenses that can … prevent
+        // removal of the current license", licensing-groups-change-licenses), even when they
+        // carry a successor of the prerequisite.
         for d in decided.iter_mut() {
             let old = self.st.users[d.u].inherited.get(&d.g);
-            let Some(PathState::Active(old_lic)) = old else {
+            let Some(old_lic) = old.and_then(PathState::active) else {
                 continue;
             };
             let mut after = summaries.without_group(&self.st, d.u, d.g);
             if let Some(PathState::Active(l)) = &d.state {
-                self.st.plans_of(l, &mut after);
+                for (sku, disabled) in l {
+                    if old_lic.contains_key(sku) {
+                        self.st.plans_of_one(*sku, disabled, &mut after);
+                    }
+                }
             }
             if let Some(why) = self.broken_dependency(&after) {
                 let mut before_plans = after.clone();
@@ -136,6 +144,20 @@ impl Sim<'_> {
                     });
                     d.refusal = Some(r);
                     d.at_risk = false;
+                }
+            }
+        }
+        // A deleted group's licenses that a removal left in error stay on the user, in error,
+        // until the dependency is resolved and the user is reprocessed (m365-group-licensing-
+        // errors.txt, 'When a licensed group is deleted').
+        for d in decided.iter_mut() {
+            if d.state.is_none() && self.st.groups[d.g].deleted {
+                if let Some(old @ PathState::Error { stuck, .. }) =
+                    self.st.users[d.u].inherited.get(&d.g)
+                {
+                    if !stuck.is_empty() {
+                        d.state = Some(old.clone());
+                    }
                 }
             }
         }

@@ -156,6 +156,9 @@ where
             g.zip(s)
                 .map(|(group, sku)| Op::RemoveGroupLicense { group, sku })
         }
+        Op::DeleteGroup { group } => {
+            keep(e, sim.group(src, group)).map(|group| Op::DeleteGroup { group })
+        }
         Op::AddMember { group, user } | Op::RemoveMember { group, user } => {
             let g = keep(e, sim.group(src, group));
             let u = keep(e, sim.user(src, user));

@@ -18,6 +18,7 @@ impl Op {
             "assign-group-license" => &["group", "sku", "disabled_plans"],
             "change-group-license" => &["group", "add", "remove"],
             "remove-group-license" => &["group", "sku"],
+            "delete-group" => &["group"],
             "add-member" | "remove-member" => &["group", "user"],
             "assign-direct-license" => &["user", "sku", "disabled_plans"],
             "change-direct-license" => &["user", "add", "remove"],
@@ -43,7 +44,7 @@ const DISPLAY_FIELDS: &[&str] = &[
     "reason",
 ];
 
-const ALL_OPS: &str = "create-group, assign-group-license, change-group-license, remove-group-license, add-member, remove-member, assign-direct-license, change-direct-license, remove-direct-license, set-usage-location, reprocess, wait-for-processing";
+const ALL_OPS: &str = "create-group, assign-group-license, change-group-license, remove-group-license, delete-group, add-member, remove-member, assign-direct-license, change-direct-license, remove-direct-license, set-usage-location, reprocess, wait-for-processing";
 
 /// Reads an ops file or a plan file (JSON or YAML).
 ///

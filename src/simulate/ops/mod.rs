@@ -148,6 +148,11 @@ pub enum Op<R: Refs = Written> {
         group: R::Group,
         sku: R::Sku,
     },
+    /// Deletes a group: refused while it carries licenses (R10); its members lose what it
+    /// gave, processed as a license removal (R8).
+    DeleteGroup {
+        group: R::Group,
+    },
     AddMember {
         group: R::Group,
         user: R::User,
@@ -229,6 +234,9 @@ impl Op<Ids> {
                 group: group.to_string(),
                 sku: sku.to_string(),
             },
+            Op::DeleteGroup { group } => Op::DeleteGroup {
+                group: group.to_string(),
+            },
             Op::AddMember { group, user } => Op::AddMember {
                 group: group.to_string(),
                 user: user.to_string(),
@@ -278,6 +286,7 @@ impl<R: Refs> Op<R> {
             Op::AssignGroupLicense { .. } => "assign-group-license",
             Op::ChangeGroupLicense { .. } => "change-group-license",
             Op::RemoveGroupLicense { .. } => "remove-group-license",
+            Op::DeleteGroup { .. } => "delete-group",
             Op::AddMember { .. } => "add-member",
             Op::RemoveMember { .. } => "remove-member",
             Op::AssignDirectLicense { .. } => "assign-direct-license",
@@ -361,6 +370,7 @@ where
             Op::RemoveGroupLicense { group, sku } => {
                 write!(f, "remove-group-license {group}: {sku}")
             }
+            Op::DeleteGroup { group } => write!(f, "delete-group {group}"),
             Op::AddMember { group, user } => write!(f, "add-member {group} + {user}"),
             Op::RemoveMember { group, user } => write!(f, "remove-member {group} - {user}"),
             Op::AssignDirectLicense {

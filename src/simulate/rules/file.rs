@@ -48,6 +48,9 @@ struct RawFile {
     unique_proxy_address: Option<RawUniqueProxy>,
     #[serde(default)]
     disable: Vec<String>,
+    /// Bundled entries that are off by default (`enabled: false`) to turn on.
+    #[serde(default)]
+    enable: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -59,6 +62,10 @@ pub(super) struct RawAssumption {
     /// The entry this assumption describes: stated only while that entry is in force.
     #[serde(default)]
     pub entry: Option<String>,
+    /// The entry whose absence this assumption describes: stated only while that entry is not
+    /// in force (off by default, or disabled).
+    #[serde(default)]
+    pub unless_entry: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -67,6 +74,10 @@ pub(super) struct RawExclusive {
     pub id: String,
     pub plans: Vec<String>,
     pub source: String,
+    /// `false`: the entry is kept (with its source) but not applied unless a rules file turns
+    /// it on with `enable: [id]` or replaces it.
+    #[serde(default = "yes")]
+    pub enabled: bool,
     #[serde(default, rename = "note")]
     _note: Option<String>,
 }
@@ -114,6 +125,10 @@ pub(super) struct RawUniqueProxy {
     _note: Option<String>,
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// What an entry says, by section.
 #[derive(Debug, Clone)]
 pub(super) enum Body {
@@ -136,6 +151,11 @@ pub(super) struct Entry<'a> {
 }
 
 impl Entry<'_> {
+    /// Whether the entry is kept but not applied unless a rules file turns it on.
+    pub fn off_by_default(&self) -> bool {
+        matches!(&self.body, Body::Exclusive(x) if !x.enabled)
+    }
+
     /// An error about this entry's `field`, at the first line from the entry's `id:` on that
     /// holds `token` (or at the `id:` line).
     pub fn error(&self, field: &str, token: Option<&str>, message: String) -> InputError {
@@ -152,6 +172,7 @@ impl Entry<'_> {
 pub(super) struct Parsed<'a> {
     pub entries: Vec<Entry<'a>>,
     pub disable: Vec<(String, Option<u64>)>,
+    pub enable: Vec<(String, Option<u64>)>,
 }
 
 /// Parses and checks one file: YAML and schema, version, ids (kebab-case, unique in the file).
@@ -170,6 +191,14 @@ pub(super) fn parse(src: Source<'_>) -> Result<Parsed<'_>, InputErrors> {
         serde_yaml::from_str::<RawFile>(src.text).map_err(|e| one(yaml_error(src, &e)))?
     };
     check_version(src, raw.version).map_err(one)?;
+    if src.bundled && !raw.enable.is_empty() {
+        return Err(one(src
+            .error(
+                key_line(src.text, "enable"),
+                "the bundled rules cannot enable entries (write `enabled: true` on the entry)",
+            )
+            .field("enable")));
+    }
     if src.bundled && !raw.disable.is_empty() {
         return Err(one(src
             .error(
@@ -231,10 +260,24 @@ pub(super) fn parse(src: Source<'_>) -> Result<Parsed<'_>, InputErrors> {
             (id, line)
         })
         .collect();
+    let from = key_line(src.text, "enable").unwrap_or(1);
+    let enable = raw
+        .enable
+        .into_iter()
+        .map(|id| {
+            let id = id.trim().to_owned();
+            let line = find_token_line(src.text, from, &id);
+            (id, line)
+        })
+        .collect();
     if !errors.is_empty() {
         return Err(InputErrors(errors));
     }
-    Ok(Parsed { entries, disable })
+    Ok(Parsed {
+        entries,
+        disable,
+        enable,
+    })
 }
 
 fn body_id(body: &Body) -> &str {
@@ -283,7 +326,7 @@ fn yaml_error(src: Source<'_>, e: &serde_yaml::Error) -> InputError {
     src.error(line, message).hint(
         "a rules file is YAML with the sections of licplan's data/rules.yaml \
          (assumptions, mutually_exclusive, prerequisites, successors, not_offered_in, \
-         unique_proxy_address) and `disable: [id, ...]`",
+         unique_proxy_address), `disable: [id, ...]` and `enable: [id, ...]`",
     )
 }
 
@@ -348,4 +391,49 @@ pub(super) fn find_token_line(text: &str, from: u64, token: &str) -> Option<u64>
             })
         })
         .map(|(n, _)| n)
+}
+
+/// Turns on bundled entries that are off by default (`enable: [id, ...]` of a rules file),
+/// recording a note for each and an error for each id that is not such an entry.
+pub(super) fn enable(
+    entries: &mut [Entry<'_>],
+    user: Source<'_>,
+    ids: &[(String, Option<u64>)],
+    errors: &mut Vec<InputError>,
+    notes: &mut Vec<super::Assumption>,
+) {
+    for (id, line) in ids {
+        let Some(e) = entries.iter_mut().find(|e| &e.id == id) else {
+            let near = crate::suggest::did_you_mean(id, entries.iter().map(|e| e.id.as_str()));
+            errors.push(
+                user.error(*line, format!("`{id}` is not the id of a bundled entry"))
+                    .field("enable")
+                    .hint(format!(
+                        "{near}`enable` takes ids of entries in licplan's data/rules.yaml that are off by default"
+                    )),
+            );
+            continue;
+        };
+        if !e.off_by_default() {
+            errors.push(
+                user.error(
+                    *line,
+                    format!("`{id}` is already in force (it is not off by default)"),
+                )
+                .field("enable")
+                .hint("`enable` takes ids of bundled entries written with `enabled: false`"),
+            );
+            continue;
+        }
+        if let Body::Exclusive(x) = &mut e.body {
+            x.enabled = true;
+        }
+        notes.push(super::Assumption {
+            id: format!("rules-file-enables-{id}"),
+            text: format!(
+                "The rules file {} turns on the bundled entry `{id}`, which is off by default.",
+                user.path.display()
+            ),
+        });
+    }
 }

@@ -15,14 +15,16 @@
 //!
 //! A tenant that behaves differently, or a newer Microsoft statement, needs no new release: a
 //! user's rules file (same schema) replaces an entry by reusing its id, adds entries, or turns
-//! entries off with `disable: [id, ...]`. Reports can list [`Rules::entry_ids`] and
+//! entries off with `disable: [id, ...]`, or turns on an entry kept off by default
+//! (`enabled: false`) with `enable: [id, ...]`. Reports can list [`Rules::entry_ids`] and
 //! [`Rules::assumptions`], so a plan always says which rules it was simulated under.
 //!
 //! # Conservative defaults
 //!
 //! Where sources disagree, the bundled file takes the reading under which the planner is less
-//! likely to promise something Microsoft then refuses or that loses a user a service: Exchange
-//! Online Plan 1 and Plan 2 stay mutually exclusive (RULES.md R5), and a plan has a successor
+//! likely to promise something Microsoft then refuses or that loses a user a service, unless a
+//! newer explicit source says otherwise (Exchange Online Plan 1 and Plan 2 may now be held
+//! together; the older exclusive reading is kept off by default, RULES.md R5), and a plan has a successor
 //! only where the catalog shows a higher product carrying a higher plan of the same service in
 //! its place. Each such reading is an [`Assumption`] stated in the output.
 //!
@@ -262,6 +264,7 @@ fn build(user: Option<Source<'_>>) -> Result<Rules, InputErrors> {
                 ),
             });
         }
+        file::enable(&mut entries, user, &parsed.enable, &mut errors, &mut notes);
         for entry in parsed.entries {
             if let Some(slot) = entries.iter_mut().find(|e| e.id == entry.id) {
                 notes.push(Assumption {
@@ -278,6 +281,15 @@ fn build(user: Option<Source<'_>>) -> Result<Rules, InputErrors> {
             }
         }
     }
+
+    // Entries still off by default are not applied; assumptions about them go with them.
+    entries.retain(|e| {
+        let off = e.off_by_default();
+        if off {
+            disabled.insert(e.id.clone());
+        }
+        !off
+    });
 
     let catalog = Catalog::try_bundled().map_err(|e| {
         InputError::new(
@@ -337,6 +349,20 @@ fn resolve(
                             None => {
                                 return Err(entry.error(
                                     "entry",
+                                    Some(target),
+                                    format!("names entry `{target}`, which no rules entry has"),
+                                ))
+                            }
+                        }
+                    }
+                    if let Some(target) = &a.unless_entry {
+                        let target = target.trim();
+                        match by_id.get(target) {
+                            Some(_) => return Ok(()),
+                            None if disabled.contains(target) => {}
+                            None => {
+                                return Err(entry.error(
+                                    "unless_entry",
                                     Some(target),
                                     format!("names entry `{target}`, which no rules entry has"),
                                 ))

@@ -6,13 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::catalog::Catalog;
-use crate::model::{AssignmentError, AssignmentPath, GroupId, PlanId, SkuId, Tenant};
+use crate::model::{
+    AssignmentError, AssignmentPath, AssignmentState, GroupId, PlanId, SkuId, Tenant,
+};
 
 use crate::simulate::planset::{PlanIndex, PlanSet};
 use crate::simulate::rules::Rules;
 use crate::simulate::smallmap::{SmallMap, SmallSet};
 
-use super::{GroupSt, Lic, PathState, SkuSt, State, UserSt};
+use super::{held_at_start, GroupSt, Lic, PathState, SkuSt, State, UserSt};
 
 /// Below this many users per thread, another thread costs more than it saves.
 const PER_THREAD: usize = 50_000;
@@ -33,19 +35,27 @@ pub(super) fn user_states<'r>(
         let mut unknown = 0u64;
         let unknown_paths = &mut unknown;
         // What each group gives the user being read; reused from user to user.
-        type GroupPath = (usize, Lic, Option<(AssignmentError, SkuId)>);
+        // (group, licenses, an error, whether a license is in ActiveWithError)
+        type GroupPath = (usize, Lic, Option<(AssignmentError, SkuId)>, bool);
         let mut by_group: Vec<GroupPath> = Vec::new();
         for u in run {
             let mut direct: Lic = Lic::new();
+            let (mut direct_awe, mut direct_clean) = (BTreeSet::new(), BTreeSet::new());
             by_group.clear();
             for a in &u.assignments {
+                let awe = a.state == Some(AssignmentState::ActiveWithError);
                 match a.path {
                     AssignmentPath::Direct | AssignmentPath::Unknown => {
                         if a.path == AssignmentPath::Unknown {
                             *unknown_paths += 1;
                         }
-                        if a.is_error() {
+                        if !held_at_start(a) {
                             continue;
+                        }
+                        if awe {
+                            direct_awe.insert(a.sku);
+                        } else {
+                            direct_clean.insert(a.sku);
                         }
                         // Two paths of one product: the union of enabled plans (R3).
                         let merged = match direct.get(&a.sku) {
@@ -61,14 +71,15 @@ pub(super) fn user_states<'r>(
                         let at = match by_group.iter().position(|e| e.0 == gi) {
                             Some(at) => at,
                             None => {
-                                by_group.push((gi, Lic::new(), None));
+                                by_group.push((gi, Lic::new(), None, false));
                                 by_group.len() - 1
                             }
                         };
                         let e = &mut by_group[at];
-                        if a.is_error() {
+                        if !held_at_start(a) {
                             e.2 = Some((a.error.unwrap_or(AssignmentError::Other), a.sku));
                         } else {
+                            e.3 |= awe;
                             e.1.insert(a.sku, a.disabled_plans.clone());
                         }
                     }
@@ -78,19 +89,25 @@ pub(super) fn user_states<'r>(
             let inherited: SmallMap<usize, PathState> = SmallMap::from_sorted(
                 by_group
                     .drain(..)
-                    .map(|(g, lic, err)| {
-                        let st = match err {
-                            Some((error, sku)) => PathState::Error {
+                    .map(|(g, lic, err, awe)| {
+                        // R4: one product in Error and the group gives nothing; else a license
+                        // in ActiveWithError makes the path so.
+                        let st = match (err, awe) {
+                            (Some((error, sku)), _) => PathState::Error {
                                 error,
                                 sku: Some(sku),
                                 stuck: Lic::new(),
                             },
-                            None => PathState::Active(lic),
+                            (None, true) => PathState::ActiveWithError(lic),
+                            (None, false) => PathState::Active(lic),
                         };
                         (g, st)
                     })
                     .collect(),
             );
+            for sku in &direct_clean {
+                direct_awe.remove(sku);
+            }
             let dup_proxy = shared.contains_key(&u.id);
             out.push(UserSt {
                 location: u.usage_location,
@@ -99,6 +116,8 @@ pub(super) fn user_states<'r>(
                 groups: SmallSet::default(),
                 inherited,
                 baseline: PlanSet::new(),
+                weak: PlanSet::new(),
+                direct_awe,
                 lost: PlanSet::new(),
             });
         }
@@ -227,6 +246,7 @@ impl<'r> State<'r> {
                 member_events: HashMap::default(),
                 config_events: Vec::new(),
                 last_change: None,
+                deleted: false,
             });
         }
 
@@ -280,7 +300,10 @@ impl<'r> State<'r> {
         }
         for i in 0..state.users.len() {
             let b = state.enabled_plans(i);
+            let mut weak = b.clone();
+            weak.difference_with(&state.covering_plans(i, false));
             state.users[i].baseline = b;
+            state.users[i].weak = weak;
         }
         state
     }

@@ -30,6 +30,10 @@ pub type Lic = SmallMap<SkuId, PlanIds>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathState {
     Active(Lic),
+    /// Graph's state ActiveWithError (the careful reading, RULES.md "Error states"): the
+    /// licenses are active and take their seats, and their plans count for conflicts and
+    /// dependencies; they never count as the coverage that makes removing another path safe.
+    ActiveWithError(Lic),
     /// An error recorded on the user: nothing from this group is enabled. `stuck` licenses are
     /// the ones a removal could not take away (DependencyViolation, R5 newer behaviour): they
     /// still take seats.
@@ -41,17 +45,29 @@ pub enum PathState {
 }
 
 impl PathState {
+    /// The licenses the path enables (also those of a path in ActiveWithError).
     pub fn active(&self) -> Option<&Lic> {
         match self {
-            PathState::Active(l) => Some(l),
+            PathState::Active(l) | PathState::ActiveWithError(l) => Some(l),
             PathState::Error { .. } => None,
+        }
+    }
+
+    /// The licenses the path enables, as coverage for the no-loss check: a path in
+    /// ActiveWithError covers only with `with_awe` (for plans the user held through such paths
+    /// alone at the start).
+    pub fn covering(&self, with_awe: bool) -> Option<&Lic> {
+        match self {
+            PathState::Active(l) => Some(l),
+            PathState::ActiveWithError(l) if with_awe => Some(l),
+            _ => None,
         }
     }
 
     /// Products this path takes a seat of.
     pub fn seated(&self) -> impl Iterator<Item = SkuId> + '_ {
         let lic = match self {
-            PathState::Active(l) => l,
+            PathState::Active(l) | PathState::ActiveWithError(l) => l,
             PathState::Error { stuck, .. } => stuck,
         };
         lic.keys().copied()
@@ -87,8 +103,21 @@ pub struct UserSt {
     pub inherited: SmallMap<usize, PathState>,
     /// Plans enabled at the start: the invariant protects each of them.
     pub baseline: PlanSet,
+    /// The part of `baseline` the user held only through paths in ActiveWithError: these may
+    /// stay covered by such paths; every other baseline plan must stay covered by Active paths.
+    pub weak: PlanSet,
+    /// Direct products in ActiveWithError (until an op changes them: a direct change is
+    /// evaluated at once, so a product it adds is Active or refused).
+    pub direct_awe: BTreeSet<SkuId>,
     /// Baseline plans already reported lost (reported once, again only after a recovery).
     pub lost: PlanSet,
+}
+
+/// Whether an exported assignment's services are the user's at the start: not in error, or in
+/// state ActiveWithError (active, takes its seat; RULES.md "Error states"). Error is not held;
+/// Disabled is read as the exports give it (held unless an error code says otherwise).
+pub fn held_at_start(a: &crate::model::Assignment) -> bool {
+    !a.is_error() || a.state == Some(crate::model::AssignmentState::ActiveWithError)
 }
 
 /// A change to a group since its last processing, in order.
@@ -124,6 +153,9 @@ pub struct GroupSt {
     pub config_events: Vec<usize>,
     /// The step that last changed the group, for causes.
     pub last_change: Option<String>,
+    /// Deleted by a `delete-group` op: it has no members and no licenses, and ops naming it are
+    /// refused.
+    pub deleted: bool,
 }
 
 impl GroupSt {
@@ -220,7 +252,7 @@ impl<'r> State<'r> {
             .user_record(u)
             .assignments
             .iter()
-            .filter(|a| !a.is_error())
+            .filter(|a| held_at_start(a))
         {
             let mut set = PlanSet::new();
             self.plans_of_one(a.sku, &a.disabled_plans, &mut set);
@@ -266,6 +298,35 @@ impl<'r> State<'r> {
             }
         }
         out
+    }
+
+    /// The plans a user's paths give as coverage for the no-loss check: every Active path,
+    /// and paths in ActiveWithError only with `with_awe` (see [`PathState::covering`]).
+    pub fn covering_plans(&self, u: usize, with_awe: bool) -> PlanSet {
+        let mut out = PlanSet::new();
+        let user = &self.users[u];
+        self.direct_covering(u, with_awe, &mut out);
+        for p in user.inherited.values() {
+            if let Some(l) = p.covering(with_awe) {
+                self.plans_of(l, &mut out);
+            }
+        }
+        out
+    }
+
+    /// The direct path's plans as coverage (its products in ActiveWithError only with
+    /// `with_awe`).
+    pub fn direct_covering(&self, u: usize, with_awe: bool, out: &mut PlanSet) {
+        let user = &self.users[u];
+        if with_awe || user.direct_awe.is_empty() {
+            self.plans_of(&user.direct, out);
+        } else {
+            for (sku, disabled) in &user.direct {
+                if !user.direct_awe.contains(sku) {
+                    self.plans_of_one(*sku, disabled, out);
+                }
+            }
+        }
     }
 
     /// Enabled plans from every path except one group's.

@@ -82,7 +82,6 @@ fn bundled_rules_load() {
     for id in [
         "sharepoint-online",
         "exchange-online",
-        "exchange-online-plan1-plan2",
         "workplace-analytics-needs-exchange",
         "audio-conferencing-needs-skype-for-business",
         "exchange-online-plan1-to-plan2",
@@ -90,8 +89,10 @@ fn bundled_rules_load() {
     ] {
         assert!(ids.contains(&id), "{id} missing");
     }
-    // One entry per table of the 2025 list, plus the Exchange Plan 1/Plan 2 pair.
-    assert_eq!(r.exclusive.len(), 9);
+    // One entry per table of the 2025 list; the older Exchange Plan 1/Plan 2 pair is off by
+    // default, so it is neither applied nor listed.
+    assert!(!ids.contains(&"exchange-online-plan1-plan2"));
+    assert_eq!(r.exclusive.len(), 8);
     let sizes: Vec<(&str, usize)> = r
         .exclusive
         .iter()
@@ -108,7 +109,6 @@ fn bundled_rules_load() {
             ("skype-for-business", 4),
             ("skype-for-business-pstn", 3),
             ("yammer", 3),
-            ("exchange-online-plan1-plan2", 2),
         ],
         "every table name resolved to exactly one plan"
     );
@@ -117,8 +117,22 @@ fn bundled_rules_load() {
         .iter()
         .all(|s| s.source.contains("entra-docs") || s.source.contains("RULES.md")));
     let assumed: Vec<&str> = r.assumptions().iter().map(|a| a.id.as_str()).collect();
-    assert!(assumed.contains(&"exchange-plan1-plan2-conflict"));
+    assert!(assumed.contains(&"exchange-plan1-plan2-held-together"));
+    assert!(!assumed.contains(&"exchange-plan1-plan2-conflict"));
     assert!(assumed.contains(&"usage-location-not-checked"));
+    // Turned on, the older pair resolves to its two plans and cites the 2020 table.
+    let on = user_ok("enable: [exchange-online-plan1-plan2]\n");
+    let pair = on
+        .exclusive
+        .iter()
+        .find(|s| s.id == "exchange-online-plan1-plan2")
+        .expect("the pair is in force");
+    assert_eq!(pair.plans.len(), 2);
+    assert!(
+        pair.source.contains("azure-docs-2020-04-28"),
+        "{}",
+        pair.source
+    );
     // Nothing in the bundled rules is unavailable anywhere.
     let us = CountryCode::parse_optional("US")
         .ok()
@@ -159,40 +173,75 @@ fn e1_sharepoint_conflicts_with_e3_sharepoint() {
 }
 
 #[test]
-fn exchange_plan1_and_plan2_conflict_until_a_rules_file_disables_it() {
+fn exchange_plan1_and_plan2_may_be_held_together_until_a_rules_file_enables_the_old_reading() {
     let r = rules();
     assert_eq!(
-        conflict_id(&r, "EXCHANGE_S_STANDARD", "EXCHANGE_S_ENTERPRISE").as_deref(),
-        Some("exchange-online-plan1-plan2")
-    );
-    assert_eq!(
-        conflict_id(&r, "EXCHANGE_S_ENTERPRISE", "EXCHANGE_S_STANDARD").as_deref(),
-        Some("exchange-online-plan1-plan2")
-    );
-
-    let off = user_ok("disable: [exchange-online-plan1-plan2]\n");
-    assert_eq!(
-        conflict_id(&off, "EXCHANGE_S_STANDARD", "EXCHANGE_S_ENTERPRISE"),
+        conflict_id(&r, "EXCHANGE_S_STANDARD", "EXCHANGE_S_ENTERPRISE"),
         None
     );
-    assert!(!off.entry_ids().contains(&"exchange-online-plan1-plan2"));
     // The 2025 Exchange table still applies.
     assert_eq!(
-        conflict_id(&off, "EXCHANGE_S_STANDARD", "EXCHANGE_S_DESKLESS").as_deref(),
+        conflict_id(&r, "EXCHANGE_S_STANDARD", "EXCHANGE_S_DESKLESS").as_deref(),
         Some("exchange-online")
     );
-    // The assumption about the disabled entry goes; the output says it was disabled.
-    let assumed: Vec<&str> = off.assumptions().iter().map(|a| a.id.as_str()).collect();
+
+    let on = user_ok("enable: [exchange-online-plan1-plan2]\n");
+    for (a, b) in [
+        ("EXCHANGE_S_STANDARD", "EXCHANGE_S_ENTERPRISE"),
+        ("EXCHANGE_S_ENTERPRISE", "EXCHANGE_S_STANDARD"),
+    ] {
+        assert_eq!(
+            conflict_id(&on, a, b).as_deref(),
+            Some("exchange-online-plan1-plan2")
+        );
+    }
+    assert!(on.entry_ids().contains(&"exchange-online-plan1-plan2"));
+    // The assumptions follow the reading in force, and the output says the file turned it on.
+    let assumed: Vec<&str> = on.assumptions().iter().map(|a| a.id.as_str()).collect();
     assert!(
-        !assumed.contains(&"exchange-plan1-plan2-conflict"),
+        assumed.contains(&"exchange-plan1-plan2-conflict"),
         "{assumed:?}"
     );
-    let note = off
+    assert!(
+        !assumed.contains(&"exchange-plan1-plan2-held-together"),
+        "{assumed:?}"
+    );
+    let note = on
         .assumptions()
         .iter()
-        .find(|a| a.id == "rules-file-disables-exchange-online-plan1-plan2")
+        .find(|a| a.id == "rules-file-enables-exchange-online-plan1-plan2")
         .expect("note");
     assert!(note.text.contains("my-rules.yaml"), "{}", note.text);
+
+    // Replacing the entry by id turns it on too (a replacement is in force unless it says not).
+    let replaced = user_ok(
+        "mutually_exclusive:\n  - id: exchange-online-plan1-plan2\n    plans: [EXCHANGE_S_STANDARD, EXCHANGE_S_ENTERPRISE]\n    source: mine\n",
+    );
+    assert_eq!(
+        conflict_id(&replaced, "EXCHANGE_S_STANDARD", "EXCHANGE_S_ENTERPRISE").as_deref(),
+        Some("exchange-online-plan1-plan2")
+    );
+}
+
+#[test]
+fn enable_takes_only_entries_that_are_off_by_default() {
+    for (text, says) in [
+        ("enable: [sharepoint-online]\n", "already in force"),
+        (
+            "enable: [exchange-online-plan-1-plan2]\n",
+            "not the id of a bundled entry",
+        ),
+    ] {
+        let err = Rules::from_yaml(text, Path::new("my-rules.yaml")).expect_err(text);
+        let shown = err
+            .0
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(shown.contains(says), "{text}: {shown}");
+        assert!(shown.contains("enable"), "{text}: {shown}");
+    }
 }
 
 #[test]

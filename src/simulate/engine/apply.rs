@@ -387,8 +387,10 @@ impl Sim<'_> {
         let before = self.holding(u, touched.iter().copied());
         self.st.users[u].direct = new_direct;
         // A direct change is evaluated at once: what it touches is no longer in ActiveWithError.
-        for sku in touched.iter() {
-            self.st.users[u].direct_awe.remove(sku);
+        if let Some(awe) = self.st.users[u].awe.as_mut() {
+            for sku in touched.iter() {
+                awe.direct.remove(sku);
+            }
         }
         self.reseat(u, &before);
         Outcome {

@@ -102,7 +102,7 @@ impl Sim<'_> {
     /// another path safe); plans held only through paths in ActiveWithError may stay covered by
     /// such paths (the user keeps them while nothing changes them).
     pub(super) fn check_user(&mut self, u: usize, op: &dyn std::fmt::Display, rule: &str) {
-        let weak = self.st.users[u].weak.clone();
+        let weak = self.st.users[u].weak().cloned().unwrap_or_default();
         let mut strong = self.st.users[u].baseline.clone();
         strong.difference_with(&weak);
         let (mut lost_now, mut lost_by, fixed) = self.losses(u, &strong, false);
@@ -269,12 +269,13 @@ impl Sim<'_> {
         lost_by: &BTreeMap<u32, Option<usize>>,
         (fixed, fixed_weak): (&PlanSet, Option<&PlanSet>),
     ) {
-        let previously = std::mem::take(&mut self.st.users[u].lost);
+        let previously = self.st.users[u].lost.take().map(|b| *b).unwrap_or_default();
         let mut fresh = lost_now.clone();
         fresh.difference_with(&previously);
         if !fresh.is_empty() {
             let settled = self.settled(u, fixed, false);
-            let weak = &self.st.users[u].weak;
+            let no_weak = PlanSet::new();
+            let weak = self.st.users[u].weak().unwrap_or(&no_weak);
             let settled_weak = fixed_weak.map(|f| self.settled(u, f, true));
             let permanent = fresh.iter().any(|p| {
                 let set = match &settled_weak {
@@ -309,7 +310,7 @@ impl Sim<'_> {
                 cause,
             });
         }
-        self.st.users[u].lost = lost_now;
+        self.st.users[u].lost = (!lost_now.is_empty()).then(|| Box::new(lost_now));
     }
 }
 

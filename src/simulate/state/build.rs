@@ -116,9 +116,13 @@ pub(super) fn user_states<'r>(
                 groups: SmallSet::default(),
                 inherited,
                 baseline: PlanSet::new(),
-                weak: PlanSet::new(),
-                direct_awe,
-                lost: PlanSet::new(),
+                awe: (!direct_awe.is_empty()).then(|| {
+                    Box::new(super::Awe {
+                        weak: PlanSet::new(),
+                        direct: direct_awe,
+                    })
+                }),
+                lost: None,
             });
         }
         (out, unknown)
@@ -303,7 +307,9 @@ impl<'r> State<'r> {
             let mut weak = b.clone();
             weak.difference_with(&state.covering_plans(i, false));
             state.users[i].baseline = b;
-            state.users[i].weak = weak;
+            if !weak.is_empty() {
+                state.users[i].awe.get_or_insert_with(Default::default).weak = weak;
+            }
         }
         state
     }

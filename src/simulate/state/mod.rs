@@ -103,14 +103,30 @@ pub struct UserSt {
     pub inherited: SmallMap<usize, PathState>,
     /// Plans enabled at the start: the invariant protects each of them.
     pub baseline: PlanSet,
+    /// What the user holds in ActiveWithError, if anything: rare, so boxed (a million users
+    /// pay one pointer each, not two sets).
+    pub awe: Option<Box<Awe>>,
+    /// Baseline plans already reported lost (reported once, again only after a recovery); boxed,
+    /// as few users ever have any.
+    pub lost: Option<Box<PlanSet>>,
+}
+
+/// A user's licenses in state ActiveWithError.
+#[derive(Debug, Clone, Default)]
+pub struct Awe {
     /// The part of `baseline` the user held only through paths in ActiveWithError: these may
     /// stay covered by such paths; every other baseline plan must stay covered by Active paths.
     pub weak: PlanSet,
     /// Direct products in ActiveWithError (until an op changes them: a direct change is
     /// evaluated at once, so a product it adds is Active or refused).
-    pub direct_awe: BTreeSet<SkuId>,
-    /// Baseline plans already reported lost (reported once, again only after a recovery).
-    pub lost: PlanSet,
+    pub direct: BTreeSet<SkuId>,
+}
+
+impl UserSt {
+    /// The baseline plans held only through paths in ActiveWithError (see [`Awe::weak`]).
+    pub fn weak(&self) -> Option<&PlanSet> {
+        self.awe.as_ref().map(|a| &a.weak).filter(|w| !w.is_empty())
+    }
 }
 
 /// Whether an exported assignment's services are the user's at the start: not in error, or in
@@ -318,14 +334,20 @@ impl<'r> State<'r> {
     /// `with_awe`).
     pub fn direct_covering(&self, u: usize, with_awe: bool, out: &mut PlanSet) {
         let user = &self.users[u];
-        if with_awe || user.direct_awe.is_empty() {
-            self.plans_of(&user.direct, out);
-        } else {
-            for (sku, disabled) in &user.direct {
-                if !user.direct_awe.contains(sku) {
-                    self.plans_of_one(*sku, disabled, out);
+        let awe = user
+            .awe
+            .as_ref()
+            .map(|a| &a.direct)
+            .filter(|d| !d.is_empty());
+        match awe {
+            Some(awe) if !with_awe => {
+                for (sku, disabled) in &user.direct {
+                    if !awe.contains(sku) {
+                        self.plans_of_one(*sku, disabled, out);
+                    }
                 }
             }
+            _ => self.plans_of(&user.direct, out),
         }
     }
 

@@ -250,26 +250,19 @@ pub(super) fn parse(src: Source<'_>) -> Result<Parsed<'_>, InputErrors> {
         });
     }
 
-    let from = key_line(src.text, "disable").unwrap_or(1);
-    let disable = raw
-        .disable
-        .into_iter()
-        .map(|id| {
-            let id = id.trim().to_owned();
-            let line = find_token_line(src.text, from, &id);
-            (id, line)
-        })
-        .collect();
-    let from = key_line(src.text, "enable").unwrap_or(1);
-    let enable = raw
-        .enable
-        .into_iter()
-        .map(|id| {
-            let id = id.trim().to_owned();
-            let line = find_token_line(src.text, from, &id);
-            (id, line)
-        })
-        .collect();
+    // The ids of `disable:` and `enable:`, each with the line that names it (for messages).
+    let id_lines = |key: &str, ids: Vec<String>| {
+        let from = key_line(src.text, key).unwrap_or(1);
+        ids.into_iter()
+            .map(|id| {
+                let id = id.trim().to_owned();
+                let line = find_token_line(src.text, from, &id);
+                (id, line)
+            })
+            .collect()
+    };
+    let disable = id_lines("disable", raw.disable);
+    let enable = id_lines("enable", raw.enable);
     if !errors.is_empty() {
         return Err(InputErrors(errors));
     }

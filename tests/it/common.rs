@@ -102,3 +102,41 @@ pub fn examples(report: &serde_json::Value, code: &str) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A planner scenario: `testdata/scenarios/<name>/` holds `tenant/`, `intent.yaml` (its first
+/// comment lines say what it shows, with the Microsoft page it follows) and optionally
+/// `rules.yaml`. Runs `licplan plan` in JSON and table form, checks both exit with `code` and
+/// leave stderr empty, and returns the plan JSON and the table (for the caller's snapshot).
+#[track_caller]
+#[allow(dead_code)]
+pub fn plan_scenario(name: &str, code: i32) -> (serde_json::Value, String) {
+    let dir = format!("testdata/scenarios/{name}");
+    let tenant = format!("{dir}/tenant");
+    let intent = format!("{dir}/intent.yaml");
+    let rules = format!("{dir}/rules.yaml");
+    let mut args = vec!["plan", tenant.as_str(), "--intent", intent.as_str()];
+    if root().join(&rules).is_file() {
+        args.extend(["--rules", rules.as_str()]);
+    }
+    let mut outputs = Vec::new();
+    for format in ["json", "table"] {
+        let mut a = args.clone();
+        a.extend(["--format", format]);
+        let out = licplan(&a);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{name} --format {format}: exit code; stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{name} --format {format}: nothing on stderr, got:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        outputs.push(String::from_utf8(out.stdout).expect("UTF-8 output"));
+    }
+    let table = outputs.pop().unwrap_or_default();
+    let json = serde_json::from_str(&outputs[0]).expect("plan --format json is JSON");
+    (json, table)
+}

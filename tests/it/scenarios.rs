@@ -893,3 +893,26 @@ fn delete_group_leaves_licenses_a_dependency_blocked_in_error() {
         },
     );
 }
+
+#[test]
+fn a_deleted_groups_name_can_be_created_again() {
+    let run = scenario(
+        "delete-group-then-create-again",
+        Expect {
+            safe: true,
+            violations: &[],
+            errors: &[],
+            seats: &[(4, "STANDARDPACK 1/5"), (8, "STANDARDPACK 1/5")],
+        },
+    );
+    assert!(
+        run.effect(5).contains("created LIC-E1"),
+        "{}",
+        run.effect(5)
+    );
+    assert!(
+        run.effect(8).contains("1 user(s) licensed"),
+        "{}",
+        run.effect(8)
+    );
+}

@@ -199,7 +199,14 @@ impl Sim<'_> {
 
     fn create_group(&mut self, name: &str, security_enabled: bool) -> Outcome {
         let key = name.trim().to_lowercase();
-        if self.st.group_by_name.contains_key(&key) {
+        // A deleted group's name is free again (an undo that deletes a group, then a redo that
+        // creates it anew); until then, ops naming it find the deleted group and are refused.
+        let taken = match self.st.group_by_name.get(&key) {
+            Some(Some(i)) => !self.st.groups[*i].deleted,
+            Some(None) => true,
+            None => false,
+        };
+        if taken {
             return self.refusal(
                 None,
                 None,

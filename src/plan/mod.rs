@@ -240,7 +240,11 @@ fn failing_users(drawn: &Drawn, movers: &[Mover], errors: &[ErrorRecord]) -> Vec
             (Some(u), g) => {
                 if moving.contains(&u) {
                     out.entry(u).or_insert_with(|| {
-                        let h = Hold::new(reason, e.detail.clone());
+                        let mut h = Hold::new(reason, e.detail.clone());
+                        // A direct license falls back on no organization's location (R6).
+                        if g.is_none() && reason == doc::HoldReason::ProhibitedInUsageLocationViolation {
+                            h = h.fix(select::USAGE_LOCATION_DIRECT_FIX);
+                        }
                         match g {
                             Some(g) => {
                                 let name = drawn

@@ -48,7 +48,13 @@ pub struct Hold {
     pub reason: HoldReason,
     pub detail: String,
     pub group: Option<(GroupId, String)>,
+    /// A fix for this user's path, in place of the reason's own (see [`Hold::fix`]).
+    pub fix: Option<&'static str>,
 }
+
+/// The usage-location fix for a direct assignment: only group assignment falls back on the
+/// organization's location (R6), so the intent's `default_usage_location` cannot help.
+pub const USAGE_LOCATION_DIRECT_FIX: &str = "set the user's usage location (Update-MgUser -UserId <upn> -UsageLocation <XX>): a direct assignment never takes the organization's location (R6), so default_usage_location in the intent cannot help";
 
 impl Hold {
     pub fn new(reason: HoldReason, detail: String) -> Self {
@@ -56,7 +62,14 @@ impl Hold {
             reason,
             detail,
             group: None,
+            fix: None,
         }
+    }
+
+    /// The fix for this user, where it depends on more than the reason (the license's path).
+    pub fn fix(mut self, fix: &'static str) -> Self {
+        self.fix = Some(fix);
+        self
     }
 
     /// The hold names this group (a carrying or scope group).
@@ -81,7 +94,7 @@ pub fn hold(held: &mut BTreeMap<UserId, HeldBack>, u: &User, h: Hold) {
             group_id,
             group_name,
             detail: h.detail,
-            fix: h.reason.fix(),
+            fix: h.fix.unwrap_or_else(|| h.reason.fix()),
         }
     });
 }

@@ -121,8 +121,10 @@ pub fn carrying_groups(
                 // itself; a group with other products is otherwise left alone.
                 let fixed_membership = g.kind() != crate::model::GroupKind::Static;
                 // Licensing an existing group licenses all its members: only when each is a
-                // user this move moves.
-                let only_movers = g.user_members().all(|u| moving.contains(&u));
+                // user this move moves, or when the move allows licensing a dynamic or synced
+                // group (`allow_license_change`; the plan states the seats it takes).
+                let only_movers = g.user_members().all(|u| moving.contains(&u))
+                    || (fixed_membership && mv.allow_license_change);
                 match lic {
                     Some(l) if l.disabled_plans == d => Some((g.id, false)),
                     None if k == 0

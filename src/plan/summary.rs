@@ -216,9 +216,21 @@ fn group_warnings(groups: &[CarryingGroup]) -> Vec<String> {
         .filter(|g| !g.created && g.licenses_change())
         .filter(|g| g.new_seats_for_others > 0 || g.future_members.is_some())
         .map(|g| {
+            let lic = |l: &[doc::GroupLicenseText]| {
+                if l.is_empty() {
+                    "none".to_owned()
+                } else {
+                    l.iter().map(|x| x.sku.as_str()).collect::<Vec<_>>().join(", ")
+                }
+            };
             let mut w = format!(
-                "{} ({}) changes licenses for its {} member(s) at the change; {} member(s) the plan does not move take a new seat",
-                g.group_name, g.membership, g.members_at_change, g.new_seats_for_others
+                "{} is an existing {} group whose licenses the plan changes ({} → {}): they reach all {} of its members at the change, and {} member(s) the plan does not move take a new seat",
+                g.group_name,
+                g.membership,
+                lic(&g.licenses_before),
+                lic(&g.licenses_after),
+                g.members_at_change,
+                g.new_seats_for_others
             );
             if let Some(f) = &g.future_members {
                 w.push_str("; ");

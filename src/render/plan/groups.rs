@@ -76,7 +76,10 @@ pub(super) fn license_changes(p: &Plan) -> Option<Section<'_>> {
 pub(super) fn warnings(p: &Plan) -> Option<Section<'_>> {
     (!p.warnings.is_empty()).then(|| {
         Section::new("Warnings").block(Block::Bullets(
-            p.warnings.iter().map(|w| Cow::Borrowed(w.as_str())).collect(),
+            p.warnings
+                .iter()
+                .map(|w| Cow::Borrowed(w.as_str()))
+                .collect(),
         ))
     })
 }

@@ -23,6 +23,7 @@ mod real_graph;
 mod redact;
 mod render_safety;
 mod scenarios;
+mod scenarios_removal;
 mod silent_changes;
 mod snapshots;
 mod verdict;

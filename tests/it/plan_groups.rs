@@ -265,3 +265,24 @@ fn the_usage_location_fix_of_a_direct_change_does_not_offer_the_intents_default(
     assert_counts_add_up(&plan);
     insta::assert_snapshot!(name, table);
 }
+
+#[test]
+fn a_group_whose_member_shares_a_proxy_address_is_not_product_changed_by_the_plan() {
+    let name = "plan-groups-proxy-conflict-change";
+    let (plan, table) = plan_scenario(name, 0);
+    // Without the check the plan changed LIC-E1 to E3 and Dave (not moved, sharing
+    // sales@contoso.com) was left with E1 in error and no E3: unsafe.
+    assert_eq!(plan["verdict"]["status"], "safe", "{}", plan["verdict"]);
+    assert_eq!(plan["summary"]["users_moving"], 1);
+    let g = &plan["moves"][0]["groups"][0];
+    assert_eq!(g["created"], true, "{g}");
+    assert_eq!(g["group_name"], "LIC-E1 (from STANDARDPACK)");
+    let lic_e1 = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+    assert!(
+        !actions(&plan).iter().any(|a| a["group"] == lic_e1),
+        "no action names LIC-E1: {:?}",
+        actions(&plan)
+    );
+    assert_counts_add_up(&plan);
+    insta::assert_snapshot!(name, table);
+}

@@ -147,7 +147,7 @@ fn carrying_group(t: &Tenant, names: &Names<'_>, c: &Carrying, movers: &[Mover])
         after_lic.push((*to, d.clone()));
         arriving = Some(*to);
     }
-    after_lic.sort_by(|a, b| a.0.cmp(&b.0));
+    after_lic.sort_by_key(|a| a.0);
     let licenses_before: Vec<doc::GroupLicenseText> =
         before_lic.iter().map(|(s, d)| text(*s, d)).collect();
     let licenses_after: Vec<doc::GroupLicenseText> =

@@ -287,10 +287,8 @@ fn check(plan: &Plan) -> Result<(), String> {
                         }
                     }
                 }
-                Op::RemoveDirectLicense { user, .. } => {
-                    if !removed.insert(*user) {
-                        return Err(format!("{user}'s direct license is removed twice"));
-                    }
+                Op::RemoveDirectLicense { user, .. } if !removed.insert(*user) => {
+                    return Err(format!("{user}'s direct license is removed twice"));
                 }
                 _ => {}
             }

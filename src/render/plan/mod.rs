@@ -212,8 +212,13 @@ fn one_move(m: &MoveSummary) -> Section<'_> {
                 m.skipped,
                 if m.users_of_earlier_moves > 0 {
                     format!(
-                        "; {} more belong to earlier moves",
-                        m.users_of_earlier_moves
+                        "; {} more {} to earlier moves",
+                        m.users_of_earlier_moves,
+                        if m.users_of_earlier_moves == 1 {
+                            "belongs"
+                        } else {
+                            "belong"
+                        }
                     )
                 } else {
                     String::new()

@@ -46,6 +46,7 @@ pub fn carrying_groups(
         .values()
         .filter_map(|g| g.display_name.as_ref().map(|n| n.to_lowercase()))
         .collect();
+    let mut shared: Option<crate::inspect::SharedProxies> = None;
     for (mi, mv) in intent.moves.iter().enumerate() {
         // The product the carrying groups hold while users join them.
         let staged = match mv.strategy {
@@ -112,6 +113,23 @@ pub fn carrying_groups(
             Carrier::Existing(_) => existing.map_or_else(|| mv.group_text.clone(), |g| g.label()),
             Carrier::New(n) => n.clone(),
         };
+        // Whether the plan changes the carrying groups' product (migrate-then-change).
+        let changes = mv.strategy == Strategy::MigrateThenChange && mv.from != mv.to;
+        // A member of the group shares a proxy address and a product of the change has
+        // Exchange Online; the tenant's shared addresses are found only when asked.
+        let unique = |s: SkuId| {
+            names
+                .plans_of(s)
+                .iter()
+                .any(|x| rules.needs_unique_proxy(&x.name))
+        };
+        let mut proxy_conflict = |g: &crate::model::Group| {
+            if !(unique(mv.from) || unique(mv.to)) {
+                return false;
+            }
+            let shared = shared.get_or_insert_with(|| crate::inspect::shared_proxy_addresses(t));
+            g.user_members().any(|u| shared.contains_key(&u))
+        };
         for (k, (d, members)) in order.into_iter().enumerate() {
             // An existing group is used as it is when it already carries this set, or when it
             // carries nothing yet and takes the most common set; otherwise the plan creates one.
@@ -121,9 +139,15 @@ pub fn carrying_groups(
                 // itself; a group with other products is otherwise left alone.
                 let fixed_membership = g.kind() != crate::model::GroupKind::Static;
                 // Licensing an existing group licenses all its members: only when each is a
-                // user this move moves.
-                let only_movers = g.user_members().all(|u| moving.contains(&u));
+                // user this move moves, or when the move allows licensing a dynamic or synced
+                // group (`allow_license_change`; the plan states the seats it takes).
+                let only_movers = g.user_members().all(|u| moving.contains(&u))
+                    || (fixed_membership && mv.allow_license_change);
                 match lic {
+                    // The plan changes this group's product later: not when a member shares a
+                    // proxy address (the removal would fail and leave the old product on them
+                    // in error, and the new one fail too, R5 UniquenessViolation).
+                    Some(l) if l.disabled_plans == d && changes && proxy_conflict(g) => None,
                     Some(l) if l.disabled_plans == d => Some((g.id, false)),
                     None if k == 0
                         && only_movers
@@ -138,7 +162,10 @@ pub fn carrying_groups(
                 Some((id, assigns)) => (id, base.clone(), false, assigns),
                 None => {
                     let mut parts = Vec::new();
-                    if existing.is_some_and(|g| !g.licenses.iter().any(|l| l.sku == staged)) {
+                    let declined = changes && existing.is_some_and(&mut proxy_conflict);
+                    if declined
+                        || existing.is_some_and(|g| !g.licenses.iter().any(|l| l.sku == staged))
+                    {
                         if staged == mv.from && mv.from != mv.to {
                             // A staging group: it holds the old product until the change.
                             parts.push(format!("from {}", names.sku(staged)));

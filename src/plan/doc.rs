@@ -27,6 +27,10 @@ pub struct Plan {
     pub verdict: Verdict,
     /// Readings of Microsoft's behaviour the plan and its simulation rely on.
     pub assumptions: Vec<String>,
+    /// What the intent asked that the plan does not do as written (overlapping scopes), and
+    /// groups whose licenses change for members the plan does not move.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,7 +54,17 @@ pub struct MoveSummary {
     pub scope: String,
     /// Carrying groups: `group_id`, `group_name`, whether the plan creates it, its licenses.
     pub groups: Vec<CarryingGroup>,
+    /// Users moving (the move's movers).
     pub users: u64,
+    /// Users that belong to this move: `users` + `held_back` + `skipped`. A user in the scopes
+    /// of several moves belongs to the first.
+    pub users_in_scope: u64,
+    pub held_back: u64,
+    pub skipped: u64,
+    /// Users of this move's scope that belong to an earlier move (not counted above).
+    pub users_of_earlier_moves: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -61,6 +75,34 @@ pub struct CarryingGroup {
     pub sku: String,
     pub disabled_plans: Vec<String>,
     pub members_added: u64,
+    /// How the group's membership is decided: `static`, `dynamic` (its rule) or `synced`
+    /// (on-premises).
+    pub membership: &'static str,
+    /// The group's licenses before the plan and after it (a created group has none before).
+    pub licenses_before: Vec<GroupLicenseText>,
+    pub licenses_after: Vec<GroupLicenseText>,
+    /// User members the group holds when the plan changes its licenses (0 when it changes none;
+    /// a created group is licensed before members are added, an existing one with its members).
+    pub members_at_change: u64,
+    /// Of those, members the plan does not move who take a new seat at the change.
+    pub new_seats_for_others: u64,
+    /// For a dynamic or synced group whose licenses change: who else will take a seat later.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub future_members: Option<String>,
+}
+
+/// One license of a group, by product and disabled plans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupLicenseText {
+    pub sku: String,
+    pub disabled_plans: Vec<String>,
+}
+
+impl CarryingGroup {
+    /// Whether the plan changes the group's licenses.
+    pub fn licenses_change(&self) -> bool {
+        self.licenses_before != self.licenses_after
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

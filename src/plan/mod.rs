@@ -17,6 +17,7 @@ pub mod reason;
 pub mod select;
 pub mod stages;
 pub mod steps;
+mod summary;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,7 +28,7 @@ use crate::simulate::report::ErrorRecord;
 use crate::simulate::rules::Rules;
 use crate::simulate::state::State;
 
-use doc::{CarryingGroup, HeldBack, MoveSummary, Plan, SeatForecast, Skipped, Summary, Verdict};
+use doc::{HeldBack, Plan, SeatForecast, Skipped, Summary, Verdict};
 use draw::{draw, Drawn};
 use intent::Intent;
 use names::Names;
@@ -61,13 +62,13 @@ pub fn plan(
     let shared = crate::inspect::shared_proxy_addresses(t);
     // The simulator's starting state depends on the tenant alone: it is built on another thread
     // while users are selected and the first round is drawn.
-    let (first_state, (mut movers, in_scope)) = crate::par::join(
+    let (first_state, (mut movers, scopes)) = crate::par::join(
         || State::with_shared(t, rules, &shared),
         || {
-            let (mut movers, in_scope) = select(t, rules, intent, &mut held, &mut skipped);
+            let (mut movers, scopes) = select(t, rules, intent, &mut held, &mut skipped);
             precheck_conflicts(t, rules, intent, &mut movers, &mut held, &shared);
             allocate_seats(t, intent, &mut movers, &mut held);
-            (movers, in_scope)
+            (movers, scopes)
         },
     );
     let mut prepared = Some(first_state);
@@ -101,31 +102,16 @@ pub fn plan(
     };
 
     let names = Names { t };
-    let moves = intent
-        .moves
-        .iter()
-        .enumerate()
-        .map(|(mi, mv)| MoveSummary {
-            from: names.sku(mv.from),
-            to: names.sku(mv.to),
-            strategy: (mv.from != mv.to).then_some(mv.strategy),
-            scope: mv.scope_text.clone(),
-            groups: drawn
-                .carrying
-                .iter()
-                .filter(|c| c.mv == mi)
-                .map(|c| CarryingGroup {
-                    group_id: c.id.to_string(),
-                    group_name: c.name.clone(),
-                    created: c.created,
-                    sku: names.sku(c.sku),
-                    disabled_plans: names.plan_list(c.sku, &c.disabled),
-                    members_added: c.add.len() as u64,
-                })
-                .collect(),
-            users: movers.iter().filter(|m| m.mv == mi).count() as u64,
-        })
-        .collect();
+    let counts = summary::MoveCounts::new(intent, &scopes, &movers, &held, &skipped);
+    let moves = summary::moves(
+        t,
+        intent,
+        &names,
+        &drawn.carrying,
+        &scopes,
+        &counts,
+        &movers,
+    );
     let mut held_back: Vec<HeldBack> = held.into_values().collect();
     held_back.sort_by(|a, b| {
         (a.upn.as_deref().unwrap_or(""), a.user_id)
@@ -151,7 +137,7 @@ pub fn plan(
         schema_version: doc::SCHEMA_VERSION,
         name: intent.name.clone(),
         summary: Summary {
-            users_in_scope: in_scope,
+            users_in_scope: scopes.in_scope(),
             users_moving: movers.len() as u64,
             users_held_back: held_back.len() as u64,
             users_skipped: skipped.len() as u64,
@@ -159,13 +145,17 @@ pub fn plan(
             removal_waves,
             default_usage_location: t.default_usage_location.as_ref().map(|c| c.to_string()),
         },
-        moves,
         stages: drawn.stages,
         held_back,
         skipped,
         seats,
         verdict: Verdict::new(report.violations.clone(), report.errors.clone()),
         assumptions,
+        warnings: (0..intent.moves.len())
+            .flat_map(|mi| summary::overlap_warnings(&scopes, mi, true))
+            .chain(summary::moves_groups_warnings(&moves))
+            .collect(),
+        moves,
     })
 }
 
@@ -240,7 +230,13 @@ fn failing_users(drawn: &Drawn, movers: &[Mover], errors: &[ErrorRecord]) -> Vec
             (Some(u), g) => {
                 if moving.contains(&u) {
                     out.entry(u).or_insert_with(|| {
-                        let h = Hold::new(reason, e.detail.clone());
+                        let mut h = Hold::new(reason, e.detail.clone());
+                        // A direct license falls back on no organization's location (R6).
+                        if g.is_none()
+                            && reason == doc::HoldReason::ProhibitedInUsageLocationViolation
+                        {
+                            h = h.fix(select::USAGE_LOCATION_DIRECT_FIX);
+                        }
                         match g {
                             Some(g) => {
                                 let name = drawn

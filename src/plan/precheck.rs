@@ -90,10 +90,12 @@ pub fn usage_location(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hold> {
     } else {
         "the user has no usage location and the organization's is not known (set default_usage_location in the intent if it is)"
     };
-    Some(Hold::new(
-        HoldReason::ProhibitedInUsageLocationViolation,
-        why.into(),
-    ))
+    let h = Hold::new(HoldReason::ProhibitedInUsageLocationViolation, why.into());
+    Some(if direct_change {
+        h.fix(super::select::USAGE_LOCATION_DIRECT_FIX)
+    } else {
+        h
+    })
 }
 
 /// The target's enabled plans for this mover.

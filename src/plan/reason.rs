@@ -94,6 +94,9 @@ hold_reasons! {
     SyncedGroupMismatch => "synced-group-mismatch",
         "The carrying group is synced from on-premises and its membership does not match the move's users (R10).",
         "the carrying group is synced from on-premises: add the user there and wait for the sync, or carry the license with a cloud group";
+    GroupLicenseChange => "group-license-change",
+        "The carrying group is dynamic or synced and does not carry the license: licensing it would license every member its rule or sync brings, now and later (R10).",
+        "set allow_license_change: true on the move to let the plan license the group (the plan then states the seats its members take), or carry the license with a static or new group";
     UnknownPath => "unknown-path",
         "The export does not say whether the user's licenses are direct or inherited.",
         "export users with licenseAssignmentStates (Graph REST or Get-MgUser -Property LicenseAssignmentStates) so direct and inherited paths are known";

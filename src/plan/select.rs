@@ -48,7 +48,13 @@ pub struct Hold {
     pub reason: HoldReason,
     pub detail: String,
     pub group: Option<(GroupId, String)>,
+    /// A fix for this user's path, in place of the reason's own (see [`Hold::fix`]).
+    pub fix: Option<&'static str>,
 }
+
+/// The usage-location fix for a direct assignment: only group assignment falls back on the
+/// organization's location (R6), so the intent's `default_usage_location` cannot help.
+pub const USAGE_LOCATION_DIRECT_FIX: &str = "set the user's usage location (Update-MgUser -UserId <upn> -UsageLocation <XX>): a direct assignment never takes the organization's location (R6), so default_usage_location in the intent cannot help";
 
 impl Hold {
     pub fn new(reason: HoldReason, detail: String) -> Self {
@@ -56,7 +62,14 @@ impl Hold {
             reason,
             detail,
             group: None,
+            fix: None,
         }
+    }
+
+    /// The fix for this user, where it depends on more than the reason (the license's path).
+    pub fn fix(mut self, fix: &'static str) -> Self {
+        self.fix = Some(fix);
+        self
     }
 
     /// The hold names this group (a carrying or scope group).
@@ -81,7 +94,7 @@ pub fn hold(held: &mut BTreeMap<UserId, HeldBack>, u: &User, h: Hold) {
             group_id,
             group_name,
             detail: h.detail,
-            fix: h.reason.fix(),
+            fix: h.fix.unwrap_or_else(|| h.reason.fix()),
         }
     });
 }
@@ -179,7 +192,7 @@ pub fn carrier_takes_no_members(c: &Check<'_>, u: &User) -> Option<Hold> {
 pub type MoveCheck = fn(&Check<'_>, &[&Mover<'_>]) -> Option<Hold>;
 
 /// Checks of each move's carrying group against the move's movers.
-pub const MOVE_CHECKS: &[MoveCheck] = &[carrier_not_security_enabled, carrier_licenses_others];
+pub const MOVE_CHECKS: &[MoveCheck] = &[carrier_not_security_enabled, carrier_license_change];
 
 /// A carrying group that is not security-enabled cannot carry licenses (R9): the intent asks for
 /// something Entra ID would refuse.
@@ -203,10 +216,9 @@ pub fn carrier_not_security_enabled(c: &Check<'_>, _: &[&Mover<'_>]) -> Option<H
     ))
 }
 
-/// A dynamic or synced carrying group that lacks the license carries it itself (its membership
-/// cannot be edited): every member then gets it, so each must be one of the move's users, or
-/// the group would license people the plan does not move.
-pub fn carrier_licenses_others(c: &Check<'_>, movers: &[&Mover<'_>]) -> Option<Hold> {
+/// The existing dynamic or synced carrying group of a move that lacks the product the move
+/// stages (`None`: the move has no such group).
+fn fixed_carrier_lacking<'a>(c: &Check<'a>) -> Option<&'a Group> {
     let Carrier::Existing(g) = &c.mv.group else {
         return None;
     };
@@ -215,27 +227,79 @@ pub fn carrier_licenses_others(c: &Check<'_>, movers: &[&Mover<'_>]) -> Option<H
         Strategy::MigrateThenChange => c.mv.from,
         Strategy::ChangeThenMigrate => c.mv.to,
     };
-    if grp.kind() == GroupKind::Static || grp.licenses.iter().any(|l| l.sku == staged) {
+    (grp.kind() != GroupKind::Static && !grp.licenses.iter().any(|l| l.sku == staged))
+        .then_some(grp)
+}
+
+/// A dynamic or synced carrying group that lacks the license would have to carry it itself
+/// (its membership cannot be edited): every member its rule or sync brings, now and later,
+/// would take a seat. The plan does not change such a group unless the move allows it
+/// (`allow_license_change: true`).
+pub fn carrier_license_change(c: &Check<'_>, _: &[&Mover<'_>]) -> Option<Hold> {
+    let grp = fixed_carrier_lacking(c)?;
+    if c.mv.allow_license_change {
         return None;
     }
-    let moving: BTreeSet<UserId> = movers.iter().map(|m| m.user).collect();
-    let others = grp.user_members().filter(|u| !moving.contains(u)).count();
-    if others == 0 {
-        return None;
-    }
-    let reason = if grp.kind() == GroupKind::Dynamic {
-        HoldReason::DynamicGroupMismatch
+    let staged = match c.mv.strategy {
+        Strategy::MigrateThenChange => c.mv.from,
+        Strategy::ChangeThenMigrate => c.mv.to,
+    };
+    let future = if grp.kind() == GroupKind::Dynamic {
+        "every user its membership rule matches, now and later"
     } else {
-        HoldReason::SyncedGroupMismatch
+        "every member synced from on-premises, now and later"
     };
     Some(Hold::of_group(
-        reason,
+        HoldReason::GroupLicenseChange,
         grp,
         format!(
-            "{} would have to carry the license itself, and {others} of its members are not moved by this plan",
-            grp.label()
+            "{} is {} and does not carry {}: the plan would have to license the group, and {future} would take a seat ({} member(s) now); the move does not allow it (allow_license_change)",
+            grp.label(),
+            if grp.kind() == GroupKind::Dynamic { "dynamic" } else { "synced from on-premises" },
+            c.names.sku(staged),
+            grp.user_members().count()
         ),
     ))
+}
+
+/// Which move each user in scope belongs to: a user in the scopes of several moves belongs to
+/// the first of them (scopes are disjoint), and the later moves leave the user alone.
+#[derive(Debug, Default)]
+pub struct Scopes {
+    /// Each user in some move's scope, with the index of the move the user belongs to.
+    pub owner: rustc_hash::FxHashMap<UserId, usize>,
+    /// Per move: the users of its scope that belong to an earlier move, by that move's index.
+    pub overlaps: Vec<BTreeMap<usize, u64>>,
+}
+
+impl Scopes {
+    /// Users in some move's scope (each once).
+    pub fn in_scope(&self) -> u64 {
+        self.owner.len() as u64
+    }
+
+    /// Users that belong to move `mi`.
+    pub fn in_scope_of(&self, mi: usize) -> u64 {
+        self.owner.values().filter(|m| **m == mi).count() as u64
+    }
+
+    /// Takes `u` for move `mi` unless an earlier move has it (then counted as an overlap);
+    /// whether `mi` has the user now.
+    fn take(&mut self, u: UserId, mi: usize, seen: &mut rustc_hash::FxHashSet<UserId>) -> bool {
+        match self.owner.get(&u) {
+            Some(k) if *k == mi => true,
+            Some(k) => {
+                if seen.insert(u) {
+                    *self.overlaps[mi].entry(*k).or_default() += 1;
+                }
+                false
+            }
+            None => {
+                self.owner.insert(u, mi);
+                true
+            }
+        }
+    }
 }
 
 /// The users of a move's scope, sorted, each once; members reached only through nested groups
@@ -243,9 +307,10 @@ pub fn carrier_licenses_others(c: &Check<'_>, movers: &[&Mover<'_>]) -> Option<H
 fn scope_users(
     t: &Tenant,
     mv: &Move,
-    taken: &rustc_hash::FxHashMap<UserId, usize>,
+    mi: usize,
+    scopes: &mut Scopes,
+    seen: &mut rustc_hash::FxHashSet<UserId>,
     held: &mut BTreeMap<UserId, HeldBack>,
-    in_scope: &mut rustc_hash::FxHashSet<UserId>,
 ) -> Vec<UserId> {
     let mut users: Vec<UserId> = match &mv.scope {
         Scope::DirectHolders => t
@@ -263,7 +328,8 @@ fn scope_users(
             let mut direct = Vec::new();
             if let Some(grp) = t.groups.get(g) {
                 direct.extend(grp.user_members());
-                nested_only(t, grp, &direct, taken, held, in_scope);
+                direct.sort_unstable();
+                nested_only(t, grp, &direct, mi, scopes, seen, held);
             }
             direct
         }
@@ -279,9 +345,10 @@ fn nested_only(
     t: &Tenant,
     grp: &Group,
     direct: &[UserId],
-    taken: &rustc_hash::FxHashMap<UserId, usize>,
+    mi: usize,
+    scopes: &mut Scopes,
+    seen_users: &mut rustc_hash::FxHashSet<UserId>,
     held: &mut BTreeMap<UserId, HeldBack>,
-    in_scope: &mut rustc_hash::FxHashSet<UserId>,
 ) {
     let mut seen = BTreeSet::new();
     let mut stack: Vec<GroupId> = grp
@@ -301,21 +368,24 @@ fn nested_only(
         };
         for m in &child.members {
             match m {
-                // A user an earlier move already takes stays with it.
-                Member::User(u) if direct.binary_search(u).is_err() && !taken.contains_key(u) => {
-                    if let Some(user) = t.users.get(u) {
-                        in_scope.insert(*u);
-                        let detail = format!(
-                            "in {} only through the nested group {}",
-                            grp.label(),
-                            child.label()
-                        );
-                        hold(
-                            held,
-                            user,
-                            Hold::of_group(HoldReason::NestedGroupOnly, grp, detail),
-                        );
+                Member::User(u) if direct.binary_search(u).is_err() => {
+                    // A user an earlier move has stays with it.
+                    let Some(user) = t.users.get(u) else {
+                        continue;
+                    };
+                    if !scopes.take(*u, mi, seen_users) {
+                        continue;
                     }
+                    let detail = format!(
+                        "in {} only through the nested group {}",
+                        grp.label(),
+                        child.label()
+                    );
+                    hold(
+                        held,
+                        user,
+                        Hold::of_group(HoldReason::NestedGroupOnly, grp, detail),
+                    );
                 }
                 Member::Group(cc) => stack.push(*cc),
                 Member::User(_) => {}
@@ -331,12 +401,14 @@ pub fn select<'t>(
     intent: &Intent,
     held: &mut BTreeMap<UserId, HeldBack>,
     skipped: &mut Vec<Skipped>,
-) -> (Vec<Mover<'t>>, u64) {
+) -> (Vec<Mover<'t>>, Scopes) {
     let names = Names { t };
     let mut movers: Vec<Mover<'t>> = Vec::new();
     // Looked up, never listed: hash tables (a million users in id-ordered trees cost more).
-    let mut taken: rustc_hash::FxHashMap<UserId, usize> = Default::default();
-    let mut in_scope: rustc_hash::FxHashSet<UserId> = Default::default();
+    let mut scopes = Scopes {
+        owner: Default::default(),
+        overlaps: vec![BTreeMap::new(); intent.moves.len()],
+    };
     for (mi, mv) in intent.moves.iter().enumerate() {
         let check = Check {
             t,
@@ -344,7 +416,9 @@ pub fn select<'t>(
             mv,
             names: &names,
         };
-        let users = scope_users(t, mv, &taken, held, &mut in_scope);
+        // The users of this scope already counted as an earlier move's (each once).
+        let mut seen: rustc_hash::FxHashSet<UserId> = Default::default();
+        let users = scope_users(t, mv, mi, &mut scopes, &mut seen, held);
         // Each user looked up once, then taken in UPN order.
         let mut users: Vec<(String, &crate::model::User)> = users
             .iter()
@@ -354,16 +428,8 @@ pub fn select<'t>(
         users.sort_unstable_by(|a, b| (&a.0, a.1.id).cmp(&(&b.0, b.1.id)));
         'users: for (sort_key, u) in users {
             let uid = u.id;
-            in_scope.insert(uid);
-            if held.contains_key(&uid) {
-                continue;
-            }
-            if let Some(other) = taken.get(&uid) {
-                skipped.push(Skipped {
-                    user_id: uid,
-                    upn: u.upn.clone(),
-                    why: SkipReason::AlreadyMoved { by_move: other + 1 },
-                });
+            // A user in an earlier move's scope belongs to that move alone.
+            if !scopes.take(uid, mi, &mut seen) || held.contains_key(&uid) {
                 continue;
             }
             for c in USER_CHECKS {
@@ -390,7 +456,6 @@ pub fn select<'t>(
                     continue 'users;
                 }
             }
-            taken.insert(uid, mi);
             let mut target_disabled =
                 map_disabled(&names, rules, mv.from, mv.to, &direct.disabled_plans);
             if mv.from != mv.to {
@@ -433,7 +498,7 @@ pub fn select<'t>(
         }
     }
     movers.retain(|m| !held.contains_key(&m.user));
-    (movers, in_scope.len() as u64)
+    (movers, scopes)
 }
 
 /// Holds back the users a product change cannot seat: seats of the target are taken in UPN

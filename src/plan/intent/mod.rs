@@ -37,6 +37,10 @@ struct MoveFile {
     scope: Option<String>,
     #[serde(default)]
     strategy: Option<String>,
+    /// Lets the plan license an existing dynamic or synced carrying group that lacks the license
+    /// (every member its rule or sync brings, now and later, then takes a seat).
+    #[serde(default)]
+    allow_license_change: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -150,6 +154,8 @@ pub struct Move {
     pub scope: Scope,
     pub scope_text: String,
     pub strategy: Strategy,
+    /// The intent lets the plan license an existing dynamic or synced carrying group.
+    pub allow_license_change: bool,
 }
 
 /// Later waves: a count of users, or a share of the users left after the pilot.
@@ -204,7 +210,14 @@ const TOP_FIELDS: &[&str] = &[
     "waves",
     "strategy",
 ];
-const MOVE_FIELDS: &[&str] = &["from", "to", "group", "scope", "strategy"];
+const MOVE_FIELDS: &[&str] = &[
+    "from",
+    "to",
+    "group",
+    "scope",
+    "strategy",
+    "allow_license_change",
+];
 const WAVES_FIELDS: &[&str] = &["pilot", "size"];
 
 /// Every unknown field of the intent, each with the nearest known one.
@@ -363,6 +376,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 scope,
                 scope_text,
                 strategy,
+                allow_license_change: m.allow_license_change,
             });
         }
     }

@@ -5,6 +5,7 @@
 //! a document lists them, capped per stage and per wave ([`stages`]; the JSON/YAML plan lists
 //! all), and adds the skipped users, the assumptions and a rollback summary.
 
+mod groups;
 mod stages;
 mod words;
 
@@ -41,8 +42,10 @@ pub fn report(p: &Plan) -> Report<'_> {
     let word = verdict_word(p);
     let mut sections = Vec::with_capacity(10);
     sections.extend(report::not_checked(word, &p.verdict.unchecked));
+    sections.extend(groups::warnings(p));
+    sections.push(moves(p));
+    sections.extend(groups::license_changes(p));
     sections.extend([
-        moves(p),
         stages::section(p),
         seats(p),
         held_back(p),
@@ -199,7 +202,40 @@ fn one_move(m: &MoveSummary) -> Section<'_> {
             "Users moving".into(),
             vec![Span::plain(m.users.to_string())],
         ),
+        (
+            "Users in scope".into(),
+            vec![Span::plain(format!(
+                "{} ({} moving, {} held back, {} skipped){}",
+                m.users_in_scope,
+                m.users,
+                m.held_back,
+                m.skipped,
+                if m.users_of_earlier_moves > 0 {
+                    format!(
+                        "; {} more {} to earlier moves",
+                        m.users_of_earlier_moves,
+                        if m.users_of_earlier_moves == 1 {
+                            "belongs"
+                        } else {
+                            "belong"
+                        }
+                    )
+                } else {
+                    String::new()
+                }
+            ))],
+        ),
     ]));
+    let s = if m.warnings.is_empty() {
+        s
+    } else {
+        s.block(Block::Bullets(
+            m.warnings
+                .iter()
+                .map(|w| Cow::Owned(format!("Warning: {w}")))
+                .collect(),
+        ))
+    };
     if m.groups.is_empty() {
         return s.block(Block::plain("Carrying groups: none."));
     }

@@ -84,8 +84,22 @@ fn plan() -> Plan {
                 sku: "ENTERPRISEPACK".to_owned(),
                 disabled_plans: vec!["SWAY".to_owned()],
                 members_added: 54,
+                membership: "static",
+                licenses_before: Vec::new(),
+                licenses_after: vec![crate::plan::doc::GroupLicenseText {
+                    sku: "ENTERPRISEPACK".to_owned(),
+                    disabled_plans: vec!["SWAY".to_owned()],
+                }],
+                members_at_change: 0,
+                new_seats_for_others: 0,
+                future_members: None,
             }],
             users: 54,
+            users_in_scope: 56,
+            held_back: 1,
+            skipped: 1,
+            users_of_earlier_moves: 0,
+            warnings: Vec::new(),
         }],
         stages: vec![
             Stage {
@@ -183,6 +197,7 @@ fn plan() -> Plan {
             }],
         },
         assumptions: vec!["Graph throttles identity writes.".to_owned()],
+        warnings: Vec::new(),
     }
 }
 

@@ -147,6 +147,69 @@ impl Sim<'_> {
                 }
             }
         }
+        // An administrator's removal of a group's licenses "can fail … if there's a proxy
+        // address conflict issue that prevents the license removal" (m365-group-licensing-
+        // errors.txt, 'When a licensed group is deleted'). The careful reading: for a user who
+        // shares a proxy address, the removal of a product with Exchange Online fails and the
+        // group's licenses stay on the user in error (UniquenessViolation), still taking their
+        // seats, as a dependency-blocked removal does; a member leaving the group is not named
+        // by the page and is not modelled so.
+        for d in decided.iter_mut() {
+            if !self.st.users[d.u].dup_proxy {
+                continue;
+            }
+            let old = self.st.users[d.u].inherited.get(&d.g);
+            // Stuck by an earlier removal: the licenses stay in error while the conflict does
+            // (reprocessing the user does not resolve it).
+            if let Some(
+                stuck_old @ PathState::Error {
+                    error: AssignmentError::UniquenessViolation,
+                    stuck,
+                    ..
+                },
+            ) = old
+            {
+                if !stuck.is_empty() && !matches!(d.state, Some(PathState::Active(_))) {
+                    d.state = Some(stuck_old.clone());
+                }
+                continue;
+            }
+            if self.st.groups[d.g].config_events.is_empty() {
+                continue;
+            }
+            let Some(old_lic) = old.and_then(PathState::active) else {
+                continue;
+            };
+            if matches!(&d.state, Some(PathState::Error { stuck, .. }) if !stuck.is_empty()) {
+                continue;
+            }
+            let kept = match &d.state {
+                Some(PathState::Active(l)) => Some(l),
+                _ => None,
+            };
+            let removed = old_lic.keys().copied().find(|s| {
+                self.st.skus.get(s).is_some_and(|x| x.unique_proxy)
+                    && !kept.is_some_and(|l| l.contains_key(s))
+            });
+            let Some(sku) = removed else {
+                continue;
+            };
+            let r = (
+                AssignmentError::UniquenessViolation,
+                Some(sku),
+                format!(
+                    "removing {} from the group fails: Proxy address is already being used (the user shares a proxy address with another user); the group's licenses stay on the user in an error state until the conflict is resolved and the user is reprocessed",
+                    self.st.sku_label(sku)
+                ),
+            );
+            d.state = Some(PathState::Error {
+                error: r.0,
+                sku: r.1,
+                stuck: old_lic.clone(),
+            });
+            d.refusal = Some(r);
+            d.at_risk = false;
+        }
         // A deleted group's licenses that a removal left in error stay on the user, in error,
         // until the dependency is resolved and the user is reprocessed (m365-group-licensing-
         // errors.txt, 'When a licensed group is deleted').

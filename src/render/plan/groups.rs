@@ -1,0 +1,85 @@
+//! The plan's warnings and the groups whose licenses it changes (before → after, the members
+//! reached at the change, the seats members it does not move take).
+
+use std::borrow::Cow;
+
+use super::super::report::{Block, Cell, Column, Section, Table};
+use crate::plan::doc::{GroupLicenseText, Plan};
+
+/// Licenses as one cell: `ENTERPRISEPACK (disabled: SWAY); EMS`, or `none`.
+fn licenses(l: &[GroupLicenseText]) -> String {
+    if l.is_empty() {
+        return "none".to_owned();
+    }
+    l.iter()
+        .map(|x| {
+            if x.disabled_plans.is_empty() {
+                x.sku.clone()
+            } else {
+                format!("{} (disabled: {})", x.sku, x.disabled_plans.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Every carrying group whose licenses the plan changes, created or existing.
+pub(super) fn license_changes(p: &Plan) -> Option<Section<'_>> {
+    let rows: Vec<Vec<Cell<'_>>> = p
+        .moves
+        .iter()
+        .flat_map(|m| m.groups.iter())
+        .filter(|g| g.licenses_change())
+        .map(|g| {
+            vec![
+                Cell::text(g.group_name.as_str()),
+                Cell::text(if g.created { "created" } else { "existing" }),
+                Cell::text(g.membership),
+                Cell::text(licenses(&g.licenses_before)),
+                Cell::text(licenses(&g.licenses_after)),
+                Cell::int(g.members_at_change),
+                Cell::int(g.new_seats_for_others),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let t = Table::new(vec![
+        Column::left("group"),
+        Column::left("created or existing"),
+        Column::left("membership"),
+        Column::left("licenses before"),
+        Column::left("licenses after"),
+        Column::right("members at the change"),
+        Column::right("new seats for others"),
+    ])
+    .rows(rows);
+    let future: Vec<Cow<'_, str>> = p
+        .moves
+        .iter()
+        .flat_map(|m| m.groups.iter())
+        .filter_map(|g| {
+            g.future_members
+                .as_ref()
+                .map(|f| Cow::Owned(format!("{}: {f}.", g.group_name)))
+        })
+        .collect();
+    let mut s = Section::new("Group license changes").block(Block::Table(t));
+    if !future.is_empty() {
+        s = s.block(Block::Bullets(future));
+    }
+    Some(s)
+}
+
+/// The plan's warnings: what it does not do as the intent wrote it.
+pub(super) fn warnings(p: &Plan) -> Option<Section<'_>> {
+    (!p.warnings.is_empty()).then(|| {
+        Section::new("Warnings").block(Block::Bullets(
+            p.warnings
+                .iter()
+                .map(|w| Cow::Borrowed(w.as_str()))
+                .collect(),
+        ))
+    })
+}

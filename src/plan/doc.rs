@@ -61,6 +61,11 @@ pub struct CarryingGroup {
     pub sku: String,
     pub disabled_plans: Vec<String>,
     pub members_added: u64,
+    /// A created group's `mailNickname` and description (as its `create-group` action).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mail_nickname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -214,6 +219,18 @@ impl Action {
         }
     }
 
+    /// A `create-group`'s description and mail nickname.
+    pub fn new_group_texts(&self) -> (Option<&str>, Option<&str>) {
+        match &self.op {
+            Op::CreateGroup {
+                description,
+                mail_nickname,
+                ..
+            } => (description.as_deref(), mail_nickname.as_deref()),
+            _ => (None, None),
+        }
+    }
+
     pub fn security_enabled(&self) -> Option<bool> {
         match &self.op {
             Op::CreateGroup {
@@ -294,6 +311,9 @@ impl Action {
         if self.security_enabled() == Some(true) {
             parts.push("security-enabled".to_owned());
         }
+        if let (_, Some(n)) = self.new_group_texts() {
+            parts.push(format!("mailNickname {n}"));
+        }
         if !self.disabled_plans().is_empty() {
             parts.push(format!("disabled: {}", names(self.disabled_plans())));
         }
@@ -328,7 +348,10 @@ impl Serialize for Action {
         let security = self.security_enabled();
         let country = self.country();
         let (plans, add, remove) = (self.disabled_plans(), self.add(), self.remove());
+        let (description, nickname) = self.new_group_texts();
         let len = 1
+            + usize::from(description.is_some())
+            + usize::from(nickname.is_some())
             + usize::from(group.is_some())
             + usize::from(sh.group_id.is_some())
             + usize::from(sh.group_name.is_some())
@@ -357,6 +380,12 @@ impl Serialize for Action {
         }
         if let Some(v) = security {
             st.serialize_field("security_enabled", &v)?;
+        }
+        if let Some(v) = nickname {
+            st.serialize_field("mail_nickname", v)?;
+        }
+        if let Some(v) = description {
+            st.serialize_field("description", v)?;
         }
         if let Some(v) = user {
             st.serialize_field("user", &v)?;

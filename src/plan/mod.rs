@@ -121,6 +121,8 @@ pub fn plan(
                     sku: names.sku(c.sku),
                     disabled_plans: names.plan_list(c.sku, &c.disabled),
                     members_added: c.add.len() as u64,
+                    mail_nickname: c.new_names.as_ref().map(|n| n.mail_nickname.clone()),
+                    description: c.new_names.as_ref().map(|n| n.description.clone()),
                 })
                 .collect(),
             users: movers.iter().filter(|m| m.mv == mi).count() as u64,

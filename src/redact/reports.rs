@@ -132,7 +132,16 @@ impl Redact for SimReport {
 fn action(a: &mut Action, r: &Redactor) {
     use crate::simulate::ops::Op;
     match &mut a.op {
-        Op::CreateGroup { group, .. } => r.one(group),
+        Op::CreateGroup {
+            group,
+            mail_nickname,
+            ..
+        } => {
+            r.one(group);
+            if let Some(n) = mail_nickname {
+                *n = crate::plan::names::mail_nickname(group).into();
+            }
+        }
         Op::AssignGroupLicense { group, .. }
         | Op::ChangeGroupLicense { group, .. }
         | Op::RemoveGroupLicense { group, .. }

@@ -14,7 +14,7 @@ impl Op {
     /// The fields an op may carry (besides `op` and display fields).
     fn fields(name: &str) -> Option<&'static [&'static str]> {
         Some(match name {
-            "create-group" => &["group", "security_enabled"],
+            "create-group" => &["group", "security_enabled", "description", "mail_nickname"],
             "assign-group-license" => &["group", "sku", "disabled_plans"],
             "change-group-license" => &["group", "add", "remove"],
             "remove-group-license" => &["group", "sku"],

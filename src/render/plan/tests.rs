@@ -84,6 +84,8 @@ fn plan() -> Plan {
                 sku: "ENTERPRISEPACK".to_owned(),
                 disabled_plans: vec!["SWAY".to_owned()],
                 members_added: 54,
+                mail_nickname: Some("LIC-E3".to_owned()),
+                description: None,
             }],
             users: 54,
         }],

@@ -39,6 +39,8 @@ pub struct Summary {
     pub removal_waves: u64,
     /// The organization's default usage location the plan relies on (R6).
     pub default_usage_location: Option<String>,
+    /// The whole plan's least elapsed time: every stage's writes, waits and soaks.
+    pub least_elapsed_minutes: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,8 +86,12 @@ pub struct Stage {
     pub rollback: Vec<String>,
     /// Identity writes in the stage (actions plus its waves' actions).
     pub writes: u64,
-    /// The least time the writes take under Graph's write throttling.
+    /// The least time the stage's writes take at the paced write rate (80% of Graph's).
     pub min_minutes: f64,
+    /// The estimated wait for group processing the stage waits for (0 when it waits for none).
+    pub processing_wait_minutes: f64,
+    /// The stage's least elapsed time: its writes, its processing wait, its waves' soaks.
+    pub least_elapsed_minutes: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -126,7 +132,13 @@ pub struct Wave {
     pub actions: Vec<Action>,
     pub gates: Vec<String>,
     pub writes: u64,
+    /// The least time the wave's writes take at the paced write rate.
     pub min_minutes: f64,
+    /// The soak after this wave before the next (`waves.pilot_soak` after the pilot,
+    /// `waves.soak` after a later wave; none after the last).
+    pub soak_minutes: f64,
+    /// The wave's writes and its soak.
+    pub least_elapsed_minutes: f64,
 }
 
 /// A string of an action that many actions share (a group's name, a product's part number, a

@@ -145,10 +145,22 @@ pub fn plan(
         .sum();
     let mut assumptions = report.assumptions.clone();
     assumptions.push(format!(
-        "Graph throttles identity writes at {} per {} minutes per app and tenant; each wave's least duration assumes one app and no other writes.",
+        "Graph throttles identity writes at {} per {} minutes (150 s) per app and tenant (Microsoft Graph throttling limits, identity and access service); the plan paces writes at 80% of that, {} per 150 s (16 a second), and each least time assumes one app and no other writes.",
         draw::WRITES_PER_WINDOW,
-        draw::WINDOW_MINUTES
+        draw::WINDOW_MINUTES,
+        builder::PACED_WRITES_PER_WINDOW,
     ));
+    assumptions.push(format!(
+        "A stage that waits for group processing waits an estimated {} minutes plus {} s for each user whose licenses the groups' changes reach (the pace at which Microsoft says processing warrants a support ticket: over 24 hours for 60,000 users, R8); an estimate, not a Microsoft figure: processing is often faster, and large groups can take longer.",
+        builder::PROCESSING_FIXED_SECONDS / 60.0,
+        builder::PROCESSING_SECONDS_PER_USER,
+    ));
+    assumptions.push(format!(
+        "Soaks: the pilot of each stage in waves soaks {} before the next wave (waves.pilot_soak), every later wave but the last {} (waves.soak); a plan's least elapsed time is its writes, processing waits and soaks, not the time people take to check the gates.",
+        builder::soak_words(intent.pilot_soak),
+        builder::soak_words(intent.soak),
+    ));
+    let least_elapsed_minutes = drawn.stages.iter().map(|s| s.least_elapsed_minutes).sum();
     Ok(Plan {
         schema_version: doc::SCHEMA_VERSION,
         name: intent.name.clone(),
@@ -160,6 +172,7 @@ pub fn plan(
             groups_created: drawn.carrying.iter().filter(|c| c.created).count() as u64,
             removal_waves,
             default_usage_location: t.default_usage_location.as_ref().map(|c| c.to_string()),
+            least_elapsed_minutes,
         },
         moves,
         stages: drawn.stages,

@@ -46,6 +46,10 @@ struct WavesFile {
     pilot: Option<SizeText>,
     #[serde(default)]
     size: Option<SizeText>,
+    #[serde(default)]
+    pilot_soak: Option<SizeText>,
+    #[serde(default)]
+    soak: Option<SizeText>,
 }
 
 /// A wave size as written: a number of any size (checked later, so a number past u64 says
@@ -166,7 +170,26 @@ pub struct Intent {
     pub moves: Vec<Move>,
     pub pilot: u64,
     pub size: WaveSize,
+    /// `waves.pilot: file:<path>` or `group:<id or name>`: the named pilot users (then
+    /// `pilot` is their count).
+    pub pilot_users: Option<PilotUsers>,
+    /// Seconds the pilot soaks before the next wave (`waves.pilot_soak`, default a day).
+    pub pilot_soak: u64,
+    /// Seconds every later wave soaks before the next (`waves.soak`, default none).
+    pub soak: u64,
 }
+
+/// Pilot users the intent names (`waves.pilot: file:<path>` or `group:<id or name>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PilotUsers {
+    /// As written (`file:pilot.txt`).
+    pub text: String,
+    /// Sorted, without duplicates.
+    pub users: Vec<UserId>,
+}
+
+/// The pilot's default soak: one day (the pilot gates' "at least one business day").
+pub const DEFAULT_PILOT_SOAK: u64 = 24 * 3600;
 
 fn err(path: &Path, field: &str, message: String, hint: &str) -> InputError {
     InputError::new(
@@ -205,7 +228,7 @@ const TOP_FIELDS: &[&str] = &[
     "strategy",
 ];
 const MOVE_FIELDS: &[&str] = &["from", "to", "group", "scope", "strategy"];
-const WAVES_FIELDS: &[&str] = &["pilot", "size"];
+const WAVES_FIELDS: &[&str] = &["pilot", "size", "pilot_soak", "soak"];
 
 /// Every unknown field of the intent, each with the nearest known one.
 fn unknown_fields(path: &Path, doc: &serde_json::Value) -> Vec<InputError> {
@@ -366,11 +389,27 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
             });
         }
     }
-    let (pilot, size) = match &file.waves {
-        None => (10, WaveSize::Percent(25.0)),
+    let (pilot, size, pilot_users, pilot_soak, soak) = match &file.waves {
+        None => (10, WaveSize::Percent(25.0), None, DEFAULT_PILOT_SOAK, 0),
         Some(w) => {
+            let mut pilot_users = None;
             let pilot = match &w.pilot {
                 None => 10,
+                Some(SizeText::Text(t))
+                    if t.trim().starts_with("file:") || t.trim().starts_with("group:") =>
+                {
+                    match named_pilot(path, t, tenant) {
+                        Ok(p) => {
+                            let n = p.users.len() as u64;
+                            pilot_users = Some(p);
+                            n
+                        }
+                        Err(e) => {
+                            errors.extend(e.0);
+                            0
+                        }
+                    }
+                }
                 Some(v) => keep(
                     &mut errors,
                     pilot_size(v).map_err(|why| {
@@ -378,7 +417,8 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                             path,
                             "waves.pilot",
                             format!("{} is not a pilot size{why}", size_text(v)),
-                            "write a whole number of users for the pilot wave (10; 0 for no pilot)",
+                            "write a whole number of users for the pilot wave (10; 0 for no pilot), \
+                             file:<file of UPNs or ids> (relative to the intent) or group:<id or name>",
                         )
                     }),
                 )
@@ -400,7 +440,24 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 )
                 .unwrap_or(WaveSize::Percent(25.0)),
             };
-            (pilot, size)
+            let soak_of = |field: &str, v: &Option<SizeText>, default: u64| match v {
+                None => Ok(default),
+                Some(v) => duration(v).map_err(|why| {
+                    err(
+                        path,
+                        field,
+                        format!("{} is not a soak time{why}", size_text(v)),
+                        "write a time with its unit: 1d, 4h, 30m, 45s, or several (1d 12h); 0 for none",
+                    )
+                }),
+            };
+            let pilot_soak = keep(
+                &mut errors,
+                soak_of("waves.pilot_soak", &w.pilot_soak, DEFAULT_PILOT_SOAK),
+            )
+            .unwrap_or(DEFAULT_PILOT_SOAK);
+            let soak = keep(&mut errors, soak_of("waves.soak", &w.soak, 0)).unwrap_or(0);
+            (pilot, size, pilot_users, pilot_soak, soak)
         }
     };
     if !errors.is_empty() {
@@ -412,7 +469,88 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
         moves,
         pilot,
         size,
+        pilot_users,
+        pilot_soak,
+        soak,
     })
+}
+
+/// The users `waves.pilot: file:<path>` (one UPN or object id a line, relative to the intent, as
+/// `users:` scopes) or `group:<id or name>` (its direct user members) names.
+fn named_pilot(path: &Path, text: &str, tenant: &Tenant) -> Result<PilotUsers, InputErrors> {
+    let t = text.trim();
+    let as_scope = match t.strip_prefix("file:") {
+        Some(f) => format!("users:{f}"),
+        None => t.to_owned(),
+    };
+    let mut users: Vec<UserId> = match scope(path, "waves.pilot", &as_scope, tenant)? {
+        Scope::Users(us) => us,
+        Scope::Group(g) => tenant
+            .groups
+            .get(&g)
+            .map(|g| g.user_members().collect())
+            .unwrap_or_default(),
+        Scope::DirectHolders => Vec::new(),
+    };
+    users.sort();
+    users.dedup();
+    Ok(PilotUsers {
+        text: t.to_owned(),
+        users,
+    })
+}
+
+/// Seconds in a soak time: `0`, or one or more `<whole number><unit>` (`d`, `h`, `m`, `s`),
+/// spaces between them allowed (`1d 12h`); or why it is not one.
+fn duration(v: &SizeText) -> Result<u64, &'static str> {
+    const TOO_LARGE: &str = ": too long (at most 10000 days)";
+    const MAX: u64 = 10_000 * 86_400;
+    let t = match v {
+        SizeText::Whole(0) => return Ok(0),
+        SizeText::Whole(_) | SizeText::Fraction(_) => {
+            return Err(": write its unit (1d, 4h, 30m, 45s)")
+        }
+        SizeText::Negative => return Err(": it is negative"),
+        SizeText::Text(t) => t.trim(),
+        SizeText::Other(_) => return Err(""),
+    };
+    if t == "0" {
+        return Ok(0);
+    }
+    let mut total: u64 = 0;
+    let mut rest = t;
+    let mut parts = 0;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(if rest.starts_with('-') {
+                ": it is negative"
+            } else {
+                ": write a whole number then its unit (1d, 4h, 30m, 45s)"
+            });
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| TOO_LARGE)?;
+        rest = rest[digits..].trim_start();
+        let unit = rest.chars().next().ok_or(": write its unit (1d, 4h, 30m, 45s)")?;
+        let secs = match unit {
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(": the units are d, h, m and s"),
+        };
+        rest = rest[unit.len_utf8()..].trim_start();
+        total = n
+            .checked_mul(secs)
+            .and_then(|x| total.checked_add(x))
+            .filter(|x| *x <= MAX)
+            .ok_or(TOO_LARGE)?;
+        parts += 1;
+    }
+    if parts == 0 {
+        return Err("");
+    }
+    Ok(total)
 }
 
 /// `r`'s value, or `None` with its error added to `errors`.
@@ -496,9 +634,14 @@ impl Intent {
     /// The `users:` files this intent read, `intent` being the path it was read from (so that
     /// an output never replaces one).
     pub fn users_files(&self, intent: &Path) -> Vec<PathBuf> {
+        let pilot = self
+            .pilot_users
+            .as_ref()
+            .and_then(|p| p.text.strip_prefix("file:"));
         self.moves
             .iter()
             .filter_map(|m| m.scope_text.trim().strip_prefix("users:"))
+            .chain(pilot)
             .map(|f| users_file(intent, f))
             .collect()
     }
@@ -506,7 +649,26 @@ impl Intent {
 
 #[cfg(test)]
 mod tests {
-    use super::users_line;
+    use super::{duration, users_line, SizeText};
+
+    #[test]
+    fn soak_times_take_units_and_refuse_the_rest() {
+        let t = |s: &str| duration(&SizeText::Text(s.into()));
+        assert_eq!(t("1d"), Ok(86_400));
+        assert_eq!(t("4h"), Ok(14_400));
+        assert_eq!(t("30m"), Ok(1_800));
+        assert_eq!(t("45s"), Ok(45));
+        assert_eq!(t("1d 12h"), Ok(129_600));
+        assert_eq!(t(" 2 h "), Ok(7_200));
+        assert_eq!(t("0"), Ok(0));
+        assert_eq!(duration(&SizeText::Whole(0)), Ok(0));
+        for bad in ["", "1", "1x", "d", "-1d", "1.5h", "1d2", "99999999999999999999d", "10001d"] {
+            assert!(t(bad).is_err(), "{bad:?}");
+        }
+        assert!(duration(&SizeText::Whole(5)).is_err());
+        assert!(duration(&SizeText::Negative).is_err());
+        assert!(duration(&SizeText::Other("a list")).is_err());
+    }
 
     #[test]
     fn users_lines_drop_comments_blanks_and_stray_spaces_but_keep_guest_upns() {

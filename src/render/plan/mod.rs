@@ -12,7 +12,8 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use self::words::{
-    count, dash_warning, kind_word, reasons, user_of, verdict_sentence, verdict_word, wave_name,
+    count, dash_warning, duration, kind_word, reasons, user_of, verdict_sentence, verdict_word,
+    wave_name,
 };
 use super::report::{self, Block, Cell, Column, Empty, Medium, Report, Section, Span, Table};
 use crate::plan::doc::{MoveSummary, Plan, SeatForecast};
@@ -73,7 +74,7 @@ fn headline(p: &Plan) -> Vec<Span<'_>> {
         Span::plain("Plan "),
         Span::text(p.name.as_str()),
         Span::plain(format!(
-            ": {}{}; {} moving, {} held back, {} skipped (of {} in scope); {} created; {}",
+            ": {}{}; {} moving, {} held back, {} skipped (of {} in scope); {} created; {}; least elapsed time {}",
             verdict_word(p),
             dash_warning(p),
             count(s.users_moving, "user", "users"),
@@ -82,6 +83,7 @@ fn headline(p: &Plan) -> Vec<Span<'_>> {
             s.users_in_scope,
             count(s.groups_created, "group", "groups"),
             count(s.removal_waves, "removal wave", "removal waves"),
+            duration(s.least_elapsed_minutes),
         )),
     ]
 }
@@ -112,6 +114,10 @@ fn lead(p: &Plan) -> Vec<Block<'_>> {
         vec!["users skipped".into(), Cell::int(s.users_skipped)],
         vec!["groups created".into(), Cell::int(s.groups_created)],
         vec!["removal waves".into(), Cell::int(s.removal_waves)],
+        vec![
+            "least elapsed time".into(),
+            Cell::text(duration(s.least_elapsed_minutes)),
+        ],
         vec![
             "default usage location".into(),
             Cell::text(s.default_usage_location.as_deref().unwrap_or("unknown")),

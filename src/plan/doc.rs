@@ -24,9 +24,24 @@ pub struct Plan {
     pub skipped: Vec<Skipped>,
     /// Seats per product after each stage and wave, from the simulation.
     pub seats: Vec<SeatForecast>,
+    /// Who the pilot waves hold.
+    pub pilot: PilotChoice,
     pub verdict: Verdict,
     /// Readings of Microsoft's behaviour the plan and its simulation rely on.
     pub assumptions: Vec<String>,
+}
+
+/// The pilot of the change-direct and removal stages.
+#[derive(Debug, Clone, Serialize)]
+pub struct PilotChoice {
+    /// `count` (one mover of each carrying group and disabled-plan set first, then by UPN), or
+    /// the intent's `waves.pilot` as written (`file:pilot.txt`, `group:Pilot`).
+    pub source: String,
+    /// Moving users in the pilot.
+    pub users: u64,
+    /// Users the intent names for the pilot who are not moving (held back, skipped or out of
+    /// every move's scope), by UPN or object id: reported, never silently dropped.
+    pub named_not_moving: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -161,6 +161,7 @@ pub fn plan(
         builder::soak_words(intent.soak),
     ));
     let least_elapsed_minutes = drawn.stages.iter().map(|s| s.least_elapsed_minutes).sum();
+    let pilot = pilot_choice(t, intent, &movers, &drawn);
     Ok(Plan {
         schema_version: doc::SCHEMA_VERSION,
         name: intent.name.clone(),
@@ -179,9 +180,37 @@ pub fn plan(
         held_back,
         skipped,
         seats,
+        pilot,
         verdict: Verdict::new(report.violations.clone(), report.errors.clone()),
         assumptions,
     })
+}
+
+/// The pilot as the plan chose it, with the named pilot users who do not move.
+fn pilot_choice(t: &Tenant, intent: &Intent, movers: &[Mover], drawn: &Drawn) -> doc::PilotChoice {
+    let chosen = builder::choose_pilot(intent, movers, &drawn.carrying);
+    let moving: rustc_hash::FxHashSet<UserId> = movers.iter().map(|m| m.user).collect();
+    let mut named_not_moving: Vec<String> = intent
+        .pilot_users
+        .iter()
+        .flat_map(|p| p.users.iter())
+        .filter(|u| !moving.contains(u))
+        .map(|u| {
+            t.users
+                .get(u)
+                .and_then(|x| x.upn.clone())
+                .unwrap_or_else(|| u.to_string())
+        })
+        .collect();
+    named_not_moving.sort();
+    doc::PilotChoice {
+        source: intent
+            .pilot_users
+            .as_ref()
+            .map_or_else(|| "count".to_owned(), |p| p.text.clone()),
+        users: chosen.len() as u64,
+        named_not_moving,
+    }
 }
 
 /// What a plan relies on, for its evidence: the moves' products, the licensed groups that

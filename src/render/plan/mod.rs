@@ -48,6 +48,7 @@ pub fn report(p: &Plan) -> Report<'_> {
         seats(p),
         held_back(p),
         skipped(p),
+        pilot(p),
         verdict(p),
         Section::new("Assumptions")
             .only(Medium::Document)
@@ -175,6 +176,39 @@ fn moves(p: &Plan) -> Section<'_> {
             .iter()
             .map(|m| Block::Section(one_move(m)).only(Medium::Document)),
     )
+}
+
+/// Who the pilot holds, and a warning for named pilot users who are not moving.
+fn pilot(p: &Plan) -> Section<'_> {
+    let c = &p.pilot;
+    let how = if c.source == "count" {
+        "one user of each carrying group and of each set of disabled plans first, then by UPN"
+            .to_owned()
+    } else {
+        format!("the users named by waves.pilot: {}", c.source)
+    };
+    let mut s = Section::new("Pilot").block(Block::plain(format!(
+        "{} in the pilot of each stage in waves ({how}).",
+        count(c.users, "moving user", "moving users")
+    )));
+    if !c.named_not_moving.is_empty() {
+        let n = c.named_not_moving.len() as u64;
+        s = s.block(Block::plain(format!(
+            "Warning: {} named for the pilot {} not moving (held back, skipped or out of scope): {}.",
+            count(n, "user", "users"),
+            if n == 1 { "is" } else { "are" },
+            {
+                // At most 20 named here; the JSON/YAML plan lists every one.
+                let mut v: Vec<&str> = c.named_not_moving.iter().take(20).map(String::as_str).collect();
+                let more = format!("… and {} more", c.named_not_moving.len().saturating_sub(20));
+                if c.named_not_moving.len() > 20 {
+                    v.push(&more);
+                }
+                v.join(", ")
+            }
+        )));
+    }
+    s
 }
 
 /// A name in a heading made of several, quoted when it shows nothing (as Markdown's escaping

@@ -130,6 +130,11 @@ fn plan() -> Plan {
                 least_elapsed_minutes: 1445.0,
             },
         ],
+        pilot: crate::plan::doc::PilotChoice {
+            source: "count".to_owned(),
+            users: 2,
+            named_not_moving: Vec::new(),
+        },
         held_back: vec![HeldBack {
             user_id: crate::model::UserId::parse("00000000-0000-0000-0000-0000000000e1")
                 .expect("a GUID"),

@@ -14,6 +14,7 @@ mod layouts;
 mod limits;
 mod output_safety;
 mod plan_ops;
+mod plan_time;
 mod plans;
 mod prop_plan;
 mod prop_sim;

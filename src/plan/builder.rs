@@ -7,11 +7,11 @@
 use super::carrying::Carrying;
 use super::doc::{Action, Stage, StageKind, Wave, WaveLabel};
 use super::intent::{Intent, WaveSize};
-use crate::model::{GroupId, PlanIds, Tenant, UserId};
-use crate::simulate::ops::Op;
 use super::names::{Names, PlanRefCache, SkuTexts};
 use super::select::Mover;
 use super::stages;
+use crate::model::{GroupId, PlanIds, Tenant, UserId};
+use crate::simulate::ops::Op;
 
 /// Graph's documented write throttling for identity writes: 3,000 per 2.5 minutes (150 s) per
 /// app and tenant (Graph docs, throttling-limits, "Identity and access" writes).
@@ -85,7 +85,9 @@ pub fn choose_pilot(
     let mut chosen = rustc_hash::FxHashSet::default();
     let mut order: Vec<usize> = (0..movers.len()).collect();
     order.sort_by(|a, b| movers[*a].key().cmp(&movers[*b].key()));
-    let first = |ix: &mut dyn Iterator<Item = usize>| ix.min_by(|a, b| movers[*a].key().cmp(&movers[*b].key()));
+    let first = |ix: &mut dyn Iterator<Item = usize>| {
+        ix.min_by(|a, b| movers[*a].key().cmp(&movers[*b].key()))
+    };
     for c in carrying {
         if chosen.len() >= want {
             break;
@@ -178,7 +180,13 @@ pub struct Builder {
 impl Builder {
     /// What waves and times need beyond the stages: the pilot, the soaks, the carrying
     /// groups' members.
-    pub fn prepare(&mut self, t: &Tenant, intent: &Intent, movers: &[Mover], carrying: &[Carrying]) {
+    pub fn prepare(
+        &mut self,
+        t: &Tenant,
+        intent: &Intent,
+        movers: &[Mover],
+        carrying: &[Carrying],
+    ) {
         self.pilot = choose_pilot(intent, movers, carrying);
         self.pilot_named = intent.pilot_users.is_some();
         self.soaks = (intent.pilot_soak, intent.soak);
@@ -239,8 +247,9 @@ impl Builder {
             .wave_gates
             .unwrap_or(("", ""));
         movers.sort_by(|a, b| a.key().cmp(&b.key()));
-        let (mut first, mut rest): (Vec<&Mover>, Vec<&Mover>) =
-            movers.into_iter().partition(|m| self.pilot.contains(&m.user));
+        let (mut first, mut rest): (Vec<&Mover>, Vec<&Mover>) = movers
+            .into_iter()
+            .partition(|m| self.pilot.contains(&m.user));
         if !self.pilot_named {
             let want = usize::try_from(intent.pilot).unwrap_or(usize::MAX);
             let more = want.saturating_sub(first.len()).min(rest.len());
@@ -332,8 +341,7 @@ impl Builder {
             st.processing_wait_minutes = processing_minutes(waited);
             st.least_elapsed_minutes = min_minutes(own)
                 + st.processing_wait_minutes
-                + st
-                    .waves
+                + st.waves
                     .iter()
                     .map(|w| w.least_elapsed_minutes)
                     .sum::<f64>();

@@ -285,9 +285,15 @@ mod group_name_tests {
         n.nicknames.insert("lic-e3".into());
         assert_eq!(n.next("LIC-E3"), ("LIC-E3-2".into(), "LIC-E3-2".into()));
         assert_eq!(n.next("lic-e3"), ("lic-e3-3".into(), "lic-e3-3".into()));
-        assert_eq!(n.next("New group"), ("New group".into(), "New-group".into()));
+        assert_eq!(
+            n.next("New group"),
+            ("New group".into(), "New-group".into())
+        );
         // Another display name whose nickname is taken gets a nickname of its own.
-        assert_eq!(n.next("New/group"), ("New/group".into(), "New-group-2".into()));
+        assert_eq!(
+            n.next("New/group"),
+            ("New/group".into(), "New-group-2".into())
+        );
         let long = "é".repeat(400);
         let (a, na) = n.next(&long);
         let (b, nb) = n.next(&long);

@@ -41,11 +41,20 @@ fn plan_time_soaks() {
     // 7 writes at 2,400 per 150 s: under half a second, not "2.5 minutes".
     let groups = stage(&plan, "assign-groups");
     assert_eq!(groups["writes"], 7);
-    assert!(close(f(&groups["min_minutes"]), 7.0 * 2.5 / 2400.0), "{groups}");
-    assert!(close(f(&groups["least_elapsed_minutes"]), 7.0 * 2.5 / 2400.0));
+    assert!(
+        close(f(&groups["min_minutes"]), 7.0 * 2.5 / 2400.0),
+        "{groups}"
+    );
+    assert!(close(
+        f(&groups["least_elapsed_minutes"]),
+        7.0 * 2.5 / 2400.0
+    ));
     // The dual-assignment check waits for processing: 5 minutes + 1.44 s for each of 5 users.
     let verify = stage(&plan, "verify-dual-assignment");
-    assert!(close(f(&verify["processing_wait_minutes"]), 308.0 / 60.0), "{verify}");
+    assert!(
+        close(f(&verify["processing_wait_minutes"]), 308.0 / 60.0),
+        "{verify}"
+    );
     assert!(close(f(&verify["least_elapsed_minutes"]), 308.0 / 60.0));
     // Waves: pilot 1 soaks 4 h, wave 2 soaks 30 min, the last none.
     let removal = stage(&plan, "remove-direct");
@@ -95,7 +104,10 @@ fn soak_times_without_a_unit_are_refused_naming_the_field() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("waves.pilot_soak"), "{err}");
-    assert!(err.contains("4 is not a soak time: write its unit"), "{err}");
+    assert!(
+        err.contains("4 is not a soak time: write its unit"),
+        "{err}"
+    );
     assert!(err.contains("waves.soak"), "{err}");
     assert!(err.contains("\"1 week\" is not a soak time"), "{err}");
 }
@@ -109,17 +121,16 @@ fn plan_pilot_covers_every_set() {
     // One user of each carrying group (no plan, TEAMS1, SWAY disabled), not the first three UPNs.
     assert_eq!(
         upns(pilot),
-        [
-            "alice@contoso.com",
-            "yan@contoso.com",
-            "zoe@contoso.com"
-        ]
+        ["alice@contoso.com", "yan@contoso.com", "zoe@contoso.com"]
     );
     assert_eq!(plan["moves"][0]["groups"].as_array().map(Vec::len), Some(3));
     assert_eq!(plan["pilot"]["source"], "count");
     assert_eq!(plan["pilot"]["users"], 3);
     // The later waves take the rest by UPN.
-    assert_eq!(upns(&removal["waves"][1]), ["bob@contoso.com", "carol@contoso.com"]);
+    assert_eq!(
+        upns(&removal["waves"][1]),
+        ["bob@contoso.com", "carol@contoso.com"]
+    );
     insta::assert_snapshot!("plan-pilot-covers-every-set", table);
 }
 
@@ -190,14 +201,24 @@ fn a_named_pilot_that_does_not_resolve_is_refused_naming_the_field() {
 fn plan_names_from_the_intent() {
     let (plan, table) = plan_scenario("plan-names-from-the-intent", 0);
     let groups = plan["moves"][0]["groups"].as_array().expect("groups");
-    let names: Vec<&str> = groups.iter().filter_map(|g| g["group_name"].as_str()).collect();
+    let names: Vec<&str> = groups
+        .iter()
+        .filter_map(|g| g["group_name"].as_str())
+        .collect();
     // "lic o365 e1-2" exists in the tenant: the second group skips to -3.
     assert_eq!(names, ["LIC O365 E1", "LIC O365 E1-3"]);
-    let nicks: Vec<&str> = groups.iter().filter_map(|g| g["mail_nickname"].as_str()).collect();
+    let nicks: Vec<&str> = groups
+        .iter()
+        .filter_map(|g| g["mail_nickname"].as_str())
+        .collect();
     assert_eq!(nicks, ["LIC-O365-E1", "LIC-O365-E1-3"]);
     for n in &nicks {
         assert!(n.len() <= 64);
-        assert!(n.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)), "{n}");
+        assert!(
+            n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+            "{n}"
+        );
     }
     assert!(
         groups[1]["description"]
@@ -217,7 +238,9 @@ fn plan_names_from_the_intent() {
     assert_eq!(creates.len(), 2);
     assert_eq!(creates[1]["group"], "LIC O365 E1-3");
     assert_eq!(creates[1]["mail_nickname"], "LIC-O365-E1-3");
-    assert!(creates[1]["description"].as_str().is_some_and(|d| d.contains("SWAY")));
+    assert!(creates[1]["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("SWAY")));
     insta::assert_snapshot!("plan-names-from-the-intent", table);
 }
 

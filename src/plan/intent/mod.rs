@@ -440,7 +440,8 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 )
                 .unwrap_or(WaveSize::Percent(25.0)),
             };
-            let soak_of = |field: &str, v: &Option<SizeText>, default: u64| match v {
+            let soak_of = |field: &str, v: &Option<SizeText>, default: u64| {
+                match v {
                 None => Ok(default),
                 Some(v) => duration(v).map_err(|why| {
                     err(
@@ -450,6 +451,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                         "write a time with its unit: 1d, 4h, 30m, 45s, or several (1d 12h); 0 for none",
                     )
                 }),
+            }
             };
             let pilot_soak = keep(
                 &mut errors,
@@ -531,7 +533,10 @@ fn duration(v: &SizeText) -> Result<u64, &'static str> {
         }
         let n: u64 = rest[..digits].parse().map_err(|_| TOO_LARGE)?;
         rest = rest[digits..].trim_start();
-        let unit = rest.chars().next().ok_or(": write its unit (1d, 4h, 30m, 45s)")?;
+        let unit = rest
+            .chars()
+            .next()
+            .ok_or(": write its unit (1d, 4h, 30m, 45s)")?;
         let secs = match unit {
             'd' => 86_400,
             'h' => 3_600,
@@ -662,7 +667,17 @@ mod tests {
         assert_eq!(t(" 2 h "), Ok(7_200));
         assert_eq!(t("0"), Ok(0));
         assert_eq!(duration(&SizeText::Whole(0)), Ok(0));
-        for bad in ["", "1", "1x", "d", "-1d", "1.5h", "1d2", "99999999999999999999d", "10001d"] {
+        for bad in [
+            "",
+            "1",
+            "1x",
+            "d",
+            "-1d",
+            "1.5h",
+            "1d2",
+            "99999999999999999999d",
+            "10001d",
+        ] {
             assert!(t(bad).is_err(), "{bad:?}");
         }
         assert!(duration(&SizeText::Whole(5)).is_err());

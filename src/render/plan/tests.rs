@@ -59,8 +59,16 @@ fn plan() -> Plan {
         gates: vec![format!("Gate of wave {number}.")],
         writes: 0,
         min_minutes: 2.5,
-        soak_minutes: if label == WaveLabel::Pilot { 1440.0 } else { 0.0 },
-        least_elapsed_minutes: if label == WaveLabel::Pilot { 1442.5 } else { 2.5 },
+        soak_minutes: if label == WaveLabel::Pilot {
+            1440.0
+        } else {
+            0.0
+        },
+        least_elapsed_minutes: if label == WaveLabel::Pilot {
+            1442.5
+        } else {
+            2.5
+        },
     };
     Plan {
         schema_version: 1,

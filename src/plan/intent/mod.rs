@@ -2,9 +2,11 @@
 //! tenant. Every problem names the intent file, the field and what to write instead.
 
 mod refs;
+mod waves;
 
 use refs::{find_group, scope, users_file, GroupFind};
 pub use refs::{sku, users_line};
+use waves::{named_pilot, soaks};
 
 use std::path::{Path, PathBuf};
 
@@ -440,25 +442,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 )
                 .unwrap_or(WaveSize::Percent(25.0)),
             };
-            let soak_of = |field: &str, v: &Option<SizeText>, default: u64| {
-                match v {
-                None => Ok(default),
-                Some(v) => duration(v).map_err(|why| {
-                    err(
-                        path,
-                        field,
-                        format!("{} is not a soak time{why}", size_text(v)),
-                        "write a time with its unit: 1d, 4h, 30m, 45s, or several (1d 12h); 0 for none",
-                    )
-                }),
-            }
-            };
-            let pilot_soak = keep(
-                &mut errors,
-                soak_of("waves.pilot_soak", &w.pilot_soak, DEFAULT_PILOT_SOAK),
-            )
-            .unwrap_or(DEFAULT_PILOT_SOAK);
-            let soak = keep(&mut errors, soak_of("waves.soak", &w.soak, 0)).unwrap_or(0);
+            let (pilot_soak, soak) = soaks(path, &w.pilot_soak, &w.soak, &mut errors);
             (pilot, size, pilot_users, pilot_soak, soak)
         }
     };
@@ -475,87 +459,6 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
         pilot_soak,
         soak,
     })
-}
-
-/// The users `waves.pilot: file:<path>` (one UPN or object id a line, relative to the intent, as
-/// `users:` scopes) or `group:<id or name>` (its direct user members) names.
-fn named_pilot(path: &Path, text: &str, tenant: &Tenant) -> Result<PilotUsers, InputErrors> {
-    let t = text.trim();
-    let as_scope = match t.strip_prefix("file:") {
-        Some(f) => format!("users:{f}"),
-        None => t.to_owned(),
-    };
-    let mut users: Vec<UserId> = match scope(path, "waves.pilot", &as_scope, tenant)? {
-        Scope::Users(us) => us,
-        Scope::Group(g) => tenant
-            .groups
-            .get(&g)
-            .map(|g| g.user_members().collect())
-            .unwrap_or_default(),
-        Scope::DirectHolders => Vec::new(),
-    };
-    users.sort();
-    users.dedup();
-    Ok(PilotUsers {
-        text: t.to_owned(),
-        users,
-    })
-}
-
-/// Seconds in a soak time: `0`, or one or more `<whole number><unit>` (`d`, `h`, `m`, `s`),
-/// spaces between them allowed (`1d 12h`); or why it is not one.
-fn duration(v: &SizeText) -> Result<u64, &'static str> {
-    const TOO_LARGE: &str = ": too long (at most 10000 days)";
-    const MAX: u64 = 10_000 * 86_400;
-    let t = match v {
-        SizeText::Whole(0) => return Ok(0),
-        SizeText::Whole(_) | SizeText::Fraction(_) => {
-            return Err(": write its unit (1d, 4h, 30m, 45s)")
-        }
-        SizeText::Negative => return Err(": it is negative"),
-        SizeText::Text(t) => t.trim(),
-        SizeText::Other(_) => return Err(""),
-    };
-    if t == "0" {
-        return Ok(0);
-    }
-    let mut total: u64 = 0;
-    let mut rest = t;
-    let mut parts = 0;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(if rest.starts_with('-') {
-                ": it is negative"
-            } else {
-                ": write a whole number then its unit (1d, 4h, 30m, 45s)"
-            });
-        }
-        let n: u64 = rest[..digits].parse().map_err(|_| TOO_LARGE)?;
-        rest = rest[digits..].trim_start();
-        let unit = rest
-            .chars()
-            .next()
-            .ok_or(": write its unit (1d, 4h, 30m, 45s)")?;
-        let secs = match unit {
-            'd' => 86_400,
-            'h' => 3_600,
-            'm' => 60,
-            's' => 1,
-            _ => return Err(": the units are d, h, m and s"),
-        };
-        rest = rest[unit.len_utf8()..].trim_start();
-        total = n
-            .checked_mul(secs)
-            .and_then(|x| total.checked_add(x))
-            .filter(|x| *x <= MAX)
-            .ok_or(TOO_LARGE)?;
-        parts += 1;
-    }
-    if parts == 0 {
-        return Err("");
-    }
-    Ok(total)
 }
 
 /// `r`'s value, or `None` with its error added to `errors`.
@@ -654,36 +557,7 @@ impl Intent {
 
 #[cfg(test)]
 mod tests {
-    use super::{duration, users_line, SizeText};
-
-    #[test]
-    fn soak_times_take_units_and_refuse_the_rest() {
-        let t = |s: &str| duration(&SizeText::Text(s.into()));
-        assert_eq!(t("1d"), Ok(86_400));
-        assert_eq!(t("4h"), Ok(14_400));
-        assert_eq!(t("30m"), Ok(1_800));
-        assert_eq!(t("45s"), Ok(45));
-        assert_eq!(t("1d 12h"), Ok(129_600));
-        assert_eq!(t(" 2 h "), Ok(7_200));
-        assert_eq!(t("0"), Ok(0));
-        assert_eq!(duration(&SizeText::Whole(0)), Ok(0));
-        for bad in [
-            "",
-            "1",
-            "1x",
-            "d",
-            "-1d",
-            "1.5h",
-            "1d2",
-            "99999999999999999999d",
-            "10001d",
-        ] {
-            assert!(t(bad).is_err(), "{bad:?}");
-        }
-        assert!(duration(&SizeText::Whole(5)).is_err());
-        assert!(duration(&SizeText::Negative).is_err());
-        assert!(duration(&SizeText::Other("a list")).is_err());
-    }
+    use super::users_line;
 
     #[test]
     fn users_lines_drop_comments_blanks_and_stray_spaces_but_keep_guest_upns() {

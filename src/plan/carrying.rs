@@ -1,14 +1,14 @@
 //! Carrying groups: the groups that give movers the staged product, one per distinct set of
 //! disabled plans of each move, reused where the tenant has one that fits (R1, R3, R9).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::model::{GroupId, PlanIds, SkuId, Tenant, UserId};
 use crate::simulate::engine::planned_group_id;
 use crate::simulate::rules::Rules;
 
 use super::intent::{Carrier, Intent, Strategy};
-use super::names::{map_disabled, Names};
+use super::names::{map_disabled, GroupNamer, Names, NewGroupNames};
 use super::select::Mover;
 
 /// A group that carries a license for some movers.
@@ -29,6 +29,8 @@ pub struct Carrying {
     pub movers: Vec<usize>,
     /// For migrate-then-change: the product and disabled plans the group changes to.
     pub change_to: Option<(SkuId, PlanIds)>,
+    /// A created group's mail nickname and description.
+    pub new_names: Option<NewGroupNames>,
 }
 
 /// Chooses carrying groups: one per distinct (product, disabled plans) set of each move, the
@@ -41,12 +43,8 @@ pub fn carrying_groups(
     names: &Names<'_>,
 ) -> Vec<Carrying> {
     let mut out: Vec<Carrying> = Vec::new();
-    let mut used_names: BTreeSet<String> = t
-        .groups
-        .values()
-        .filter_map(|g| g.display_name.as_ref().map(|n| n.to_lowercase()))
-        .collect();
     let mut shared: Option<crate::inspect::SharedProxies> = None;
+    let mut namer = GroupNamer::new(t);
     for (mi, mv) in intent.moves.iter().enumerate() {
         // The product the carrying groups hold while users join them.
         let staged = match mv.strategy {
@@ -158,39 +156,15 @@ pub fn carrying_groups(
                     _ => None,
                 }
             });
+            let mut new_names: Option<NewGroupNames> = None;
             let (id, name, created, assigns) = match reuse {
                 Some((id, assigns)) => (id, base.clone(), false, assigns),
                 None => {
-                    let mut parts = Vec::new();
-                    let declined = changes && existing.is_some_and(&mut proxy_conflict);
-                    if declined
-                        || existing.is_some_and(|g| !g.licenses.iter().any(|l| l.sku == staged))
-                    {
-                        if staged == mv.from && mv.from != mv.to {
-                            // A staging group: it holds the old product until the change.
-                            parts.push(format!("from {}", names.sku(staged)));
-                        } else {
-                            parts.push(names.sku(staged));
-                        }
-                    }
-                    if !d.is_empty() {
-                        parts.push(format!(
-                            "without {}",
-                            names.plan_list(staged, &d).join(", ")
-                        ));
-                    }
-                    let mut name = if parts.is_empty() {
-                        base.clone()
-                    } else {
-                        format!("{base} ({})", parts.join(" "))
-                    };
-                    let stem = name.clone();
-                    let mut n = 2;
-                    while used_names.contains(&name.to_lowercase()) {
-                        name = format!("{stem} {n}");
-                        n += 1;
-                    }
-                    used_names.insert(name.to_lowercase());
+                    // Named from the intent's group: `<group>`, `<group>-2`, … (names.rs).
+                    let staging = staged == mv.from && mv.from != mv.to;
+                    let n = namer.carrying(names, &intent.name, &base, staged, &d, staging);
+                    let name = n.name.clone();
+                    new_names = Some(n);
                     (planned_group_id(&name), name, true, true)
                 }
             };
@@ -218,6 +192,7 @@ pub fn carrying_groups(
                 add,
                 movers: all,
                 change_to,
+                new_names,
             });
         }
     }

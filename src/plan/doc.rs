@@ -24,6 +24,8 @@ pub struct Plan {
     pub skipped: Vec<Skipped>,
     /// Seats per product after each stage and wave, from the simulation.
     pub seats: Vec<SeatForecast>,
+    /// Who the pilot waves hold.
+    pub pilot: PilotChoice,
     pub verdict: Verdict,
     /// Readings of Microsoft's behaviour the plan and its simulation rely on.
     pub assumptions: Vec<String>,
@@ -31,6 +33,19 @@ pub struct Plan {
     /// groups whose licenses change for members the plan does not move.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// The pilot of the change-direct and removal stages.
+#[derive(Debug, Clone, Serialize)]
+pub struct PilotChoice {
+    /// `count` (one mover of each carrying group and disabled-plan set first, then by UPN), or
+    /// the intent's `waves.pilot` as written (`file:pilot.txt`, `group:Pilot`).
+    pub source: String,
+    /// Moving users in the pilot.
+    pub users: u64,
+    /// Users the intent names for the pilot who are not moving (held back, skipped or out of
+    /// every move's scope), by UPN or object id: reported, never silently dropped.
+    pub named_not_moving: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +58,8 @@ pub struct Summary {
     pub removal_waves: u64,
     /// The organization's default usage location the plan relies on (R6).
     pub default_usage_location: Option<String>,
+    /// The whole plan's least elapsed time: every stage's writes, waits and soaks.
+    pub least_elapsed_minutes: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,6 +106,11 @@ pub struct CarryingGroup {
     /// For a dynamic or synced group whose licenses change: who else will take a seat later.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub future_members: Option<String>,
+    /// A created group's `mailNickname` and description (as its `create-group` action).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mail_nickname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// One license of a group, by product and disabled plans.
@@ -121,8 +143,12 @@ pub struct Stage {
     pub rollback: Vec<String>,
     /// Identity writes in the stage (actions plus its waves' actions).
     pub writes: u64,
-    /// The least time the writes take under Graph's write throttling.
+    /// The least time the stage's writes take at the paced write rate (80% of Graph's).
     pub min_minutes: f64,
+    /// The estimated wait for group processing the stage waits for (0 when it waits for none).
+    pub processing_wait_minutes: f64,
+    /// The stage's least elapsed time: its writes, its processing wait, its waves' soaks.
+    pub least_elapsed_minutes: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -163,7 +189,13 @@ pub struct Wave {
     pub actions: Vec<Action>,
     pub gates: Vec<String>,
     pub writes: u64,
+    /// The least time the wave's writes take at the paced write rate.
     pub min_minutes: f64,
+    /// The soak after this wave before the next (`waves.pilot_soak` after the pilot,
+    /// `waves.soak` after a later wave; none after the last).
+    pub soak_minutes: f64,
+    /// The wave's writes and its soak.
+    pub least_elapsed_minutes: f64,
 }
 
 /// A string of an action that many actions share (a group's name, a product's part number, a
@@ -256,6 +288,18 @@ impl Action {
         }
     }
 
+    /// A `create-group`'s description and mail nickname.
+    pub fn new_group_texts(&self) -> (Option<&str>, Option<&str>) {
+        match &self.op {
+            Op::CreateGroup {
+                description,
+                mail_nickname,
+                ..
+            } => (description.as_deref(), mail_nickname.as_deref()),
+            _ => (None, None),
+        }
+    }
+
     pub fn security_enabled(&self) -> Option<bool> {
         match &self.op {
             Op::CreateGroup {
@@ -336,6 +380,9 @@ impl Action {
         if self.security_enabled() == Some(true) {
             parts.push("security-enabled".to_owned());
         }
+        if let (_, Some(n)) = self.new_group_texts() {
+            parts.push(format!("mailNickname {n}"));
+        }
         if !self.disabled_plans().is_empty() {
             parts.push(format!("disabled: {}", names(self.disabled_plans())));
         }
@@ -370,7 +417,10 @@ impl Serialize for Action {
         let security = self.security_enabled();
         let country = self.country();
         let (plans, add, remove) = (self.disabled_plans(), self.add(), self.remove());
+        let (description, nickname) = self.new_group_texts();
         let len = 1
+            + usize::from(description.is_some())
+            + usize::from(nickname.is_some())
             + usize::from(group.is_some())
             + usize::from(sh.group_id.is_some())
             + usize::from(sh.group_name.is_some())
@@ -399,6 +449,12 @@ impl Serialize for Action {
         }
         if let Some(v) = security {
             st.serialize_field("security_enabled", &v)?;
+        }
+        if let Some(v) = nickname {
+            st.serialize_field("mail_nickname", v)?;
+        }
+        if let Some(v) = description {
+            st.serialize_field("description", v)?;
         }
         if let Some(v) = user {
             st.serialize_field("user", &v)?;

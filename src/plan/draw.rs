@@ -47,7 +47,9 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
         segments: Vec::new(),
         products: products.join(" / "),
         direct_products: direct_products.join(", "),
+        ..Builder::default()
     };
+    b.prepare(t, intent, movers, &carrying);
     let skus = SkuTexts::new(
         &names,
         intent

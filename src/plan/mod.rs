@@ -129,10 +129,23 @@ pub fn plan(
         .sum();
     let mut assumptions = report.assumptions.clone();
     assumptions.push(format!(
-        "Graph throttles identity writes at {} per {} minutes per app and tenant; each wave's least duration assumes one app and no other writes.",
+        "Graph throttles identity writes at {} per {} minutes (150 s) per app and tenant (Microsoft Graph throttling limits, identity and access service); the plan paces writes at 80% of that, {} per 150 s (16 a second), and each least time assumes one app and no other writes.",
         draw::WRITES_PER_WINDOW,
-        draw::WINDOW_MINUTES
+        draw::WINDOW_MINUTES,
+        builder::PACED_WRITES_PER_WINDOW,
     ));
+    assumptions.push(format!(
+        "A stage that waits for group processing waits an estimated {} minutes plus {} s for each user whose licenses the groups' changes reach (the pace at which Microsoft says processing warrants a support ticket: over 24 hours for 60,000 users, R8); an estimate, not a Microsoft figure: processing is often faster, and large groups can take longer.",
+        builder::PROCESSING_FIXED_SECONDS / 60.0,
+        builder::PROCESSING_SECONDS_PER_USER,
+    ));
+    assumptions.push(format!(
+        "Soaks: the pilot of each stage in waves soaks {} before the next wave (waves.pilot_soak), every later wave but the last {} (waves.soak); a plan's least elapsed time is its writes, processing waits and soaks, not the time people take to check the gates.",
+        builder::soak_words(intent.pilot_soak),
+        builder::soak_words(intent.soak),
+    ));
+    let least_elapsed_minutes = drawn.stages.iter().map(|s| s.least_elapsed_minutes).sum();
+    let pilot = pilot_choice(t, intent, &movers, &drawn);
     Ok(Plan {
         schema_version: doc::SCHEMA_VERSION,
         name: intent.name.clone(),
@@ -144,11 +157,13 @@ pub fn plan(
             groups_created: drawn.carrying.iter().filter(|c| c.created).count() as u64,
             removal_waves,
             default_usage_location: t.default_usage_location.as_ref().map(|c| c.to_string()),
+            least_elapsed_minutes,
         },
         stages: drawn.stages,
         held_back,
         skipped,
         seats,
+        pilot,
         verdict: Verdict::new(report.violations.clone(), report.errors.clone()),
         assumptions,
         warnings: (0..intent.moves.len())
@@ -157,6 +172,33 @@ pub fn plan(
             .collect(),
         moves,
     })
+}
+
+/// The pilot as the plan chose it, with the named pilot users who do not move.
+fn pilot_choice(t: &Tenant, intent: &Intent, movers: &[Mover], drawn: &Drawn) -> doc::PilotChoice {
+    let chosen = builder::choose_pilot(intent, movers, &drawn.carrying);
+    let moving: rustc_hash::FxHashSet<UserId> = movers.iter().map(|m| m.user).collect();
+    let mut named_not_moving: Vec<String> = intent
+        .pilot_users
+        .iter()
+        .flat_map(|p| p.users.iter())
+        .filter(|u| !moving.contains(u))
+        .map(|u| {
+            t.users
+                .get(u)
+                .and_then(|x| x.upn.clone())
+                .unwrap_or_else(|| u.to_string())
+        })
+        .collect();
+    named_not_moving.sort();
+    doc::PilotChoice {
+        source: intent
+            .pilot_users
+            .as_ref()
+            .map_or_else(|| "count".to_owned(), |p| p.text.clone()),
+        users: chosen.len() as u64,
+        named_not_moving,
+    }
 }
 
 /// What a plan relies on, for its evidence: the moves' products, the licensed groups that
@@ -273,23 +315,47 @@ fn failing_users(drawn: &Drawn, movers: &[Mover], errors: &[ErrorRecord]) -> Vec
     out.into_iter().collect()
 }
 
-/// Enabled seats (if known), consumed seats, peak consumption.
-type SeatState = (Option<u32>, i64, i64);
+/// Enabled seats (if known), consumed seats, worst-case peak, observed peak.
+type SeatState = (Option<u32>, i64, i64, i64);
+
+/// What an op does to seat counting: nothing pending, a group change whose processing is
+/// pending until a wait, or a wait (processing lands).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StepKind {
+    Other,
+    GroupWrite,
+    Wait,
+}
 
 /// Seats per product the plan touches, after each stage and wave, with the peak in between,
 /// gathered step by step while the simulation runs.
+///
+/// A group change's processing can land at any time between its write and the wait that
+/// completes it (R8): the simulator applies it at the wait, so a rise in consumption seen there
+/// counts, in the worst case, in the peak of every stage and wave from the first pending write
+/// on (in migrate-then-change the new product's jump shows in the change-products stage, where
+/// its write is). A fall counts where it is seen (the worst case lands it late).
 struct SeatTrace {
     /// The products the plan touches, with their labels.
     touched: BTreeMap<SkuId, String>,
     /// Each op's (stage, wave).
     segments: Vec<(u32, Option<u32>)>,
-    /// Per segment and product: enabled, consumed after its last step, peak.
+    /// Each op's kind, for pending processing.
+    kinds: Vec<StepKind>,
+    /// Segments in the order their first op runs.
+    order: Vec<(u32, Option<u32>)>,
+    /// The segment (index into `order`) of the first write whose processing is pending.
+    pending_from: Option<usize>,
+    /// Consumption after the previous step.
+    prev: BTreeMap<SkuId, i64>,
+    /// Per segment and product: enabled, consumed after its last step, peaks.
     by_segment: BTreeMap<(u32, Option<u32>), BTreeMap<SkuId, SeatState>>,
     start: BTreeMap<SkuId, SeatState>,
 }
 
 impl SeatTrace {
     fn new(t: &Tenant, intent: &Intent, drawn: &Drawn) -> Self {
+        use crate::simulate::ops::Op;
         let names = Names { t };
         let touched: BTreeMap<SkuId, String> = intent
             .moves
@@ -297,17 +363,42 @@ impl SeatTrace {
             .flat_map(|m| [m.from, m.to])
             .map(|s| (s, names.sku(s)))
             .collect();
-        let start = touched
+        let start: BTreeMap<SkuId, SeatState> = touched
             .keys()
             .map(|s| {
                 let seats = t.skus.get(s).and_then(|x| x.seats);
                 let consumed = seats.map_or(0, |x| i64::from(x.consumed));
-                (*s, (seats.map(|x| x.enabled), consumed, consumed))
+                (*s, (seats.map(|x| x.enabled), consumed, consumed, consumed))
+            })
+            .collect();
+        // In replay order (`draw::ops`): each stage's own actions, then its waves'.
+        let kinds = drawn
+            .stages
+            .iter()
+            .flat_map(|st| {
+                st.actions
+                    .iter()
+                    .chain(st.waves.iter().flat_map(|w| w.actions.iter()))
+            })
+            .map(|a| match &a.op {
+                Op::WaitForProcessing { .. } => StepKind::Wait,
+                Op::AssignGroupLicense { .. }
+                | Op::ChangeGroupLicense { .. }
+                | Op::RemoveGroupLicense { .. }
+                | Op::DeleteGroup { .. }
+                | Op::AddMember { .. }
+                | Op::RemoveMember { .. }
+                | Op::Reprocess { .. } => StepKind::GroupWrite,
+                _ => StepKind::Other,
             })
             .collect();
         SeatTrace {
+            prev: start.iter().map(|(s, v)| (*s, v.1)).collect(),
             touched,
             segments: drawn.segments.clone(),
+            kinds,
+            order: Vec::new(),
+            pending_from: None,
             by_segment: BTreeMap::new(),
             start,
         }
@@ -323,15 +414,50 @@ impl SeatTrace {
         else {
             return;
         };
-        let entry = self.by_segment.entry(seg).or_default();
+        // Processing at the end (past the ops) is a wait too.
+        let kind = self
+            .kinds
+            .get(step.wrapping_sub(1))
+            .copied()
+            .unwrap_or(StepKind::Wait);
+        if self.order.last() != Some(&seg) {
+            self.order.push(seg);
+        }
+        let cur = self.order.len() - 1;
+        if kind == StepKind::GroupWrite && self.pending_from.is_none() {
+            self.pending_from = Some(cur);
+        }
+        let landed = if kind == StepKind::Wait {
+            self.pending_from.take()
+        } else {
+            None
+        };
         for (sku, enabled, consumed) in seats {
-            if self.touched.contains_key(sku) {
-                let e = entry
-                    .entry(*sku)
-                    .or_insert((*enabled, *consumed, *consumed));
-                e.0 = *enabled;
-                e.1 = *consumed;
-                e.2 = e.2.max(*consumed);
+            if !self.touched.contains_key(sku) {
+                continue;
+            }
+            let before = self.prev.insert(*sku, *consumed).unwrap_or(*consumed);
+            let entry = self.by_segment.entry(seg).or_default();
+            let seen_before = entry.get(sku).map(|e| e.3);
+            let e = entry
+                .entry(*sku)
+                .or_insert((*enabled, *consumed, *consumed, *consumed));
+            e.0 = *enabled;
+            e.1 = *consumed;
+            e.2 = e.2.max(*consumed);
+            e.3 = e.3.max(*consumed);
+            let delta = consumed - before;
+            let Some(from) = landed.filter(|_| delta > 0) else {
+                continue;
+            };
+            // The rise could have landed right after the first pending write.
+            if let Some(seen) = seen_before {
+                e.2 = e.2.max(seen + delta);
+            }
+            for s in &self.order[from..cur] {
+                if let Some(e) = self.by_segment.get_mut(s).and_then(|m| m.get_mut(sku)) {
+                    e.2 = e.2.max(e.3 + delta);
+                }
             }
         }
     }
@@ -345,7 +471,7 @@ impl SeatTrace {
                 .filter_map(|(s, v)| self.touched.get(s).map(|label| (label, v)))
                 .collect();
             rows.sort_by(|a, b| a.0.cmp(b.0));
-            for (sku, (enabled, consumed, peak)) in rows {
+            for (sku, (enabled, consumed, peak, _)) in rows {
                 out.push(SeatForecast {
                     stage,
                     wave,
@@ -373,6 +499,7 @@ impl SeatTrace {
                         // A stage that changes nothing: seats as they were, no peak above them.
                         for v in current.values_mut() {
                             v.2 = v.1;
+                            v.3 = v.1;
                         }
                     }
                 }

@@ -134,3 +134,208 @@ pub fn map_disabled(
         .filter(|q| carries(disabled, *q) && !carries(&enabled, *q))
         .collect()
 }
+
+/// Entra's limits on a group's names (Graph's group resource, `displayName` and `mailNickname`):
+/// a display name of at most 256 characters; a mail nickname of at most 64 ASCII characters,
+/// letters, digits and `-_.` only (none of `@()\[]";:<>,` or spaces), unique in the tenant
+/// without regard to case.
+pub const DISPLAY_NAME_MAX: usize = 256;
+pub const MAIL_NICKNAME_MAX: usize = 64;
+/// The description a created group carries is kept to this many characters.
+pub const DESCRIPTION_MAX: usize = 1024;
+
+/// Names of the groups a plan creates, unique against the tenant's groups and each other
+/// (display names and mail nicknames, both without regard to case): the intent's `group`,
+/// then `<group>-2`, `<group>-3`, …
+pub struct GroupNamer {
+    names: std::collections::BTreeSet<String>,
+    nicknames: std::collections::BTreeSet<String>,
+}
+
+impl GroupNamer {
+    /// Every name the tenant's groups already use (the exports hold no mail nicknames: a
+    /// nickname is derived from each existing display name too, the nearest check offline).
+    pub fn new(t: &Tenant) -> Self {
+        let mut names = std::collections::BTreeSet::new();
+        let mut nicknames = std::collections::BTreeSet::new();
+        for n in t.groups.values().filter_map(|g| g.display_name.as_deref()) {
+            names.insert(n.to_lowercase());
+            nicknames.insert(mail_nickname(n).to_lowercase());
+        }
+        GroupNamer { names, nicknames }
+    }
+
+    /// The first free name of `base`, `base-2`, `base-3`, … (each at most 256 characters),
+    /// with a free mail nickname derived from it; both taken from then on.
+    pub fn next(&mut self, base: &str) -> (String, String) {
+        let base = base.trim();
+        let mut n: u64 = 1;
+        let name = loop {
+            let suffix = if n == 1 {
+                String::new()
+            } else {
+                format!("-{n}")
+            };
+            let candidate = format!("{}{suffix}", cut(base, DISPLAY_NAME_MAX - suffix.len()));
+            if !self.names.contains(&candidate.to_lowercase()) {
+                break candidate;
+            }
+            n += 1;
+        };
+        self.names.insert(name.to_lowercase());
+        let stem = mail_nickname(&name);
+        let mut n: u64 = 1;
+        let nick = loop {
+            let suffix = if n == 1 {
+                String::new()
+            } else {
+                format!("-{n}")
+            };
+            let candidate = format!("{}{suffix}", cut(&stem, MAIL_NICKNAME_MAX - suffix.len()));
+            if !self.nicknames.contains(&candidate.to_lowercase()) {
+                break candidate;
+            }
+            n += 1;
+        };
+        self.nicknames.insert(nick.to_lowercase());
+        (name, nick)
+    }
+}
+
+/// The first `max` characters of `s`.
+fn cut(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// A valid mail nickname made from a display name: ASCII letters, digits, `-`, `_` and `.` kept,
+/// every other run of characters one `-`; no `.` or `-` at either end, no `..`; at most 64
+/// characters; `group` when nothing is left.
+pub fn mail_nickname(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+            c
+        } else {
+            '-'
+        };
+        if (c == '-' && out.ends_with('-')) || (c == '.' && out.ends_with('.')) {
+            continue;
+        }
+        out.push(c);
+    }
+    let mut s = out.trim_matches(|c| c == '-' || c == '.').to_owned();
+    s.truncate(MAIL_NICKNAME_MAX);
+    let s = s.trim_end_matches(['-', '.']).to_owned();
+    if s.is_empty() {
+        "group".to_owned()
+    } else {
+        s
+    }
+}
+
+/// What a created group's description says: the product it carries, the plans it disables, the
+/// plan that made it (at most 1,024 characters).
+pub fn group_description(plan: &str, sku: &str, disabled: &[String], staging: bool) -> String {
+    let plans = if disabled.is_empty() {
+        "no service plan disabled".to_owned()
+    } else {
+        format!("disabled: {}", disabled.join(", "))
+    };
+    let role = if staging {
+        "staging group (holds the old product until the group's product change)"
+    } else {
+        "licensing group"
+    };
+    let s = format!("{sku}, {plans}; {role} created by the licplan plan \"{plan}\"");
+    cut(&s, DESCRIPTION_MAX).to_owned()
+}
+
+#[cfg(test)]
+mod group_name_tests {
+    use super::*;
+
+    #[test]
+    fn mail_nicknames_keep_only_what_entra_accepts() {
+        assert_eq!(mail_nickname("LIC-O365-E3"), "LIC-O365-E3");
+        assert_eq!(mail_nickname("Sales (E3) @ HQ; \"x\""), "Sales-E3-HQ-x");
+        assert_eq!(mail_nickname("..a..b.."), "a.b");
+        assert_eq!(mail_nickname("Ünïcode ñame"), "n-code-ame");
+        assert_eq!(mail_nickname("()[]"), "group");
+        let long = "x".repeat(300);
+        assert_eq!(mail_nickname(&long).len(), MAIL_NICKNAME_MAX);
+        for n in ["a b", "<>,;:", "ä@ö", &long] {
+            let m = mail_nickname(n);
+            assert!(m.len() <= MAIL_NICKNAME_MAX, "{m}");
+            assert!(
+                m.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+                "{m}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_count_up_past_the_tenants_and_stay_within_limits() {
+        let t = Tenant::default();
+        let mut n = GroupNamer::new(&t);
+        n.names.insert("lic-e3".into());
+        n.nicknames.insert("lic-e3".into());
+        assert_eq!(n.next("LIC-E3"), ("LIC-E3-2".into(), "LIC-E3-2".into()));
+        assert_eq!(n.next("lic-e3"), ("lic-e3-3".into(), "lic-e3-3".into()));
+        assert_eq!(
+            n.next("New group"),
+            ("New group".into(), "New-group".into())
+        );
+        // Another display name whose nickname is taken gets a nickname of its own.
+        assert_eq!(
+            n.next("New/group"),
+            ("New/group".into(), "New-group-2".into())
+        );
+        let long = "é".repeat(400);
+        let (a, na) = n.next(&long);
+        let (b, nb) = n.next(&long);
+        assert_eq!(a.chars().count(), DISPLAY_NAME_MAX);
+        assert_eq!(b.chars().count(), DISPLAY_NAME_MAX);
+        assert!(b.ends_with("-2"));
+        assert_ne!(na.to_lowercase(), nb.to_lowercase());
+        assert!(nb.len() <= MAIL_NICKNAME_MAX);
+    }
+}
+
+/// A group the plan creates: its display name, mail nickname and description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewGroupNames {
+    pub name: String,
+    pub mail_nickname: String,
+    pub description: String,
+}
+
+impl GroupNamer {
+    /// The names of a carrying or staging group the plan creates from the intent's `group`
+    /// (`base`), holding `sku` with `disabled` plans.
+    pub fn carrying(
+        &mut self,
+        names: &Names<'_>,
+        plan: &str,
+        base: &str,
+        sku: SkuId,
+        disabled: &PlanIds,
+        staging: bool,
+    ) -> NewGroupNames {
+        let (name, mail_nickname) = self.next(base);
+        let description = group_description(
+            plan,
+            &names.sku(sku),
+            &names.plan_list(sku, disabled),
+            staging,
+        );
+        NewGroupNames {
+            name,
+            mail_nickname,
+            description,
+        }
+    }
+}

@@ -38,7 +38,7 @@ pub const STAGES: &[StageText] = &[
         purpose: "Each user's direct license is changed in one call that adds the new product and removes the old one, so the user never holds neither (R11); the services the user had stay enabled (or their successors).",
         gates: &["Seats of the new product suffice for every wave (see the seat forecast)."],
         wave_gates: Some((
-            "Pilot users hold the new product directly, state Active, and confirm their services work for at least one business day.",
+            "Pilot users hold the new product directly, state Active, and confirm their services work for at least {pilot_soak}.",
             "Every user of the wave holds the new product directly, state Active; no user reports lost services.",
         )),
         risks: &["A user holding the old product through a group too gets a conflict (MutuallyExclusiveViolation); such users are held back."],
@@ -81,7 +81,7 @@ pub const STAGES: &[StageText] = &[
         purpose: "Remove the direct licenses gradually, a pilot first, checking each wave before the next; the inherited licenses keep every service.",
         gates: &[],
         wave_gates: Some((
-            "Pilot users hold the license only inherited, state Active, and confirm their services work for at least one business day before the next wave.",
+            "Pilot users hold the license only inherited, state Active, and confirm their services work for at least {pilot_soak} before the next wave.",
             "Every user of the wave holds the license inherited, state Active; no user reports lost services.",
         )),
         risks: &[

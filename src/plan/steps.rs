@@ -53,9 +53,12 @@ pub fn assign_groups(b: &mut Builder, cx: &mut Ctx<'_, '_>) {
         let name: super::doc::Text = c.name.as_str().into();
         if c.created {
             // The simulator derives a created group's id from its name, as the plan did.
+            let n = c.new_names.as_ref();
             let mut a = Action::new(Op::CreateGroup {
                 group: c.name.clone(),
                 security_enabled: true,
+                description: n.map(|n| n.description.as_str().into()),
+                mail_nickname: n.map(|n| n.mail_nickname.as_str().into()),
             });
             a.shown.group_id = Some(c.id);
             b.act(s, a);

@@ -205,6 +205,8 @@ fn carrying_group(t: &Tenant, names: &Names<'_>, c: &Carrying, movers: &[Mover])
         members_at_change,
         new_seats_for_others,
         future_members,
+        mail_nickname: c.new_names.as_ref().map(|n| n.mail_nickname.clone()),
+        description: c.new_names.as_ref().map(|n| n.description.clone()),
     }
 }
 

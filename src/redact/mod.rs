@@ -64,6 +64,16 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric() || "@._-".contains(c)
 }
 
+/// Whether `rest`, what follows a match, is a plan's number for a group it names after the
+/// match (`LIC-E3-2`: `-` and digits, then no more of a word): the name stays personal.
+fn numbered(rest: &str) -> bool {
+    let Some(r) = rest.strip_prefix('-') else {
+        return false;
+    };
+    let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && !continues(&r[digits..])
+}
+
 /// Whether `rest`, what follows a match, continues the word: a word character, but a full stop or
 /// hyphen only when more of a word follows (`Contoso.` ends a sentence; `contoso.com` goes on).
 fn continues(rest: &str) -> bool {
@@ -256,7 +266,7 @@ impl Redactor {
             let rest = &s[hit.end()..];
             let subdomain = self.domain[hit.pattern().as_usize()] && before == Some('.');
             if (before.is_some_and(is_word) && !subdomain)
-                || (continues(rest) && !extension_follows(rest))
+                || (continues(rest) && !extension_follows(rest) && !numbered(rest))
             {
                 continue;
             }

@@ -132,7 +132,20 @@ impl Redact for SimReport {
 fn action(a: &mut Action, r: &Redactor) {
     use crate::simulate::ops::Op;
     match &mut a.op {
-        Op::CreateGroup { group, .. } => r.one(group),
+        Op::CreateGroup {
+            group,
+            mail_nickname,
+            description,
+            ..
+        } => {
+            r.one(group);
+            if let Some(n) = mail_nickname {
+                *n = crate::plan::names::mail_nickname(group).into();
+            }
+            if let Some(d) = description {
+                *d = r.text(d).into();
+            }
+        }
         Op::AssignGroupLicense { group, .. }
         | Op::ChangeGroupLicense { group, .. }
         | Op::RemoveGroupLicense { group, .. }
@@ -163,6 +176,10 @@ impl Redact for Plan {
             for g in &mut m.groups {
                 r.one(&mut g.group_id);
                 r.one(&mut g.group_name);
+                if g.mail_nickname.is_some() {
+                    g.mail_nickname = Some(crate::plan::names::mail_nickname(&g.group_name));
+                }
+                r.opt(&mut g.description);
             }
             r.one(&mut m.scope);
         }
@@ -182,6 +199,8 @@ impl Redact for Plan {
             r.all(&mut s.risks);
             r.all(&mut s.rollback);
         }
+        r.all(&mut self.pilot.named_not_moving);
+        r.one(&mut self.pilot.source);
         // Reasons, fixes and why users were skipped are licplan's own fixed texts.
         for h in &mut self.held_back {
             r.id(&mut h.user_id);

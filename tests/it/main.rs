@@ -15,6 +15,7 @@ mod limits;
 mod output_safety;
 mod plan_groups;
 mod plan_ops;
+mod plan_time;
 mod plans;
 mod prop_plan;
 mod prop_scopes;

@@ -145,7 +145,8 @@ fn plans_name_users_and_groups_by_id_and_by_name() {
         }
     }
     assert!(seen > 20);
-    // Removal waves: a pilot of 10, then 25% of the rest each, with their least duration.
+    // Removal waves: a pilot of 10, then 25% of the rest each, with their least duration: the
+    // writes at 2,400 per 150 s (80% of Graph's limit), then the soak before the next wave.
     let removal = stages
         .iter()
         .find(|s| s["kind"] == "remove-direct")
@@ -154,8 +155,16 @@ fn plans_name_users_and_groups_by_id_and_by_name() {
     assert_eq!(waves[0]["label"], "pilot");
     assert_eq!(waves[0]["users"], 10);
     for w in waves {
-        assert!(w["min_minutes"].as_f64().is_some_and(|m| m >= 2.5), "{w}");
+        let writes = w["writes"].as_f64().unwrap_or(0.0);
+        assert!(writes > 0.0, "{w}");
+        let m = w["min_minutes"].as_f64().unwrap_or(f64::NAN);
+        assert!((m - writes * 2.5 / 2400.0).abs() < 1e-9, "{w}");
+        let least = w["least_elapsed_minutes"].as_f64().unwrap_or(f64::NAN);
+        let soak = w["soak_minutes"].as_f64().unwrap_or(f64::NAN);
+        assert!((least - m - soak).abs() < 1e-9, "{w}");
     }
+    // The pilot soaks a day (the default) before the next wave.
+    assert_eq!(waves[0]["soak_minutes"].as_f64(), Some(1440.0));
 }
 
 #[test]

@@ -200,6 +200,8 @@ fn make_op(spec: &TenantSpec, raw: &(u8, usize, usize, usize, Vec<usize>, bool))
         0 => Op::CreateGroup {
             group: "NEW".into(),
             security_enabled: *flag,
+            description: None,
+            mail_nickname: None,
         },
         1 => Op::AssignGroupLicense {
             group,
@@ -257,7 +259,7 @@ proptest! {
         let tenant = build(&spec);
         let rules = Rules::bundled().expect("bundled rules");
         // The group the ops may name as NEW is created first (so every op resolves).
-        let create = Op::CreateGroup { group: "NEW".into(), security_enabled: true };
+        let create = Op::CreateGroup { group: "NEW".into(), security_enabled: true, description: None, mail_nickname: None };
         let ops: Vec<(OpSource, Op)> = std::iter::once(create)
             .chain(raw_ops.iter().map(|r| make_op(&spec, r)))
             .enumerate()
@@ -362,9 +364,13 @@ fn to_ids(op: &Op) -> Op<Ids> {
         Op::CreateGroup {
             group,
             security_enabled,
+            description,
+            mail_nickname,
         } => Op::CreateGroup {
             group: group.clone(),
             security_enabled: *security_enabled,
+            description: description.clone(),
+            mail_nickname: mail_nickname.clone(),
         },
         Op::AssignGroupLicense {
             group: g,
@@ -460,7 +466,7 @@ proptest! {
     ) {
         let tenant = build(&spec);
         let rules = Rules::bundled().expect("bundled rules");
-        let create = Op::CreateGroup { group: "NEW".into(), security_enabled: true };
+        let create = Op::CreateGroup { group: "NEW".into(), security_enabled: true, description: None, mail_nickname: None };
         let written: Vec<(OpSource, Op)> = std::iter::once(create)
             .chain(raw_ops.iter().map(|r| match make_op(&spec, r) {
                 // The typed view has no "clear the usage location".

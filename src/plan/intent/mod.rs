@@ -2,9 +2,11 @@
 //! tenant. Every problem names the intent file, the field and what to write instead.
 
 mod refs;
+mod waves;
 
 use refs::{find_group, scope, users_file, GroupFind};
 pub use refs::{sku, users_line};
+use waves::{named_pilot, soaks};
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +52,10 @@ struct WavesFile {
     pilot: Option<SizeText>,
     #[serde(default)]
     size: Option<SizeText>,
+    #[serde(default)]
+    pilot_soak: Option<SizeText>,
+    #[serde(default)]
+    soak: Option<SizeText>,
 }
 
 /// A wave size as written: a number of any size (checked later, so a number past u64 says
@@ -172,7 +178,26 @@ pub struct Intent {
     pub moves: Vec<Move>,
     pub pilot: u64,
     pub size: WaveSize,
+    /// `waves.pilot: file:<path>` or `group:<id or name>`: the named pilot users (then
+    /// `pilot` is their count).
+    pub pilot_users: Option<PilotUsers>,
+    /// Seconds the pilot soaks before the next wave (`waves.pilot_soak`, default a day).
+    pub pilot_soak: u64,
+    /// Seconds every later wave soaks before the next (`waves.soak`, default none).
+    pub soak: u64,
 }
+
+/// Pilot users the intent names (`waves.pilot: file:<path>` or `group:<id or name>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PilotUsers {
+    /// As written (`file:pilot.txt`).
+    pub text: String,
+    /// Sorted, without duplicates.
+    pub users: Vec<UserId>,
+}
+
+/// The pilot's default soak: one day (the pilot gates' "at least one business day").
+pub const DEFAULT_PILOT_SOAK: u64 = 24 * 3600;
 
 fn err(path: &Path, field: &str, message: String, hint: &str) -> InputError {
     InputError::new(
@@ -218,7 +243,7 @@ const MOVE_FIELDS: &[&str] = &[
     "strategy",
     "allow_license_change",
 ];
-const WAVES_FIELDS: &[&str] = &["pilot", "size"];
+const WAVES_FIELDS: &[&str] = &["pilot", "size", "pilot_soak", "soak"];
 
 /// Every unknown field of the intent, each with the nearest known one.
 fn unknown_fields(path: &Path, doc: &serde_json::Value) -> Vec<InputError> {
@@ -380,11 +405,27 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
             });
         }
     }
-    let (pilot, size) = match &file.waves {
-        None => (10, WaveSize::Percent(25.0)),
+    let (pilot, size, pilot_users, pilot_soak, soak) = match &file.waves {
+        None => (10, WaveSize::Percent(25.0), None, DEFAULT_PILOT_SOAK, 0),
         Some(w) => {
+            let mut pilot_users = None;
             let pilot = match &w.pilot {
                 None => 10,
+                Some(SizeText::Text(t))
+                    if t.trim().starts_with("file:") || t.trim().starts_with("group:") =>
+                {
+                    match named_pilot(path, t, tenant) {
+                        Ok(p) => {
+                            let n = p.users.len() as u64;
+                            pilot_users = Some(p);
+                            n
+                        }
+                        Err(e) => {
+                            errors.extend(e.0);
+                            0
+                        }
+                    }
+                }
                 Some(v) => keep(
                     &mut errors,
                     pilot_size(v).map_err(|why| {
@@ -392,7 +433,8 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                             path,
                             "waves.pilot",
                             format!("{} is not a pilot size{why}", size_text(v)),
-                            "write a whole number of users for the pilot wave (10; 0 for no pilot)",
+                            "write a whole number of users for the pilot wave (10; 0 for no pilot), \
+                             file:<file of UPNs or ids> (relative to the intent) or group:<id or name>",
                         )
                     }),
                 )
@@ -414,7 +456,8 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 )
                 .unwrap_or(WaveSize::Percent(25.0)),
             };
-            (pilot, size)
+            let (pilot_soak, soak) = soaks(path, &w.pilot_soak, &w.soak, &mut errors);
+            (pilot, size, pilot_users, pilot_soak, soak)
         }
     };
     if !errors.is_empty() {
@@ -426,6 +469,9 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
         moves,
         pilot,
         size,
+        pilot_users,
+        pilot_soak,
+        soak,
     })
 }
 
@@ -510,9 +556,14 @@ impl Intent {
     /// The `users:` files this intent read, `intent` being the path it was read from (so that
     /// an output never replaces one).
     pub fn users_files(&self, intent: &Path) -> Vec<PathBuf> {
+        let pilot = self
+            .pilot_users
+            .as_ref()
+            .and_then(|p| p.text.strip_prefix("file:"));
         self.moves
             .iter()
             .filter_map(|m| m.scope_text.trim().strip_prefix("users:"))
+            .chain(pilot)
             .map(|f| users_file(intent, f))
             .collect()
     }

@@ -13,7 +13,8 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use self::words::{
-    count, dash_warning, kind_word, reasons, user_of, verdict_sentence, verdict_word, wave_name,
+    count, dash_warning, duration, kind_word, reasons, user_of, verdict_sentence, verdict_word,
+    wave_name,
 };
 use super::report::{self, Block, Cell, Column, Empty, Medium, Report, Section, Span, Table};
 use crate::plan::doc::{MoveSummary, Plan, SeatForecast};
@@ -50,6 +51,7 @@ pub fn report(p: &Plan) -> Report<'_> {
         seats(p),
         held_back(p),
         skipped(p),
+        pilot(p),
         verdict(p),
         Section::new("Assumptions")
             .only(Medium::Document)
@@ -76,7 +78,7 @@ fn headline(p: &Plan) -> Vec<Span<'_>> {
         Span::plain("Plan "),
         Span::text(p.name.as_str()),
         Span::plain(format!(
-            ": {}{}; {} moving, {} held back, {} skipped (of {} in scope); {} created; {}",
+            ": {}{}; {} moving, {} held back, {} skipped (of {} in scope); {} created; {}; least elapsed time {}",
             verdict_word(p),
             dash_warning(p),
             count(s.users_moving, "user", "users"),
@@ -85,6 +87,7 @@ fn headline(p: &Plan) -> Vec<Span<'_>> {
             s.users_in_scope,
             count(s.groups_created, "group", "groups"),
             count(s.removal_waves, "removal wave", "removal waves"),
+            duration(s.least_elapsed_minutes),
         )),
     ]
 }
@@ -115,6 +118,10 @@ fn lead(p: &Plan) -> Vec<Block<'_>> {
         vec!["users skipped".into(), Cell::int(s.users_skipped)],
         vec!["groups created".into(), Cell::int(s.groups_created)],
         vec!["removal waves".into(), Cell::int(s.removal_waves)],
+        vec![
+            "least elapsed time".into(),
+            Cell::text(duration(s.least_elapsed_minutes)),
+        ],
         vec![
             "default usage location".into(),
             Cell::text(s.default_usage_location.as_deref().unwrap_or("unknown")),
@@ -172,6 +179,39 @@ fn moves(p: &Plan) -> Section<'_> {
             .iter()
             .map(|m| Block::Section(one_move(m)).only(Medium::Document)),
     )
+}
+
+/// Who the pilot holds, and a warning for named pilot users who are not moving.
+fn pilot(p: &Plan) -> Section<'_> {
+    let c = &p.pilot;
+    let how = if c.source == "count" {
+        "one user of each carrying group and of each set of disabled plans first, then by UPN"
+            .to_owned()
+    } else {
+        format!("the users named by waves.pilot: {}", c.source)
+    };
+    let mut s = Section::new("Pilot").block(Block::plain(format!(
+        "{} in the pilot of each stage in waves ({how}).",
+        count(c.users, "moving user", "moving users")
+    )));
+    if !c.named_not_moving.is_empty() {
+        let n = c.named_not_moving.len() as u64;
+        s = s.block(Block::plain(format!(
+            "Warning: {} named for the pilot {} not moving (held back, skipped or out of scope): {}.",
+            count(n, "user", "users"),
+            if n == 1 { "is" } else { "are" },
+            {
+                // At most 20 named here; the JSON/YAML plan lists every one.
+                let mut v: Vec<&str> = c.named_not_moving.iter().take(20).map(String::as_str).collect();
+                let more = format!("… and {} more", c.named_not_moving.len().saturating_sub(20));
+                if c.named_not_moving.len() > 20 {
+                    v.push(&more);
+                }
+                v.join(", ")
+            }
+        )));
+    }
+    s
 }
 
 /// A name in a heading made of several, quoted when it shows nothing (as Markdown's escaping

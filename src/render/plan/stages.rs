@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::words::{count, minutes, stage_actions, wave_sizes};
+use super::words::{count, duration, stage_actions, wave_sizes};
 use crate::plan::doc::{Action, Plan, Stage, StageKind, Wave, WaveLabel};
 use crate::render::report::{Block, Cell, Column, Medium, Section, Span, Table};
 
@@ -20,7 +20,7 @@ pub(super) fn section(p: &Plan) -> Section<'_> {
         Column::right("actions"),
         Column::left("waves (users)"),
         Column::right("writes"),
-        Column::right("least minutes"),
+        Column::right("least time"),
     ])
     .rows(p.stages.iter().map(|st| {
         vec![
@@ -29,7 +29,7 @@ pub(super) fn section(p: &Plan) -> Section<'_> {
             Cell::int(stage_actions(st)),
             Cell::text(wave_sizes(st)),
             Cell::int(st.writes),
-            Cell::text(minutes(st.min_minutes)),
+            Cell::text(duration(st.least_elapsed_minutes)),
         ]
     }));
     let total: usize = p.stages.iter().map(stage_actions).sum();
@@ -80,7 +80,9 @@ fn stage(st: &Stage) -> Section<'_> {
                 Column::left("label"),
                 Column::right("users"),
                 Column::right("writes"),
-                Column::right("least time (minutes)"),
+                Column::right("writes take"),
+                Column::right("soak after"),
+                Column::right("least time"),
             ])
             .rows(st.waves.iter().map(|w| {
                 vec![
@@ -88,7 +90,9 @@ fn stage(st: &Stage) -> Section<'_> {
                     Cell::text(w.label.as_str()),
                     Cell::int(w.users),
                     Cell::int(w.writes),
-                    Cell::text(minutes(w.min_minutes)),
+                    Cell::text(duration(w.min_minutes)),
+                    Cell::text(duration(w.soak_minutes)),
+                    Cell::text(duration(w.least_elapsed_minutes)),
                 ]
             }));
             s = s
@@ -102,9 +106,12 @@ fn stage(st: &Stage) -> Section<'_> {
         .block(label("Rollback"))
         .block(bullets(&st.rollback))
         .block(Block::plain(format!(
-            "Writes: {}; least duration: {} minutes (Graph write throttling).",
+            "Writes: {} ({} at 2,400 writes per 150 s, 80% of Graph's limit); processing wait: {}{}; least elapsed time: {}.",
             st.writes,
-            minutes(st.min_minutes)
+            duration(st.min_minutes),
+            duration(st.processing_wait_minutes),
+            if st.processing_wait_minutes > 0.0 { " (an estimate)" } else { "" },
+            duration(st.least_elapsed_minutes)
         )))
 }
 

@@ -59,6 +59,16 @@ fn plan() -> Plan {
         gates: vec![format!("Gate of wave {number}.")],
         writes: 0,
         min_minutes: 2.5,
+        soak_minutes: if label == WaveLabel::Pilot {
+            1440.0
+        } else {
+            0.0
+        },
+        least_elapsed_minutes: if label == WaveLabel::Pilot {
+            1442.5
+        } else {
+            2.5
+        },
     };
     Plan {
         schema_version: 1,
@@ -71,6 +81,7 @@ fn plan() -> Plan {
             groups_created: 1,
             removal_waves: 2,
             default_usage_location: Some("US".to_owned()),
+            least_elapsed_minutes: 1452.5,
         },
         moves: vec![MoveSummary {
             from: "ENTERPRISEPACK".to_owned(),
@@ -93,6 +104,8 @@ fn plan() -> Plan {
                 members_at_change: 0,
                 new_seats_for_others: 0,
                 future_members: None,
+                mail_nickname: Some("LIC-E3".to_owned()),
+                description: None,
             }],
             users: 54,
             users_in_scope: 56,
@@ -114,6 +127,8 @@ fn plan() -> Plan {
                 rollback: vec!["Remove the members.".to_owned()],
                 writes: 55,
                 min_minutes: 2.5,
+                processing_wait_minutes: 5.0,
+                least_elapsed_minutes: 7.5,
             },
             Stage {
                 number: 2,
@@ -133,8 +148,15 @@ fn plan() -> Plan {
                 ],
                 writes: 54,
                 min_minutes: 5.0,
+                processing_wait_minutes: 0.0,
+                least_elapsed_minutes: 1445.0,
             },
         ],
+        pilot: crate::plan::doc::PilotChoice {
+            source: "count".to_owned(),
+            users: 2,
+            named_not_moving: Vec::new(),
+        },
         held_back: vec![HeldBack {
             user_id: crate::model::UserId::parse("00000000-0000-0000-0000-0000000000e1")
                 .expect("a GUID"),
@@ -240,8 +262,10 @@ fn markdown_has_every_section_in_order() {
     assert!(!md.contains("| `add-member` | user049@contoso.com |"));
     assert!(md.contains("| `assign-group-license` |  | LIC-E3 | ENTERPRISEPACK | disabled: SWAY, YAMMER_ENTERPRISE |"));
     // Waves: a table, then each wave's gate and at most 20 actions.
-    assert!(md.contains("| wave | label | users | writes | least time (minutes) |\n| ---: | --- | ---: | ---: | ---: |"));
-    assert!(md.contains("| 1 | pilot | 2 | 0 | 2.5 |"));
+    assert!(md.contains("| wave | label | users | writes | writes take | soak after | least time |\n| ---: | --- | ---: | ---: | ---: | ---: | ---: |"));
+    assert!(md.contains("| 1 | pilot | 2 | 0 | 2 min 30 s | 1 d | 1 d |"));
+    assert!(md.contains("| 2 | wave | 52 | 0 | 2 min 30 s | 0 s | 2 min 30 s |"));
+    assert!(md.contains("| least elapsed time | 1 d |"));
     assert!(md.contains("#### Stage 2 wave 1 (pilot): 2 users"));
     assert!(md.contains("#### Stage 2 wave 2: 52 users"));
     assert!(md.contains("- Gate of wave 1."));

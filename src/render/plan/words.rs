@@ -1,4 +1,4 @@
-//! The plan report's wording, shared by the terminal and documents: counts, minutes, wave
+//! The plan report's wording, shared by the terminal and documents: counts, minutes, durations, wave
 //! names, the verdict's sentence and the warning of a plan that does little.
 
 use std::collections::BTreeMap;
@@ -50,12 +50,30 @@ pub(super) fn verdict_sentence(p: &Plan) -> String {
     }
 }
 
-/// Minutes as people read them: `2.5`, `5`, `12.5`.
-pub(super) fn minutes(m: f64) -> String {
-    let s = format!("{m:.1}");
-    match s.strip_suffix(".0") {
-        Some(whole) => whole.to_owned(),
-        None => s,
+/// A least time as people read it, its two largest units: `3 d 2 h`, `1 h 5 min`, `45 s`
+/// (parts of a second count as a second; smaller units past the two are left out).
+pub(super) fn duration(minutes: f64) -> String {
+    let secs = if minutes.is_finite() && minutes > 0.0 {
+        // `as` saturates; a millionth of a second of float noise is not a second.
+        (minutes * 60.0 - 1e-6).ceil().max(0.0) as u64
+    } else {
+        0
+    };
+    let parts = [
+        (secs / 86_400, "d"),
+        (secs % 86_400 / 3_600, "h"),
+        (secs % 3_600 / 60, "min"),
+        (secs % 60, "s"),
+    ];
+    match parts.iter().position(|(n, _)| *n > 0) {
+        None => "0 s".to_owned(),
+        Some(i) => {
+            let mut out = format!("{} {}", parts[i].0, parts[i].1);
+            if let Some((n, unit)) = parts.get(i + 1).filter(|(n, _)| *n > 0) {
+                out.push_str(&format!(" {n} {unit}"));
+            }
+            out
+        }
     }
 }
 
@@ -129,4 +147,23 @@ pub(super) fn reasons(p: &Plan) -> String {
         .map(|(r, n)| format!("{r}: {n}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+
+    #[test]
+    fn durations_read_in_their_two_largest_units() {
+        assert_eq!(duration(0.0), "0 s");
+        assert_eq!(duration(5.0 * 2.5 / 2400.0), "1 s");
+        assert_eq!(duration(0.75), "45 s");
+        assert_eq!(duration(2.5), "2 min 30 s");
+        assert_eq!(duration(65.0), "1 h 5 min");
+        assert_eq!(duration(3.0 * 1440.0 + 120.0 + 7.0), "3 d 2 h");
+        assert_eq!(duration(1440.0), "1 d");
+        assert_eq!(duration(f64::NAN), "0 s");
+        assert_eq!(duration(-3.0), "0 s");
+        assert!(duration(f64::MAX).ends_with(" h") || duration(f64::MAX).ends_with(" d"));
+    }
 }

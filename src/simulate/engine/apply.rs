@@ -36,6 +36,7 @@ impl Sim<'_> {
             Op::CreateGroup {
                 group,
                 security_enabled,
+                ..
             } => self.create_group(&group, security_enabled),
             Op::AssignGroupLicense {
                 group,

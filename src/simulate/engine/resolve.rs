@@ -127,9 +127,13 @@ where
         Op::CreateGroup {
             group,
             security_enabled,
+            description,
+            mail_nickname,
         } => Some(Op::CreateGroup {
             group: group.clone(),
             security_enabled: *security_enabled,
+            description: description.clone(),
+            mail_nickname: mail_nickname.clone(),
         }),
         Op::AssignGroupLicense {
             group,

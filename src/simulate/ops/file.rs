@@ -14,7 +14,7 @@ impl Op {
     /// The fields an op may carry (besides `op` and display fields).
     fn fields(name: &str) -> Option<&'static [&'static str]> {
         Some(match name {
-            "create-group" => &["group", "security_enabled"],
+            "create-group" => &["group", "security_enabled", "description", "mail_nickname"],
             "assign-group-license" => &["group", "sku", "disabled_plans"],
             "change-group-license" => &["group", "add", "remove"],
             "remove-group-license" => &["group", "sku"],
@@ -211,8 +211,10 @@ const STAGE_KEYS: &[&str] = &[
     "actions",
     "gates",
     "kind",
+    "least_elapsed_minutes",
     "min_minutes",
     "number",
+    "processing_wait_minutes",
     "purpose",
     "risks",
     "rollback",
@@ -224,8 +226,10 @@ const WAVE_KEYS: &[&str] = &[
     "actions",
     "gates",
     "label",
+    "least_elapsed_minutes",
     "min_minutes",
     "number",
+    "soak_minutes",
     "users",
     "writes",
 ];

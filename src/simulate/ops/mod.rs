@@ -129,6 +129,12 @@ pub enum Op<R: Refs = Written> {
         group: String,
         #[serde(default = "yes")]
         security_enabled: bool,
+        /// The group's description (optional; the simulator does not read it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<Box<str>>,
+        /// The group's `mailNickname` (optional; the simulator does not read it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mail_nickname: Option<Box<str>>,
     },
     AssignGroupLicense {
         group: R::Group,
@@ -212,9 +218,13 @@ impl Op<Ids> {
             Op::CreateGroup {
                 group,
                 security_enabled,
+                description,
+                mail_nickname,
             } => Op::CreateGroup {
                 group: group.clone(),
                 security_enabled: *security_enabled,
+                description: description.clone(),
+                mail_nickname: mail_nickname.clone(),
             },
             Op::AssignGroupLicense {
                 group,
@@ -343,6 +353,7 @@ where
             Op::CreateGroup {
                 group,
                 security_enabled,
+                ..
             } => write!(
                 f,
                 "create-group {group}{}",

@@ -29,6 +29,13 @@ pub struct Carrying {
     pub movers: Vec<usize>,
     /// For migrate-then-change: the product and disabled plans the group changes to.
     pub change_to: Option<(SkuId, PlanIds)>,
+    /// Licenses assigned before `sku`: the prerequisites an add-on needs in the same group
+    /// (R7; see `addon.rs`), each with its disabled plans.
+    pub prerequisites: Vec<(SkuId, PlanIds)>,
+    /// Further add-on licenses assigned after `sku`.
+    pub addons: Vec<(SkuId, PlanIds)>,
+    /// An add-on group that must carry its users before any product changes (its own stage).
+    pub before_change: bool,
 }
 
 /// Chooses carrying groups: one per distinct (product, disabled plans) set of each move, the
@@ -191,8 +198,12 @@ pub fn carrying_groups(
                 add,
                 movers: all,
                 change_to,
+                prerequisites: Vec::new(),
+                addons: Vec::new(),
+                before_change: false,
             });
         }
     }
+    super::addon::add_addon_groups(t, rules, intent, movers, names, &mut out);
     out
 }

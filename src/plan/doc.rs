@@ -61,6 +61,20 @@ pub struct CarryingGroup {
     pub sku: String,
     pub disabled_plans: Vec<String>,
     pub members_added: u64,
+    /// An add-on group's other licenses (Microsoft's pattern for products with prerequisites,
+    /// R7): the prerequisite product with only its prerequisite plans, and further add-ons.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_carries: Vec<AlsoCarried>,
+}
+
+/// A license an add-on group carries besides its own product.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlsoCarried {
+    /// `prerequisite` or `add-on`.
+    pub role: String,
+    pub sku: String,
+    /// The plans left enabled; empty when every plan is.
+    pub only_plans: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -94,6 +108,7 @@ pub enum StageKind {
     ChangeProducts,
     VerifyProductChange,
     ChangeDirect,
+    AddonGroups,
 }
 
 /// Whether a wave is the pilot (checked for a soak before any other) or a later wave.

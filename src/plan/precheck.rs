@@ -31,6 +31,7 @@ pub const PRECHECKS: &[Precheck] = &[
     usage_location,
     target_lacks_service,
     mutually_exclusive,
+    addon_dependency,
 ];
 
 /// Runs [`PRECHECKS`] on every mover; those failing one are held back and dropped.
@@ -189,4 +190,10 @@ pub fn mutually_exclusive(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hold>
         }
     }
     None
+}
+
+/// An add-on whose prerequisite only the changed product provides, or a moved add-on without
+/// its prerequisite, that Microsoft's add-on group pattern cannot carry (`addon.rs`).
+pub fn addon_dependency(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hold> {
+    super::addon::addon_dependency(&p.names, p.rules, mv, m)
 }

@@ -37,6 +37,8 @@ struct MoveFile {
     scope: Option<String>,
     #[serde(default)]
     strategy: Option<String>,
+    #[serde(default)]
+    addon_groups: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -150,6 +152,10 @@ pub struct Move {
     pub scope: Scope,
     pub scope_text: String,
     pub strategy: Strategy,
+    /// Microsoft's add-on pattern (a group with the prerequisite product enabling only the
+    /// prerequisite plan, plus the add-on) may carry users whose add-on depends on a product the
+    /// move changes, and carries a moved add-on's prerequisite (`addon_groups`, default true).
+    pub addon_groups: bool,
 }
 
 /// Later waves: a count of users, or a share of the users left after the pilot.
@@ -204,7 +210,7 @@ const TOP_FIELDS: &[&str] = &[
     "waves",
     "strategy",
 ];
-const MOVE_FIELDS: &[&str] = &["from", "to", "group", "scope", "strategy"];
+const MOVE_FIELDS: &[&str] = &["from", "to", "group", "scope", "strategy", "addon_groups"];
 const WAVES_FIELDS: &[&str] = &["pilot", "size"];
 
 /// Every unknown field of the intent, each with the nearest known one.
@@ -363,6 +369,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 scope,
                 scope_text,
                 strategy,
+                addon_groups: m.addon_groups.unwrap_or(true),
             });
         }
     }

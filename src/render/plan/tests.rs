@@ -84,6 +84,7 @@ fn plan() -> Plan {
                 sku: "ENTERPRISEPACK".to_owned(),
                 disabled_plans: vec!["SWAY".to_owned()],
                 members_added: 54,
+                also_carries: Vec::new(),
             }],
             users: 54,
         }],

@@ -134,7 +134,11 @@ pub fn dependent_addons(
 /// The plans of `sku` left enabled in a group that carries it only for `need`: for each
 /// prerequisite, the first plan of the product (in catalog order) that meets it. `None` when
 /// the product meets one of them with none of its plans.
-fn prerequisite_plans(names: &Names<'_>, sku: SkuId, need: &[&BTreeSet<PlanId>]) -> Option<PlanIds> {
+fn prerequisite_plans(
+    names: &Names<'_>,
+    sku: SkuId,
+    need: &[&BTreeSet<PlanId>],
+) -> Option<PlanIds> {
     let plans = names.plans_of(sku);
     let mut keep = PlanIds::new();
     for one_of in need {
@@ -208,7 +212,10 @@ fn change_need(
     // with nothing the user holds (R5).
     let held = enabled_except(names, m.record, None);
     for p in &keep {
-        if let Some((q, set)) = held.iter().find_map(|q| rules.conflict(*p, *q).map(|s| (q, s))) {
+        if let Some((q, set)) = held
+            .iter()
+            .find_map(|q| rules.conflict(*p, *q).map(|s| (q, s)))
+        {
             return Err(format!(
                 "{first}: the product change would fail (DependencyViolation, R11), and an add-on group's {} of {} would conflict with {} the user holds ({})",
                 names.plan(mv.to, *p),
@@ -358,7 +365,10 @@ pub fn add_addon_groups(
     for ((mi, keep, addons), members) in groups {
         let mv = &intent.moves[mi];
         let base = match &mv.group {
-            Carrier::Existing(g) => t.groups.get(g).map_or_else(|| mv.group_text.clone(), |g| g.label()),
+            Carrier::Existing(g) => t
+                .groups
+                .get(g)
+                .map_or_else(|| mv.group_text.clone(), |g| g.label()),
             Carrier::New(n) => n.clone(),
         };
         let Some(((addon, addon_disabled), more)) = addons.split_first() else {

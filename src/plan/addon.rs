@@ -44,6 +44,25 @@ pub struct Dependency {
     pub one_of: BTreeSet<PlanId>,
 }
 
+/// Which products hold a plan with a prerequisite, found once per product: most users hold
+/// none, and are passed over without looking at their plans.
+#[derive(Default)]
+pub struct AddonSkus(std::cell::RefCell<rustc_hash::FxHashMap<SkuId, bool>>);
+
+impl AddonSkus {
+    pub fn has(&self, names: &Names<'_>, rules: &Rules, sku: SkuId) -> bool {
+        if let Some(v) = self.0.borrow().get(&sku) {
+            return *v;
+        }
+        let v = names
+            .plans_of(sku)
+            .iter()
+            .any(|x| !rules.prerequisites(x.id).is_empty());
+        self.0.borrow_mut().insert(sku, v);
+        v
+    }
+}
+
 /// The name of a group the add-on pattern creates: `base` is the intent's group (or the
 /// carrying group a moved add-on is split from), `addon` the add-on product a product change
 /// carries, `prereq` the prerequisite product. One helper, so the naming scheme changes in one
@@ -89,6 +108,7 @@ fn enabled_except(names: &Names<'_>, u: &User, skip: Option<(SkuId, AssignmentPa
 pub fn dependent_addons(
     names: &Names<'_>,
     rules: &Rules,
+    skus: &AddonSkus,
     mv: &Move,
     m: &Mover<'_>,
 ) -> Vec<Dependency> {
@@ -97,6 +117,13 @@ pub fn dependent_addons(
     }
     let u = m.record;
     let replaced = (mv.from, AssignmentPath::Direct);
+    let any = u
+        .assignments
+        .iter()
+        .any(|a| !a.is_error() && (a.sku, a.path) != replaced && skus.has(names, rules, a.sku));
+    if !any {
+        return Vec::new();
+    }
     let kept = enabled_except(names, u, Some(replaced));
     let lost: PlanIds = names
         .plans_of(mv.from)
@@ -254,11 +281,16 @@ fn moved_addon_need(
     if needs.is_empty() {
         return Ok(None);
     }
-    // The group must carry the prerequisite itself (R7).
-    if names
+    // The moved product meets its own prerequisites: nothing more in the group (R7).
+    let own: PlanIds = names
         .plans_of(staged)
         .iter()
-        .any(|x| needs.iter().all(|(_, p)| p.one_of.contains(&x.id)))
+        .map(|x| x.id)
+        .filter(|p| !m.target_disabled.contains(p))
+        .collect();
+    if needs
+        .iter()
+        .all(|(_, p)| p.one_of.iter().any(|q| own.contains(q)))
     {
         return Ok(None);
     }
@@ -312,17 +344,20 @@ fn moved_addon_need(
 pub fn addon_dependency(
     names: &Names<'_>,
     rules: &Rules,
+    skus: &AddonSkus,
     mv: &Move,
     m: &Mover<'_>,
 ) -> Option<Hold> {
     let why = if mv.from != mv.to {
-        let deps = dependent_addons(names, rules, mv, m);
+        let deps = dependent_addons(names, rules, skus, mv, m);
         if deps.is_empty() {
             return None;
         }
         change_need(names, rules, mv, m, &deps).err()
-    } else {
+    } else if skus.has(names, rules, mv.to) {
         moved_addon_need(names, rules, mv, m).err()
+    } else {
+        None
     }?;
     Some(Hold::new(HoldReason::AddonDependency, why))
 }
@@ -345,13 +380,14 @@ pub fn add_addon_groups(
         .filter_map(|g| g.display_name.as_ref().map(|n| n.to_lowercase()))
         .chain(out.iter().map(|c| c.name.to_lowercase()))
         .collect();
-    split_moved_addons(rules, intent, movers, names, out, &mut used);
+    let skus = AddonSkus::default();
+    split_moved_addons(rules, &skus, intent, movers, names, out, &mut used);
     // Product changes: one group per (move, plans kept, add-ons).
     type Key = (usize, PlanIds, Vec<(SkuId, PlanIds)>);
     let mut groups: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
     for (i, m) in movers.iter().enumerate() {
         let mv = &intent.moves[m.mv];
-        let deps = dependent_addons(names, rules, mv, m);
+        let deps = dependent_addons(names, rules, &skus, mv, m);
         if deps.is_empty() {
             continue;
         }
@@ -404,6 +440,7 @@ pub fn add_addon_groups(
 /// group, the others get groups of their own.
 fn split_moved_addons(
     rules: &Rules,
+    skus: &AddonSkus,
     intent: &Intent,
     movers: &[Mover],
     names: &Names<'_>,
@@ -413,7 +450,7 @@ fn split_moved_addons(
     let mut extra: Vec<Carrying> = Vec::new();
     for c in out.iter_mut().filter(|c| c.assigns) {
         let mv = &intent.moves[c.mv];
-        if mv.from != mv.to {
+        if mv.from != mv.to || !skus.has(names, rules, c.sku) {
             continue;
         }
         let mut by: BTreeMap<(SkuId, PlanIds), Vec<usize>> = BTreeMap::new();

@@ -20,6 +20,8 @@ pub struct Pre<'a> {
     pub rules: &'a Rules,
     pub names: Names<'a>,
     pub shared: &'a SharedProxies,
+    /// Which products hold add-on plans (found once per product).
+    pub addon_skus: super::addon::AddonSkus,
 }
 
 /// A precheck of one mover of a move.
@@ -48,6 +50,7 @@ pub fn precheck_conflicts(
         rules,
         names: Names { t },
         shared,
+        addon_skus: Default::default(),
     };
     movers.retain(|m| {
         let mv = &intent.moves[m.mv];
@@ -195,5 +198,5 @@ pub fn mutually_exclusive(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hold>
 /// An add-on whose prerequisite only the changed product provides, or a moved add-on without
 /// its prerequisite, that Microsoft's add-on group pattern cannot carry (`addon.rs`).
 pub fn addon_dependency(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hold> {
-    super::addon::addon_dependency(&p.names, p.rules, mv, m)
+    super::addon::addon_dependency(&p.names, p.rules, &p.addon_skus, mv, m)
 }

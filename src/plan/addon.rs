@@ -529,3 +529,33 @@ pub fn also_carried(names: &Names<'_>, c: &Carrying) -> Vec<super::doc::AlsoCarr
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addon_group_names_follow_the_base_and_stay_unique_ignoring_case() {
+        let mut used: BTreeSet<String> = ["lic-wpa (with standardpack)".to_owned()]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            addon_group_name("LIC-WPA", None, "STANDARDPACK", &mut used),
+            "LIC-WPA (with STANDARDPACK) 2"
+        );
+        assert_eq!(
+            addon_group_name("LIC-WPA", None, "STANDARDPACK", &mut used),
+            "LIC-WPA (with STANDARDPACK) 3"
+        );
+        assert_eq!(
+            addon_group_name(
+                "LIC-E3",
+                Some("WORKPLACE_ANALYTICS"),
+                "ENTERPRISEPACK",
+                &mut used
+            ),
+            "LIC-E3 (add-on WORKPLACE_ANALYTICS with ENTERPRISEPACK)"
+        );
+        assert!(used.contains("lic-e3 (add-on workplace_analytics with enterprisepack)"));
+    }
+}

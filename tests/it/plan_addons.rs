@@ -287,3 +287,24 @@ fn two_moves_on_the_sample_tenant_moves_its_workplace_analytics_users_through_ad
     );
     assert_eq!(g["members_added"], 2);
 }
+
+#[test]
+fn where_the_addon_group_would_conflict_the_user_is_held_back_with_the_conflict_named() {
+    let name = "plan-addon-pattern-conflicts";
+    let (plan, table) = plan_scenario(name, 0);
+    assert_eq!(plan["verdict"]["status"], "safe");
+    assert_eq!(upns(&plan, "held_back"), ["alice@contoso.com"]);
+    let h = &plan["held_back"][0];
+    assert_eq!(h["reason"], "addon-dependency");
+    let detail = h["detail"].as_str().unwrap_or_default();
+    for part in [
+        "WORKPLACE_ANALYTICS",
+        "EXCHANGE_S_ENTERPRISE of ENTERPRISEPACK would conflict with EXCHANGE_S_STANDARD",
+        "exchange-online-plan1-plan2",
+    ] {
+        assert!(detail.contains(part), "{part:?} in {detail:?}");
+    }
+    assert!(!actions(&plan).iter().any(|(k, _)| k == "addon-groups"));
+    assert_eq!(plan["summary"]["users_moving"], 1);
+    insta::assert_snapshot!(name, table);
+}

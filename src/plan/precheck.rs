@@ -1,7 +1,8 @@
 //! Holds back movers who would fail in a way known before any simulation: each a check of its
 //! own ([`PRECHECKS`], in order): a shared proxy address (UniquenessViolation), no usage
-//! location where one is needed, a target product that lacks a service the user has, or one
-//! that conflicts with a license the user keeps on another path (MutuallyExclusiveViolation).
+//! location where one is needed, a target product that lacks a service the user has, one
+//! that conflicts with a license the user keeps on another path (MutuallyExclusiveViolation),
+//! or an add-on Microsoft's add-on group pattern cannot carry (`addon-dependency`, `addon.rs`).
 
 use std::collections::BTreeMap;
 

@@ -31,6 +31,13 @@ pub struct Carrying {
     pub change_to: Option<(SkuId, PlanIds)>,
     /// A created group's mail nickname and description.
     pub new_names: Option<NewGroupNames>,
+    /// Licenses assigned before `sku`: the prerequisites an add-on needs in the same group
+    /// (R7; see `addon.rs`), each with its disabled plans.
+    pub prerequisites: Vec<(SkuId, PlanIds)>,
+    /// Further add-on licenses assigned after `sku`.
+    pub addons: Vec<(SkuId, PlanIds)>,
+    /// An add-on group that must carry its users before any product changes (its own stage).
+    pub before_change: bool,
 }
 
 /// Chooses carrying groups: one per distinct (product, disabled plans) set of each move, the
@@ -193,8 +200,12 @@ pub fn carrying_groups(
                 movers: all,
                 change_to,
                 new_names,
+                prerequisites: Vec::new(),
+                addons: Vec::new(),
+                before_change: false,
             });
         }
     }
+    super::addon::add_addon_groups(t, rules, intent, movers, names, &mut out, &mut namer);
     out
 }

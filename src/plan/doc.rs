@@ -111,6 +111,10 @@ pub struct CarryingGroup {
     pub mail_nickname: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// An add-on group's other licenses (Microsoft's pattern for products with prerequisites,
+    /// R7): the prerequisite product with only its prerequisite plans, and further add-ons.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_carries: Vec<AlsoCarried>,
 }
 
 /// One license of a group, by product and disabled plans.
@@ -125,6 +129,16 @@ impl CarryingGroup {
     pub fn licenses_change(&self) -> bool {
         self.licenses_before != self.licenses_after
     }
+}
+
+/// A license an add-on group carries besides its own product.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlsoCarried {
+    /// `prerequisite` or `add-on`.
+    pub role: String,
+    pub sku: String,
+    /// The plans left enabled; empty when every plan is.
+    pub only_plans: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -162,6 +176,7 @@ pub enum StageKind {
     ChangeProducts,
     VerifyProductChange,
     ChangeDirect,
+    AddonGroups,
 }
 
 /// Whether a wave is the pilot (checked for a soak before any other) or a later wave.

@@ -6,6 +6,7 @@
 //! and the plan is drawn again, until the simulation finds no error for a moving user. A loss
 //! that survives that is a bug, reported as an unsafe verdict.
 
+pub mod addon;
 pub mod builder;
 pub mod carrying;
 pub mod doc;
@@ -361,6 +362,11 @@ impl SeatTrace {
             .moves
             .iter()
             .flat_map(|m| [m.from, m.to])
+            // An add-on group's products too: its prerequisite product may take seats (R2).
+            .chain(drawn.carrying.iter().flat_map(|c| {
+                std::iter::once(c.sku)
+                    .chain(c.prerequisites.iter().chain(c.addons.iter()).map(|l| l.0))
+            }))
             .map(|s| (s, names.sku(s)))
             .collect();
         let start: BTreeMap<SkuId, SeatState> = touched

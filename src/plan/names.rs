@@ -147,6 +147,7 @@ pub const DESCRIPTION_MAX: usize = 1024;
 /// Names of the groups a plan creates, unique against the tenant's groups and each other
 /// (display names and mail nicknames, both without regard to case): the intent's `group`,
 /// then `<group>-2`, `<group>-3`, …
+#[derive(Default)]
 pub struct GroupNamer {
     names: std::collections::BTreeSet<String>,
     nicknames: std::collections::BTreeSet<String>,

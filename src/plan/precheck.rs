@@ -1,7 +1,8 @@
 //! Holds back movers who would fail in a way known before any simulation: each a check of its
 //! own ([`PRECHECKS`], in order): a shared proxy address (UniquenessViolation), no usage
-//! location where one is needed, a target product that lacks a service the user has, or one
-//! that conflicts with a license the user keeps on another path (MutuallyExclusiveViolation).
+//! location where one is needed, a target product that lacks a service the user has, one
+//! that conflicts with a license the user keeps on another path (MutuallyExclusiveViolation),
+//! or an add-on Microsoft's add-on group pattern cannot carry (`addon-dependency`, `addon.rs`).
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,8 @@ pub struct Pre<'a> {
     pub rules: &'a Rules,
     pub names: Names<'a>,
     pub shared: &'a SharedProxies,
+    /// Which products hold add-on plans (found once per product).
+    pub addon_skus: super::addon::AddonSkus,
 }
 
 /// A precheck of one mover of a move.
@@ -31,6 +34,7 @@ pub const PRECHECKS: &[Precheck] = &[
     usage_location,
     target_lacks_service,
     mutually_exclusive,
+    addon_dependency,
 ];
 
 /// Runs [`PRECHECKS`] on every mover; those failing one are held back and dropped.
@@ -47,6 +51,7 @@ pub fn precheck_conflicts(
         rules,
         names: Names { t },
         shared,
+        addon_skus: Default::default(),
     };
     movers.retain(|m| {
         let mv = &intent.moves[m.mv];
@@ -191,4 +196,10 @@ pub fn mutually_exclusive(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hold>
         }
     }
     None
+}
+
+/// An add-on whose prerequisite only the changed product provides, or a moved add-on without
+/// its prerequisite, that Microsoft's add-on group pattern cannot carry (`addon.rs`).
+pub fn addon_dependency(p: &Pre<'_>, mv: &Move, m: &Mover<'_>) -> Option<Hold> {
+    super::addon::addon_dependency(&p.names, p.rules, &p.addon_skus, mv, m)
 }

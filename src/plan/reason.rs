@@ -100,6 +100,9 @@ hold_reasons! {
     UnknownPath => "unknown-path",
         "The export does not say whether the user's licenses are direct or inherited.",
         "export users with licenseAssignmentStates (Graph REST or Get-MgUser -Property LicenseAssignmentStates) so direct and inherited paths are known";
+    AddonDependency => "addon-dependency",
+        "The user's add-on needs a prerequisite plan that only the product the move changes provides, or a moved add-on needs its prerequisite in the same group, and Microsoft's add-on group pattern cannot carry the user (R5, R7, R11).",
+        "carry the user with Microsoft's add-on group pattern (a group with the prerequisite product enabling only the prerequisite plan, plus the add-on: leave addon_groups on for the move), give the user the prerequisite on a path the move keeps, or remove the add-on before the move, then plan again";
     TargetLacksService => "target-lacks-service",
         "The target product has no plan for a service the user has (nor a successor), so the move would lose it (R11).",
         "choose a target product that includes every service the user has (or its successor), or keep the user on the current product";

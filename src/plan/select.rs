@@ -503,7 +503,9 @@ pub fn select<'t>(
 
 /// Holds back the users a product change cannot seat: seats of the target are taken in UPN
 /// order, and the rest wait (R5 CountViolation would fail them, and which users fail is not
-/// guaranteed).
+/// guaranteed). A mover carried by an add-on group (`addon.rs`) takes the target's seat at the
+/// add-on group, before the change, and the change then needs no other (R2): one seat per
+/// mover either way, counted here once.
 pub fn allocate_seats(
     t: &Tenant,
     intent: &Intent,

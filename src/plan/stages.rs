@@ -108,6 +108,18 @@ pub const STAGES: &[StageText] = &[
         risks: &["Processing of large groups takes long (R8)."],
         rollback: &["As the previous stage."],
     },
+    StageText {
+        kind: StageKind::AddonGroups,
+        title: "Carry the add-ons' prerequisites in add-on groups",
+        purpose: "Microsoft's pattern for products with prerequisites: each add-on group carries the new product with only the prerequisite plan enabled, plus the add-on, so the add-on keeps its prerequisite on a path the product change does not touch (R5, R7, R11). A user who does not hold the new product yet takes its seat here: the seat the change would take later (R2).",
+        gates: &[
+            "Each add-on group exists, is security-enabled and carries the licenses listed (Get-MgGroup -GroupId <id> -Property assignedLicenses), and its licenseProcessingState is ProcessingComplete.",
+            "Every listed user's licenseAssignmentStates shows the add-on group's licenses, state Active (Get-MgUser -UserId <upn> -Property licenseAssignmentStates).",
+        ],
+        wave_gates: None,
+        risks: &["Seats of the new product are taken at this stage for users who do not hold it yet (see the seat forecast)."],
+        rollback: &["Remove the members the plan added to the add-on groups, remove the groups' licenses (the add-on first), then delete the groups the plan created; nothing else changed."],
+    },
 ];
 
 /// The texts of a stage kind.
@@ -132,6 +144,7 @@ mod tests {
             StageKind::ChangeProducts,
             StageKind::VerifyProductChange,
             StageKind::ChangeDirect,
+            StageKind::AddonGroups,
         ];
         for k in kinds {
             assert_eq!(STAGES.iter().filter(|s| s.kind == k).count(), 1, "{k:?}");

@@ -46,10 +46,32 @@ pub fn change_direct(b: &mut Builder, cx: &mut Ctx<'_, '_>) {
     });
 }
 
+/// R5, R7, R11: the add-on groups that keep an add-on's prerequisite through a product change,
+/// created, licensed (prerequisite first), their users added, processed, before any change.
+pub fn addon_groups(b: &mut Builder, cx: &mut Ctx<'_, '_>) {
+    if !cx.carrying.iter().any(|c| c.before_change) {
+        return;
+    }
+    let s = b.stage(StageKind::AddonGroups);
+    groups_and_members(b, cx, s, true);
+    b.act(s, Action::new(Op::WaitForProcessing { group: None }));
+}
+
 /// R12 step 2: the carrying groups created and licensed, the movers added (or reprocessed).
 pub fn assign_groups(b: &mut Builder, cx: &mut Ctx<'_, '_>) {
     let s = b.stage(StageKind::AssignGroups);
-    for c in cx.carrying {
+    groups_and_members(b, cx, s, false);
+}
+
+/// The carrying groups with `before_change` as given: created, licensed (an add-on's
+/// prerequisites first: a group holding an add-on without them is refused, R7), members added.
+fn groups_and_members(b: &mut Builder, cx: &mut Ctx<'_, '_>, s: usize, before_change: bool) {
+    let carrying: Vec<&Carrying> = cx
+        .carrying
+        .iter()
+        .filter(|c| c.before_change == before_change)
+        .collect();
+    for c in carrying.iter().copied() {
         let name: super::doc::Text = c.name.as_str().into();
         if c.created {
             // The simulator derives a created group's id from its name, as the plan did.
@@ -64,17 +86,26 @@ pub fn assign_groups(b: &mut Builder, cx: &mut Ctx<'_, '_>) {
             b.act(s, a);
         }
         if c.assigns {
-            let mut a = Action::new(Op::AssignGroupLicense {
-                group: c.id,
-                sku: c.sku,
-                disabled_plans: cx.plans.get(cx.names, c.sku, &c.disabled),
-            });
-            a.shown.group_name = Some(name);
-            a.shown.sku_part_number = Some(cx.skus.part_number(c.sku));
-            b.act(s, a);
+            let licenses = c
+                .prerequisites
+                .iter()
+                .chain(std::iter::once(&(c.sku, c.disabled.clone())))
+                .chain(c.addons.iter())
+                .cloned()
+                .collect::<Vec<_>>();
+            for (sku, disabled) in licenses {
+                let mut a = Action::new(Op::AssignGroupLicense {
+                    group: c.id,
+                    sku,
+                    disabled_plans: cx.plans.get(cx.names, sku, &disabled),
+                });
+                a.shown.group_name = Some(name.clone());
+                a.shown.sku_part_number = Some(cx.skus.part_number(sku));
+                b.act(s, a);
+            }
         }
     }
-    for c in cx.carrying {
+    for c in carrying {
         let name: super::doc::Text = c.name.as_str().into();
         let mut adds: Vec<&Mover> = c.add.iter().map(|i| &cx.movers[*i]).collect();
         adds.sort_by(|a, b| a.key().cmp(&b.key()));
@@ -175,6 +206,7 @@ fn verify_product_change(b: &mut Builder, _: &mut Ctx<'_, '_>) {
 /// The stage functions in the order a plan runs them.
 pub const STEPS: &[fn(&mut Builder, &mut Ctx<'_, '_>)] = &[
     keep_automation,
+    addon_groups,
     change_direct,
     assign_groups,
     verify_dual_assignment,

@@ -137,8 +137,17 @@ fn carrying_group(t: &Tenant, names: &Names<'_>, c: &Carrying, movers: &[Mover])
         .unwrap_or_default();
     let mut after_lic = before_lic.clone();
     if c.assigns {
-        after_lic.retain(|(s, _)| *s != c.sku);
-        after_lic.push((c.sku, c.disabled.clone()));
+        // An add-on group's prerequisites and further add-ons are assigned with it (R7).
+        let own = (c.sku, c.disabled.clone());
+        let assigned = c
+            .prerequisites
+            .iter()
+            .chain(std::iter::once(&own))
+            .chain(c.addons.iter());
+        for (sku, disabled) in assigned {
+            after_lic.retain(|(s, _)| s != sku);
+            after_lic.push((*sku, disabled.clone()));
+        }
     }
     // The product that arrives at the group's last change.
     let mut arriving = c.assigns.then_some(c.sku);
@@ -207,6 +216,7 @@ fn carrying_group(t: &Tenant, names: &Names<'_>, c: &Carrying, movers: &[Mover])
         future_members,
         mail_nickname: c.new_names.as_ref().map(|n| n.mail_nickname.clone()),
         description: c.new_names.as_ref().map(|n| n.description.clone()),
+        also_carries: super::addon::also_carried(names, c),
     }
 }
 

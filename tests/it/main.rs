@@ -13,6 +13,7 @@ mod ingest_hostile;
 mod layouts;
 mod limits;
 mod output_safety;
+mod plan_addons;
 mod plan_groups;
 mod plan_ops;
 mod plan_time;

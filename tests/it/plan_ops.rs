@@ -65,8 +65,12 @@ fn a_simulated_error_holds_back_the_user_it_names_even_when_two_users_share_a_up
     // Errors are mapped back to movers by id (the unit test `plan::tests::errors_hold_back_…`
     // pins the user-level mapping, which once went by UPN); end to end, a group-level error
     // holds back exactly the group's users whatever UPNs they share. In the sample tenant
-    // Carlos fails with DependencyViolation (the add-on group lacks Exchange) and Priya moves;
-    // Priya gets Carlos's UPN (licplan reports it as duplicate-upn).
+    // Carlos's add-on group LIC-WPA carries Workplace Analytics with Office 365 E3 enabling only
+    // Exchange Online (Plan 2); a rules file here makes that plan need Microsoft Teams too, a
+    // second-level prerequisite the planner does not foresee, so the group's E3 is refused
+    // ("License operation failed…", DependencyViolation) for the group, and Carlos is held back
+    // after the simulation, while Priya moves; Priya gets Carlos's UPN (licplan reports it as
+    // duplicate-upn).
     let mut loaded = load(&[&testdata("contoso")]);
     let by_upn = |t: &licplan::model::Tenant, upn: &str| {
         t.users
@@ -84,7 +88,11 @@ fn a_simulated_error_holds_back_the_user_it_names_even_when_two_users_share_a_up
     }
     let intent_path = root().join("plans/two-moves.yaml");
     let intent = licplan::plan::intent::read(&intent_path, &loaded.tenant).expect("intent");
-    let rules = licplan::simulate::rules::Rules::bundled().expect("rules");
+    let rules = licplan::simulate::rules::Rules::from_yaml(
+        "version: 1\nprerequisites:\n  - id: test-exchange-needs-teams\n    plan: EXCHANGE_S_ENTERPRISE\n    requires_one_of: [TEAMS1]\n    source: \"a test\"\n",
+        std::path::Path::new("test-rules.yaml"),
+    )
+    .expect("rules");
     let plan = licplan::plan::plan(&loaded.tenant, &rules, &intent, &intent_path).expect("plan");
 
     let held: Vec<_> = plan

@@ -189,11 +189,28 @@ fn every_hold_back_reason_arises_from_the_sample_tenant() {
         ["christie.cline@contoso.com"]
     );
 
+    // Workplace Analytics needs its Exchange prerequisite in the same group (R7): the add-on
+    // groups carry it (Microsoft's pattern), so no one is held back for it any more; the
+    // DependencyViolation and addon-dependency reasons are shown by the scenarios of
+    // tests/it/plan_addons.rs and plan_ops.rs.
     let two = plan_json("testdata/contoso", "plans/two-moves.yaml");
+    assert!(
+        held(&two, "DependencyViolation").is_empty() && held(&two, "addon-dependency").is_empty(),
+        "{}",
+        two["held_back"]
+    );
     assert_eq!(
-        held(&two, "DependencyViolation"),
+        two["moves"][0]["users"], 2,
+        "both Workplace Analytics users move"
+    );
+    let no_addon_groups = plan_json(
+        "testdata/contoso",
+        "testdata/intents/two-moves-no-addon-groups.yaml",
+    );
+    assert_eq!(
+        held(&no_addon_groups, "addon-dependency"),
         ["carlos.mendes@contoso.com", "dana.whitfield@contoso.com"],
-        "Workplace Analytics needs its Exchange prerequisite in the same group (R7)"
+        "without add-on groups, Workplace Analytics cannot have its prerequisite in the group (R7)"
     );
 
     let group = plan_json("testdata/contoso", "testdata/intents/group-scope-e3.yaml");
@@ -270,6 +287,7 @@ fn every_hold_back_reason_arises_from_the_sample_tenant() {
     let all: BTreeSet<String> = [
         reasons(&e1_to_e3),
         reasons(&two),
+        reasons(&no_addon_groups),
         reasons(&group),
         reasons(&dynamic),
         reasons(&synced),
@@ -282,7 +300,7 @@ fn every_hold_back_reason_arises_from_the_sample_tenant() {
     for r in [
         "CountViolation",
         "MutuallyExclusiveViolation",
-        "DependencyViolation",
+        "addon-dependency",
         "UniquenessViolation",
         "existing-error",
         "nested-group-only",

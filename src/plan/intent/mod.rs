@@ -43,6 +43,8 @@ struct MoveFile {
     /// (every member its rule or sync brings, now and later, then takes a seat).
     #[serde(default)]
     allow_license_change: bool,
+    #[serde(default)]
+    addon_groups: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,6 +164,10 @@ pub struct Move {
     pub strategy: Strategy,
     /// The intent lets the plan license an existing dynamic or synced carrying group.
     pub allow_license_change: bool,
+    /// Microsoft's add-on pattern (a group with the prerequisite product enabling only the
+    /// prerequisite plan, plus the add-on) may carry users whose add-on depends on a product the
+    /// move changes, and carries a moved add-on's prerequisite (`addon_groups`, default true).
+    pub addon_groups: bool,
 }
 
 /// Later waves: a count of users, or a share of the users left after the pilot.
@@ -242,6 +248,7 @@ const MOVE_FIELDS: &[&str] = &[
     "scope",
     "strategy",
     "allow_license_change",
+    "addon_groups",
 ];
 const WAVES_FIELDS: &[&str] = &["pilot", "size", "pilot_soak", "soak"];
 
@@ -402,6 +409,7 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                 scope_text,
                 strategy,
                 allow_license_change: m.allow_license_change,
+                addon_groups: m.addon_groups.unwrap_or(true),
             });
         }
     }

@@ -154,6 +154,7 @@ fn moves(p: &Plan) -> Section<'_> {
                 if !g.disabled_plans.is_empty() {
                     line.push_str(&format!(", disabled: {}", g.disabled_plans.join(", ")));
                 }
+                line.push_str(&also_carried(g));
                 line.push(')');
                 Cow::Owned(line)
             })
@@ -292,7 +293,7 @@ fn one_move(m: &MoveSummary) -> Section<'_> {
             Cell::text(g.group_name.as_str()),
             Cell::text(g.group_id.as_str()),
             Cell::text(if g.created { "created" } else { "existing" }),
-            Cell::text(g.sku.as_str()),
+            Cell::text(format!("{}{}", g.sku, also_carried(g))),
             if g.disabled_plans.is_empty() {
                 Cell::text("none")
             } else {
@@ -303,6 +304,21 @@ fn one_move(m: &MoveSummary) -> Section<'_> {
     }));
     s.block(Block::plain("Carrying groups:"))
         .block(Block::Table(t))
+}
+
+/// An add-on group's other licenses: `, with ENTERPRISEPACK (only EXCHANGE_S_ENTERPRISE)`;
+/// nothing for other groups.
+fn also_carried(g: &crate::plan::doc::CarryingGroup) -> String {
+    g.also_carries
+        .iter()
+        .map(|l| {
+            if l.only_plans.is_empty() {
+                format!(", with {}", l.sku)
+            } else {
+                format!(", with {} (only {})", l.sku, l.only_plans.join(", "))
+            }
+        })
+        .collect()
 }
 
 /// A forecast point on the terminal: `2 wave 1 (pilot)`, or the stage alone.

@@ -106,6 +106,7 @@ fn plan() -> Plan {
                 future_members: None,
                 mail_nickname: Some("LIC-E3".to_owned()),
                 description: None,
+                also_carries: Vec::new(),
             }],
             users: 54,
             users_in_scope: 56,

@@ -122,6 +122,10 @@ pub struct CarryingGroup {
 pub struct GroupLicenseText {
     pub sku: String,
     pub disabled_plans: Vec<String>,
+    /// The plans left enabled, when fewer are enabled than disabled (an add-on group's
+    /// prerequisite product with only its prerequisite plan): the shorter way to say it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub only_plans: Option<Vec<String>>,
 }
 
 impl CarryingGroup {

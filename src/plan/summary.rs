@@ -123,9 +123,18 @@ pub(super) fn overlap_warnings(scopes: &Scopes, mi: usize, for_plan: bool) -> Ve
 fn carrying_group(t: &Tenant, names: &Names<'_>, c: &Carrying, movers: &[Mover]) -> CarryingGroup {
     use crate::model::GroupKind;
     let existing = (!c.created).then(|| t.groups.get(&c.id)).flatten();
-    let text = |sku: SkuId, d: &crate::model::PlanIds| doc::GroupLicenseText {
-        sku: names.sku(sku),
-        disabled_plans: names.plan_list(sku, d),
+    let text = |sku: SkuId, d: &crate::model::PlanIds| {
+        let enabled: crate::model::PlanIds = names
+            .plans_of(sku)
+            .iter()
+            .map(|p| p.id)
+            .filter(|p| !d.contains(p))
+            .collect();
+        doc::GroupLicenseText {
+            sku: names.sku(sku),
+            disabled_plans: names.plan_list(sku, d),
+            only_plans: (enabled.len() < d.len()).then(|| names.plan_list(sku, &enabled)),
+        }
     };
     let before_lic: Vec<(SkuId, crate::model::PlanIds)> = existing
         .map(|g| {

@@ -276,7 +276,7 @@ fn a_group_whose_member_shares_a_proxy_address_is_not_product_changed_by_the_pla
     assert_eq!(plan["summary"]["users_moving"], 1);
     let g = &plan["moves"][0]["groups"][0];
     assert_eq!(g["created"], true, "{g}");
-    assert_eq!(g["group_name"], "LIC-E1 (from STANDARDPACK)");
+    assert_eq!(g["group_name"], "LIC-E1-2");
     let lic_e1 = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
     assert!(
         !actions(&plan).iter().any(|a| a["group"] == lic_e1),

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use super::super::report::{Block, Cell, Column, Section, Table};
 use crate::plan::doc::{GroupLicenseText, Plan};
 
-/// Licenses as one cell: `ENTERPRISEPACK (disabled: SWAY); EMS`, or `none`.
+/// Licenses as one cell: `ENTERPRISEPACK (disabled: SWAY); EMS`, `ENTERPRISEPACK (only
+/// EXCHANGE_S_ENTERPRISE)` where fewer plans are enabled than disabled, or `none`.
 fn licenses(l: &[GroupLicenseText]) -> String {
     if l.is_empty() {
         return "none".to_owned();
@@ -15,6 +16,8 @@ fn licenses(l: &[GroupLicenseText]) -> String {
         .map(|x| {
             if x.disabled_plans.is_empty() {
                 x.sku.clone()
+            } else if let Some(only) = &x.only_plans {
+                format!("{} (only {})", x.sku, only.join(", "))
             } else {
                 format!("{} (disabled: {})", x.sku, x.disabled_plans.join(", "))
             }

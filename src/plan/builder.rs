@@ -86,6 +86,7 @@ impl Builder {
             waves: Vec::new(),
             risks: fill(text.risks),
             rollback: fill(text.rollback),
+            rollback_actions: Vec::new(),
             writes: 0,
             min_minutes: 0.0,
         };
@@ -127,6 +128,7 @@ impl Builder {
                 gates: vec![gate.to_owned()],
                 writes: 0,
                 min_minutes: 0.0,
+                rollback_actions: Vec::new(),
             });
             for m in &movers[range] {
                 let a = action(m);

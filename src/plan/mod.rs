@@ -14,6 +14,7 @@ pub mod intent;
 pub mod names;
 pub mod precheck;
 pub mod reason;
+pub mod rollback;
 pub mod select;
 pub mod stages;
 pub mod steps;
@@ -100,6 +101,8 @@ pub fn plan(
         movers.retain(|m| !held.contains_key(&m.user));
     };
 
+    let (drawn, rollback) =
+        rollback::attach_and_prove(t, rules, intent, &movers, drawn, &shared, intent_path)?;
     let names = Names { t };
     let moves = intent
         .moves
@@ -164,7 +167,11 @@ pub fn plan(
         held_back,
         skipped,
         seats,
-        verdict: Verdict::new(report.violations.clone(), report.errors.clone()),
+        verdict: Verdict {
+            warnings: rollback::warnings(&rollback),
+            ..Verdict::new(report.violations.clone(), report.errors.clone())
+        },
+        rollback,
         assumptions,
     })
 }

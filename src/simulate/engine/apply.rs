@@ -109,6 +109,11 @@ impl Sim<'_> {
         }
         // A group without members and licenses may still be pending: processing takes away
         // what it gave before.
+        // Its name is free again (a security group is deleted at once, not soft-deleted).
+        let key = self.st.groups[g].label.to_lowercase();
+        if self.st.group_by_name.get(&key) == Some(&Some(g)) {
+            self.st.group_by_name.remove(&key);
+        }
         let grp = &mut self.st.groups[g];
         grp.members.clear();
         grp.deleted = true;

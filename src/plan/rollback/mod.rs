@@ -51,6 +51,18 @@ pub fn attach_and_prove(
     let ids: Vec<UserId> = movers.iter().map(|m| m.user).collect();
     let st = crate::simulate::state::State::with_shared(t, rules, shared);
     let proof = prove::prove(st, t, &drawn.carrying, &ids, &drawn.stages, intent_path)?;
+    for s in &mut drawn.stages {
+        let parts: Vec<_> = proof.parts.iter().filter(|p| p.stage == s.number).collect();
+        let ops: u64 = parts.iter().map(|p| p.actions).sum();
+        if parts.iter().any(|p| !p.proven) {
+            s.rollback
+                .push("Not proven by the simulator: see the rollback summary for why.".to_owned());
+        } else if ops > 0 {
+            s.rollback.push(
+                "Proven by the simulator: replayed from the stage's end, it gives every user back what they held when the stage began, with no error and no loss.".to_owned(),
+            );
+        }
+    }
     Ok((drawn, proof))
 }
 

@@ -101,6 +101,7 @@ fn stage(st: &Stage) -> Section<'_> {
         .block(bullets(&st.risks))
         .block(label("Rollback"))
         .block(bullets(&st.rollback))
+        .blocks(rollback_ops(&st.rollback_actions, STAGE_ACTIONS))
         .block(Block::plain(format!(
             "Writes: {}; least duration: {} minutes (Graph write throttling).",
             st.writes,
@@ -127,7 +128,21 @@ fn wave<'a>(st: &Stage, w: &'a Wave) -> Section<'a> {
     } else {
         s.blocks.extend(actions(&w.actions, WAVE_ACTIONS));
     }
+    if !w.rollback_actions.is_empty() {
+        s = s.block(Block::plain("Rollback of the wave:"));
+        s.blocks.extend(actions(&w.rollback_actions, WAVE_ACTIONS));
+    }
     s
+}
+
+/// A stage's rollback ops, capped like its actions (none: nothing is listed).
+fn rollback_ops(ops: &[Action], limit: usize) -> Vec<Block<'static>> {
+    if ops.is_empty() {
+        return Vec::new();
+    }
+    let mut v = vec![Block::plain("Rollback ops, in order:")];
+    v.extend(actions(ops, limit));
+    v
 }
 
 fn bullets(items: &[String]) -> Block<'_> {

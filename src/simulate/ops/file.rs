@@ -216,6 +216,7 @@ const STAGE_KEYS: &[&str] = &[
     "purpose",
     "risks",
     "rollback",
+    "rollback_actions",
     "title",
     "waves",
     "writes",
@@ -226,6 +227,7 @@ const WAVE_KEYS: &[&str] = &[
     "label",
     "min_minutes",
     "number",
+    "rollback_actions",
     "users",
     "writes",
 ];

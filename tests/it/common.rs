@@ -108,7 +108,6 @@ pub fn examples(report: &serde_json::Value, code: &str) -> Vec<String> {
 /// `rules.yaml`. Runs `licplan plan` in JSON and table form, checks both exit with `code` and
 /// leave stderr empty, and returns the plan JSON and the table (for the caller's snapshot).
 #[track_caller]
-#[allow(dead_code)]
 pub fn plan_scenario(name: &str, code: i32) -> (serde_json::Value, String) {
     let dir = format!("testdata/scenarios/{name}");
     let tenant = format!("{dir}/tenant");

@@ -123,7 +123,7 @@ pub fn attach(
             w.rollback_actions = w
                 .actions
                 .iter()
-                .filter_map(|a| wave_inverse(&mut cx, &skus, a))
+                .flat_map(|a| wave_inverse(&mut cx, &skus, t, a))
                 .collect();
         }
         st.rollback = summary(st);
@@ -214,8 +214,36 @@ fn former_disabled<'m>(cx: &'m Ctx<'_, '_>, user: UserId, sku: SkuId) -> Option<
 }
 
 /// The inverse of one wave action: a removed direct license assigned again with the user's
-/// former disabled plans; a direct change made back in one call.
-fn wave_inverse(cx: &mut Ctx<'_, '_>, skus: &SkuTexts<'_, '_>, a: &Action) -> Option<Action> {
+/// former disabled plans; a direct change made back in one call. A direct assignment needs the
+/// user's own usage location (R6): a user who had none (licensed through the group with the
+/// organization's) first gets the organization's, which the group licensing used.
+fn wave_inverse(
+    cx: &mut Ctx<'_, '_>,
+    skus: &SkuTexts<'_, '_>,
+    t: &Tenant,
+    a: &Action,
+) -> Vec<Action> {
+    let mut out = Vec::new();
+    if let (Op::RemoveDirectLicense { user, .. }, Some(country)) = (&a.op, t.default_usage_location)
+    {
+        let no_location = cx
+            .by_user
+            .get(user)
+            .is_some_and(|i| cx.movers[*i].record.usage_location.is_none());
+        if no_location {
+            let mut r = Action::new(Op::SetUsageLocation {
+                user: *user,
+                country,
+            });
+            r.shown.user_upn = a.shown.user_upn.clone();
+            out.push(r);
+        }
+    }
+    out.extend(inverse(cx, skus, a));
+    out
+}
+
+fn inverse(cx: &mut Ctx<'_, '_>, skus: &SkuTexts<'_, '_>, a: &Action) -> Option<Action> {
     let mut r = match &a.op {
         Op::RemoveDirectLicense { user, sku } => {
             let d = former_disabled(cx, *user, *sku)?.clone();
@@ -231,13 +259,32 @@ fn wave_inverse(cx: &mut Ctx<'_, '_>, skus: &SkuTexts<'_, '_>, a: &Action) -> Op
             let (to, from) = (add.first()?.sku, *remove.first()?);
             let m = &cx.movers[*cx.by_user.get(user)?];
             let d = m.disabled.clone();
+            // A user who held the new product directly already keeps it, with the disabled
+            // plans it had: the change only widened it.
+            let had_to = m
+                .record
+                .assignments
+                .iter()
+                .find(|a| a.sku == to && a.path == crate::model::AssignmentPath::Direct)
+                .map(|a| a.disabled_plans.clone());
+            let mut add = vec![LicenseSpec {
+                sku: from,
+                disabled_plans: cx.plans.get(&cx.names, from, &d),
+            }];
+            let remove = match had_to {
+                Some(before) => {
+                    add.push(LicenseSpec {
+                        sku: to,
+                        disabled_plans: cx.plans.get(&cx.names, to, &before),
+                    });
+                    Vec::new()
+                }
+                None => vec![to],
+            };
             let mut r = Action::new(Op::ChangeDirectLicense {
                 user: *user,
-                add: vec![LicenseSpec {
-                    sku: from,
-                    disabled_plans: cx.plans.get(&cx.names, from, &d),
-                }],
-                remove: vec![to],
+                add,
+                remove,
             });
             r.shown.sku_part_number = Some(skus.pair(to, from));
             r
@@ -272,9 +319,22 @@ fn summary(st: &Stage) -> Vec<String> {
             }
             v
         }
-        StageKind::RemoveDirect => vec![format!(
-            "Per wave: assign each user's direct license again with that user's former disabled plans ({wave_ops} op(s) in all, listed with each wave)."
-        )],
+        StageKind::RemoveDirect => {
+            let located: usize = st
+                .waves
+                .iter()
+                .map(|w| count("set-usage-location", &w.rollback_actions))
+                .sum();
+            let mut v = vec![format!(
+                "Per wave: assign each user's direct license again with that user's former disabled plans ({wave_ops} op(s) in all, listed with each wave)."
+            )];
+            if located > 0 {
+                v.push(format!(
+                    "{located} user(s) without a usage location of their own first get the organization's (a direct assignment needs one, R6); they keep it."
+                ));
+            }
+            v
+        }
         StageKind::ChangeDirect => vec![format!(
             "Per wave: change each user back in one call, adding the old product with that user's former disabled plans and removing the new one ({wave_ops} op(s) in all, listed with each wave)."
         )],

@@ -169,3 +169,41 @@ fn the_sample_intents_rollbacks_are_all_proven() {
         }
     }
 }
+
+#[test]
+fn a_rollback_without_a_seat_is_not_proven_and_the_plan_says_why() {
+    let (plan, table) = plan_scenario("plan-rollback-no-seat", 0);
+    // The forward plan is safe: an unproven rollback is a warning, not a verdict change.
+    assert_eq!(plan["verdict"]["status"], "safe");
+    assert_eq!(plan["rollback"]["proven"], false);
+    let st = stage(&plan, "change-direct");
+    let wave = &st["waves"][0];
+    assert_eq!(
+        ops(&wave["rollback_actions"]),
+        ["change-direct-license alice@contoso.com"]
+    );
+    let rb = &wave["rollback_actions"][0];
+    assert_eq!(rb["sku_part_number"], "ENTERPRISEPACK -> STANDARDPACK");
+    let failed: Vec<&Value> = plan["rollback"]["parts"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .filter(|p| p["proven"] == false)
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["stage"], st["number"]);
+    assert_eq!(failed[0]["wave"], 1);
+    let why = failed[0]["reasons"].to_string();
+    assert!(
+        why.contains("CountViolation") && why.contains("STANDARDPACK"),
+        "{why}"
+    );
+    let warnings = plan["verdict"]["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].as_str().unwrap_or("").contains("not proven"),
+        "{warnings:?}"
+    );
+    assert!(table.contains("NOT proven"), "{table}");
+    insta::assert_snapshot!("plan-rollback-no-seat", table);
+}

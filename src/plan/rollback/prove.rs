@@ -189,11 +189,11 @@ pub fn prove(
     }
     for v in &report.violations {
         if let Some(l) = cps.label_of(v.step) {
-            let who = v.user.as_deref().unwrap_or("");
-            errors
-                .entry(l)
-                .or_default()
-                .push(format!("loss {who}: {} ({})", v.lost, v.cause));
+            let text = match v.user.as_deref() {
+                Some(who) => format!("{who} loses {}", v.lost),
+                None => format!("seats short: {}", v.lost),
+            };
+            errors.entry(l).or_default().push(text);
         }
     }
     let label = |t: &Tenant, ids: &[UserId]| -> String {
@@ -229,7 +229,8 @@ pub fn prove(
                 reasons.push(format!("and {} more failures", v.len() - NAMED));
             }
         }
-        if let Some(v) = errors.get(&(3 * k + 2)) {
+        let undo_failed = !reasons.is_empty();
+        if let Some(v) = errors.get(&(3 * k + 2)).filter(|_| !undo_failed) {
             if v.len() > fwd.len() {
                 reasons.push(format!(
                     "after its rollback the stage cannot be run again as before: {}",
@@ -248,7 +249,7 @@ pub fn prove(
                 ));
             }
         }
-        if let Some(c) = compares.get(&(2 * k + 1)) {
+        if let Some(c) = compares.get(&(2 * k + 1)).filter(|_| !undo_failed) {
             if !c.differ.is_empty() {
                 reasons.push(format!(
                     "{} user(s) hold something else when the stage is run again after its rollback: {}",

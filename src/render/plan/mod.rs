@@ -467,6 +467,25 @@ fn verdict_findings(p: &Plan) -> Section<'_> {
 /// stage's and wave's rollback as a table.
 fn rollback(p: &Plan) -> Section<'_> {
     let r = &p.rollback;
+    let lines = Block::Bullets(
+        p.stages
+            .iter()
+            .map(|st| {
+                Cow::Owned(format!(
+                    "Stage {} ({}): {}",
+                    st.number,
+                    st.title,
+                    st.rollback.join(" ")
+                ))
+            })
+            .collect(),
+    );
+    if r.parts.is_empty() {
+        // No stage, nothing proven or not: the summary's lines alone, in a document.
+        return Section::new("Rollback summary")
+            .only(Medium::Document)
+            .block(lines);
+    }
     let failed = r.parts.iter().filter(|x| !x.proven).count() as u64;
     let head = if r.proven {
         "Every rollback is proven by the simulator: replayed from its stage's (or wave's) end, it restores what each user held when the stage began, with no error and no loss.".to_owned()
@@ -502,22 +521,7 @@ fn rollback(p: &Plan) -> Section<'_> {
     Section::new("Rollback summary")
         .block(Block::plain(head))
         .block(Block::Table(t))
-        .block(
-            Block::Bullets(
-                p.stages
-                    .iter()
-                    .map(|st| {
-                        Cow::Owned(format!(
-                            "Stage {} ({}): {}",
-                            st.number,
-                            st.title,
-                            st.rollback.join(" ")
-                        ))
-                    })
-                    .collect(),
-            )
-            .only(Medium::Document),
-        )
+        .block(lines.only(Medium::Document))
 }
 
 #[cfg(test)]

@@ -59,6 +59,7 @@ fn plan() -> Plan {
         gates: vec![format!("Gate of wave {number}.")],
         writes: 0,
         min_minutes: 2.5,
+        rollback_actions: Vec::new(),
     };
     Plan {
         schema_version: 1,
@@ -98,6 +99,7 @@ fn plan() -> Plan {
                 waves: Vec::new(),
                 risks: vec!["A risk.".to_owned()],
                 rollback: vec!["Remove the members.".to_owned()],
+                rollback_actions: Vec::new(),
                 writes: 55,
                 min_minutes: 2.5,
             },
@@ -117,6 +119,7 @@ fn plan() -> Plan {
                     "Re-assign the direct license".to_owned(),
                     "(Set-MgUserLicense -UserId <upn>).".to_owned(),
                 ],
+                rollback_actions: Vec::new(),
                 writes: 54,
                 min_minutes: 5.0,
             },
@@ -155,7 +158,9 @@ fn plan() -> Plan {
                 peak: 55,
             },
         ],
+        rollback: crate::plan::doc::RollbackProof::default(),
         verdict: Verdict {
+            warnings: Vec::new(),
             status: crate::simulate::report::VerdictStatus::Unsafe,
             safe: false,
             unchecked: Vec::new(),

@@ -109,11 +109,6 @@ impl Sim<'_> {
         }
         // A group without members and licenses may still be pending: processing takes away
         // what it gave before.
-        // Its name is free again (a security group is deleted at once, not soft-deleted).
-        let key = self.st.groups[g].label.to_lowercase();
-        if self.st.group_by_name.get(&key) == Some(&Some(g)) {
-            self.st.group_by_name.remove(&key);
-        }
         let grp = &mut self.st.groups[g];
         grp.members.clear();
         grp.deleted = true;
@@ -204,7 +199,10 @@ impl Sim<'_> {
 
     fn create_group(&mut self, name: &str, security_enabled: bool) -> Outcome {
         let key = name.trim().to_lowercase();
-        if self.st.group_by_name.contains_key(&key) {
+        // A deleted group's name is free again (a security group is deleted at once): ops
+        // naming it reach the new group from here on.
+        let deleted = matches!(self.st.group_by_name.get(&key), Some(Some(g)) if self.st.groups[*g].deleted);
+        if self.st.group_by_name.contains_key(&key) && !deleted {
             return self.refusal(
                 None,
                 None,

@@ -47,9 +47,12 @@ pub fn attach_and_prove(
     shared: &crate::inspect::SharedProxies,
     intent_path: &std::path::Path,
 ) -> Result<(super::draw::Drawn, RollbackProof), crate::ingest::error::InputError> {
-    attach(t, intent, movers, &drawn.carrying, &mut drawn.stages);
+    // The proof's starting state is built on another thread while the rollbacks are drawn.
+    let (st, ()) = crate::par::join(
+        || crate::simulate::state::State::with_shared(t, rules, shared),
+        || attach(t, intent, movers, &drawn.carrying, &mut drawn.stages),
+    );
     let ids: Vec<UserId> = movers.iter().map(|m| m.user).collect();
-    let st = crate::simulate::state::State::with_shared(t, rules, shared);
     let proof = prove::prove(st, t, &drawn.carrying, &ids, &drawn.stages, intent_path)?;
     for s in &mut drawn.stages {
         let parts: Vec<_> = proof.parts.iter().filter(|p| p.stage == s.number).collect();

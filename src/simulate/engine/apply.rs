@@ -201,7 +201,8 @@ impl Sim<'_> {
         let key = name.trim().to_lowercase();
         // A deleted group's name is free again (a security group is deleted at once): ops
         // naming it reach the new group from here on.
-        let deleted = matches!(self.st.group_by_name.get(&key), Some(Some(g)) if self.st.groups[*g].deleted);
+        let deleted =
+            matches!(self.st.group_by_name.get(&key), Some(Some(g)) if self.st.groups[*g].deleted);
         if self.st.group_by_name.contains_key(&key) && !deleted {
             return self.refusal(
                 None,

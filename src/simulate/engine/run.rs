@@ -205,7 +205,7 @@ impl<'r> Sim<'r> {
             sim.st.unknown_paths
         ));
         }
-        let report = SimReport {
+        SimReport {
             schema_version: crate::simulate::report::SCHEMA_VERSION,
             safe: sim.violations.is_empty(),
             verdict: crate::simulate::report::SimVerdict {
@@ -216,8 +216,7 @@ impl<'r> Sim<'r> {
             violations: std::mem::take(&mut sim.violations),
             errors: std::mem::take(&mut sim.errors),
             assumptions,
-        };
-        report
+        }
     }
 }
 

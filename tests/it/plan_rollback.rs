@@ -207,3 +207,79 @@ fn a_rollback_without_a_seat_is_not_proven_and_the_plan_says_why() {
     assert!(table.contains("NOT proven"), "{table}");
     insta::assert_snapshot!("plan-rollback-no-seat", table);
 }
+
+#[test]
+fn the_checkpointed_replay_tells_a_restored_user_from_a_changed_one() {
+    use licplan::simulate::engine::{simulate_checkpointed, Item};
+    use licplan::simulate::ops::{Ids, Op, OpSource, PlanRef};
+    let loaded = crate::common::load(&[std::path::Path::new(
+        "testdata/scenarios/plan-rollback-removal-disabled-plans/tenant",
+    )]);
+    let t = &loaded.tenant;
+    let rules = licplan::simulate::rules::Rules::bundled().expect("bundled rules");
+    let alice = t
+        .users
+        .values()
+        .find(|u| u.upn.as_deref() == Some("alice@contoso.com"))
+        .expect("alice");
+    let (id, e1) = (alice.id, alice.assignments[0].sku);
+    let hers: Vec<PlanRef> = alice.assignments[0]
+        .disabled_plans
+        .iter()
+        .map(|p| PlanRef {
+            id: *p,
+            name: "YAMMER_ENTERPRISE".into(),
+        })
+        .collect();
+    assert_eq!(hers.len(), 1, "Alice has Yammer disabled");
+    let src = |p: &str| OpSource { path: p.to_owned() };
+    let remove: Op<Ids> = Op::RemoveDirectLicense { user: id, sku: e1 };
+    let again = |disabled_plans| Op::AssignDirectLicense {
+        user: id,
+        sku: e1,
+        disabled_plans,
+    };
+    // Removed, then assigned again with every plan enabled: not what she held. Removed again,
+    // then assigned as she held it: restored.
+    let mut items = vec![
+        Item::Snapshot {
+            key: 0,
+            users: vec![id],
+        },
+        Item::Snapshot {
+            key: 1,
+            users: vec![id],
+        },
+        Item::Mark(7),
+        Item::Op(src("a"), remove.clone()),
+        Item::Op(src("b"), again(Vec::new())),
+        Item::Compare {
+            key: 0,
+            settle: true,
+        },
+        Item::Op(src("c"), remove),
+        Item::Mark(8),
+        Item::Op(src("d"), again(hers)),
+        Item::Compare {
+            key: 1,
+            settle: false,
+        },
+    ]
+    .into_iter();
+    let st = licplan::simulate::state::State::new(t, &rules);
+    let (report, cps) =
+        simulate_checkpointed(st, &mut items, std::path::Path::new("x.yaml")).expect("replays");
+    let differ: Vec<(u32, u64, usize)> = cps
+        .compares
+        .iter()
+        .map(|c| (c.key, c.compared, c.differ.len()))
+        .collect();
+    assert_eq!(differ, [(0, 1, 1), (1, 1, 0)], "{:?}", cps.compares);
+    assert_eq!(cps.marks, [(7, 1), (8, 4)]);
+    // Her only license goes at step 1: a loss, attributed to the part marked 7.
+    let first = report.violations.first().expect("the removal loses her E1");
+    assert_eq!(first.step, 1);
+    assert_eq!(cps.label_of(first.step), Some(7));
+    assert_eq!(cps.label_of(4), Some(8));
+    assert_eq!(cps.label_of(0), None);
+}

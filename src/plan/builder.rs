@@ -218,6 +218,7 @@ impl Builder {
             waves: Vec::new(),
             risks: fill(text.risks),
             rollback: fill(text.rollback),
+            rollback_actions: Vec::new(),
             writes: 0,
             min_minutes: 0.0,
             processing_wait_minutes: 0.0,
@@ -276,6 +277,7 @@ impl Builder {
                 min_minutes: 0.0,
                 soak_minutes: 0.0,
                 least_elapsed_minutes: 0.0,
+                rollback_actions: Vec::new(),
             });
             for m in &movers[range] {
                 let a = action(m);

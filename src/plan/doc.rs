@@ -27,6 +27,8 @@ pub struct Plan {
     /// Who the pilot waves hold.
     pub pilot: PilotChoice,
     pub verdict: Verdict,
+    /// Whether the simulator proved every stage's and wave's rollback (see [`RollbackProof`]).
+    pub rollback: RollbackProof,
     /// Readings of Microsoft's behaviour the plan and its simulation rely on.
     pub assumptions: Vec<String>,
     /// What the intent asked that the plan does not do as written (overlapping scopes), and
@@ -159,6 +161,8 @@ pub struct Stage {
     pub waves: Vec<Wave>,
     pub risks: Vec<String>,
     pub rollback: Vec<String>,
+    /// The stage's own actions undone, as ops (a stage in waves: each wave has its own).
+    pub rollback_actions: Vec<Action>,
     /// Identity writes in the stage (actions plus its waves' actions).
     pub writes: u64,
     /// The least time the stage's writes take at the paced write rate (80% of Graph's).
@@ -215,6 +219,31 @@ pub struct Wave {
     pub soak_minutes: f64,
     /// The wave's writes and its soak.
     pub least_elapsed_minutes: f64,
+    /// The wave's actions undone, as ops.
+    pub rollback_actions: Vec<Action>,
+}
+
+/// The simulator's proof of the rollbacks: each stage and wave, then its rollback, replayed
+/// from the stage's end (one extra pass: do, undo, redo).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RollbackProof {
+    /// Every rollback restores what its users held when the stage or wave began, safely.
+    pub proven: bool,
+    pub parts: Vec<RollbackPart>,
+}
+
+/// One stage's (or wave's) rollback as the simulator found it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RollbackPart {
+    pub stage: u32,
+    pub wave: Option<u32>,
+    /// Ops in the rollback.
+    pub actions: u64,
+    /// Users compared with their state at the stage's start after the rollback.
+    pub users_checked: u64,
+    pub proven: bool,
+    /// Why the rollback is not proven (empty when it is), or what it leaves as it is.
+    pub reasons: Vec<String>,
 }
 
 /// A string of an action that many actions share (a group's name, a product's part number, a
@@ -573,6 +602,9 @@ pub struct Verdict {
     /// Licensing errors the simulation expects (none in a plan the simulator proves safe,
     /// beyond those of held-back users).
     pub errors: Vec<crate::simulate::report::ErrorRecord>,
+    /// What the verdict does not rest on but an admin must know (an unproven rollback).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Verdict {
@@ -588,6 +620,7 @@ impl Verdict {
             unchecked: Vec::new(),
             violations,
             errors,
+            warnings: Vec::new(),
         }
     }
 

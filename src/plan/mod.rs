@@ -15,6 +15,7 @@ pub mod intent;
 pub mod names;
 pub mod precheck;
 pub mod reason;
+pub mod rollback;
 pub mod select;
 pub mod stages;
 pub mod steps;
@@ -102,6 +103,8 @@ pub fn plan(
         movers.retain(|m| !held.contains_key(&m.user));
     };
 
+    let (drawn, rollback) =
+        rollback::attach_and_prove(t, rules, intent, &movers, drawn, &shared, intent_path)?;
     let names = Names { t };
     let counts = summary::MoveCounts::new(intent, &scopes, &movers, &held, &skipped);
     let moves = summary::moves(
@@ -165,7 +168,11 @@ pub fn plan(
         skipped,
         seats,
         pilot,
-        verdict: Verdict::new(report.violations.clone(), report.errors.clone()),
+        verdict: Verdict {
+            warnings: rollback::warnings(&rollback),
+            ..Verdict::new(report.violations.clone(), report.errors.clone())
+        },
+        rollback,
         assumptions,
         warnings: (0..intent.moves.len())
             .flat_map(|mi| summary::overlap_warnings(&scopes, mi, true))

@@ -42,7 +42,7 @@ pub const STAGES: &[StageText] = &[
             "Every user of the wave holds the new product directly, state Active; no user reports lost services.",
         )),
         risks: &["A user holding the old product through a group too gets a conflict (MutuallyExclusiveViolation); such users are held back."],
-        rollback: &["Change the user back in one call: add the old product with its former disabled plans and remove the new one."],
+        rollback: &["Per wave: change each user back in one call, adding the old product with that user's former disabled plans and removing the new one."],
     },
     StageText {
         kind: StageKind::AssignGroups,
@@ -51,7 +51,7 @@ pub const STAGES: &[StageText] = &[
         gates: &["Every carrying group exists, is security-enabled and carries the product with exactly the disabled plans listed (Get-MgGroup -GroupId <id> -Property assignedLicenses), and every listed user is a direct member (Get-MgGroupMember -GroupId <id> -All)."],
         wave_gates: None,
         risks: &["A user with a conflicting, dependent or location-restricted license, or a duplicate proxy address, would get an error instead of the group license; the simulation holds such users back."],
-        rollback: &["Remove the added members and the groups' licenses, then delete the groups the plan created; the direct licenses are untouched."],
+        rollback: &["Remove only the members the plan added and only the group licenses the plan assigned, wait for processing, then delete only the groups the plan created; existing groups keep their own licenses and members, and the direct licenses are untouched."],
     },
     StageText {
         kind: StageKind::VerifyDualAssignment,
@@ -64,7 +64,7 @@ pub const STAGES: &[StageText] = &[
         ],
         wave_gates: None,
         risks: &["Large groups take long to process (R8); do not go on before processing completes."],
-        rollback: &["As stage 2."],
+        rollback: &["Nothing to undo: this stage only waits for processing and checks; the rollback of the stage that assigns the groups undoes them."],
     },
     StageText {
         kind: StageKind::CheckErrors,
@@ -88,7 +88,7 @@ pub const STAGES: &[StageText] = &[
             "Removing a direct license that enables more than the group does loses services; the plan's groups mirror each user's disabled plans so none is lost.",
             "Users who later leave a carrying group lose the license: membership now decides licensing (R10).",
         ],
-        rollback: &["Re-assign the direct license with the user's former disabled plans (Set-MgUserLicense -UserId <upn> -AddLicenses @{SkuId=<sku>; DisabledPlans=@(...)} -RemoveLicenses @())."],
+        rollback: &["Per wave: assign each user's direct license again with that user's former disabled plans (the ops are listed with each wave)."],
     },
     StageText {
         kind: StageKind::ChangeProducts,
@@ -97,7 +97,7 @@ pub const STAGES: &[StageText] = &[
         gates: &["Seats of the new product cover every member of the changed groups at once (see the seat forecast)."],
         wave_gates: None,
         risks: &["Members holding the old product on another path (direct or another group) get a conflict; the plan removes the direct path first and holds back users with other paths."],
-        rollback: &["Update each group back in one change: add the old product with its former disabled plans, remove the new one."],
+        rollback: &["Change each group back in one update (the old product with the group's former disabled plans, the new one removed), then wait for processing."],
     },
     StageText {
         kind: StageKind::VerifyProductChange,
@@ -106,7 +106,7 @@ pub const STAGES: &[StageText] = &[
         gates: &["Each changed group's licenseProcessingState is ProcessingComplete and hasMembersWithLicenseErrors is false; members' licenseAssignmentStates show the new product, state Active."],
         wave_gates: None,
         risks: &["Processing of large groups takes long (R8)."],
-        rollback: &["As the previous stage."],
+        rollback: &["Nothing to undo: this stage only waits for processing and checks; the rollback of the product change before it changes the groups back."],
     },
     StageText {
         kind: StageKind::AddonGroups,

@@ -189,8 +189,14 @@ impl Redact for Plan {
             for a in &mut s.actions {
                 action(a, r);
             }
+            for a in &mut s.rollback_actions {
+                action(a, r);
+            }
             for w in &mut s.waves {
                 for a in &mut w.actions {
+                    action(a, r);
+                }
+                for a in &mut w.rollback_actions {
                     action(a, r);
                 }
                 r.all(&mut w.gates);
@@ -201,6 +207,10 @@ impl Redact for Plan {
         }
         r.all(&mut self.pilot.named_not_moving);
         r.one(&mut self.pilot.source);
+        for p in &mut self.rollback.parts {
+            r.all(&mut p.reasons);
+        }
+        r.all(&mut self.verdict.warnings);
         // Reasons, fixes and why users were skipped are licplan's own fixed texts.
         for h in &mut self.held_back {
             r.id(&mut h.user_id);

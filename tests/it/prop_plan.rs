@@ -66,7 +66,7 @@ struct GroupSpec {
 }
 
 #[derive(Debug, Clone)]
-struct TenantSpec {
+pub(crate) struct TenantSpec {
     /// Seats beyond the holders per product; negative: over-consumed.
     spare: Vec<i32>,
     /// Whether each product's seats are exported.
@@ -89,7 +89,7 @@ struct MoveSpec {
 }
 
 #[derive(Debug, Clone)]
-struct IntentSpec {
+pub(crate) struct IntentSpec {
     default_us: bool,
     moves: Vec<MoveSpec>,
     /// 0: none, 1: migrate-then-change, 2: change-then-migrate.
@@ -103,7 +103,7 @@ fn lic_spec() -> impl Strategy<Value = LicSpec> {
     (0..SKUS.len(), prop::collection::vec(0..40usize, 0..3))
 }
 
-fn tenant_spec() -> impl Strategy<Value = TenantSpec> {
+pub(crate) fn tenant_spec() -> impl Strategy<Value = TenantSpec> {
     let user = (
         0..3u8,
         prop::collection::vec(lic_spec(), 0..3),
@@ -152,7 +152,7 @@ fn tenant_spec() -> impl Strategy<Value = TenantSpec> {
         )
 }
 
-fn intent_spec() -> impl Strategy<Value = IntentSpec> {
+pub(crate) fn intent_spec() -> impl Strategy<Value = IntentSpec> {
     let mv = (0..SKUS.len(), 0..SKUS.len(), 0..6usize, 0..5usize, 0..3u8).prop_map(
         |(from, to, group, scope, strategy)| MoveSpec {
             from,
@@ -186,7 +186,7 @@ fn country(s: &str) -> Option<CountryCode> {
     CountryCode::parse_optional(s).expect("a country")
 }
 
-fn build(spec: &TenantSpec) -> Tenant {
+pub(crate) fn build(spec: &TenantSpec) -> Tenant {
     let n_users = spec.users.len();
     let n_groups = spec.groups.len();
     let mut t = Tenant {
@@ -330,7 +330,7 @@ fn strategy_text(s: u8) -> Option<&'static str> {
 }
 
 /// The intent as a consultant would write it.
-fn intent_yaml(t: &TenantSpec, i: &IntentSpec) -> String {
+pub(crate) fn intent_yaml(t: &TenantSpec, i: &IntentSpec) -> String {
     let n_groups = t.groups.len();
     let mut y = String::from("name: prop\n");
     if i.default_us {

@@ -105,6 +105,7 @@ fn stage(st: &Stage) -> Section<'_> {
         .block(bullets(&st.risks))
         .block(label("Rollback"))
         .block(bullets(&st.rollback))
+        .blocks(rollback_ops(&st.rollback_actions, STAGE_ACTIONS))
         .block(Block::plain(format!(
             "Writes: {} ({} at 2,400 writes per 150 s, 80% of Graph's limit); processing wait: {}{}; least elapsed time: {}.",
             st.writes,
@@ -134,7 +135,21 @@ fn wave<'a>(st: &Stage, w: &'a Wave) -> Section<'a> {
     } else {
         s.blocks.extend(actions(&w.actions, WAVE_ACTIONS));
     }
+    if !w.rollback_actions.is_empty() {
+        s = s.block(Block::plain("Rollback of the wave:"));
+        s.blocks.extend(actions(&w.rollback_actions, WAVE_ACTIONS));
+    }
     s
+}
+
+/// A stage's rollback ops, capped like its actions (none: nothing is listed).
+fn rollback_ops(ops: &[Action], limit: usize) -> Vec<Block<'static>> {
+    if ops.is_empty() {
+        return Vec::new();
+    }
+    let mut v = vec![Block::plain("Rollback ops, in order:")];
+    v.extend(actions(ops, limit));
+    v
 }
 
 fn bullets(items: &[String]) -> Block<'_> {

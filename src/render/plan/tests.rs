@@ -69,6 +69,7 @@ fn plan() -> Plan {
         } else {
             2.5
         },
+        rollback_actions: Vec::new(),
     };
     Plan {
         schema_version: 1,
@@ -126,6 +127,7 @@ fn plan() -> Plan {
                 waves: Vec::new(),
                 risks: vec!["A risk.".to_owned()],
                 rollback: vec!["Remove the members.".to_owned()],
+                rollback_actions: Vec::new(),
                 writes: 55,
                 min_minutes: 2.5,
                 processing_wait_minutes: 5.0,
@@ -147,6 +149,7 @@ fn plan() -> Plan {
                     "Re-assign the direct license".to_owned(),
                     "(Set-MgUserLicense -UserId <upn>).".to_owned(),
                 ],
+                rollback_actions: Vec::new(),
                 writes: 54,
                 min_minutes: 5.0,
                 processing_wait_minutes: 0.0,
@@ -192,7 +195,9 @@ fn plan() -> Plan {
                 peak: 55,
             },
         ],
+        rollback: crate::plan::doc::RollbackProof::default(),
         verdict: Verdict {
+            warnings: Vec::new(),
             status: crate::simulate::report::VerdictStatus::Unsafe,
             safe: false,
             unchecked: Vec::new(),

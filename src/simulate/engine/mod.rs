@@ -14,6 +14,7 @@
 //! ops each is therefore linear in N (plus the groups' license changes times their members).
 
 mod apply;
+mod checkpoint;
 mod checks;
 mod invariant;
 mod process;
@@ -31,6 +32,7 @@ use super::report::SimReport;
 use super::rules::Rules;
 use super::state::State;
 
+pub use checkpoint::{simulate_checkpointed, Checkpoints, Comparison, Item};
 pub(crate) use checks::inheriting_members;
 use run::{final_state, run};
 

@@ -18,7 +18,7 @@ use super::{FinalState, FinalUser, SeatObserver, LISTED_NAME_ERRORS};
 
 /// The name errors of a run: the first [`LISTED_NAME_ERRORS`] kept, the rest counted by field.
 #[derive(Default)]
-struct NameErrors {
+pub(super) struct NameErrors {
     listed: Vec<InputError>,
     more: u64,
     kinds: BTreeMap<String, u64>,
@@ -38,7 +38,7 @@ impl NameErrors {
         }
     }
 
-    fn finish(mut self, file: &Path) -> Result<(), InputErrors> {
+    pub(super) fn finish(mut self, file: &Path) -> Result<(), InputErrors> {
         if self.listed.is_empty() {
             return Ok(());
         }
@@ -62,52 +62,85 @@ pub(super) fn run<'r, R: Resolve>(
 where
     Op<R>: Display,
 {
-    let mut sim = Sim {
-        st,
-        effects: steps,
-        file: ops_path.to_path_buf(),
-        step: 0,
-        steps: Vec::new(),
-        violations: Vec::new(),
-        errors: Vec::new(),
-        short_skus: BTreeSet::new(),
-        last_seats: None,
-        suggestions_left: std::cell::Cell::new(SUGGESTIONS),
-    };
+    let mut sim = Sim::new(st, ops_path, steps);
     let mut seats: Vec<(SkuId, Option<u32>, i64)> = Vec::new();
     let mut bad_names = NameErrors::default();
     for (src, op) in ops {
-        let op = &op;
+        sim.op_step(&src, &op, &mut bad_names, &mut seats, observe);
+    }
+    sim.settle_at_end(&mut seats, observe);
+    bad_names.finish(ops_path)?;
+    let report = sim.report();
+    Ok((report, sim))
+}
+
+impl<'r> Sim<'r> {
+    pub(super) fn new(st: State<'r>, ops_path: &Path, steps: bool) -> Self {
+        Sim {
+            st,
+            effects: steps,
+            file: ops_path.to_path_buf(),
+            step: 0,
+            steps: Vec::new(),
+            violations: Vec::new(),
+            errors: Vec::new(),
+            short_skus: BTreeSet::new(),
+            last_seats: None,
+            suggestions_left: std::cell::Cell::new(SUGGESTIONS),
+        }
+    }
+
+    /// One op: resolved, applied, every user it touched checked, its seats observed.
+    pub(super) fn op_step<R: Resolve>(
+        &mut self,
+        src: &OpSource,
+        op: &Op<R>,
+        bad_names: &mut NameErrors,
+        seats: &mut Vec<(SkuId, Option<u32>, i64)>,
+        observe: &mut SeatObserver<'_>,
+    ) where
+        Op<R>: Display,
+    {
+        let sim = self;
         sim.step += 1;
-        let resolved = match R::resolve(&mut sim, &src, op) {
+        let resolved = match R::resolve(sim, src, op) {
             Ok(resolved) => resolved,
             Err(all) => {
                 // The op is skipped; every bad name in it is reported, and the ops after it
                 // are still resolved, so one run lists every unknown name of the file.
                 all.into_iter().for_each(|e| bad_names.push(e));
-                continue;
+                return;
             }
         };
         let outcome = sim.apply(resolved, op);
         for u in &outcome.affected {
             sim.check_user(*u, op, &outcome.rule);
         }
-        if steps {
-            let seats = sim.seat_lines();
+        if sim.effects {
+            let lines = sim.seat_lines();
             sim.steps.push(StepReport::new(
                 sim.step,
                 &op.to_string(),
                 &src.path,
                 &outcome.effect,
-                seats,
+                lines,
             ));
         }
         seats.clear();
         seats.extend(sim.st.skus.values().map(|s| (s.id, s.enabled, s.consumed)));
-        observe(sim.step, &seats);
+        observe(sim.step, seats);
     }
-    // The end: whatever is still pending is processed (R8).
-    if !sim.st.pending.is_empty() {
+
+    /// The end: whatever is still pending is processed (R8), as one more step.
+    pub(super) fn settle_at_end(
+        &mut self,
+        seats: &mut Vec<(SkuId, Option<u32>, i64)>,
+        observe: &mut SeatObserver<'_>,
+    ) {
+        let sim = self;
+        if sim.st.pending.is_empty() {
+            return;
+        }
         sim.step += 1;
         let (effect, affected) = sim.process(None);
         for u in affected {
@@ -119,69 +152,72 @@ where
         }
         seats.clear();
         seats.extend(sim.st.skus.values().map(|s| (s.id, s.enabled, s.consumed)));
-        observe(sim.step, &seats);
-        if steps {
-            let seats = sim.seat_lines();
+        observe(sim.step, seats);
+        if sim.effects {
+            let lines = sim.seat_lines();
             sim.steps.push(StepReport::new(
                 sim.step,
                 "(end: pending group processing completes)",
                 "",
                 &effect,
-                seats,
+                lines,
             ));
         }
     }
-    bad_names.finish(ops_path)?;
-    let mut assumptions: Vec<String> = sim
-        .st
-        .rules
-        .assumptions()
-        .iter()
-        .map(|a| format!("{} ({})", a.text, a.id))
-        .collect();
-    assumptions.push(
+
+    /// The report of the run so far (its steps, violations and errors taken out).
+    pub(super) fn report(&mut self) -> SimReport {
+        let sim = self;
+        let mut assumptions: Vec<String> = sim
+            .st
+            .rules
+            .assumptions()
+            .iter()
+            .map(|a| format!("{} ({})", a.text, a.id))
+            .collect();
+        assumptions.push(
         "When seats run short during group processing, which users fail is not guaranteed: every user who could fail is reported at risk (CountViolation) and treated as failing.".into(),
     );
-    assumptions.push(
+        assumptions.push(
         "Group changes may reach users in any order before processing completes: a user may hold what a changed group gave before, or what any change since would give (R8).".into(),
     );
-    assumptions.push(
+        assumptions.push(
         "A license left on a user in an error state (DependencyViolation when a group removes it) still takes a seat but is not counted as providing its services.".into(),
     );
-    assumptions.push(
+        assumptions.push(
         "Licensing errors are not cleared on their own when the cause goes away: the group or user must be reprocessed (R8).".into(),
     );
-    if !sim.st.unseated.is_empty() {
-        let list: Vec<String> = sim
-            .st
-            .unseated
-            .iter()
-            .map(|s| sim.st.sku_label(*s))
-            .collect();
-        assumptions.push(format!(
-            "No seat counts were exported for {}: their seats are not checked.",
-            list.join(", ")
-        ));
-    }
-    if sim.st.unknown_paths > 0 {
-        assumptions.push(format!(
+        if !sim.st.unseated.is_empty() {
+            let list: Vec<String> = sim
+                .st
+                .unseated
+                .iter()
+                .map(|s| sim.st.sku_label(*s))
+                .collect();
+            assumptions.push(format!(
+                "No seat counts were exported for {}: their seats are not checked.",
+                list.join(", ")
+            ));
+        }
+        if sim.st.unknown_paths > 0 {
+            assumptions.push(format!(
             "{} license assignments have an unknown path (the export does not say direct or inherited); they are simulated as direct.",
             sim.st.unknown_paths
         ));
+        }
+        SimReport {
+            schema_version: crate::simulate::report::SCHEMA_VERSION,
+            safe: sim.violations.is_empty(),
+            verdict: crate::simulate::report::SimVerdict {
+                status: crate::simulate::report::VerdictStatus::of(sim.violations.len(), 0),
+                unchecked: Vec::new(),
+            },
+            steps: std::mem::take(&mut sim.steps),
+            violations: std::mem::take(&mut sim.violations),
+            errors: std::mem::take(&mut sim.errors),
+            assumptions,
+        }
     }
-    let report = SimReport {
-        schema_version: crate::simulate::report::SCHEMA_VERSION,
-        safe: sim.violations.is_empty(),
-        verdict: crate::simulate::report::SimVerdict {
-            status: crate::simulate::report::VerdictStatus::of(sim.violations.len(), 0),
-            unchecked: Vec::new(),
-        },
-        steps: std::mem::take(&mut sim.steps),
-        violations: std::mem::take(&mut sim.violations),
-        errors: std::mem::take(&mut sim.errors),
-        assumptions,
-    };
-    Ok((report, sim))
 }
 
 pub(super) fn final_state(sim: &Sim<'_>) -> FinalState {

@@ -218,6 +218,7 @@ const STAGE_KEYS: &[&str] = &[
     "purpose",
     "risks",
     "rollback",
+    "rollback_actions",
     "title",
     "waves",
     "writes",
@@ -230,6 +231,7 @@ const WAVE_KEYS: &[&str] = &[
     "min_minutes",
     "number",
     "soak_minutes",
+    "rollback_actions",
     "users",
     "writes",
 ];

@@ -86,7 +86,10 @@ pub fn addon_group_name(
     NewGroupNames {
         name,
         mail_nickname,
-        description: description.chars().take(super::names::DESCRIPTION_MAX).collect(),
+        description: description
+            .chars()
+            .take(super::names::DESCRIPTION_MAX)
+            .collect(),
     }
 }
 

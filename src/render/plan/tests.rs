@@ -101,6 +101,7 @@ fn plan() -> Plan {
                 licenses_after: vec![crate::plan::doc::GroupLicenseText {
                     sku: "ENTERPRISEPACK".to_owned(),
                     disabled_plans: vec!["SWAY".to_owned()],
+                    only_plans: None,
                 }],
                 members_at_change: 0,
                 new_seats_for_others: 0,

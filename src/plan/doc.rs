@@ -432,7 +432,10 @@ impl Action {
             parts.push(format!("mailNickname {n}"));
         }
         if !self.disabled_plans().is_empty() {
-            parts.push(format!("disabled: {}", names(self.disabled_plans())));
+            match self.sku().and_then(|s| only_enabled(s, self.disabled_plans())) {
+                Some(only) => parts.push(format!("only: {}", only.join(", "))),
+                None => parts.push(format!("disabled: {}", names(self.disabled_plans()))),
+            }
         }
         for l in self.add() {
             if l.disabled_plans.is_empty() {
@@ -451,6 +454,20 @@ impl Action {
         }
         parts.join("; ")
     }
+}
+
+/// The plans a product keeps enabled, when fewer are enabled than disabled (an add-on group's
+/// prerequisite product with only its prerequisite plan): the shorter way to say it. From the
+/// bundled catalog; `None` for a product it does not list.
+fn only_enabled(sku: SkuId, disabled: &[PlanRef]) -> Option<Vec<String>> {
+    let product = crate::catalog::Catalog::bundled().sku(sku)?;
+    let enabled: Vec<String> = product
+        .service_plans
+        .iter()
+        .filter(|p| !disabled.iter().any(|d| d.id == p.id))
+        .map(|p| p.name.clone())
+        .collect();
+    (enabled.len() < disabled.len()).then_some(enabled)
 }
 
 /// An action's keys, in the order plan files have always written them: the op's fields and the

@@ -182,7 +182,7 @@ impl<'r> Sim<'r> {
         "Group changes may reach users in any order before processing completes: a user may hold what a changed group gave before, or what any change since would give (R8).".into(),
     );
         assumptions.push(
-        "A license left on a user in an error state (DependencyViolation when a group removes it) still takes a seat but is not counted as providing its services.".into(),
+        "A license left on a user in an error state (DependencyViolation, or UniquenessViolation on a shared proxy address, when a group removes it) still takes a seat but is not counted as providing its services.".into(),
     );
         assumptions.push(
         "Licensing errors are not cleared on their own when the cause goes away: the group or user must be reprocessed (R8).".into(),

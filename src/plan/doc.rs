@@ -432,7 +432,10 @@ impl Action {
             parts.push(format!("mailNickname {n}"));
         }
         if !self.disabled_plans().is_empty() {
-            match self.sku().and_then(|s| only_enabled(s, self.disabled_plans())) {
+            match self
+                .sku()
+                .and_then(|s| only_enabled(s, self.disabled_plans()))
+            {
                 Some(only) => parts.push(format!("only: {}", only.join(", "))),
                 None => parts.push(format!("disabled: {}", names(self.disabled_plans()))),
             }

@@ -38,6 +38,9 @@ pub(super) enum Pos {
     Waves(usize),
     Wave(usize, usize),
     WaveActions(usize, usize),
+    /// A stage's or wave's `rollback_actions`: read and checked, but not kept when the actions
+    /// are read for a replay (a million-user plan's rollbacks would be a second copy of it).
+    Rollbacks,
     /// Anywhere else.
     Other,
 }
@@ -51,6 +54,7 @@ impl Pos {
             (Pos::Stage(s), "actions") => Pos::StageActions(s),
             (Pos::Stage(s), "waves") => Pos::Waves(s),
             (Pos::Wave(s, w), "actions") => Pos::WaveActions(s, w),
+            (Pos::Stage(_) | Pos::Wave(..), "rollback_actions") => Pos::Rollbacks,
             _ => Pos::Other,
         }
     }
@@ -63,7 +67,9 @@ impl Pos {
             Pos::StageActions(s) => (Pos::Other, Some(ActionAt::Stage(s, i))),
             Pos::Waves(s) => (Pos::Wave(s, i), None),
             Pos::WaveActions(s, w) => (Pos::Other, Some(ActionAt::Wave(s, w, i))),
-            Pos::Top | Pos::Stage(_) | Pos::Wave(..) | Pos::Other => (Pos::Other, None),
+            Pos::Top | Pos::Stage(_) | Pos::Wave(..) | Pos::Rollbacks | Pos::Other => {
+                (Pos::Other, None)
+            }
         }
     }
 }
@@ -79,6 +85,9 @@ mod tests {
         assert_eq!(stage.key("actions").item(5).1, Some(ActionAt::Stage(2, 5)));
         let wave = stage.key("waves").item(1).0;
         assert_eq!(wave.key("actions").item(0).1, Some(ActionAt::Wave(2, 1, 0)));
+        // Rollbacks are not replayed.
+        assert_eq!(stage.key("rollback_actions"), Pos::Rollbacks);
+        assert_eq!(wave.key("rollback_actions").item(0).1, None);
         // Not at the top, or under another key: no action.
         assert_eq!(Pos::Other.key("ops").item(0).1, None);
         assert_eq!(stage.key("Actions").item(0).1, None);

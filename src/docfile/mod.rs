@@ -522,16 +522,25 @@ impl<'de> Visitor<'de> for Node<'_, '_, '_> {
         self.ctx.charge(0)?;
         let depth = self.deeper()?;
         let mut out = Vec::new();
+        // Read for a replay, a plan's rollbacks are checked item by item but not kept.
+        let keep = self.pos != Pos::Rollbacks || self.ctx.hook.borrow().is_none();
+        let mut i = 0;
         loop {
-            let (pos, action) = self.pos.item(out.len());
+            let (pos, action) = self.pos.item(i);
             match seq.next_element_seed(self.child(depth, pos)) {
-                Ok(Some(v)) => out.push(match (action, &mut *self.ctx.hook.borrow_mut()) {
-                    (Some(at), Some(hook)) => hook(at, v),
-                    _ => v,
-                }),
+                Ok(Some(v)) => {
+                    i += 1;
+                    let v = match (action, &mut *self.ctx.hook.borrow_mut()) {
+                        (Some(at), Some(hook)) => hook(at, v),
+                        _ => v,
+                    };
+                    if keep {
+                        out.push(v);
+                    }
+                }
                 Ok(None) => return Ok(Value::Array(out)),
                 Err(e) => {
-                    self.ctx.trail.borrow_mut().push(Seg::Index(out.len()));
+                    self.ctx.trail.borrow_mut().push(Seg::Index(i));
                     return Err(e);
                 }
             }

@@ -73,6 +73,10 @@ fn users(
 ) -> (Vec<UserId>, Vec<UserId>) {
     let mut all = Vec::new();
     let mut reprocessed = Vec::new();
+    // Each group once, however many of the unit's actions name it (an existing group of 100,000
+    // members taking 100,000 new ones must not cost 10^10).
+    let mut changed = std::collections::BTreeSet::new();
+    let mut named = std::collections::BTreeSet::new();
     for a in u.forward {
         match &a.op {
             Op::Reprocess { user: Some(id), .. } => reprocessed.push(*id),
@@ -88,15 +92,21 @@ fn users(
                 };
                 if let Some(g) = group {
                     if !matches!(op, Op::AddMember { .. }) {
-                        for c in carrying.iter().filter(|c| c.id == g) {
-                            all.extend(c.movers.iter().filter_map(|i| movers.get(*i).copied()));
-                        }
+                        changed.insert(g);
                     }
-                    if let Some(tg) = t.groups.get(&g) {
-                        all.extend(tg.user_members());
-                    }
+                    named.insert(g);
                 }
             }
+        }
+    }
+    for g in &changed {
+        for c in carrying.iter().filter(|c| c.id == *g) {
+            all.extend(c.movers.iter().filter_map(|i| movers.get(*i).copied()));
+        }
+    }
+    for g in &named {
+        if let Some(tg) = t.groups.get(g) {
+            all.extend(tg.user_members());
         }
     }
     all.sort_unstable();

@@ -513,6 +513,18 @@ fn bad_intents_name_the_file_and_field() {
         ("name: x\nstrategy: sideways\nmoves:\n  - {from: STANDARDPACK, to: ENTERPRISEPACK, group: G}\n", "$.strategy", "not a strategy"),
         ("name: x\nmoves: []\n", "$.moves", "moves nothing"),
     ];
+    let long = format!(
+        "name: x\nmoves:\n  - {{from: STANDARDPACK, to: STANDARDPACK, group: {}}}\n",
+        "G".repeat(257)
+    );
+    let cases: Vec<(&str, &str, &str)> = cases
+        .into_iter()
+        .chain([(
+            long.as_str(),
+            "$.moves[0].group",
+            "at most 256 characters; this name has 257",
+        )])
+        .collect();
     for (text, place, says) in cases {
         let path = dir.path().join("intent.yaml");
         std::fs::write(&path, text).expect("write");

@@ -382,6 +382,20 @@ pub fn parse(text: &str, path: &Path, tenant: &Tenant) -> Result<Intent, InputEr
                     "the carrying group is empty".into(),
                     "name an existing group or a new one",
                 )),
+                GroupFind::None
+                    if m.group.trim().chars().count() > crate::plan::names::DISPLAY_NAME_MAX =>
+                {
+                    Err(err(
+                        path,
+                        &at("group"),
+                        format!(
+                            "a group the plan creates is named in at most {} characters; this name has {}",
+                            crate::plan::names::DISPLAY_NAME_MAX,
+                            m.group.trim().chars().count()
+                        ),
+                        "give a shorter display name (Entra ID's limit for a group's displayName)",
+                    ))
+                }
                 GroupFind::None => Ok(Carrier::New(m.group.trim().to_owned())),
             },
         );

@@ -291,3 +291,40 @@ pub(super) fn scope(
         hint,
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::users_line;
+
+    #[test]
+    fn users_lines_drop_comments_blanks_and_stray_spaces_but_keep_guest_upns() {
+        for (line, expected) in [
+            (
+                "christie@contoso.com  # shares sales@",
+                Some("christie@contoso.com"),
+            ),
+            ("  christie@contoso.com\t", Some("christie@contoso.com")),
+            ("christie@contoso.com\r", Some("christie@contoso.com")),
+            ("\u{feff}christie@contoso.com", Some("christie@contoso.com")),
+            (
+                "\u{200b}christie@contoso.com\u{a0}",
+                Some("christie@contoso.com"),
+            ),
+            (
+                "christie@contoso.com\t# on leave",
+                Some("christie@contoso.com"),
+            ),
+            // A guest's UPN holds #EXT#: a `#` inside a name is part of it.
+            (
+                "alice_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+                Some("alice_fabrikam.com#EXT#@contoso.onmicrosoft.com"),
+            ),
+            ("# a comment", None),
+            ("   # an indented comment", None),
+            ("", None),
+            ("   \t ", None),
+        ] {
+            assert_eq!(users_line(line), expected, "{line:?}");
+        }
+    }
+}

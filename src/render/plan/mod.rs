@@ -6,6 +6,7 @@
 //! all), and adds the skipped users, the assumptions and a rollback summary.
 
 mod groups;
+mod rollback;
 mod stages;
 mod words;
 
@@ -61,7 +62,7 @@ pub fn report(p: &Plan) -> Report<'_> {
                     .map(|a| Cow::Borrowed(a.as_str()))
                     .collect(),
             )),
-        rollback(p),
+        rollback::rollback(p),
     ]);
     Report {
         title: Cow::Borrowed(p.name.as_str()),
@@ -553,67 +554,6 @@ fn verdict_findings(p: &Plan) -> Section<'_> {
         .only(Medium::Document),
     )
     .block(Block::Table(t).only(Medium::Document))
-}
-
-/// Each stage's rollback in one line (in a document), and the simulator's proof of each
-/// stage's and wave's rollback as a table.
-fn rollback(p: &Plan) -> Section<'_> {
-    let r = &p.rollback;
-    let lines = Block::Bullets(
-        p.stages
-            .iter()
-            .map(|st| {
-                Cow::Owned(format!(
-                    "Stage {} ({}): {}",
-                    st.number,
-                    st.title,
-                    st.rollback.join(" ")
-                ))
-            })
-            .collect(),
-    );
-    if r.parts.is_empty() {
-        // No stage, nothing proven or not: the summary's lines alone, in a document.
-        return Section::new("Rollback summary")
-            .only(Medium::Document)
-            .block(lines);
-    }
-    let failed = r.parts.iter().filter(|x| !x.proven).count() as u64;
-    let head = if r.proven {
-        "Every rollback is proven by the simulator: replayed from its stage's (or wave's) end, it restores what each user held when the stage began, with no error and no loss.".to_owned()
-    } else {
-        format!(
-            "{} NOT proven: the plan says why below.",
-            count(failed, "rollback is", "rollbacks are")
-        )
-    };
-    let t = Table::new(vec![
-        Column::right("stage"),
-        Column::right("wave"),
-        Column::right("rollback ops"),
-        Column::right("users checked"),
-        Column::left("proven"),
-        Column::left("why not"),
-    ])
-    .rows(
-        r.parts
-            .iter()
-            .filter(|x| x.actions > 0 || !x.proven)
-            .map(|x| {
-                vec![
-                    Cell::int(x.stage),
-                    x.wave.map_or_else(|| Cell::text(""), Cell::int),
-                    Cell::int(x.actions),
-                    Cell::int(x.users_checked),
-                    Cell::text(if x.proven { "yes" } else { "no" }),
-                    Cell::text(x.reasons.join("; ")),
-                ]
-            }),
-    );
-    Section::new("Rollback summary")
-        .block(Block::plain(head))
-        .block(Block::Table(t))
-        .block(lines.only(Medium::Document))
 }
 
 #[cfg(test)]

@@ -139,3 +139,11 @@ pub fn plan_scenario(name: &str, code: i32) -> (serde_json::Value, String) {
     let json = serde_json::from_str(&outputs[0]).expect("plan --format json is JSON");
     (json, table)
 }
+
+/// Cases a property test runs: `PROPTEST_CASES` when set (a longer run by hand), else `default`.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
+}

@@ -506,10 +506,7 @@ fn check(tenant: &Tenant, intent_text: &str) -> Result<(), String> {
 }
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(128)
+    crate::common::proptest_cases(128)
 }
 
 proptest! {

@@ -218,10 +218,7 @@ fn restores(
 }
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(64)
+    crate::common::proptest_cases(64)
 }
 
 proptest! {

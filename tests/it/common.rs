@@ -117,9 +117,27 @@ pub fn plan_scenario(name: &str, code: i32) -> (serde_json::Value, String) {
     if root().join(&rules).is_file() {
         args.extend(["--rules", rules.as_str()]);
     }
+    let mut outputs = json_and_table(name, &args, code);
+    let table = outputs.pop().unwrap_or_default();
+    let json = serde_json::from_str(&outputs[0]).expect("plan --format json is JSON");
+    (json, table)
+}
+
+/// Cases a property test runs: `PROPTEST_CASES` when set (a longer run by hand), else `default`.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs licplan with `args` in `--format json` and `--format table`; checks that both exit with
+/// `code` and leave stderr empty; returns both outputs, in that order.
+#[track_caller]
+pub fn json_and_table(name: &str, args: &[&str], code: i32) -> Vec<String> {
     let mut outputs = Vec::new();
     for format in ["json", "table"] {
-        let mut a = args.clone();
+        let mut a = args.to_vec();
         a.extend(["--format", format]);
         let out = licplan(&a);
         assert_eq!(
@@ -135,15 +153,5 @@ pub fn plan_scenario(name: &str, code: i32) -> (serde_json::Value, String) {
         );
         outputs.push(String::from_utf8(out.stdout).expect("UTF-8 output"));
     }
-    let table = outputs.pop().unwrap_or_default();
-    let json = serde_json::from_str(&outputs[0]).expect("plan --format json is JSON");
-    (json, table)
-}
-
-/// Cases a property test runs: `PROPTEST_CASES` when set (a longer run by hand), else `default`.
-pub fn proptest_cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(default)
+    outputs
 }

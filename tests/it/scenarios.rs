@@ -40,24 +40,7 @@ fn scenario(name: &'static str, expect: Expect<'_>) -> Run {
         args.extend(["--rules", rules.as_str()]);
     }
     let want_code = if expect.safe { 0 } else { 3 };
-    let mut outputs = Vec::new();
-    for format in ["json", "table"] {
-        let mut a = args.clone();
-        a.extend(["--format", format]);
-        let out = licplan(&a);
-        assert_eq!(
-            out.status.code(),
-            Some(want_code),
-            "{name} --format {format}: exit code; stderr:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            out.stderr.is_empty(),
-            "{name} --format {format}: nothing on stderr, got:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        outputs.push(String::from_utf8(out.stdout).expect("UTF-8 output"));
-    }
+    let outputs = crate::common::json_and_table(name, &args, want_code);
     let (json, table) = (&outputs[0], &outputs[1]);
     let json: Value = serde_json::from_str(json).expect("simulate --format json is JSON");
     let run = Run { name, json };

@@ -50,14 +50,7 @@ pub fn draw(t: &Tenant, rules: &Rules, intent: &Intent, movers: &[Mover]) -> Dra
         ..Builder::default()
     };
     b.prepare(t, intent, movers, &carrying);
-    let skus = SkuTexts::new(
-        &names,
-        intent
-            .moves
-            .iter()
-            .flat_map(|m| [m.from, m.to])
-            .chain(carrying.iter().map(|c| c.sku)),
-    );
+    let skus = SkuTexts::of_plan(&names, intent, &carrying);
     let mut cx = Ctx {
         intent,
         movers,

@@ -96,6 +96,22 @@ impl<'n, 'a> SkuTexts<'n, 'a> {
         SkuTexts { names, made }
     }
 
+    /// The texts of every product a plan names: the moves' products and the carrying groups'.
+    pub fn of_plan(
+        names: &'n Names<'a>,
+        intent: &super::intent::Intent,
+        carrying: &[super::carrying::Carrying],
+    ) -> Self {
+        Self::new(
+            names,
+            intent
+                .moves
+                .iter()
+                .flat_map(|m| [m.from, m.to])
+                .chain(carrying.iter().map(|c| c.sku)),
+        )
+    }
+
     /// The product's part number.
     pub fn part_number(&self, s: SkuId) -> Text {
         self.made

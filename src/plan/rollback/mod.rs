@@ -108,14 +108,7 @@ pub fn attach(
         plans: PlanRefCache::default(),
     };
     let names = Names { t };
-    let skus = SkuTexts::new(
-        &names,
-        intent
-            .moves
-            .iter()
-            .flat_map(|m| [m.from, m.to])
-            .chain(carrying.iter().map(|c| c.sku)),
-    );
+    let skus = SkuTexts::of_plan(&names, intent, carrying);
     for st in stages.iter_mut() {
         st.rollback_actions = match st.kind {
             StageKind::AssignGroups | StageKind::AddonGroups => assign_groups(&st.actions),

@@ -137,13 +137,7 @@ impl Sim<'_> {
                 self.st.plans_of(old_lic, &mut before_plans);
                 if self.broken_dependency(&before_plans).is_none() {
                     let r = (AssignmentError::DependencyViolation, old_lic.keys().next().copied(), format!("{why}; the group's licenses stay on the user in an error state until it is resolved and reprocessed"));
-                    d.state = Some(PathState::Error {
-                        error: r.0,
-                        sku: r.1,
-                        stuck: old_lic.clone(),
-                    });
-                    d.refusal = Some(r);
-                    d.at_risk = false;
+                    d.stuck(r, old_lic);
                 }
             }
         }
@@ -202,13 +196,7 @@ impl Sim<'_> {
                     self.st.sku_label(sku)
                 ),
             );
-            d.state = Some(PathState::Error {
-                error: r.0,
-                sku: r.1,
-                stuck: old_lic.clone(),
-            });
-            d.refusal = Some(r);
-            d.at_risk = false;
+            d.stuck(r, old_lic);
         }
         // A deleted group's licenses that a removal left in error stay on the user, in error,
         // until the dependency is resolved and the user is reprocessed (m365-group-licensing-
@@ -286,4 +274,18 @@ struct Decision {
     state: Option<PathState>,
     refusal: Option<Check>,
     at_risk: bool,
+}
+
+impl Decision {
+    /// A removal that fails: the group's old licenses stay on the user in an error state
+    /// (still taking their seats) until the cause is resolved and the user reprocessed.
+    fn stuck(&mut self, r: Check, old: &Lic) {
+        self.state = Some(PathState::Error {
+            error: r.0,
+            sku: r.1,
+            stuck: old.clone(),
+        });
+        self.refusal = Some(r);
+        self.at_risk = false;
+    }
 }

@@ -266,8 +266,15 @@ pub fn plan(
         output::check(path, &inputs)?;
     }
     progress.phase("planning and simulating", 0);
-    let mut plan = crate::plan::plan(&loaded.tenant, &rules, &intent, &req.intent)
-        .map_err(|e| InputErrors(vec![e]))?;
+    // The export's hash is computed beside the planning.
+    let (export, plan) = crate::par::join(
+        || crate::plan::doc::ExportRef {
+            hash: crate::model::fingerprint::export_hash(&loaded.tenant),
+            tenant_id: loaded.tenant.organization.tenant_id().map(str::to_owned),
+        },
+        || crate::plan::plan(&loaded.tenant, &rules, &intent, &req.intent),
+    );
+    let mut plan = plan.map_err(|e| InputErrors(vec![e]))?;
     progress.done();
     {
         // The intent's default usage location stands in for the organization's.
@@ -279,9 +286,13 @@ pub fn plan(
         touched.receiving = crate::plan::moving_users(&plan);
         plan.verdict.add_unchecked(evidence.unchecked(&t, &touched));
     }
+    let mut export = export;
     if req.redact {
         plan.redact(&Redactor::new(&loaded.tenant));
+        // The tenant id names the customer.
+        export.tenant_id = None;
     }
+    plan.seal(export);
     match &req.output {
         None => {
             render::plan(&plan, req.format, out)?;

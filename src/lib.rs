@@ -14,6 +14,7 @@
 //! ```
 
 pub mod app;
+pub mod bundle;
 pub mod catalog;
 pub mod docfile;
 pub mod findings;
@@ -31,3 +32,4 @@ pub mod render;
 pub mod resolve;
 pub mod simulate;
 pub mod suggest;
+pub mod verify;

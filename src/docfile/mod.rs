@@ -102,7 +102,7 @@ pub enum Syntax {
 /// An [`InputError`] naming `path`, the line and column, and for duplicate keys the record's
 /// path (`$.ops[3]`) and the key.
 pub fn read_value(text: &str, path: &Path) -> Result<Value, InputError> {
-    read(text, path, None)
+    read(text, path, None, false)
 }
 
 /// [`read_value`] for an ops file or a plan: each action (`ops[i]`, `stages[s].actions[i]`,
@@ -118,15 +118,34 @@ pub fn read_actions(
     path: &Path,
     hook: &mut ActionHook<'_>,
 ) -> Result<Value, InputError> {
-    read(text, path, Some(hook))
+    read(text, path, Some(hook), false)
 }
 
-fn read(text: &str, path: &Path, hook: Option<&mut ActionHook<'_>>) -> Result<Value, InputError> {
+/// As [`read_actions`], with a plan's rollback ops handed to `hook` as well
+/// (`ActionAt::StageRollback`, `ActionAt::WaveRollback`) and kept as it returns them.
+///
+/// # Errors
+///
+/// As [`read_actions`].
+pub fn read_plan_actions(
+    text: &str,
+    path: &Path,
+    hook: &mut ActionHook<'_>,
+) -> Result<Value, InputError> {
+    read(text, path, Some(hook), true)
+}
+
+fn read(
+    text: &str,
+    path: &Path,
+    hook: Option<&mut ActionHook<'_>>,
+    rollbacks: bool,
+) -> Result<Value, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {
-        parse(text, path, Syntax::Json, hook)
+        parse(text, path, Syntax::Json, hook, rollbacks)
     } else {
-        parse(text, path, Syntax::Yaml, hook)
+        parse(text, path, Syntax::Yaml, hook, rollbacks)
     }
 }
 
@@ -137,7 +156,7 @@ fn read(text: &str, path: &Path, hook: Option<&mut ActionHook<'_>>) -> Result<Va
 ///
 /// As [`read_value`]; YAML syntax errors are left to the schema's reader, which says more.
 pub fn check_yaml(text: &str, path: &Path) -> Result<(), InputError> {
-    match parse(text, path, Syntax::Yaml, None) {
+    match parse(text, path, Syntax::Yaml, None, false) {
         Ok(_) => Ok(()),
         Err(e) if e.field.is_none() && e.message.starts_with("invalid YAML") => Ok(()),
         Err(e) => Err(e),
@@ -152,7 +171,7 @@ pub fn check_yaml(text: &str, path: &Path) -> Result<(), InputError> {
 ///
 /// As [`read_value`].
 pub fn yaml_value(text: &str, path: &Path) -> Result<Option<Value>, InputError> {
-    match parse(text, path, Syntax::Yaml, None) {
+    match parse(text, path, Syntax::Yaml, None, false) {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.field.is_none() && e.message.starts_with("invalid YAML") => Ok(None),
         Err(e) => Err(e),
@@ -198,6 +217,7 @@ fn parse(
     path: &Path,
     syntax: Syntax,
     hook: Option<&mut ActionHook<'_>>,
+    rollbacks: bool,
 ) -> Result<Value, InputError> {
     if syntax == Syntax::Yaml {
         check_depth(text, MAX_DEPTH).map_err(|at| {
@@ -216,6 +236,7 @@ fn parse(
         trail: RefCell::new(Vec::new()),
         problem: Cell::new(None),
         hook: RefCell::new(hook),
+        rollbacks,
     };
     let seed = Node {
         ctx: &ctx,
@@ -404,6 +425,8 @@ struct Ctx<'h, 'f> {
     problem: Cell<Option<Problem>>,
     /// Where each action read goes (`read_actions`).
     hook: RefCell<Option<&'h mut ActionHook<'f>>>,
+    /// Whether rollback ops go to `hook` too (`read_plan_actions`).
+    rollbacks: bool,
 }
 
 impl Ctx<'_, '_> {
@@ -523,10 +546,12 @@ impl<'de> Visitor<'de> for Node<'_, '_, '_> {
         let depth = self.deeper()?;
         let mut out = Vec::new();
         // Read for a replay, a plan's rollbacks are checked item by item but not kept.
-        let keep = self.pos != Pos::Rollbacks || self.ctx.hook.borrow().is_none();
+        let skip_rollbacks = self.pos.is_rollbacks() && !self.ctx.rollbacks;
+        let keep = !skip_rollbacks || self.ctx.hook.borrow().is_none();
         let mut i = 0;
         loop {
             let (pos, action) = self.pos.item(i);
+            let action = action.filter(|_| !skip_rollbacks);
             match seq.next_element_seed(self.child(depth, pos)) {
                 Ok(Some(v)) => {
                     i += 1;

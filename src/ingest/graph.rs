@@ -266,6 +266,11 @@ pub fn add_record(
             if let Some(Node::Str(n)) = get(&obj, "displayName") {
                 org.names.push(n.as_ref().to_owned());
             }
+            if let Some(Node::Str(id)) = get(&obj, "id") {
+                if let Ok(id) = uuid::Uuid::parse_str(id.as_ref()) {
+                    org.ids.push(id.to_string());
+                }
+            }
             if let Some(Node::Array(ds)) = get(&obj, "verifiedDomains") {
                 for d in ds {
                     if let Node::Object(d) = d {

@@ -3,6 +3,7 @@
 //! Readers in `ingest` build it; nothing here knows about file formats.
 
 pub mod codes;
+pub mod fingerprint;
 pub mod group;
 pub mod ids;
 pub mod planids;

@@ -25,16 +25,27 @@ pub struct Tenant {
     pub organization: Organization,
 }
 
-/// The organization's `displayName`s and `verifiedDomains[].name`s, sorted, each once.
+/// The organization's `displayName`s and `verifiedDomains[].name`s, sorted, each once, and its
+/// object ids (the tenant id, lower-case).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organization {
     pub names: Vec<String>,
     pub domains: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
 }
 
 impl Organization {
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty() && self.domains.is_empty()
+        self.names.is_empty() && self.domains.is_empty() && self.ids.is_empty()
+    }
+
+    /// The tenant id, when the exports give exactly one.
+    pub fn tenant_id(&self) -> Option<&str> {
+        match self.ids.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
     }
 
     /// Adds another export's names and domains.
@@ -42,6 +53,7 @@ impl Organization {
         for (to, from) in [
             (&mut self.names, other.names),
             (&mut self.domains, other.domains),
+            (&mut self.ids, other.ids),
         ] {
             to.extend(from);
             to.sort();

@@ -83,13 +83,16 @@ pub fn addon_group_name(
     let description = format!(
         "{what} (only the prerequisite plan enabled; Microsoft's pattern for products with prerequisites), created by the licplan plan \"{plan}\""
     );
+    let description: String = description
+        .chars()
+        .take(super::names::DESCRIPTION_MAX)
+        .collect();
+    let unique_name = super::names::unique_name(&mail_nickname, &name, &description);
     NewGroupNames {
         name,
         mail_nickname,
-        description: description
-            .chars()
-            .take(super::names::DESCRIPTION_MAX)
-            .collect(),
+        description,
+        unique_name,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod builder;
 pub mod carrying;
 pub mod doc;
 pub mod draw;
+pub mod file;
 pub mod intent;
 pub mod names;
 pub mod precheck;
@@ -36,6 +37,51 @@ use intent::Intent;
 use names::Names;
 use precheck::precheck_conflicts;
 use select::{allocate_seats, hold, select, Hold, Mover};
+
+/// The groups the plan creates, whose ids are placeholders, listed; every action naming one
+/// says so.
+fn mark_placeholders(drawn: &mut Drawn) -> Vec<doc::Placeholder> {
+    let created: std::collections::BTreeSet<crate::model::GroupId> = drawn
+        .carrying
+        .iter()
+        .filter(|c| c.created)
+        .map(|c| c.id)
+        .collect();
+    for s in &mut drawn.stages {
+        let waves = s
+            .waves
+            .iter_mut()
+            .flat_map(|w| w.actions.iter_mut().chain(w.rollback_actions.iter_mut()));
+        for a in s
+            .actions
+            .iter_mut()
+            .chain(s.rollback_actions.iter_mut())
+            .chain(waves)
+        {
+            if a.group_id().is_some_and(|g| created.contains(&g)) {
+                a.shown.placeholder = true;
+            }
+        }
+    }
+    let mut out: Vec<doc::Placeholder> = drawn
+        .carrying
+        .iter()
+        .filter(|c| c.created)
+        .map(|c| doc::Placeholder {
+            group_id: c.id.to_string(),
+            group_name: c.name.clone(),
+            unique_name: c
+                .new_names
+                .as_ref()
+                .map(|n| n.unique_name.clone())
+                .unwrap_or_default(),
+            placeholder: true,
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.group_name, &a.group_id).cmp(&(&b.group_name, &b.group_id)));
+    out.dedup_by(|a, b| a.group_id == b.group_id);
+    out
+}
 
 /// At most this many rounds of "simulate, hold back the failing users, draw again".
 const ROUNDS: usize = 8;
@@ -103,8 +149,9 @@ pub fn plan(
         movers.retain(|m| !held.contains_key(&m.user));
     };
 
-    let (drawn, rollback) =
+    let (mut drawn, rollback) =
         rollback::attach_and_prove(t, rules, intent, &movers, drawn, &shared, intent_path)?;
+    let placeholders = mark_placeholders(&mut drawn);
     let names = Names { t };
     let counts = summary::MoveCounts::new(intent, &scopes, &movers, &held, &skipped);
     let moves = summary::moves(
@@ -153,6 +200,10 @@ pub fn plan(
     Ok(Plan {
         schema_version: doc::SCHEMA_VERSION,
         name: intent.name.clone(),
+        // Both are set by `Plan::seal` once the export's hash is known.
+        plan_hash: String::new(),
+        export: doc::ExportRef::default(),
+        placeholders,
         summary: Summary {
             users_in_scope: scopes.in_scope(),
             users_moving: movers.len() as u64,

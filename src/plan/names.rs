@@ -328,6 +328,9 @@ pub struct NewGroupNames {
     pub name: String,
     pub mail_nickname: String,
     pub description: String,
+    /// The group's `uniqueName` (an alternate key Entra keeps, immutable): a bundle creates the
+    /// group idempotently by it (`PATCH /groups(uniqueName='…')`), and `verify` finds it by it.
+    pub unique_name: String,
 }
 
 impl GroupNamer {
@@ -349,10 +352,32 @@ impl GroupNamer {
             &names.plan_list(sku, disabled),
             staging,
         );
+        let unique_name = unique_name(&mail_nickname, &name, &description);
         NewGroupNames {
             name,
             mail_nickname,
             description,
+            unique_name,
         }
     }
+}
+
+/// Characters of the mail nickname a `uniqueName` keeps.
+const UNIQUE_STEM_MAX: usize = 40;
+
+/// `licplan-<mail nickname>-<8 hex digits>`: lower-case ASCII, the digits a hash of the display
+/// name and description (which name the plan and the product), so two plans that create a group
+/// of the same name for different licenses never share one.
+pub fn unique_name(mail_nickname: &str, name: &str, description: &str) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(name.as_bytes());
+    h.update(b"\n");
+    h.update(description.as_bytes());
+    let digest = crate::model::fingerprint::hex("", &h.finalize());
+    format!(
+        "licplan-{}-{}",
+        cut(&mail_nickname.to_ascii_lowercase(), UNIQUE_STEM_MAX).trim_end_matches(['-', '.']),
+        &digest[..8]
+    )
 }

@@ -81,6 +81,7 @@ fn groups_and_members(b: &mut Builder, cx: &mut Ctx<'_, '_>, s: usize, before_ch
                 security_enabled: true,
                 description: n.map(|n| n.description.as_str().into()),
                 mail_nickname: n.map(|n| n.mail_nickname.as_str().into()),
+                unique_name: n.map(|n| n.unique_name.as_str().into()),
             });
             a.shown.group_id = Some(c.id);
             b.act(s, a);

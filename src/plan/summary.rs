@@ -214,6 +214,8 @@ fn carrying_group(t: &Tenant, names: &Names<'_>, c: &Carrying, movers: &[Mover])
         group_id: c.id.to_string(),
         group_name: c.name.clone(),
         created: c.created,
+        placeholder: c.created,
+        unique_name: c.new_names.as_ref().map(|n| n.unique_name.clone()),
         sku: names.sku(c.sku),
         disabled_plans: names.plan_list(c.sku, &c.disabled),
         members_added: c.add.len() as u64,

@@ -127,6 +127,11 @@ impl Redact for SimReport {
     }
 }
 
+/// A created group's `uniqueName` made from its pseudonym (the real one holds its name).
+fn redacted_unique_name(pseudonym: &str) -> String {
+    crate::plan::names::unique_name(&crate::plan::names::mail_nickname(pseudonym), pseudonym, "")
+}
+
 /// An action's users and groups by their pseudonymous ids, its names by their pseudonyms.
 /// Products and service plans are public and stay.
 fn action(a: &mut Action, r: &Redactor) {
@@ -136,6 +141,7 @@ fn action(a: &mut Action, r: &Redactor) {
             group,
             mail_nickname,
             description,
+            unique_name,
             ..
         } => {
             r.one(group);
@@ -144,6 +150,9 @@ fn action(a: &mut Action, r: &Redactor) {
             }
             if let Some(d) = description {
                 *d = r.text(d).into();
+            }
+            if let Some(u) = unique_name {
+                *u = redacted_unique_name(group).into();
             }
         }
         Op::AssignGroupLicense { group, .. }
@@ -179,9 +188,17 @@ impl Redact for Plan {
                 if g.mail_nickname.is_some() {
                     g.mail_nickname = Some(crate::plan::names::mail_nickname(&g.group_name));
                 }
+                if g.unique_name.is_some() {
+                    g.unique_name = Some(redacted_unique_name(&g.group_name));
+                }
                 r.opt(&mut g.description);
             }
             r.one(&mut m.scope);
+        }
+        for p in &mut self.placeholders {
+            r.one(&mut p.group_id);
+            r.one(&mut p.group_name);
+            p.unique_name = redacted_unique_name(&p.group_name);
         }
         for s in &mut self.stages {
             r.one(&mut s.title);

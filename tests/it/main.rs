@@ -14,6 +14,7 @@ mod layouts;
 mod limits;
 mod output_safety;
 mod plan_addons;
+mod plan_file;
 mod plan_groups;
 mod plan_ops;
 mod plan_rollback;

@@ -202,6 +202,7 @@ fn make_op(spec: &TenantSpec, raw: &(u8, usize, usize, usize, Vec<usize>, bool))
             security_enabled: *flag,
             description: None,
             mail_nickname: None,
+            unique_name: None,
         },
         1 => Op::AssignGroupLicense {
             group,
@@ -259,7 +260,7 @@ proptest! {
         let tenant = build(&spec);
         let rules = Rules::bundled().expect("bundled rules");
         // The group the ops may name as NEW is created first (so every op resolves).
-        let create = Op::CreateGroup { group: "NEW".into(), security_enabled: true, description: None, mail_nickname: None };
+        let create = Op::CreateGroup { group: "NEW".into(), security_enabled: true, description: None, mail_nickname: None, unique_name: None };
         let ops: Vec<(OpSource, Op)> = std::iter::once(create)
             .chain(raw_ops.iter().map(|r| make_op(&spec, r)))
             .enumerate()
@@ -366,11 +367,13 @@ fn to_ids(op: &Op) -> Op<Ids> {
             security_enabled,
             description,
             mail_nickname,
+            unique_name,
         } => Op::CreateGroup {
             group: group.clone(),
             security_enabled: *security_enabled,
             description: description.clone(),
             mail_nickname: mail_nickname.clone(),
+            unique_name: unique_name.clone(),
         },
         Op::AssignGroupLicense {
             group: g,
@@ -466,7 +469,7 @@ proptest! {
     ) {
         let tenant = build(&spec);
         let rules = Rules::bundled().expect("bundled rules");
-        let create = Op::CreateGroup { group: "NEW".into(), security_enabled: true, description: None, mail_nickname: None };
+        let create = Op::CreateGroup { group: "NEW".into(), security_enabled: true, description: None, mail_nickname: None, unique_name: None };
         let written: Vec<(OpSource, Op)> = std::iter::once(create)
             .chain(raw_ops.iter().map(|r| match make_op(&spec, r) {
                 // The typed view has no "clear the usage location".

@@ -26,6 +26,9 @@ pub struct Shown {
     pub group_id: Option<GroupId>,
     /// The product's part number (`E1 -> E3` for a change).
     pub sku_part_number: Option<Text>,
+    /// The group is one the plan creates: its id is the plan's placeholder, not Entra's (the
+    /// real one is known once the group exists; a bundle finds it by `uniqueName`).
+    pub placeholder: bool,
 }
 
 impl Action {
@@ -68,7 +71,8 @@ impl Action {
             | Op::ChangeGroupLicense { group, .. }
             | Op::RemoveGroupLicense { group, .. }
             | Op::AddMember { group, .. }
-            | Op::RemoveMember { group, .. } => Some(*group),
+            | Op::RemoveMember { group, .. }
+            | Op::DeleteGroup { group } => Some(*group),
             Op::Reprocess { group, .. } | Op::WaitForProcessing { group } => *group,
             _ => None,
         }
@@ -102,6 +106,14 @@ impl Action {
                 ..
             } => (description.as_deref(), mail_nickname.as_deref()),
             _ => (None, None),
+        }
+    }
+
+    /// A `create-group`'s `uniqueName`.
+    pub fn unique_name(&self) -> Option<&str> {
+        match &self.op {
+            Op::CreateGroup { unique_name, .. } => unique_name.as_deref(),
+            _ => None,
         }
     }
 
@@ -243,7 +255,10 @@ impl Serialize for Action {
         let country = self.country();
         let (plans, add, remove) = (self.disabled_plans(), self.add(), self.remove());
         let (description, nickname) = self.new_group_texts();
+        let unique = self.unique_name();
         let len = 1
+            + usize::from(unique.is_some())
+            + usize::from(sh.placeholder)
             + usize::from(description.is_some())
             + usize::from(nickname.is_some())
             + usize::from(group.is_some())
@@ -269,6 +284,9 @@ impl Serialize for Action {
         if let Some(v) = &sh.group_id {
             st.serialize_field("group_id", v)?;
         }
+        if sh.placeholder {
+            st.serialize_field("placeholder", &true)?;
+        }
         if let Some(v) = &sh.group_name {
             st.serialize_field("group_name", &**v)?;
         }
@@ -280,6 +298,9 @@ impl Serialize for Action {
         }
         if let Some(v) = description {
             st.serialize_field("description", v)?;
+        }
+        if let Some(v) = unique {
+            st.serialize_field("unique_name", v)?;
         }
         if let Some(v) = user {
             st.serialize_field("user", &v)?;
@@ -323,7 +344,8 @@ impl Action {
             | Op::ChangeGroupLicense { group, .. }
             | Op::RemoveGroupLicense { group, .. }
             | Op::AddMember { group, .. }
-            | Op::RemoveMember { group, .. } => Some(GroupField::Id(*group)),
+            | Op::RemoveMember { group, .. }
+            | Op::DeleteGroup { group } => Some(GroupField::Id(*group)),
             Op::Reprocess { group, .. } | Op::WaitForProcessing { group } => {
                 group.map(GroupField::Id)
             }

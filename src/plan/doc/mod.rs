@@ -14,6 +14,15 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Plan {
     pub schema_version: u32,
     pub name: String,
+    /// SHA-256 of what the plan runs (see [`hash`]): the value every bundle of this plan
+    /// carries and its runner checks against the one the reviewed report shows.
+    pub plan_hash: String,
+    /// The export the plan was made from.
+    pub export: ExportRef,
+    /// Groups the plan creates: their ids in this plan are placeholders licplan derives; Entra
+    /// gives the real ones when the groups are created, found by `unique_name`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub placeholders: Vec<Placeholder>,
     pub summary: Summary,
     pub moves: Vec<MoveSummary>,
     pub stages: Vec<Stage>,
@@ -34,6 +43,33 @@ pub struct Plan {
     /// groups whose licenses change for members the plan does not move.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// The export a plan was made from: its hash (SHA-256 of the tenant as read, see
+/// [`crate::model::fingerprint`]) and the tenant id when the exports give one.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExportRef {
+    pub hash: String,
+    pub tenant_id: Option<String>,
+}
+
+/// A group the plan creates, whose id in the plan is a placeholder.
+#[derive(Debug, Clone, Serialize)]
+pub struct Placeholder {
+    pub group_id: String,
+    pub group_name: String,
+    pub unique_name: String,
+    /// Always true: said in the document itself, beside the id.
+    pub placeholder: bool,
+}
+
+impl Plan {
+    /// Records the export the plan was made from and computes the plan's hash (after any
+    /// `--redact`, so the hash is that of the document written).
+    pub fn seal(&mut self, export: ExportRef) {
+        self.plan_hash = hash::of_stages(&export.hash, &self.stages);
+        self.export = export;
+    }
 }
 
 /// The pilot of the change-direct and removal stages.
@@ -90,6 +126,11 @@ pub struct CarryingGroup {
     pub group_id: String,
     pub group_name: String,
     pub created: bool,
+    /// The id is a placeholder (a group the plan creates): Entra gives the real one.
+    pub placeholder: bool,
+    /// A created group's `uniqueName`, the key it is created and found by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unique_name: Option<String>,
     pub sku: String,
     pub disabled_plans: Vec<String>,
     pub members_added: u64,
@@ -251,6 +292,7 @@ pub struct RollbackPart {
 pub type Text = std::sync::Arc<str>;
 
 mod action;
+pub mod hash;
 pub use action::{Action, Shown};
 
 /// A user left out of the plan: they keep every direct license throughout.

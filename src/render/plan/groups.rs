@@ -75,6 +75,32 @@ pub(super) fn license_changes(p: &Plan) -> Option<Section<'_>> {
     Some(s)
 }
 
+/// The groups the plan creates: their ids here are placeholders.
+pub(super) fn placeholders(p: &Plan) -> Option<Section<'_>> {
+    if p.placeholders.is_empty() {
+        return None;
+    }
+    let t = Table::new(vec![
+        Column::left("group"),
+        Column::left("uniqueName"),
+        Column::left("placeholder id"),
+    ])
+    .rows(p.placeholders.iter().map(|g| {
+        vec![
+            Cell::text(g.group_name.as_str()),
+            Cell::text(g.unique_name.as_str()),
+            Cell::text(g.group_id.as_str()),
+        ]
+    }));
+    Some(
+        Section::new("Groups the plan creates")
+            .block(Block::plain(
+                "Their ids in this plan are placeholders licplan derives: Entra gives each group its real id when it is created. A bundle creates each group by its uniqueName and records the real id in its journal; verify finds it by uniqueName, else by display name.",
+            ))
+            .block(Block::Table(t)),
+    )
+}
+
 /// The plan's warnings: what it does not do as the intent wrote it.
 pub(super) fn warnings(p: &Plan) -> Option<Section<'_>> {
     (!p.warnings.is_empty()).then(|| {

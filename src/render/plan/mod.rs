@@ -47,6 +47,7 @@ pub fn report(p: &Plan) -> Report<'_> {
     sections.extend(groups::warnings(p));
     sections.push(moves(p));
     sections.extend(groups::license_changes(p));
+    sections.extend(groups::placeholders(p));
     sections.extend([
         stages::section(p),
         seats(p),
@@ -128,6 +129,8 @@ fn lead(p: &Plan) -> Vec<Block<'_>> {
             Cell::text(s.default_usage_location.as_deref().unwrap_or("unknown")),
         ],
         vec!["verdict".into(), word.into()],
+        vec!["plan hash".into(), Cell::text(p.plan_hash.as_str())],
+        vec!["export hash".into(), Cell::text(p.export.hash.as_str())],
     ]);
     vec![summary, Block::Table(facts)]
 }

@@ -74,6 +74,9 @@ fn plan() -> Plan {
     Plan {
         schema_version: 1,
         name: "E3 to groups".to_owned(),
+        plan_hash: "sha256:00".to_owned(),
+        export: crate::plan::doc::ExportRef::default(),
+        placeholders: Vec::new(),
         summary: Summary {
             users_in_scope: 56,
             users_moving: 54,
@@ -93,6 +96,8 @@ fn plan() -> Plan {
                 group_id: "00000000-0000-0000-0000-0000000000aa".to_owned(),
                 group_name: "LIC-E3".to_owned(),
                 created: true,
+                placeholder: true,
+                unique_name: Some("licplan-lic-e3-00000000".to_owned()),
                 sku: "ENTERPRISEPACK".to_owned(),
                 disabled_plans: vec!["SWAY".to_owned()],
                 members_added: 54,

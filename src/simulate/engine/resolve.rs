@@ -129,11 +129,13 @@ where
             security_enabled,
             description,
             mail_nickname,
+            unique_name,
         } => Some(Op::CreateGroup {
             group: group.clone(),
             security_enabled: *security_enabled,
             description: description.clone(),
             mail_nickname: mail_nickname.clone(),
+            unique_name: unique_name.clone(),
         }),
         Op::AssignGroupLicense {
             group,

@@ -14,7 +14,13 @@ impl Op {
     /// The fields an op may carry (besides `op` and display fields).
     fn fields(name: &str) -> Option<&'static [&'static str]> {
         Some(match name {
-            "create-group" => &["group", "security_enabled", "description", "mail_nickname"],
+            "create-group" => &[
+                "group",
+                "security_enabled",
+                "description",
+                "mail_nickname",
+                "unique_name",
+            ],
             "assign-group-license" => &["group", "sku", "disabled_plans"],
             "change-group-license" => &["group", "add", "remove"],
             "remove-group-license" => &["group", "sku"],
@@ -40,6 +46,7 @@ const DISPLAY_FIELDS: &[&str] = &[
     "sku_id",
     "sku_part_number",
     "sku_name",
+    "placeholder",
     "note",
     "reason",
 ];
@@ -341,7 +348,7 @@ impl Read<'_> {
 }
 
 /// An action as an op, or every problem of it; `index` is the number of ops before it.
-fn convert(
+pub(crate) fn convert(
     path: &Path,
     at: &dyn std::fmt::Display,
     index: usize,

@@ -7,7 +7,7 @@
 //! Actions may carry display fields (`user_upn`, `group_name`, …) next to the op's own fields;
 //! anything else is an error, so a typo never silently changes what is simulated.
 
-mod file;
+pub(crate) mod file;
 
 pub use file::{parse, read};
 
@@ -135,6 +135,10 @@ pub enum Op<R: Refs = Written> {
         /// The group's `mailNickname` (optional; the simulator does not read it).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mail_nickname: Option<Box<str>>,
+        /// The group's `uniqueName`, the key a bundle creates it by (optional; the simulator does
+        /// not read it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unique_name: Option<Box<str>>,
     },
     AssignGroupLicense {
         group: R::Group,
@@ -220,11 +224,13 @@ impl Op<Ids> {
                 security_enabled,
                 description,
                 mail_nickname,
+                unique_name,
             } => Op::CreateGroup {
                 group: group.clone(),
                 security_enabled: *security_enabled,
                 description: description.clone(),
                 mail_nickname: mail_nickname.clone(),
+                unique_name: unique_name.clone(),
             },
             Op::AssignGroupLicense {
                 group,

@@ -1,0 +1,1 @@
+# licplan bundle runner (written by the runner helper)

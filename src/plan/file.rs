@@ -1,0 +1,256 @@
+//! A plan file read back whole for carrying it out: every stage's and wave's actions and
+//! rollback ops as ops (`bundle`, `verify`, `plan --from-stage`), the hash and export it names,
+//! and the groups whose ids are placeholders. `simulate --plan` reads only the actions
+//! (`simulate::ops::read`), at less memory.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::docfile::ActionAt;
+use crate::ingest::error::{InputError, InputErrors, Location};
+use crate::simulate::ops::{Op, OpSource};
+
+use super::doc::hash::PlanHasher;
+
+/// Takes an action's number from the tree and gives its op (or records its problems).
+type Take<'a> = dyn FnMut(&Value, &mut Vec<InputError>) -> Option<(OpSource, Op)> + 'a;
+
+/// A plan file as read.
+#[derive(Debug, Clone)]
+pub struct PlanFile {
+    pub path: PathBuf,
+    pub name: String,
+    /// `plan_hash` as written (`None` in a plan written before plans had one).
+    pub plan_hash: Option<String>,
+    /// `export.hash` and `export.tenant_id` as written.
+    pub export_hash: Option<String>,
+    pub tenant_id: Option<String>,
+    pub placeholders: Vec<PlaceholderRef>,
+    pub stages: Vec<StageFile>,
+    /// The rest of the document (moves, held-back users, seats, …) with every action replaced
+    /// by its number: read it for what the typed fields above do not hold.
+    pub doc: Value,
+}
+
+/// A group the plan creates: the placeholder id its ops name, its name and `uniqueName`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceholderRef {
+    pub group_id: String,
+    pub group_name: String,
+    pub unique_name: String,
+}
+
+/// One stage: its number and kind (`assign-groups`, …), its own actions and rollback, its waves.
+#[derive(Debug, Clone)]
+pub struct StageFile {
+    pub number: u32,
+    pub kind: String,
+    pub actions: Vec<(OpSource, Op)>,
+    pub rollback: Vec<(OpSource, Op)>,
+    pub waves: Vec<WaveFile>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WaveFile {
+    pub number: u32,
+    /// `pilot` or `wave`.
+    pub label: String,
+    pub actions: Vec<(OpSource, Op)>,
+    pub rollback: Vec<(OpSource, Op)>,
+}
+
+impl PlanFile {
+    /// The hash of the ops as read, made as `licplan plan` makes it (equal to `plan_hash` when
+    /// no op was edited).
+    pub fn computed_hash(&self) -> String {
+        let mut h = PlanHasher::new(self.export_hash.as_deref().unwrap_or(""));
+        for s in &self.stages {
+            h.stage(s.number);
+            s.actions.iter().for_each(|(_, op)| h.op(op));
+            h.rollback();
+            s.rollback.iter().for_each(|(_, op)| h.op(op));
+            for w in &s.waves {
+                h.wave(w.number);
+                w.actions.iter().for_each(|(_, op)| h.op(op));
+                h.rollback();
+                w.rollback.iter().for_each(|(_, op)| h.op(op));
+            }
+        }
+        h.finish()
+    }
+
+    /// Refuses a plan without a hash, or whose ops are not those its hash was made of.
+    ///
+    /// # Errors
+    ///
+    /// One error naming the file and `plan_hash`.
+    pub fn check_hash(&self) -> Result<(), InputError> {
+        let at = Location::Record {
+            index: 0,
+            path: "$.plan_hash".into(),
+        };
+        match &self.plan_hash {
+            None => Err(InputError::new(&self.path, at, "the plan has no plan_hash")
+                .field("plan_hash")
+                .hint("write the plan again with this licplan (licplan plan … --format json --output plan.json)")),
+            Some(h) if *h != self.computed_hash() => Err(InputError::new(
+                &self.path,
+                at,
+                "the plan's ops are not those its plan_hash was made of: the file was edited after licplan wrote it",
+            )
+            .field("plan_hash")
+            .hint("plan again and review the new report; a bundle is made only from a plan as licplan wrote it")),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// The stage numbered `number`.
+    pub fn stage(&self, number: u32) -> Option<&StageFile> {
+        self.stages.iter().find(|s| s.number == number)
+    }
+}
+
+/// Reads a plan file (JSON or YAML) with every action and rollback op.
+///
+/// # Errors
+///
+/// Every problem of every op at once, each naming its place; or one error when the file cannot
+/// be read, is not a plan, or its stages or waves are not as `licplan plan` writes them.
+pub fn read(path: &Path) -> Result<PlanFile, InputErrors> {
+    let text = crate::docfile::read_text(
+        path,
+        "the plan file",
+        "name a plan written by licplan plan (--format json or yaml)",
+    )
+    .map_err(|e| InputErrors(vec![e]))?;
+    parse(&text, path)
+}
+
+/// Parses a plan file from text; `path` only names it in messages.
+///
+/// # Errors
+///
+/// As [`read`].
+pub fn parse(text: &str, path: &Path) -> Result<PlanFile, InputErrors> {
+    let one = |e: InputError| InputErrors(vec![e]);
+    let mut items: Vec<(ActionAt, Result<Op, Vec<InputError>>)> = Vec::new();
+    let doc = crate::docfile::read_plan_actions(text, path, &mut |at, v| {
+        let op = crate::simulate::ops::file::convert(path, &at, items.len(), &v);
+        items.push((at, op));
+        Value::from(items.len() - 1)
+    })
+    .map_err(one)?;
+    let at = |p: &str| Location::Record {
+        index: 0,
+        path: p.to_owned(),
+    };
+    let Value::Object(top) = &doc else {
+        return Err(one(InputError::new(path, at("$"), "a plan is a mapping")
+            .hint("name a plan written by licplan plan")));
+    };
+    let Some(Value::Array(stages_v)) = top.get("stages") else {
+        return Err(one(InputError::new(
+            path,
+            at("$.stages"),
+            "no plan `stages` list",
+        )
+        .field("stages")
+        .hint("name a plan written by licplan plan, not an ops file")));
+    };
+    let mut errors = Vec::new();
+    let mut take = |v: &Value, errors: &mut Vec<InputError>| -> Option<(OpSource, Op)> {
+        let i = usize::try_from(v.as_u64()?).ok()?;
+        let (at, op) = items.get_mut(i)?;
+        match std::mem::replace(op, Err(Vec::new())) {
+            Ok(op) => Some((
+                OpSource {
+                    path: at.to_string(),
+                },
+                op,
+            )),
+            Err(e) => {
+                errors.extend(e);
+                None
+            }
+        }
+    };
+    let list = |v: Option<&Value>, errors: &mut Vec<InputError>, take: &mut Take<'_>| {
+        v.and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|x| take(x, errors))
+            .collect::<Vec<_>>()
+    };
+    let number = |v: &Value, p: &str, errors: &mut Vec<InputError>| -> u32 {
+        match v
+            .get("number")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+        {
+            Some(n) => n,
+            None => {
+                errors.push(
+                    InputError::new(path, at(&format!("{p}.number")), "no stage or wave number")
+                        .field("number")
+                        .hint("a plan file comes from licplan plan; check the hand edits"),
+                );
+                0
+            }
+        }
+    };
+    let text_of =
+        |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+    let mut stages = Vec::new();
+    for (s, st) in stages_v.iter().enumerate() {
+        let p = format!("$.stages[{s}]");
+        let mut waves = Vec::new();
+        for (w, wave) in st
+            .get("waves")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            waves.push(WaveFile {
+                number: number(wave, &format!("{p}.waves[{w}]"), &mut errors),
+                label: text_of(wave, "label"),
+                actions: list(wave.get("actions"), &mut errors, &mut take),
+                rollback: list(wave.get("rollback_actions"), &mut errors, &mut take),
+            });
+        }
+        stages.push(StageFile {
+            number: number(st, &p, &mut errors),
+            kind: text_of(st, "kind"),
+            actions: list(st.get("actions"), &mut errors, &mut take),
+            rollback: list(st.get("rollback_actions"), &mut errors, &mut take),
+            waves,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(InputErrors(errors));
+    }
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let export = top.get("export");
+    let placeholders = top
+        .get("placeholders")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| PlaceholderRef {
+            group_id: text_of(p, "group_id"),
+            group_name: text_of(p, "group_name"),
+            unique_name: text_of(p, "unique_name"),
+        })
+        .collect();
+    Ok(PlanFile {
+        path: path.to_owned(),
+        name: s(top.get("name")).unwrap_or_default(),
+        plan_hash: s(top.get("plan_hash")),
+        export_hash: s(export.and_then(|e| e.get("hash"))),
+        tenant_id: s(export.and_then(|e| e.get("tenant_id"))),
+        placeholders,
+        stages,
+        doc,
+    })
+}

@@ -1,0 +1,1 @@
+//! `licplan verify`: a fresh export compared with what a plan's stage must have achieved.

@@ -87,6 +87,9 @@ pub enum AppError {
     /// The work was done and written; no loss was found, but checks could not run.
     #[error("not proven: {0} check(s) could not run on the evidence read")]
     NotProven(usize),
+    /// `bundle` wrote the bundle, but its undo is not proven.
+    #[error("the bundle's undo is not proven: {0} reason(s), see its manifest and README")]
+    UndoNotProven(usize),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
     /// An output file was refused (it is an input, a folder, read-only…) or could not be
@@ -107,6 +110,7 @@ impl AppError {
             AppError::Input(_) => exit::BAD_INPUT,
             AppError::Unsafe(_) => exit::VIOLATION,
             AppError::NotProven(_) => exit::NOT_PROVEN,
+            AppError::UndoNotProven(_) => exit::VIOLATION,
             AppError::Output(_) | AppError::OutputFile(_) | AppError::Folder { .. } => {
                 exit::FAILURE
             }
@@ -119,7 +123,10 @@ impl AppError {
         match self {
             AppError::Output(e) | AppError::Folder { source: e, .. } => output::is_broken_pipe(e),
             AppError::OutputFile(e) => e.io_error().is_some_and(|e| output::is_broken_pipe(e)),
-            AppError::Input(_) | AppError::Unsafe(_) | AppError::NotProven(_) => false,
+            AppError::Input(_)
+            | AppError::Unsafe(_)
+            | AppError::NotProven(_)
+            | AppError::UndoNotProven(_) => false,
         }
     }
 }
@@ -153,7 +160,10 @@ fn drop_in_background(loaded: ingest::Loaded) {
 
 /// The evidence of the loaded exports; a missing page is an error naming the file unless
 /// `allow_partial`, which leaves it to the verdict (NOT PROVEN).
-fn complete_or_allowed(loaded: &ingest::Loaded, allow_partial: bool) -> Result<Evidence, AppError> {
+pub(crate) fn complete_or_allowed(
+    loaded: &ingest::Loaded,
+    allow_partial: bool,
+) -> Result<Evidence, AppError> {
     let evidence = Evidence::of(loaded);
     if !allow_partial && !evidence.gaps().is_empty() {
         let errors = evidence
@@ -227,7 +237,9 @@ pub fn simulate(
     )
 }
 
-fn load_rules(path: &Option<PathBuf>) -> Result<crate::simulate::rules::Rules, AppError> {
+pub(crate) fn load_rules(
+    path: &Option<PathBuf>,
+) -> Result<crate::simulate::rules::Rules, AppError> {
     match path {
         Some(p) => crate::simulate::rules::Rules::with_file(p),
         None => crate::simulate::rules::Rules::bundled(),

@@ -171,6 +171,30 @@ enum Command {
         #[command(flatten)]
         report: ReportArgs,
     },
+    /// Write one stage (or wave) of a plan as a folder to carry out: manifest.json, the fixed
+    /// runners apply.ps1 and undo.ps1, Graph $batch files and a README.
+    #[command(after_help = EXIT_CODES)]
+    Bundle {
+        #[command(flatten)]
+        tenant: TenantArgs,
+        /// The plan written by `licplan plan --format json|yaml --output FILE`.
+        #[arg(long, value_name = "FILE")]
+        plan: PathBuf,
+        /// The stage to bundle.
+        #[arg(long, value_name = "N")]
+        stage: u32,
+        /// The wave of a stage that runs in waves.
+        #[arg(long, value_name = "K")]
+        wave: Option<u32>,
+        /// The folder to write: new, empty, or a bundle of the same plan, stage and wave.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        rules: RulesArgs,
+        /// Read exports with missing pages instead of refusing them.
+        #[arg(long)]
+        allow_partial: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -373,6 +397,27 @@ fn main() -> ExitCode {
                 format: report.format.into(),
                 redact: report.redact,
                 allow_partial: report.allow_partial,
+            },
+            &mut out,
+            &mut progress,
+        ),
+        Command::Bundle {
+            tenant,
+            plan,
+            stage,
+            wave,
+            out: dir,
+            rules,
+            allow_partial,
+        } => licplan::bundle::bundle(
+            &licplan::bundle::BundleRequest {
+                tenant: tenant.tenant,
+                plan,
+                stage,
+                wave,
+                out: dir,
+                rules: rules.rules,
+                allow_partial,
             },
             &mut out,
             &mut progress,

@@ -18,6 +18,7 @@ mod checkpoint;
 mod checks;
 mod invariant;
 mod process;
+mod replay;
 mod resolve;
 mod run;
 
@@ -34,6 +35,7 @@ use super::state::State;
 
 pub use checkpoint::{simulate_checkpointed, Checkpoints, Comparison, Item};
 pub(crate) use checks::inheriting_members;
+pub use replay::{Replayer, UserView};
 use run::{final_state, run};
 
 /// Runs the ops on the tenant. Errors are problems with the ops file itself (an unknown user,

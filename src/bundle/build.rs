@@ -1,0 +1,242 @@
+//! A bundle built in memory: the plan replayed to the unit's start, the unit and its rollback
+//! translated, the undo proven on a second replay, and every file's bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ingest::error::InputError;
+use crate::model::{GroupId, Tenant, UserId};
+use crate::plan::file::PlanFile;
+use crate::simulate::engine::{Replayer, UserView};
+use crate::simulate::rules::Rules;
+use crate::simulate::state::State;
+
+use super::manifest::{
+    ExportRef, Manifest, OpKind, Pacing, Placeholder, PlanRef, StageRef, UndoProof, WaveRef, SCHEMA,
+};
+use super::translate::{Built, Translator};
+use super::unit::Unit;
+
+/// Users named in an undo-proof reason, at most.
+const NAMED: usize = 5;
+
+/// A bundle's files, by path relative to the bundle folder, in writing order.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    pub manifest: Manifest,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+fn placeholders(plan: &PlanFile) -> BTreeMap<GroupId, String> {
+    plan.placeholders
+        .iter()
+        .filter_map(|p| Some((GroupId::parse(&p.group_id).ok()?, p.unique_name.clone())))
+        .collect()
+}
+
+/// A replay of the plan up to the unit's start (a [`Translator`] ready for the unit).
+///
+/// # Errors
+///
+/// An action before the unit whose names do not resolve.
+pub fn translator_at_start<'r>(
+    tenant: &'r Tenant,
+    rules: &'r Rules,
+    unit: &Unit<'_>,
+) -> Result<Translator<'r>, InputError> {
+    let rp = Replayer::new(State::new(tenant, rules), &unit.plan.path);
+    let mut t = Translator::new(rp, placeholders(unit.plan), &unit.plan.path);
+    t.replay(unit.before())?;
+    Ok(t)
+}
+
+/// Builds the bundle of `unit`.
+///
+/// # Errors
+///
+/// An action whose names do not resolve or that has no Graph call.
+pub fn build(tenant: &Tenant, rules: &Rules, unit: &Unit<'_>) -> Result<Bundle, InputError> {
+    let plan = unit.plan;
+    let mut t = translator_at_start(tenant, rules, unit)?;
+    let mut fwd = t.translate(unit.actions(), &unit.id_prefix(false))?;
+    let undo = t.translate(unit.rollback(), &unit.id_prefix(true))?;
+    drop(t);
+    link_inverses(&mut fwd, &undo);
+    let proof = prove(tenant, rules, unit, &fwd, &undo)?;
+    let mut kinds: BTreeSet<OpKind> = fwd.ops.iter().map(|o| o.kind).collect();
+    kinds.extend(undo.ops.iter().map(|o| o.kind));
+    let mut scopes: BTreeSet<&str> = kinds.iter().filter_map(|k| k.write_scope()).collect();
+    scopes.extend(["User.Read.All", "GroupMember.Read.All"]);
+    let mut roles: BTreeSet<&str> = kinds
+        .iter()
+        .flat_map(|k| k.roles().iter().copied())
+        .collect();
+    if roles.is_empty() {
+        roles.insert("Global Reader");
+    }
+    let used: BTreeSet<String> = fwd
+        .ops
+        .iter()
+        .chain(&undo.ops)
+        .flat_map(|o| serde_json::to_string(o).ok())
+        .flat_map(|s| {
+            plan.placeholders
+                .iter()
+                .filter(|p| s.contains(&super::translate::placeholder_token(&p.unique_name)))
+                .map(|p| p.unique_name.clone())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let manifest = Manifest {
+        schema: SCHEMA.into(),
+        plan: PlanRef {
+            name: plan.name.clone(),
+            hash: plan.plan_hash.clone().unwrap_or_default(),
+        },
+        export: ExportRef {
+            hash: plan.export_hash.clone().unwrap_or_default(),
+            tenant_id: plan.tenant_id.clone(),
+        },
+        stage: StageRef {
+            number: unit.stage_number(),
+            kind: unit.stage_file().kind.clone(),
+            title: unit.title(),
+        },
+        wave: unit.wave_number().map(|number| WaveRef {
+            number,
+            label: unit.wave_label().unwrap_or("").to_owned(),
+        }),
+        scopes: scopes.into_iter().map(str::to_owned).collect(),
+        roles: roles.into_iter().map(str::to_owned).collect(),
+        pacing: Pacing {
+            writes_per_window: crate::plan::builder::PACED_WRITES_PER_WINDOW,
+            window_seconds: (crate::plan::builder::WINDOW_MINUTES * 60.0) as u64,
+        },
+        placeholders: plan
+            .placeholders
+            .iter()
+            .filter(|p| used.contains(&p.unique_name))
+            .map(|p| Placeholder {
+                unique_name: p.unique_name.clone(),
+                display_name: p.group_name.clone(),
+                placeholder_id: p.group_id.clone(),
+            })
+            .collect(),
+        ops: fwd.ops,
+        undo: undo.ops,
+        undo_proof: proof,
+    };
+    let files = files(&manifest);
+    Ok(Bundle { manifest, files })
+}
+
+/// Each forward op's inverse: the undo ops that touch what it touches.
+fn link_inverses(fwd: &mut Built, undo: &Built) {
+    for (op, keys) in fwd.ops.iter_mut().zip(&fwd.keys) {
+        op.inverse = undo
+            .ops
+            .iter()
+            .zip(&undo.keys)
+            .filter(|(_, k)| k.iter().any(|k| keys.contains(k)))
+            .map(|(u, _)| u.id.clone())
+            .collect();
+    }
+}
+
+/// Replays the plan to the unit's start (processing completed), the unit, then its undo
+/// (processing completed), and compares every user the unit touches with the start.
+fn prove(
+    tenant: &Tenant,
+    rules: &Rules,
+    unit: &Unit<'_>,
+    fwd: &Built,
+    undo: &Built,
+) -> Result<UndoProof, InputError> {
+    let mut t = translator_at_start(tenant, rules, unit)?;
+    t.rp.settle();
+    let mut users: BTreeSet<UserId> = fwd.users.union(&undo.users).copied().collect();
+    for g in fwd.groups.iter().chain(&undo.groups) {
+        if let Some(i) = t.rp.group_index(g) {
+            let st = t.rp.state();
+            users.extend(st.groups[i].members.iter().map(|u| st.user_record(*u).id));
+        }
+    }
+    let start: Vec<(UserId, usize, UserView)> = users
+        .iter()
+        .filter_map(|id| {
+            let i = t.rp.user_index(id)?;
+            Some((*id, i, t.rp.user_view(i)))
+        })
+        .collect();
+    t.replay(unit.actions().iter())?;
+    let (errors, violations) = (t.rp.errors().len(), t.rp.violations().len());
+    t.replay(unit.rollback().iter())?;
+    t.rp.settle();
+    let mut reasons = Vec::new();
+    for e in &t.rp.errors()[errors..] {
+        let who = e.user.as_deref().or(e.group.as_deref()).unwrap_or("");
+        reasons.push(format!("the undo fails: {} {who}: {}", e.error, e.detail));
+    }
+    for v in &t.rp.violations()[violations..] {
+        reasons.push(match v.user.as_deref() {
+            Some(who) => format!("the undo takes from {who}: {}", v.lost),
+            None => format!("the undo runs short of seats: {}", v.lost),
+        });
+    }
+    let differ: Vec<String> = start
+        .iter()
+        .filter(|(_, i, view)| t.rp.user_view(*i) != *view)
+        .map(|(id, i, _)| {
+            t.rp.state()
+                .user_record(*i)
+                .upn
+                .clone()
+                .unwrap_or_else(|| id.to_string())
+        })
+        .collect();
+    if !differ.is_empty() {
+        let mut named: Vec<String> = differ.iter().take(NAMED).cloned().collect();
+        if differ.len() > NAMED {
+            named.push(format!("and {} more", differ.len() - NAMED));
+        }
+        reasons.push(format!(
+            "{} of {} user(s) do not hold after the undo what they held when the unit began: {}",
+            differ.len(),
+            start.len(),
+            named.join(", ")
+        ));
+    }
+    Ok(UndoProof {
+        proven: reasons.is_empty(),
+        users_checked: start.len() as u64,
+        reasons,
+    })
+}
+
+fn json_bytes(v: &impl serde::Serialize) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// Every file of the bundle, in writing order (the manifest last, so a folder holding a
+/// manifest holds the rest).
+fn files(m: &Manifest) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    out.push(("apply.ps1".to_owned(), super::runner::apply_ps1()));
+    out.push(("undo.ps1".to_owned(), super::runner::undo_ps1()));
+    for (dir, ops, undo) in [("batch", &m.ops, false), ("undo-batch", &m.undo, true)] {
+        for (i, b) in super::batch::batches(ops).iter().enumerate() {
+            out.push((format!("{dir}/{:03}.json", i + 1), json_bytes(b)));
+        }
+        out.push((
+            format!("{dir}/README.md"),
+            super::batch::readme(undo).into_bytes(),
+        ));
+    }
+    out.push((
+        "README.md".to_owned(),
+        super::readme::readme(m).into_bytes(),
+    ));
+    out.push(("manifest.json".to_owned(), json_bytes(m)));
+    out
+}

@@ -2,6 +2,8 @@
 //! or the library.
 
 mod bad_input;
+mod bundle;
+mod bundle_replay;
 mod cli;
 mod common;
 mod csv_quirks;
@@ -20,6 +22,7 @@ mod plan_ops;
 mod plan_rollback;
 mod plan_time;
 mod plans;
+mod prop_bundle;
 mod prop_plan;
 mod prop_rollback;
 mod prop_scopes;

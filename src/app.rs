@@ -27,7 +27,11 @@ pub mod exit {
     pub const VIOLATION: i32 = 3;
     /// No loss found, but named checks could not run on the evidence read (NOT PROVEN).
     pub const NOT_PROVEN: i32 = 4;
+    /// `verify`: a license or service the plan promised to keep is gone.
+    pub const REGRESSED: i32 = 5;
 }
+
+pub use crate::verify::app::{verify, VerifyRequest};
 
 /// `licplan inspect`.
 #[derive(Debug, Clone)]
@@ -87,6 +91,9 @@ pub enum AppError {
     /// The work was done and written; no loss was found, but checks could not run.
     #[error("not proven: {0} check(s) could not run on the evidence read")]
     NotProven(usize),
+    /// The verify report was written; users lost what the plan promised to keep.
+    #[error("{0} user(s) regressed: stop the migration (the report says what each lost)")]
+    Regressed(usize),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
     /// An output file was refused (it is an input, a folder, read-only…) or could not be
@@ -107,6 +114,7 @@ impl AppError {
             AppError::Input(_) => exit::BAD_INPUT,
             AppError::Unsafe(_) => exit::VIOLATION,
             AppError::NotProven(_) => exit::NOT_PROVEN,
+            AppError::Regressed(_) => exit::REGRESSED,
             AppError::Output(_) | AppError::OutputFile(_) | AppError::Folder { .. } => {
                 exit::FAILURE
             }
@@ -119,7 +127,10 @@ impl AppError {
         match self {
             AppError::Output(e) | AppError::Folder { source: e, .. } => output::is_broken_pipe(e),
             AppError::OutputFile(e) => e.io_error().is_some_and(|e| output::is_broken_pipe(e)),
-            AppError::Input(_) | AppError::Unsafe(_) | AppError::NotProven(_) => false,
+            AppError::Input(_)
+            | AppError::Unsafe(_)
+            | AppError::NotProven(_)
+            | AppError::Regressed(_) => false,
         }
     }
 }
@@ -153,7 +164,10 @@ fn drop_in_background(loaded: ingest::Loaded) {
 
 /// The evidence of the loaded exports; a missing page is an error naming the file unless
 /// `allow_partial`, which leaves it to the verdict (NOT PROVEN).
-fn complete_or_allowed(loaded: &ingest::Loaded, allow_partial: bool) -> Result<Evidence, AppError> {
+pub(crate) fn complete_or_allowed(
+    loaded: &ingest::Loaded,
+    allow_partial: bool,
+) -> Result<Evidence, AppError> {
     let evidence = Evidence::of(loaded);
     if !allow_partial && !evidence.gaps().is_empty() {
         let errors = evidence
@@ -227,7 +241,9 @@ pub fn simulate(
     )
 }
 
-fn load_rules(path: &Option<PathBuf>) -> Result<crate::simulate::rules::Rules, AppError> {
+pub(crate) fn load_rules(
+    path: &Option<PathBuf>,
+) -> Result<crate::simulate::rules::Rules, AppError> {
     match path {
         Some(p) => crate::simulate::rules::Rules::with_file(p),
         None => crate::simulate::rules::Rules::bundled(),

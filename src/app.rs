@@ -27,7 +27,11 @@ pub mod exit {
     pub const VIOLATION: i32 = 3;
     /// No loss found, but named checks could not run on the evidence read (NOT PROVEN).
     pub const NOT_PROVEN: i32 = 4;
+    /// `verify`: a license or service the plan promised to keep is gone.
+    pub const REGRESSED: i32 = 5;
 }
+
+pub use crate::verify::app::{verify, VerifyRequest};
 
 /// `licplan inspect`.
 #[derive(Debug, Clone)]
@@ -90,6 +94,9 @@ pub enum AppError {
     /// `bundle` wrote the bundle, but its undo is not proven.
     #[error("the bundle's undo is not proven: {0} reason(s), see its manifest and README")]
     UndoNotProven(usize),
+    /// The verify report was written; users lost what the plan promised to keep.
+    #[error("{0} user(s) regressed: stop the migration (the report says what each lost)")]
+    Regressed(usize),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
     /// An output file was refused (it is an input, a folder, read-only…) or could not be
@@ -111,6 +118,7 @@ impl AppError {
             AppError::Unsafe(_) => exit::VIOLATION,
             AppError::NotProven(_) => exit::NOT_PROVEN,
             AppError::UndoNotProven(_) => exit::VIOLATION,
+            AppError::Regressed(_) => exit::REGRESSED,
             AppError::Output(_) | AppError::OutputFile(_) | AppError::Folder { .. } => {
                 exit::FAILURE
             }
@@ -126,7 +134,8 @@ impl AppError {
             AppError::Input(_)
             | AppError::Unsafe(_)
             | AppError::NotProven(_)
-            | AppError::UndoNotProven(_) => false,
+            | AppError::UndoNotProven(_)
+            | AppError::Regressed(_) => false,
         }
     }
 }

@@ -10,6 +10,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use licplan::app::{
     self, exit, AppError, GenerateRequest, InspectRequest, PlanRequest, SimulateRequest,
+    VerifyRequest,
 };
 use licplan::generate::{GenFormat, GenerateOptions};
 use licplan::progress::Progress;
@@ -28,6 +29,8 @@ Exit codes:
   4  plan, simulate: NOT PROVEN: no loss found, but named checks could not run on the evidence read
      (e.g. no subscribedSkus export, paths unknown, a missing page with --allow-partial); the report
      lists each with what to export
+     verify: 3 not ready (users pending or blocked, groups still processing); 4 evidence missing
+  5  verify: regressed: a user lost a license or service the plan promised to keep; stop the migration
   129, 130, 143  ended by SIGHUP, SIGINT or SIGTERM; an output being written is left as it was (its
      temporary file is removed)";
 
@@ -194,6 +197,31 @@ enum Command {
         /// Read exports with missing pages instead of refusing them.
         #[arg(long)]
         allow_partial: bool,
+    },
+    /// Check a fresh export against what a plan's stage (or wave) must have achieved: each
+    /// user done, pending, blocked, expected-conflict or regressed, the groups' processing, the
+    /// users ready for the next wave, and drift since planning with the rest re-simulated.
+    #[command(after_help = EXIT_CODES)]
+    Verify {
+        /// The fresh export, taken after the stage ran.
+        #[command(flatten)]
+        tenant: TenantArgs,
+        /// The plan written by `licplan plan` (unedited: its plan_hash is checked).
+        #[arg(long, value_name = "FILE")]
+        plan: PathBuf,
+        /// The stage to verify (with every stage before it).
+        #[arg(long, value_name = "N")]
+        stage: u32,
+        /// One wave of the stage (with every wave before it).
+        #[arg(long, value_name = "K")]
+        wave: Option<u32>,
+        /// Write the report to this file instead of standard output (as for plan --output).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        rules: RulesArgs,
+        #[command(flatten)]
+        report: ReportArgs,
     },
 }
 
@@ -418,6 +446,28 @@ fn main() -> ExitCode {
                 out: dir,
                 rules: rules.rules,
                 allow_partial,
+            },
+            &mut out,
+            &mut progress,
+        ),
+        Command::Verify {
+            tenant,
+            plan,
+            stage,
+            wave,
+            output,
+            rules,
+            report,
+        } => app::verify(
+            &VerifyRequest {
+                tenant: tenant.tenant,
+                plan,
+                target: licplan::verify::Target { stage, wave },
+                rules: rules.rules,
+                format: report.format.into(),
+                output,
+                redact: report.redact,
+                allow_partial: report.allow_partial,
             },
             &mut out,
             &mut progress,

@@ -455,6 +455,12 @@ fn group_differences(a: &Group, b: &Group) -> Vec<&'static str> {
     if a.on_premises_sync_enabled != b.on_premises_sync_enabled {
         out.push("onPremisesSyncEnabled");
     }
+    if a.unique_name != b.unique_name {
+        out.push("uniqueName");
+    }
+    if a.license_processing != b.license_processing {
+        out.push("licenseProcessingState");
+    }
     if a.licenses != b.licenses {
         out.push("licenses");
     }
@@ -511,6 +517,8 @@ fn bare_group(id: GroupId, member: Member) -> Group {
         dynamic: false,
         membership_rule: None,
         on_premises_sync_enabled: None,
+        unique_name: None,
+        license_processing: None,
         licenses: Vec::new(),
         members: vec![member],
     }

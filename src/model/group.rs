@@ -42,6 +42,47 @@ impl GroupKind {
     }
 }
 
+/// `licenseProcessingState.state` of a group: whether Entra ID has applied the group's licenses
+/// to every member since its last change (R8).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LicenseProcessing {
+    QueuedForProcessing,
+    ProcessingInProgress,
+    ProcessingComplete,
+    /// A value Graph does not document (kept as exported, never read as complete).
+    Unrecognised(Box<str>),
+}
+
+impl LicenseProcessing {
+    /// Parses the value as exports spell it, ignoring case and stray spaces; an undocumented
+    /// value is kept as [`LicenseProcessing::Unrecognised`].
+    pub fn parse(s: &str) -> Self {
+        let t = s.trim();
+        [
+            ("QueuedForProcessing", Self::QueuedForProcessing),
+            ("ProcessingInProgress", Self::ProcessingInProgress),
+            ("ProcessingComplete", Self::ProcessingComplete),
+        ]
+        .into_iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(t))
+        .map_or_else(|| Self::Unrecognised(t.into()), |(_, v)| v)
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::QueuedForProcessing => "QueuedForProcessing",
+            Self::ProcessingInProgress => "ProcessingInProgress",
+            Self::ProcessingComplete => "ProcessingComplete",
+            Self::Unrecognised(s) => s,
+        }
+    }
+
+    pub fn is_complete(&self) -> bool {
+        *self == Self::ProcessingComplete
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     pub id: GroupId,
@@ -55,6 +96,13 @@ pub struct Group {
     pub membership_rule: Option<String>,
     /// `onPremisesSyncEnabled`: `Some(true)` synced, `Some(false)` once synced, `None` cloud-only.
     pub on_premises_sync_enabled: Option<bool>,
+    /// `uniqueName`: the key a plan's bundle creates its groups by; `None` when unset or not
+    /// exported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique_name: Option<String>,
+    /// `licenseProcessingState.state`; `None` when not exported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_processing: Option<LicenseProcessing>,
     /// Sorted by SKU.
     pub licenses: Vec<GroupLicense>,
     /// Sorted, without duplicates.
@@ -93,5 +141,30 @@ impl Group {
             Member::User(u) => Some(*u),
             Member::Group(_) => None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn license_processing_parses_every_spelling() {
+        assert_eq!(
+            LicenseProcessing::parse(" processingcomplete "),
+            LicenseProcessing::ProcessingComplete
+        );
+        assert_eq!(
+            LicenseProcessing::parse("QueuedForProcessing"),
+            LicenseProcessing::QueuedForProcessing
+        );
+        assert_eq!(
+            LicenseProcessing::parse("ProcessingInProgress"),
+            LicenseProcessing::ProcessingInProgress
+        );
+        let odd = LicenseProcessing::parse("Paused");
+        assert_eq!(odd, LicenseProcessing::Unrecognised("Paused".into()));
+        assert!(!odd.is_complete());
+        assert_eq!(odd.as_str(), "Paused");
     }
 }

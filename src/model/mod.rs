@@ -12,7 +12,7 @@ pub mod tenant;
 pub mod user;
 pub mod usermap;
 
-pub use group::{Group, GroupKind, GroupLicense, Member};
+pub use group::{Group, GroupKind, GroupLicense, LicenseProcessing, Member};
 pub use ids::{CountryCode, GroupId, NotAGuid, PlanId, SkuId, UserId};
 pub use planids::PlanIds;
 pub use sku::{Seats, ServicePlan, Sku};

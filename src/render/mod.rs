@@ -10,6 +10,7 @@ pub mod plan;
 pub mod report;
 pub mod simulation;
 pub mod table;
+pub mod verify;
 pub mod yaml;
 
 use std::io::{self, Write};
@@ -80,6 +81,20 @@ pub fn plan(p: &crate::plan::doc::Plan, format: Format, out: &mut dyn Write) -> 
         Format::Markdown => plan::markdown(p, out),
         Format::Json => json(p, out),
         Format::Yaml => yaml(p, out),
+    }
+}
+
+/// Renders a verify report.
+pub fn verify(
+    r: &crate::verify::VerifyReport,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table => table::write(&verify::report(r), out),
+        Format::Markdown => markdown::write(&verify::report(r), out),
+        Format::Json => json(r, out),
+        Format::Yaml => yaml(r, out),
     }
 }
 

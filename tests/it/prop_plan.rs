@@ -223,6 +223,8 @@ pub(crate) fn build(spec: &TenantSpec) -> Tenant {
                 dynamic: g.kind == 1,
                 membership_rule: (g.kind == 1).then(|| "user.department -eq \"Sales\"".to_owned()),
                 on_premises_sync_enabled: (g.kind == 2).then_some(true),
+                unique_name: None,
+                license_processing: None,
                 licenses: lic
                     .into_iter()
                     .map(|(sku, disabled_plans)| GroupLicense {

@@ -103,6 +103,8 @@ fn build(s: &Spec) -> Tenant {
                 dynamic: false,
                 membership_rule: None,
                 on_premises_sync_enabled: None,
+                unique_name: None,
+                license_processing: None,
                 licenses: lic
                     .iter()
                     .map(|l| GroupLicense {

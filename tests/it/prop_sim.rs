@@ -91,6 +91,8 @@ fn build(spec: &TenantSpec) -> Tenant {
             dynamic: false,
             membership_rule: None,
             on_premises_sync_enabled: None,
+            unique_name: None,
+            license_processing: None,
             licenses: {
                 let mut m: BTreeMap<SkuId, PlanIds> = BTreeMap::new();
                 for (s, d) in lic {

@@ -98,6 +98,8 @@ impl Builder {
                         dynamic: false,
                         membership_rule: None,
                         on_premises_sync_enabled: None,
+                        unique_name: None,
+                        license_processing: None,
                         licenses: Vec::new(),
                         members: Vec::new(),
                     },

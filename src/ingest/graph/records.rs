@@ -1,6 +1,7 @@
 //! One Graph record of each kind (user, group, product, member) read into the model's types.
 
 use super::*;
+use crate::model::LicenseProcessing;
 
 /// A member as a directory object: `@odata.type` says user or group.
 pub(super) enum MemberObj {
@@ -181,6 +182,10 @@ pub(super) fn group(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<(Group, Vec<Mem
             .iter()
             .any(|t| t.trim().eq_ignore_ascii_case("DynamicMembership"));
     let on_premises_sync_enabled = f.bool(obj, "onPremisesSyncEnabled", &"");
+    let unique_name = f
+        .string(obj, "uniqueName", &"")
+        .filter(|n| !n.trim().is_empty());
+    let license_processing = license_processing(f, obj);
     let mut licenses = Vec::new();
     for (i, l) in f
         .objects(obj, "assignedLicenses", &"")
@@ -217,11 +222,36 @@ pub(super) fn group(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<(Group, Vec<Mem
             dynamic,
             membership_rule,
             on_premises_sync_enabled,
+            unique_name,
+            license_processing,
             licenses,
             members: Vec::new(),
         },
         members,
     ))
+}
+
+/// `licenseProcessingState`: Graph's `{"state": "ProcessingComplete"}` (PowerShell's
+/// `{"State": …}`), or the bare state a flattened export writes.
+fn license_processing(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<LicenseProcessing> {
+    match f.get(obj, "licenseProcessingState", &"") {
+        None | Some(Node::Null) => None,
+        Some(Node::Object(o)) => f
+            .string(o, "state", &".licenseProcessingState")
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| LicenseProcessing::parse(&s)),
+        Some(Node::Str(s)) => Some(LicenseProcessing::parse(s)).filter(|_| !s.trim().is_empty()),
+        Some(other) => {
+            let found = kind(other);
+            f.fail(
+                ".licenseProcessingState",
+                "licenseProcessingState",
+                format!("expected an object with a state, found {found}"),
+                "export the group's licenseProcessingState as Graph returns it ($select=licenseProcessingState; ConvertTo-Json -Depth 10)",
+            );
+            None
+        }
+    }
 }
 
 pub(super) fn sku(f: &mut Fields<'_>, obj: &Obj<'_>) -> Option<Sku> {

@@ -101,6 +101,8 @@ pub(super) fn plain_group(
         dynamic: rule.is_some(),
         membership_rule: rule,
         on_premises_sync_enabled: boolean(row, c.on_premises_sync_enabled)?,
+        unique_name: None,
+        license_processing: None,
         licenses: Vec::new(),
         members: Vec::new(),
     };

@@ -1,0 +1,262 @@
+//! `licplan verify` as a [`Report`]: the gate (verdict, users by status, groups, the next wave),
+//! then drift and the re-simulation, apart.
+
+use std::borrow::Cow;
+
+use super::report::{Block, Cell, Column, Empty, Medium, Report, Section, Span, Table};
+use crate::verify::{Changed, Gate, VerifyReport};
+
+/// The verify report, for the terminal and for documents.
+pub fn report(r: &VerifyReport) -> Report<'_> {
+    let word = r.verdict.status.word();
+    let counts = r
+        .verdict
+        .counts
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let summary = format!("{}: {} user(s): {counts}: ", r.unit, r.users.len());
+    let mut sections = Vec::new();
+    if r.verdict.status == Gate::Regressed {
+        sections.push(Section::new("STOP THE MIGRATION").block(Block::plain(
+            "A license or service the plan promised to keep is gone (the regressed users below say what). Run no further stage or wave; restore the users (the stage's undo, or assign their licenses again), then verify again.",
+        )));
+    }
+    sections.extend(super::report::not_checked(word, &r.verdict.unchecked));
+    if !r.verdict.notes.is_empty() {
+        sections.push(
+            Section::new("Evidence missing").block(Block::Bullets(
+                r.verdict
+                    .notes
+                    .iter()
+                    .map(|n| Cow::Borrowed(n.as_str()))
+                    .collect(),
+            )),
+        );
+    }
+    sections.extend([
+        Section::new("Plan and export").block(Block::Fields(vec![
+            ("plan".into(), vec![Span::text(r.plan.as_str())]),
+            ("plan hash".into(), vec![Span::plain(r.plan_hash.as_str())]),
+            (
+                "planned on export".into(),
+                vec![Span::plain(r.planned_export_hash.as_deref().unwrap_or("-"))],
+            ),
+            (
+                "fresh export".into(),
+                vec![Span::plain(r.fresh_export_hash.as_str())],
+            ),
+        ])),
+        placeholders(r),
+        users(r),
+        groups(r),
+        next_wave(r),
+        drift(r),
+    ]);
+    Report {
+        title: "Verification".into(),
+        headline: vec![Span::plain(format!("Verify {summary}")), Span::plain(word)],
+        lead: vec![Block::Paragraph(vec![
+            Span::plain(summary),
+            Span::strong(word),
+            Span::plain("."),
+        ])],
+        sections,
+    }
+}
+
+fn placeholders(r: &VerifyReport) -> Section<'_> {
+    let t = Table::new(vec![
+        Column::left("group"),
+        Column::left("uniqueName"),
+        Column::left("found by"),
+        Column::left("id"),
+    ])
+    .when_empty(Empty::Nothing(Some("the plan creates no group".into())))
+    .rows(r.placeholders.iter().map(|p| {
+        vec![
+            Cell::text(p.group_name.as_str()),
+            Cell::text(p.unique_name.as_str()),
+            Cell::code(p.found.as_str()),
+            Cell::text(p.group_id.as_deref().unwrap_or("-")),
+        ]
+    }));
+    Section::new("Groups the plan creates").block(Block::Table(t))
+}
+
+fn users(r: &VerifyReport) -> Section<'_> {
+    let t = Table::new(vec![
+        Column::left("user"),
+        Column::left("status"),
+        Column::left("why"),
+        Column::left("evidence").only(Medium::Document),
+    ])
+    .when_empty(Empty::Nothing(Some("no user in the unit's scope".into())))
+    .rows(r.users.iter().map(|u| {
+        let mut why: Vec<Cow<'_, str>> = u
+            .reasons
+            .iter()
+            .map(|x| Cow::Borrowed(x.as_str()))
+            .collect();
+        why.extend(u.lost.iter().map(|l| Cow::Owned(format!("lost {l}"))));
+        why.extend(u.blockers.iter().map(|b| {
+            Cow::Owned(format!(
+                "{} {}: {}: {}{}",
+                b.sku,
+                b.path,
+                b.error,
+                b.fix,
+                if b.reprocess {
+                    " Then reprocess: Invoke-MgLicenseUser -UserId <id>."
+                } else {
+                    ""
+                }
+            ))
+        }));
+        vec![
+            Cell::text(u.user.as_str()),
+            Cell::code(u.status.as_str()),
+            Cell::list(why, "; "),
+            Cell::list(
+                u.evidence.iter().map(|e| Cow::Owned(e.line())).collect(),
+                "; ",
+            ),
+        ]
+    }));
+    Section::new("Users").block(Block::Table(t))
+}
+
+fn groups(r: &VerifyReport) -> Section<'_> {
+    let t = Table::new(vec![
+        Column::left("group"),
+        Column::left("licenseProcessingState"),
+        Column::right("members"),
+        Column::right("in error"),
+    ])
+    .when_empty(Empty::Nothing(Some(
+        "the unit licenses or changes no group".into(),
+    )))
+    .rows(r.groups.iter().map(|g| {
+        let name = if g.key.is_none() {
+            format!("{} (not in the export)", g.group)
+        } else {
+            g.group.clone()
+        };
+        vec![
+            Cell::text(name),
+            Cell::code(g.processing.as_deref().unwrap_or("-")),
+            Cell::int(g.members),
+            Cell::int(g.members_in_error),
+        ]
+    }));
+    Section::new("Groups").block(Block::Table(t))
+}
+
+fn next_wave(r: &VerifyReport) -> Section<'_> {
+    let s = Section::new("Next wave");
+    match &r.next_wave {
+        None => s.block(Block::Nothing(Some("no wave after this unit".into()))),
+        Some(n) => s
+            .block(Block::plain(format!(
+                "stage {} wave {}: {} ready, {} not ready",
+                n.stage,
+                n.wave,
+                n.ready.len(),
+                n.not_ready.len()
+            )))
+            .block(Block::Fields(vec![
+                (
+                    "ready".into(),
+                    vec![Span::text(if n.ready.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        n.ready.join(", ")
+                    })],
+                ),
+                (
+                    "not ready".into(),
+                    vec![Span::text(if n.not_ready.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        n.not_ready.join(", ")
+                    })],
+                ),
+            ])),
+    }
+}
+
+fn changes<'a>(title: &'static str, rows: &'a [Changed], none: &'static str) -> Block<'a> {
+    let t = Table::new(vec![
+        Column::left(title),
+        Column::left("planned"),
+        Column::left("now"),
+    ])
+    .when_empty(Empty::Nothing(Some(none.into())))
+    .rows(rows.iter().map(|c| {
+        vec![
+            Cell::text(c.what.as_str()),
+            Cell::text(c.planned.as_str()),
+            Cell::text(c.now.as_str()),
+        ]
+    }));
+    Block::Table(t)
+}
+
+fn drift(r: &VerifyReport) -> Section<'_> {
+    let d = &r.drift;
+    let bullets = |title: &'static str, v: &'_ [String], none: &'static str| {
+        Block::Section(Section::new(title).block(if v.is_empty() {
+            Block::Nothing(Some(none.into()))
+        } else {
+            Block::Bullets(v.iter().map(|x| Cow::Owned(x.clone())).collect())
+        }))
+    };
+    let sim = &d.resimulation;
+    let mut resim = Section::new("Remaining stages re-simulated on the fresh export").block(
+        Block::Paragraph(vec![
+            Span::plain(format!("{} op(s): ", sim.ops)),
+            Span::strong(sim.verdict.as_str()),
+        ]),
+    );
+    if !sim.findings.is_empty() {
+        resim = resim.block(Block::Bullets(
+            sim.findings
+                .iter()
+                .map(|x| Cow::Borrowed(x.as_str()))
+                .collect(),
+        ));
+    }
+    Section::new("Drift (outside the gate)")
+        .block(Block::plain(if d.is_empty() {
+            "Nothing changed outside the plan since it was made."
+        } else {
+            "Changed outside the plan since it was made (not part of the verdict):"
+        }))
+        .block(bullets(
+            "Users gone",
+            &d.users_gone,
+            "every user the plan names is in the export",
+        ))
+        .block(bullets(
+            "Users added to carrying groups",
+            &d.users_added,
+            "no member the plan does not know",
+        ))
+        .block(Block::Section(Section::new("Direct licenses").block(
+            changes("user", &d.direct_changed, "as the plan recorded them"),
+        )))
+        .block(Block::Section(Section::new("Group licenses").block(
+            changes(
+                "group",
+                &d.group_licenses_changed,
+                "as the plan leaves them at this unit",
+            ),
+        )))
+        .block(Block::Section(Section::new("Seats").block(changes(
+            "product",
+            &d.seats_changed,
+            "as the plan counted them",
+        ))))
+        .block(Block::Section(resim))
+}

@@ -1,0 +1,80 @@
+//! `licplan verify` as the binary calls it: read, verify, render, choose the exit.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::app::AppError;
+use crate::ingest::{self, InputErrors};
+use crate::output::{self, Inputs, Role};
+use crate::progress::Progress;
+use crate::redact::Redactor;
+use crate::render::{self, Format};
+
+use super::{Gate, Target};
+
+/// `licplan verify`.
+#[derive(Debug, Clone)]
+pub struct VerifyRequest {
+    /// The fresh export: tenant folders and/or files.
+    pub tenant: Vec<PathBuf>,
+    /// The plan file (`licplan plan --format json|yaml --output …`).
+    pub plan: PathBuf,
+    pub target: Target,
+    pub rules: Option<PathBuf>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub redact: bool,
+    pub allow_partial: bool,
+}
+
+/// Verifies the stage against the fresh export and writes the report; the gate's verdict is
+/// the result: `NotReady` (3), `NotProven` (4), `Regressed` (5), after the report is written.
+pub fn verify(
+    req: &VerifyRequest,
+    out: &mut dyn Write,
+    progress: &mut dyn Progress,
+) -> Result<(), AppError> {
+    let inputs = {
+        let inputs = Inputs::new().tenant(&req.tenant).file(Role::Ops, &req.plan);
+        match &req.rules {
+            Some(r) => inputs.file(Role::Rules, r),
+            None => inputs,
+        }
+    };
+    if let Some(path) = &req.output {
+        output::check(path, &inputs)?;
+    }
+    let plan = crate::plan::file::read(&req.plan)?;
+    plan.check_hash().map_err(|e| InputErrors(vec![e]))?;
+    let loaded = ingest::load_with_progress(&req.tenant, progress)?;
+    let evidence = crate::app::complete_or_allowed(&loaded, req.allow_partial)?;
+    let rules = crate::app::load_rules(&req.rules)?;
+    progress.phase("verifying", 0);
+    let mut report = super::verify(&loaded.tenant, &evidence, &plan, req.target, &rules)
+        .map_err(|e| InputErrors(vec![e]))?;
+    progress.done();
+    if req.redact {
+        let r = Redactor::new(&loaded.tenant);
+        report.map_texts(&|s| r.text(s));
+    }
+    match &req.output {
+        None => {
+            render::verify(&report, req.format, out)?;
+            out.flush()?;
+        }
+        Some(path) => output::write(path, &inputs, |w| render::verify(&report, req.format, w))?,
+    }
+    let n = |s: super::Status| report.verdict.counts.get(s.as_str()).copied().unwrap_or(0);
+    match report.verdict.status {
+        Gate::Ready => Ok(()),
+        Gate::NotReady => Err(AppError::Unsafe(
+            n(super::Status::Pending)
+                + n(super::Status::Blocked)
+                + report.verdict.groups_processing,
+        )),
+        Gate::NotProven => Err(AppError::NotProven(
+            report.verdict.unchecked.len() + report.verdict.notes.len(),
+        )),
+        Gate::Regressed => Err(AppError::Regressed(n(super::Status::Regressed))),
+    }
+}

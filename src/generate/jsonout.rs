@@ -317,7 +317,15 @@ struct PsGroup<'a> {
     on_premises_sync_enabled: Option<bool>,
     assigned_licenses: Vec<PsLicense<'a>>,
     mail_enabled: bool,
+    license_processing_state: PsLicenseState,
     additional_properties: Empty,
+}
+
+/// `Get-MgGroup -Property licenseProcessingState` as `ConvertTo-Json` writes it.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PsLicenseState {
+    state: &'static str,
 }
 
 /// A member as `GET /groups/{id}/members?$select=id,userPrincipalName,displayName` gives it

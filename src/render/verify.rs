@@ -108,9 +108,12 @@ fn users(r: &VerifyReport) -> Section<'_> {
                 b.error,
                 b.fix,
                 if b.reprocess {
-                    " Then reprocess: Invoke-MgLicenseUser -UserId <id>."
+                    format!(
+                        " Then reprocess: Invoke-MgLicenseUser -UserId {}",
+                        u.user_id
+                    )
                 } else {
-                    ""
+                    String::new()
                 }
             ))
         }));

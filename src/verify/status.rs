@@ -243,13 +243,19 @@ impl<'a> Context<'a> {
             let mut base = PlanSet::new();
             self.state
                 .plans_of_one(*sku, &self.plan_ids(*sku, disabled), &mut base);
-            let lost: Vec<String> = base
+            let mut lost: Vec<String> = base
                 .iter()
                 .filter(|p| !self.state.index.covered(*p, &covering))
                 .map(|p| self.state.plan_label_at(p))
                 .collect();
-            if !lost.is_empty() {
-                out.push(format!("{}: {}", self.sku_label(*sku), lost.join(", ")));
+            lost.sort();
+            let all = base.iter().count();
+            match lost.len() {
+                0 => {}
+                n if n == all => {
+                    out.push(format!("{} (all {n} service plans)", self.sku_label(*sku)))
+                }
+                _ => out.push(format!("{}: {}", self.sku_label(*sku), lost.join(", "))),
             }
         }
         out

@@ -36,5 +36,6 @@ mod scenarios_removal;
 mod silent_changes;
 mod snapshots;
 mod verdict;
+mod verify;
 mod yaml11;
 mod yaml_safety;

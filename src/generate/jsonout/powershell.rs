@@ -41,6 +41,9 @@ impl<'d> PowerShellSink<'d> {
                     })
                     .collect(),
                 mail_enabled: g.mail_enabled(),
+                license_processing_state: PsLicenseState {
+                    state: "ProcessingComplete",
+                },
                 additional_properties: Empty {},
             })?;
         }

@@ -66,13 +66,18 @@ pub fn build(tenant: &Tenant, rules: &Rules, unit: &Unit<'_>) -> Result<Bundle, 
     kinds.extend(undo.ops.iter().map(|o| o.kind));
     let mut scopes: BTreeSet<&str> = kinds.iter().filter_map(|k| k.write_scope()).collect();
     scopes.extend(["User.Read.All", "GroupMember.Read.All"]);
-    let mut roles: BTreeSet<&str> = kinds
-        .iter()
-        .flat_map(|k| k.roles().iter().copied())
-        .collect();
-    if roles.is_empty() {
-        roles.insert("Global Reader");
+    // The roles that can make every write of the bundle, apply and undo (one role runs it).
+    let mut roles: Option<BTreeSet<&str>> = None;
+    for k in &kinds {
+        if let Some(can) = k.roles() {
+            let can: BTreeSet<&str> = can.iter().copied().collect();
+            roles = Some(match roles {
+                None => can,
+                Some(r) => r.intersection(&can).copied().collect(),
+            });
+        }
     }
+    let roles = roles.unwrap_or_else(|| BTreeSet::from(["Global Reader"]));
     let used: BTreeSet<String> = fwd
         .ops
         .iter()

@@ -139,23 +139,36 @@ impl OpKind {
         }
     }
 
-    /// The Entra roles that can make the op's write (text for people).
-    pub fn roles(self) -> &'static [&'static str] {
-        match self {
+    /// The Entra roles that can make the op's write (Microsoft's role permissions; License
+    /// Administrator cannot create groups or manage their members). A wait only reads.
+    pub fn roles(self) -> Option<&'static [&'static str]> {
+        const GROUPS: &[&str] = &["Directory Writers", "Groups Administrator", "User Administrator"];
+        const GROUP_LICENSES: &[&str] = &[
+            "Directory Writers",
+            "Groups Administrator",
+            "License Administrator",
+            "User Administrator",
+        ];
+        const USER_LICENSES: &[&str] = &[
+            "Directory Writers",
+            "License Administrator",
+            "User Administrator",
+        ];
+        Some(match self {
             OpKind::CreateGroup
             | OpKind::DeleteGroup
             | OpKind::AddMembers
-            | OpKind::RemoveMember => &["Groups Administrator", "User Administrator"],
+            | OpKind::RemoveMember => GROUPS,
             OpKind::AssignGroupLicense
             | OpKind::ChangeGroupLicense
-            | OpKind::RemoveGroupLicense
-            | OpKind::AssignDirectLicense
+            | OpKind::RemoveGroupLicense => GROUP_LICENSES,
+            OpKind::AssignDirectLicense
             | OpKind::ChangeDirectLicense
             | OpKind::RemoveDirectLicense
-            | OpKind::Reprocess => &["License Administrator"],
-            OpKind::SetUsageLocation => &["User Administrator"],
-            OpKind::WaitForProcessing => &[],
-        }
+            | OpKind::Reprocess
+            | OpKind::SetUsageLocation => USER_LICENSES,
+            OpKind::WaitForProcessing => return None,
+        })
     }
 }
 

@@ -142,7 +142,11 @@ impl OpKind {
     /// The Entra roles that can make the op's write (Microsoft's role permissions; License
     /// Administrator cannot create groups or manage their members). A wait only reads.
     pub fn roles(self) -> Option<&'static [&'static str]> {
-        const GROUPS: &[&str] = &["Directory Writers", "Groups Administrator", "User Administrator"];
+        const GROUPS: &[&str] = &[
+            "Directory Writers",
+            "Groups Administrator",
+            "User Administrator",
+        ];
         const GROUP_LICENSES: &[&str] = &[
             "Directory Writers",
             "Groups Administrator",

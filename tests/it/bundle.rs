@@ -18,7 +18,11 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(dir).expect("inside").to_string_lossy().into_owned();
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .into_owned();
                 out.insert(rel, std::fs::read(&p).expect("readable"));
             }
         }
@@ -63,8 +67,18 @@ fn a_bundle_is_the_same_bytes_twice_and_again_over_itself() {
         }
         let first = tree(&a);
         assert_eq!(first, tree(&b), "{unit:?}: two runs differ");
-        for f in ["manifest.json", "apply.ps1", "undo.ps1", "README.md", "batch/001.json"] {
-            assert!(first.contains_key(f), "{unit:?}: no {f} in {:?}", first.keys());
+        for f in [
+            "manifest.json",
+            "apply.ps1",
+            "undo.ps1",
+            "README.md",
+            "batch/001.json",
+        ] {
+            assert!(
+                first.contains_key(f),
+                "{unit:?}: no {f} in {:?}",
+                first.keys()
+            );
         }
         assert!(first.keys().any(|k| k.starts_with("undo-batch/0")));
         // Over itself (the runners' journal beside it stays): the same files, the journal kept.
@@ -72,15 +86,23 @@ fn a_bundle_is_the_same_bytes_twice_and_again_over_itself() {
         let (code, _, err) = bundle("testdata/contoso", &plan, unit, &a);
         assert_eq!(code, Some(0), "{unit:?} again: {err}");
         let again = tree(&a);
-        assert_eq!(again.get("journal.csv").map(Vec::as_slice), Some(&b"kept"[..]));
+        assert_eq!(
+            again.get("journal.csv").map(Vec::as_slice),
+            Some(&b"kept"[..])
+        );
         let mut without = again.clone();
         without.remove("journal.csv");
-        assert_eq!(without, first, "{unit:?}: rewritten over itself, it differs");
+        assert_eq!(
+            without, first,
+            "{unit:?}: rewritten over itself, it differs"
+        );
     }
     // The manifest is pretty JSON without a BOM; the runners start with one.
     let m = std::fs::read(a.join("manifest.json")).expect("a manifest");
     assert!(m.starts_with(b"{\n"));
-    assert!(std::fs::read(a.join("apply.ps1")).expect("apply.ps1").starts_with(b"\xEF\xBB\xBF"));
+    assert!(std::fs::read(a.join("apply.ps1"))
+        .expect("apply.ps1")
+        .starts_with(b"\xEF\xBB\xBF"));
 }
 
 #[track_caller]
@@ -104,7 +126,11 @@ fn bundle_refuses_an_edited_plan_another_export_and_units_that_do_not_exist() {
     let mut v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     v["stages"][1]["actions"][1]["disabled_plans"] = serde_json::json!(["YAMMER_ENTERPRISE"]);
     std::fs::write(&edited, serde_json::to_string_pretty(&v).expect("JSON")).expect("writes");
-    refused(bundle(t, &edited, &["--stage", "2"], &out), 2, &["edited.json", "plan_hash"]);
+    refused(
+        bundle(t, &edited, &["--stage", "2"], &out),
+        2,
+        &["edited.json", "plan_hash"],
+    );
     refused(
         bundle("testdata/contoso-csv", &plan, &["--stage", "2"], &out),
         2,
@@ -140,25 +166,49 @@ fn bundle_will_not_write_over_an_input_or_into_a_folder_of_something_else() {
     let before = tree(&crate::common::testdata("contoso"));
     // Into the tenant folder, and over the plan itself.
     refused(
-        bundle("testdata/contoso", &plan, &["--stage", "2"], Path::new("testdata/contoso")),
+        bundle(
+            "testdata/contoso",
+            &plan,
+            &["--stage", "2"],
+            Path::new("testdata/contoso"),
+        ),
         1,
         &["will not write", "testdata/contoso"],
     );
-    refused(bundle("testdata/contoso", &plan, &["--stage", "2"], &plan), 1, &["two-moves.json"]);
-    assert_eq!(tree(&crate::common::testdata("contoso")), before, "the tenant changed");
-    assert!(std::fs::read_to_string(&plan).expect("the plan").contains("plan_hash"));
+    refused(
+        bundle("testdata/contoso", &plan, &["--stage", "2"], &plan),
+        1,
+        &["two-moves.json"],
+    );
+    assert_eq!(
+        tree(&crate::common::testdata("contoso")),
+        before,
+        "the tenant changed"
+    );
+    assert!(std::fs::read_to_string(&plan)
+        .expect("the plan")
+        .contains("plan_hash"));
     // A folder holding something else, or another stage's bundle, is left as it is.
     let other = dir.path().join("other");
     std::fs::create_dir(&other).expect("a folder");
     std::fs::write(other.join("notes.txt"), "mine").expect("writes");
-    refused(bundle("testdata/contoso", &plan, &["--stage", "2"], &other), 1, &["not empty"]);
+    refused(
+        bundle("testdata/contoso", &plan, &["--stage", "2"], &other),
+        1,
+        &["not empty"],
+    );
     assert_eq!(tree(&other).len(), 1);
     let s2 = dir.path().join("s2");
     let (code, _, err) = bundle("testdata/contoso", &plan, &["--stage", "2"], &s2);
     assert_eq!(code, Some(0), "{err}");
     let s2_files = tree(&s2);
     refused(
-        bundle("testdata/contoso", &plan, &["--stage", "5", "--wave", "1"], &s2),
+        bundle(
+            "testdata/contoso",
+            &plan,
+            &["--stage", "5", "--wave", "1"],
+            &s2,
+        ),
         1,
         &["not empty"],
     );
@@ -170,9 +220,17 @@ fn a_small_manifest() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (plan, _) = contoso_plan("plans/e1-to-e3.yaml", dir.path());
     let out = dir.path().join("b");
-    let (code, stdout, err) = bundle("testdata/contoso", &plan, &["--stage", "5", "--wave", "2"], &out);
+    let (code, stdout, err) = bundle(
+        "testdata/contoso",
+        &plan,
+        &["--stage", "5", "--wave", "2"],
+        &out,
+    );
     assert_eq!(code, Some(0), "{err}");
-    assert!(stdout.contains("4 operation(s), 4 undo operation(s)"), "{stdout}");
+    assert!(
+        stdout.contains("4 operation(s), 4 undo operation(s)"),
+        "{stdout}"
+    );
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("a manifest"))
             .expect("JSON");

@@ -24,7 +24,10 @@ use crate::common::{licplan, testdata};
 pub fn contoso_plan(intent: &str, dir: &Path) -> (PathBuf, PlanFile) {
     let out = dir.join(format!(
         "{}.json",
-        Path::new(intent).file_stem().and_then(|s| s.to_str()).unwrap_or("plan")
+        Path::new(intent)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("plan")
     ));
     let o = licplan(&[
         "plan",
@@ -37,7 +40,12 @@ pub fn contoso_plan(intent: &str, dir: &Path) -> (PathBuf, PlanFile) {
         out.to_str().expect("a UTF-8 path"),
         "--quiet",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let plan = licplan::plan::file::read(&out).expect("the plan reads back");
     (out, plan)
 }
@@ -74,14 +82,14 @@ fn unique_to_id(plan: &PlanFile) -> BTreeMap<String, String> {
 }
 
 /// An op id, its request (method, url, body) and the group it waits for.
-type Item = (String, Option<(String, String, Option<Value>)>, Option<String>);
+type Item = (
+    String,
+    Option<(String, String, Option<Value>)>,
+    Option<String>,
+);
 
 /// Replays Graph requests (method, url, body) and waits on `rp`.
-fn replay_requests(
-    rp: &mut Replayer<'_>,
-    items: &[Item],
-    placeholders: &BTreeMap<String, String>,
-) {
+fn replay_requests(rp: &mut Replayer<'_>, items: &[Item], placeholders: &BTreeMap<String, String>) {
     for (id, req, wait) in items {
         let src = OpSource { path: id.clone() };
         if let Some((method, url, body)) = req {
@@ -94,17 +102,15 @@ fn replay_requests(
             }
         }
         if let Some(g) = wait {
-            let group = match g.strip_prefix("{placeholder:").and_then(|s| s.strip_suffix('}')) {
+            let group = match g
+                .strip_prefix("{placeholder:")
+                .and_then(|s| s.strip_suffix('}'))
+            {
                 Some(u) => placeholders[u].clone(),
                 None => g.clone(),
             };
-            rp.step(
-                &src,
-                &Op::WaitForProcessing {
-                    group: Some(group),
-                },
-            )
-            .unwrap_or_else(|e| panic!("{id}: the wait does not replay: {e:?}"));
+            rp.step(&src, &Op::WaitForProcessing { group: Some(group) })
+                .unwrap_or_else(|e| panic!("{id}: the wait does not replay: {e:?}"));
         }
     }
 }
@@ -131,7 +137,11 @@ fn batch_items(b: &Bundle, dir: &str) -> Vec<Item> {
         }
         let v: Value = serde_json::from_slice(bytes).expect("a batch file is JSON");
         let reqs = v["requests"].as_array().expect("a requests array");
-        assert!(!reqs.is_empty() && reqs.len() <= 20, "{path}: {} requests", reqs.len());
+        assert!(
+            !reqs.is_empty() && reqs.len() <= 20,
+            "{path}: {} requests",
+            reqs.len()
+        );
         for r in reqs {
             if r.get("body").is_some() {
                 assert_eq!(
@@ -183,6 +193,8 @@ fn the_requests_of_every_bundle_replay_to_the_plans_state_and_the_undo_restores_
             let label = format!("{intent} stage {stage} wave {wave:?}");
             let bundle = build(t, &rules, &unit).unwrap_or_else(|e| panic!("{label}: {e}"));
             let m = &bundle.manifest;
+            let planned = licplan::bundle::build::as_planned(t, &plan);
+            let t = &*planned;
             // What the plan's own actions reach.
             let mut expected = translator_at_start(t, &rules, &unit).expect("replays");
             let mut at_start = translator_at_start(t, &rules, &unit).expect("replays");
@@ -203,11 +215,17 @@ fn the_requests_of_every_bundle_replay_to_the_plans_state_and_the_undo_restores_
                 replay_requests(&mut got.rp, &fwd, &placeholders);
                 got.rp.settle();
                 let d = differing(&end, &views(&got.rp, t), t);
-                assert!(d.is_empty(), "{label}, {what}: the requests end elsewhere:\n{d:#?}");
+                assert!(
+                    d.is_empty(),
+                    "{label}, {what}: the requests end elsewhere:\n{d:#?}"
+                );
                 replay_requests(&mut got.rp, &back, &placeholders);
                 got.rp.settle();
                 let d = differing(&start, &views(&got.rp, t), t);
-                assert!(d.is_empty(), "{label}, {what}: the undo does not restore:\n{d:#?}");
+                assert!(
+                    d.is_empty(),
+                    "{label}, {what}: the undo does not restore:\n{d:#?}"
+                );
                 if !back.is_empty() {
                     undone += 1;
                 }

@@ -1,6 +1,7 @@
 //! A bundle built in memory: the plan replayed to the unit's start, the unit and its rollback
 //! translated, the undo proven on a second replay, and every file's bytes.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ingest::error::InputError;
@@ -33,7 +34,25 @@ fn placeholders(plan: &PlanFile) -> BTreeMap<GroupId, String> {
         .collect()
 }
 
-/// A replay of the plan up to the unit's start (a [`Translator`] ready for the unit).
+/// The tenant as the plan simulated it: with the organization's usage location the plan
+/// relies on (the intent's `default_usage_location`, recorded in the plan's summary).
+pub fn as_planned<'t>(tenant: &'t Tenant, plan: &PlanFile) -> Cow<'t, Tenant> {
+    let planned = plan
+        .doc
+        .pointer("/summary/default_usage_location")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|c| crate::model::CountryCode::parse_optional(c).ok().flatten());
+    match planned {
+        Some(c) if tenant.default_usage_location != Some(c) => {
+            let mut t = tenant.clone();
+            t.default_usage_location = Some(c);
+            Cow::Owned(t)
+        }
+        _ => Cow::Borrowed(tenant),
+    }
+}
+
+/// A replay of the plan up to the unit's start (give it the tenant [`as_planned`]) (a [`Translator`] ready for the unit).
 ///
 /// # Errors
 ///
@@ -56,6 +75,7 @@ pub fn translator_at_start<'r>(
 /// An action whose names do not resolve or that has no Graph call.
 pub fn build(tenant: &Tenant, rules: &Rules, unit: &Unit<'_>) -> Result<Bundle, InputError> {
     let plan = unit.plan;
+    let tenant = &*as_planned(tenant, plan);
     let mut t = translator_at_start(tenant, rules, unit)?;
     let mut fwd = t.translate(unit.actions(), &unit.id_prefix(false))?;
     let undo = t.translate(unit.rollback(), &unit.id_prefix(true))?;
@@ -169,7 +189,7 @@ fn prove(
         .iter()
         .filter_map(|id| {
             let i = t.rp.user_index(id)?;
-            Some((*id, i, t.rp.user_view(i)))
+            Some((*id, i, licensing(t.rp.user_view(i))))
         })
         .collect();
     t.replay(unit.actions().iter())?;
@@ -189,7 +209,7 @@ fn prove(
     }
     let differ: Vec<String> = start
         .iter()
-        .filter(|(_, i, view)| t.rp.user_view(*i) != *view)
+        .filter(|(_, i, view)| licensing(t.rp.user_view(*i)) != *view)
         .map(|(id, i, _)| {
             t.rp.state()
                 .user_record(*i)
@@ -215,6 +235,14 @@ fn prove(
         users_checked: start.len() as u64,
         reasons,
     })
+}
+
+/// What the undo proof compares: licenses, paths and memberships. The usage location is left
+/// out, as the planner's proof leaves it out: the engine may give a user the organization's
+/// location when a license reaches them (R6), and no undo takes a location back.
+fn licensing(mut v: UserView) -> UserView {
+    v.location = None;
+    v
 }
 
 fn json_bytes(v: &impl serde::Serialize) -> Vec<u8> {

@@ -338,6 +338,12 @@ impl<'r> Translator<'r> {
                         })
                         .collect();
                     self.step(src, op)?;
+                    if groups.is_empty() {
+                        let n = b.ops.len() + 1;
+                        b.ops
+                            .push(nothing_to_wait_for(Self::id(prefix, n), &src.path));
+                        b.keys.push(Vec::new());
+                    }
                     for (k, (g, m)) in groups.iter().zip(members).enumerate() {
                         let n = b.ops.len() + 1;
                         let actions = if k == 0 {
@@ -445,6 +451,26 @@ impl<'r> Translator<'r> {
                 timeout_minutes: timeout,
             }),
         }
+    }
+}
+
+/// A wait when no group was changed before it (a plan that moves nobody): an op with no
+/// request, no `wait` and no checks, so the action is still carried by one op.
+fn nothing_to_wait_for(id: String, action: &str) -> Operation {
+    Operation {
+        id,
+        kind: OpKind::WaitForProcessing,
+        actions: vec![action.to_owned()],
+        target: Target {
+            kind: TargetKind::Group,
+            id: String::new(),
+        },
+        summary: "nothing to wait for: no group was changed before this step".into(),
+        precondition: condition(Vec::new()),
+        request: None,
+        postcondition: condition(Vec::new()),
+        inverse: Vec::new(),
+        wait: None,
     }
 }
 

@@ -193,6 +193,8 @@ fn the_requests_of_every_bundle_replay_to_the_plans_state_and_the_undo_restores_
             let label = format!("{intent} stage {stage} wave {wave:?}");
             let bundle = build(t, &rules, &unit).unwrap_or_else(|e| panic!("{label}: {e}"));
             let m = &bundle.manifest;
+            let planned = licplan::bundle::build::as_planned(t, &plan);
+            let t = &*planned;
             // What the plan's own actions reach.
             let mut expected = translator_at_start(t, &rules, &unit).expect("replays");
             let mut at_start = translator_at_start(t, &rules, &unit).expect("replays");

@@ -279,7 +279,10 @@ fn admin_center_csv_paths_are_unknown_so_its_plans_are_not_proven() {
 fn help_documents_exit_code_4_and_allow_partial() {
     let out = licplan(&["plan", "--help"]);
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("4  plan, simulate, verify: NOT PROVEN"), "{help}");
+    assert!(
+        help.contains("4  plan, simulate, verify: NOT PROVEN"),
+        "{help}"
+    );
     assert!(help.contains("--allow-partial"), "{help}");
 }
 

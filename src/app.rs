@@ -71,6 +71,10 @@ pub struct PlanRequest {
     pub redact: bool,
     /// Read exports with missing pages (a NOT PROVEN verdict) instead of refusing them.
     pub allow_partial: bool,
+    /// Re-plan from this stage on [`PlanRequest::fresh`] (`--from-stage N --fresh FRESH`).
+    pub from_stage: Option<u32>,
+    /// The fresh export, taken after the stages before `from_stage` ran.
+    pub fresh: Vec<PathBuf>,
 }
 
 /// `licplan generate`.
@@ -269,6 +273,7 @@ pub fn plan(
     let inputs = {
         let inputs = Inputs::new()
             .tenant(&req.tenant)
+            .tenant(&req.fresh)
             .file(Role::Intent, &req.intent);
         match &req.rules {
             Some(r) => inputs.file(Role::Rules, r),
@@ -287,33 +292,57 @@ pub fn plan(
         output::check(path, &inputs)?;
     }
     progress.phase("planning and simulating", 0);
-    // The export's hash is computed beside the planning.
-    let (export, plan) = crate::par::join(
-        || crate::plan::doc::ExportRef {
-            hash: crate::model::fingerprint::export_hash(&loaded.tenant),
-            tenant_id: loaded.tenant.organization.tenant_id().map(str::to_owned),
-        },
-        || crate::plan::plan(&loaded.tenant, &rules, &intent, &req.intent),
-    );
-    let mut plan = plan.map_err(|e| InputErrors(vec![e]))?;
+    let (export, mut plan) = plan_and_hash(&loaded.tenant, &rules, &intent, &req.intent)?;
     progress.done();
-    {
-        // The intent's default usage location stands in for the organization's.
-        let mut t = std::borrow::Cow::Borrowed(&loaded.tenant);
-        if intent.default_usage_location.is_some() {
-            t.to_mut().default_usage_location = intent.default_usage_location;
+    // The plan of the fresh export, re-planned from a stage, stands in for the first one.
+    let (plan, loaded) = match req.from_stage {
+        None => {
+            add_unchecked(&mut plan, &loaded.tenant, &intent, &evidence);
+            let redactor = req.redact.then(|| Redactor::new(&loaded.tenant));
+            finish(&mut plan, export, redactor.as_ref());
+            (plan, loaded)
         }
-        let mut touched = crate::plan::touched(&t, &intent);
-        touched.receiving = crate::plan::moving_users(&plan);
-        plan.verdict.add_unchecked(evidence.unchecked(&t, &touched));
-    }
-    let mut export = export;
-    if req.redact {
-        plan.redact(&Redactor::new(&loaded.tenant));
-        // The tenant id names the customer.
-        export.tenant_id = None;
-    }
-    plan.seal(export);
+        Some(from) => {
+            // The plan re-planned is the one whose bundles ran: sealed as `plan` seals it.
+            finish(&mut plan, export, None);
+            let fresh = ingest::load_with_progress(&req.fresh, progress)?;
+            let fresh_evidence = complete_or_allowed(&fresh, req.allow_partial)?;
+            progress.phase("re-planning on the fresh export", 0);
+            let fresh_path = req.fresh.first().cloned().unwrap_or_default();
+            let mut replanned = crate::plan::replan::replan(
+                &plan,
+                &loaded.tenant,
+                &fresh.tenant,
+                &rules,
+                &intent,
+                (&req.intent, &fresh_path),
+                from,
+            )
+            .map_err(|e| InputErrors(vec![e]))?;
+            progress.done();
+            add_unchecked(&mut replanned, &fresh.tenant, &intent, &fresh_evidence);
+            let export = crate::plan::doc::ExportRef {
+                hash: crate::model::fingerprint::export_hash(&fresh.tenant),
+                tenant_id: fresh.tenant.organization.tenant_id().map(str::to_owned),
+            };
+            // Users gone since the plan are named too: the redactor knows both exports.
+            let redactor = req.redact.then(|| {
+                let mut both = fresh.tenant.clone();
+                for (id, u) in loaded.tenant.users.iter() {
+                    if !both.users.contains_key(id) {
+                        both.users.insert(*id, u.clone());
+                    }
+                }
+                for (id, g) in &loaded.tenant.groups {
+                    both.groups.entry(*id).or_insert_with(|| g.clone());
+                }
+                Redactor::new(&both)
+            });
+            finish(&mut replanned, export, redactor.as_ref());
+            drop_in_background(loaded);
+            (replanned, fresh)
+        }
+    };
     match &req.output {
         None => {
             render::plan(&plan, req.format, out)?;
@@ -327,6 +356,53 @@ pub fn plan(
         plan.verdict.violations.len(),
         plan.verdict.unchecked.len(),
     )
+}
+
+/// The plan, with the export's hash computed beside the planning.
+fn plan_and_hash(
+    tenant: &crate::model::Tenant,
+    rules: &crate::simulate::rules::Rules,
+    intent: &crate::plan::intent::Intent,
+    intent_path: &std::path::Path,
+) -> Result<(crate::plan::doc::ExportRef, crate::plan::doc::Plan), AppError> {
+    let (export, plan) = crate::par::join(
+        || crate::plan::doc::ExportRef {
+            hash: crate::model::fingerprint::export_hash(tenant),
+            tenant_id: tenant.organization.tenant_id().map(str::to_owned),
+        },
+        || crate::plan::plan(tenant, rules, intent, intent_path),
+    );
+    Ok((export, plan.map_err(|e| InputErrors(vec![e]))?))
+}
+
+/// The checks the plan relies on that the exports could not support.
+fn add_unchecked(
+    plan: &mut crate::plan::doc::Plan,
+    tenant: &crate::model::Tenant,
+    intent: &crate::plan::intent::Intent,
+    evidence: &crate::ingest::evidence::Evidence,
+) {
+    // The intent's default usage location stands in for the organization's.
+    let mut t = std::borrow::Cow::Borrowed(tenant);
+    if intent.default_usage_location.is_some() {
+        t.to_mut().default_usage_location = intent.default_usage_location;
+    }
+    let mut touched = crate::plan::touched(&t, intent);
+    touched.receiving = crate::plan::moving_users(plan);
+    plan.verdict.add_unchecked(evidence.unchecked(&t, &touched));
+}
+
+/// Redacts (the tenant id too: it names the customer) and seals the plan.
+fn finish(
+    plan: &mut crate::plan::doc::Plan,
+    mut export: crate::plan::doc::ExportRef,
+    redactor: Option<&Redactor>,
+) {
+    if let Some(r) = redactor {
+        plan.redact(r);
+        export.tenant_id = None;
+    }
+    plan.seal(export);
 }
 
 /// Writes a synthetic tenant and a one-line summary of it.

@@ -136,6 +136,17 @@ enum Command {
         /// folder, or is a folder or a read-only file.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Re-plan the stages and waves left from stage N on the --fresh export: the plan of
+        /// TENANT and the intent (the one whose bundles ran) from stage N on, with the groups it
+        /// created found by uniqueName, what the fresh export shows done dropped, users gone
+        /// skipped, users new or changed since held back, and the rest proven again. Stages
+        /// before N stay, empty.
+        #[arg(long, value_name = "N", requires = "fresh")]
+        from_stage: Option<u32>,
+        /// The fresh export (folders or files, as TENANT), taken after the stages before
+        /// --from-stage ran.
+        #[arg(long, value_name = "FRESH", num_args = 1.., requires = "from_stage")]
+        fresh: Vec<PathBuf>,
         #[command(flatten)]
         rules: RulesArgs,
         #[command(flatten)]
@@ -381,6 +392,8 @@ fn main() -> ExitCode {
             tenant,
             intent,
             output,
+            from_stage,
+            fresh,
             rules,
             report,
         } => app::plan(
@@ -392,6 +405,8 @@ fn main() -> ExitCode {
                 output,
                 redact: report.redact,
                 allow_partial: report.allow_partial,
+                from_stage,
+                fresh,
             },
             &mut out,
             &mut progress,

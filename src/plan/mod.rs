@@ -16,9 +16,10 @@ pub mod intent;
 pub mod names;
 pub mod precheck;
 pub mod reason;
+pub mod replan;
 pub mod rollback;
-pub mod select;
 mod seats;
+pub mod select;
 pub mod stages;
 pub mod steps;
 mod summary;
@@ -232,6 +233,7 @@ pub fn plan(
             .chain(summary::moves_groups_warnings(&moves))
             .collect(),
         moves,
+        replan: None,
     })
 }
 
@@ -375,7 +377,6 @@ fn failing_users(drawn: &Drawn, movers: &[Mover], errors: &[ErrorRecord]) -> Vec
     // bug, and hiding it would hide the bug. It stays in the verdict (exit 3).
     out.into_iter().collect()
 }
-
 
 #[cfg(test)]
 mod tests {

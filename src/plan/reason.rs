@@ -103,6 +103,12 @@ hold_reasons! {
     AddonDependency => "addon-dependency",
         "The user's add-on needs a prerequisite plan that only the product the move changes provides, or a moved add-on needs its prerequisite in the same group, and Microsoft's add-on group pattern cannot carry the user (R5, R7, R11).",
         "carry the user with Microsoft's add-on group pattern (a group with the prerequisite product enabling only the prerequisite plan, plus the add-on: leave addon_groups on for the move), give the user the prerequisite on a path the move keeps, or remove the add-on before the move, then plan again";
+    NewSincePlanning => "new-since-planning",
+        "The user was not in the export the plan was made from: the stages that ran before the re-plan did not add them to a carrying group.",
+        "finish this migration for the others, then plan again on a fresh export to move the users who joined since (or re-plan from the stage that adds members)";
+    ChangedSincePlanning => "changed-since-planning",
+        "The user's licenses or groups changed since the plan was made, and the remaining stages would now lose a license or service on the fresh export.",
+        "see what changed (licplan verify lists the drift), fix the user's licenses or group memberships, then re-plan from this stage on a new export";
     TargetLacksService => "target-lacks-service",
         "The target product has no plan for a service the user has (nor a successor), so the move would lose it (R11).",
         "choose a target product that includes every service the user has (or its successor), or keep the user on the current product";
@@ -162,6 +168,8 @@ pub enum SkipReason {
     AlreadyMoved { by_move: usize },
     /// The user holds the move's product only through groups, or not at all.
     NoDirectAssignment,
+    /// A re-plan (`--from-stage`): the fresh export no longer has the user.
+    GoneSincePlanning,
 }
 
 impl SkipReason {
@@ -170,6 +178,7 @@ impl SkipReason {
         match self {
             Self::AlreadyMoved { .. } => "already-moved",
             Self::NoDirectAssignment => "no-direct-assignment",
+            Self::GoneSincePlanning => "gone-since-planning",
         }
     }
 }
@@ -180,6 +189,9 @@ impl std::fmt::Display for SkipReason {
             Self::AlreadyMoved { by_move } => write!(f, "already moved by move {by_move}"),
             Self::NoDirectAssignment => {
                 f.write_str("holds no direct assignment of the product to move")
+            }
+            Self::GoneSincePlanning => {
+                f.write_str("not in the fresh export: deleted or renamed since the plan was made")
             }
         }
     }

@@ -200,6 +200,14 @@ impl Redact for Plan {
             r.one(&mut p.group_name);
             p.unique_name = redacted_unique_name(&p.group_name);
         }
+        if let Some(re) = &mut self.replan {
+            for g in &mut re.groups {
+                r.one(&mut g.placeholder_id);
+                r.one(&mut g.group_name);
+                r.opt(&mut g.group_id);
+                g.unique_name = redacted_unique_name(&g.group_name);
+            }
+        }
         for s in &mut self.stages {
             r.one(&mut s.title);
             r.one(&mut s.purpose);

@@ -11,7 +11,7 @@
 
 pub mod app;
 mod drift;
-mod placeholders;
+pub(crate) mod placeholders;
 mod report;
 mod status;
 mod units;

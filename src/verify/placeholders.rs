@@ -9,7 +9,7 @@ use crate::plan::file::PlaceholderRef;
 use super::{FoundBy, FoundGroup};
 
 /// Each placeholder with the real group found for it.
-pub(super) fn find(t: &Tenant, refs: &[PlaceholderRef]) -> Vec<FoundGroup> {
+pub(crate) fn find(t: &Tenant, refs: &[PlaceholderRef]) -> Vec<FoundGroup> {
     let mut out: Vec<FoundGroup> = refs
         .iter()
         .map(|r| {
@@ -53,7 +53,7 @@ pub(super) fn find(t: &Tenant, refs: &[PlaceholderRef]) -> Vec<FoundGroup> {
 }
 
 /// Placeholder id (lower case) → the real group's id, for the groups found.
-pub(super) fn id_map(found: &[FoundGroup]) -> BTreeMap<String, String> {
+pub(crate) fn id_map(found: &[FoundGroup]) -> BTreeMap<String, String> {
     found
         .iter()
         .filter_map(|f| {

@@ -30,6 +30,7 @@ mod prop_sim;
 mod real_graph;
 mod redact;
 mod render_safety;
+mod replan;
 mod runner;
 mod scenarios;
 mod scenarios_removal;

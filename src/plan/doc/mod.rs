@@ -43,6 +43,10 @@ pub struct Plan {
     /// groups whose licenses change for members the plan does not move.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// A re-plan of an earlier plan from one of its stages on a fresh export
+    /// (`licplan plan --from-stage N --fresh FRESH`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replan: Option<super::replan::Replan>,
 }
 
 /// The export a plan was made from: its hash (SHA-256 of the tenant as read, see

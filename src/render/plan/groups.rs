@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::super::report::{Block, Cell, Column, Section, Table};
+use super::super::report::{Block, Cell, Column, Section, Span, Table};
 use crate::plan::doc::{GroupLicenseText, Plan};
 
 /// Licenses as one cell: `ENTERPRISEPACK (disabled: SWAY); EMS`, `ENTERPRISEPACK (only
@@ -111,4 +111,66 @@ pub(super) fn warnings(p: &Plan) -> Option<Section<'_>> {
                 .collect(),
         ))
     })
+}
+
+/// A re-plan: the plan it continues, from which stage, and what the fresh export changed.
+pub(super) fn replan(p: &Plan) -> Option<Section<'_>> {
+    let r = p.replan.as_ref()?;
+    let fields = vec![
+        (
+            Cow::Borrowed("re-planned from stage"),
+            vec![Span::plain(r.from_stage.to_string())],
+        ),
+        (
+            Cow::Borrowed("plan re-planned"),
+            vec![Span::plain(r.base_plan_hash.as_str())],
+        ),
+        (
+            Cow::Borrowed("its export"),
+            vec![Span::plain(r.base_export_hash.as_str())],
+        ),
+        (
+            Cow::Borrowed("fresh export"),
+            vec![Span::plain(p.export.hash.as_str())],
+        ),
+        (
+            Cow::Borrowed("actions done already"),
+            vec![Span::plain(r.actions_done.to_string())],
+        ),
+        (
+            Cow::Borrowed("users gone (skipped)"),
+            vec![Span::plain(r.users_gone.to_string())],
+        ),
+        (
+            Cow::Borrowed("users new since (held back)"),
+            vec![Span::plain(r.users_new.to_string())],
+        ),
+        (
+            Cow::Borrowed("users failing on the fresh export (held back)"),
+            vec![Span::plain(r.users_failing.to_string())],
+        ),
+    ];
+    let mut s = Section::new(format!("Re-planned from stage {}", r.from_stage))
+        .block(Block::plain(
+            "The stages before it ran before the fresh export was taken: they stay, empty, so every stage keeps its number. Bundle and verify this plan with the fresh export.",
+        ))
+        .block(Block::Fields(fields));
+    if !r.groups.is_empty() {
+        let t = Table::new(vec![
+            Column::left("group"),
+            Column::left("uniqueName"),
+            Column::left("found by"),
+            Column::left("id"),
+        ])
+        .rows(r.groups.iter().map(|g| {
+            vec![
+                Cell::text(g.group_name.as_str()),
+                Cell::text(g.unique_name.as_str()),
+                Cell::text(g.found.as_str()),
+                Cell::text(g.group_id.as_deref().unwrap_or(g.placeholder_id.as_str())),
+            ]
+        }));
+        s = s.block(Block::Table(t));
+    }
+    Some(s)
 }

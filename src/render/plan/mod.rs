@@ -44,6 +44,7 @@ pub fn report(p: &Plan) -> Report<'_> {
     let word = verdict_word(p);
     let mut sections = Vec::with_capacity(10);
     sections.extend(report::not_checked(word, &p.verdict.unchecked));
+    sections.extend(groups::replan(p));
     sections.extend(groups::warnings(p));
     sections.push(moves(p));
     sections.extend(groups::license_changes(p));

@@ -109,6 +109,21 @@ impl ReplayArgs {
     }
 }
 
+/// The plan and the part of it a command works on: `bundle` and `verify`.
+#[derive(Debug, Args)]
+struct UnitArgs {
+    /// The plan written by `licplan plan --format json|yaml --output FILE`, unedited (its
+    /// plan_hash is checked).
+    #[arg(long, value_name = "FILE")]
+    plan: PathBuf,
+    /// The stage (verify checks it with every stage before it).
+    #[arg(long, value_name = "N")]
+    stage: u32,
+    /// One wave of a stage that runs in waves (verify checks it with every wave before it).
+    #[arg(long, value_name = "K")]
+    wave: Option<u32>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show what a tenant holds: products and seats, how users hold them, licensed groups,
@@ -192,15 +207,8 @@ enum Command {
     Bundle {
         #[command(flatten)]
         tenant: TenantArgs,
-        /// The plan written by `licplan plan --format json|yaml --output FILE`.
-        #[arg(long, value_name = "FILE")]
-        plan: PathBuf,
-        /// The stage to bundle.
-        #[arg(long, value_name = "N")]
-        stage: u32,
-        /// The wave of a stage that runs in waves.
-        #[arg(long, value_name = "K")]
-        wave: Option<u32>,
+        #[command(flatten)]
+        unit: UnitArgs,
         /// The folder to write: new, empty, or a bundle of the same plan, stage and wave.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
@@ -218,15 +226,8 @@ enum Command {
         /// The fresh export, taken after the stage ran.
         #[command(flatten)]
         tenant: TenantArgs,
-        /// The plan written by `licplan plan` (unedited: its plan_hash is checked).
-        #[arg(long, value_name = "FILE")]
-        plan: PathBuf,
-        /// The stage to verify (with every stage before it).
-        #[arg(long, value_name = "N")]
-        stage: u32,
-        /// One wave of the stage (with every wave before it).
-        #[arg(long, value_name = "K")]
-        wave: Option<u32>,
+        #[command(flatten)]
+        unit: UnitArgs,
         /// Write the report to this file instead of standard output (as for plan --output).
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -447,9 +448,7 @@ fn main() -> ExitCode {
         ),
         Command::Bundle {
             tenant,
-            plan,
-            stage,
-            wave,
+            unit: UnitArgs { plan, stage, wave },
             out: dir,
             rules,
             allow_partial,
@@ -468,9 +467,7 @@ fn main() -> ExitCode {
         ),
         Command::Verify {
             tenant,
-            plan,
-            stage,
-            wave,
+            unit: UnitArgs { plan, stage, wave },
             output,
             rules,
             report,

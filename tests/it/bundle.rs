@@ -1,4 +1,5 @@
-//! `licplan bundle` through the binary: the same bytes run after run, the refusals (exit 2
+//! `licplan bundle` through the binary: the same bytes run after run, an undo not proven (exit 3,
+//! the bundle written and saying why), the refusals (exit 2
 //! naming the plan and the field; exit 1 for an output it will not write), and a snapshot of
 //! one small manifest.
 
@@ -237,4 +238,63 @@ fn a_small_manifest() {
     assert_eq!(m["wave"]["number"], 2);
     assert!(m["undo_proof"]["proven"].as_bool().expect("a bool"));
     insta::assert_json_snapshot!("bundle-e1-to-e3-stage-5-wave-2", m);
+}
+
+/// Regression: the undo of a change wave that freed the tenant's last seat of the old product
+/// (`plan-rollback-no-seat`: Office 365 E1 over-consumed, so changing Alice back needs a seat
+/// that no longer exists). The forward plan is safe; the bundle is written whole, says why
+/// its undo is not proven in the manifest and README, and exits 3.
+#[test]
+fn a_bundle_whose_undo_runs_out_of_seats_is_written_and_exits_3_saying_why() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let s = "testdata/scenarios/plan-rollback-no-seat";
+    let (tenant, intent) = (format!("{s}/tenant"), format!("{s}/intent.yaml"));
+    let plan = dir.path().join("plan.json");
+    let (code, _, err) = run(&[
+        "plan",
+        &tenant,
+        "--intent",
+        &intent,
+        "--format",
+        "json",
+        "--output",
+        plan.to_str().expect("UTF-8"),
+        "--quiet",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let out = dir.path().join("b");
+    let (code, stdout, err) = bundle(&tenant, &plan, &["--stage", "2", "--wave", "1"], &out);
+    assert_eq!(code, Some(3), "stdout: {stdout}\nstderr: {err}");
+    assert!(stdout.contains("undo NOT proven"), "{stdout}");
+    assert!(err.contains("undo is not proven"), "{err}");
+    let files = tree(&out);
+    for f in [
+        "manifest.json",
+        "apply.ps1",
+        "undo.ps1",
+        "README.md",
+        "undo-batch/001.json",
+    ] {
+        assert!(files.contains_key(f), "no {f} in {:?}", files.keys());
+    }
+    let m: serde_json::Value =
+        serde_json::from_slice(&files["manifest.json"]).expect("the manifest is JSON");
+    assert_eq!(m["undo_proof"]["proven"], false);
+    assert_eq!(m["undo_proof"]["users_checked"], 1);
+    let reasons = m["undo_proof"]["reasons"].to_string();
+    assert!(
+        reasons.contains("CountViolation")
+            && reasons.contains("STANDARDPACK")
+            && reasons.contains("alice@contoso.com"),
+        "{reasons}"
+    );
+    let readme = String::from_utf8_lossy(&files["README.md"]);
+    assert!(readme.contains("**The undo is NOT proven**"), "{readme}");
+    assert!(
+        readme.contains("the undo fails: CountViolation alice@contoso.com"),
+        "{readme}"
+    );
+    // The forward op is still there to run: the undo's refusal does not empty the bundle.
+    assert_eq!(m["ops"].as_array().map(Vec::len), Some(1));
+    assert_eq!(m["ops"][0]["kind"], "change-direct-license");
 }

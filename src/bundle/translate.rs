@@ -478,6 +478,8 @@ fn nothing_to_wait_for(id: String, action: &str) -> Operation {
 /// replay steps over it in between (precondition before, postcondition after).
 mod one;
 
+pub(crate) use one::odata_key;
+
 /// The group whose licenses or members an op changes.
 fn changed_group(op: &Op) -> Option<&str> {
     match op {

@@ -298,3 +298,42 @@ fn a_bundle_whose_undo_runs_out_of_seats_is_written_and_exits_3_saying_why() {
     assert_eq!(m["ops"].as_array().map(Vec::len), Some(1));
     assert_eq!(m["ops"][0]["kind"], "change-direct-license");
 }
+
+/// A group reprocess has no Microsoft Graph call (Graph reprocesses one user at a time), so a
+/// plan holding one, even with its hash made again after the edit, is refused naming the
+/// action and the way out; nothing is written.
+#[test]
+fn bundle_refuses_a_group_reprocess_naming_the_action_and_what_to_do() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (plan, _) = contoso_plan("plans/e1-to-e3.yaml", dir.path());
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).expect("the plan")).expect("JSON");
+    let actions = v["stages"][1]["actions"]
+        .as_array_mut()
+        .expect("stage 2's actions");
+    assert_eq!(actions[1]["op"], "assign-group-license");
+    let group = actions[1]["group"].clone();
+    actions.insert(2, serde_json::json!({"op": "reprocess", "group": group}));
+    // Hashed again as licplan hashes a plan, so the refusal is the reprocess's, not the hash's.
+    let text = serde_json::to_string_pretty(&v).expect("JSON");
+    let hash = licplan::plan::file::parse(&text, Path::new("edited.json"))
+        .expect("the edited plan reads")
+        .computed_hash();
+    v["plan_hash"] = serde_json::Value::from(hash);
+    let edited = dir.path().join("edited.json");
+    std::fs::write(&edited, serde_json::to_string_pretty(&v).expect("JSON")).expect("writes");
+    let out = dir.path().join("out");
+    refused(
+        bundle("testdata/contoso", &edited, &["--stage", "2"], &out),
+        2,
+        &[
+            "edited.json",
+            "stages[1].actions[2]",
+            "\"group\"",
+            "reprocess of a group",
+            "/users/{id}/reprocessLicenseAssignment",
+            "reprocess the group's users one by one",
+        ],
+    );
+    assert!(!out.exists(), "a refused bundle wrote its folder");
+}

@@ -21,9 +21,20 @@ fn assign_body(add: &[(SkuId, Vec<String>)], remove: &[SkuId]) -> Value {
     json!({ "addLicenses": add, "removeLicenses": remove })
 }
 
-/// `uniqueName` quoted as an OData key (a single quote doubled).
-fn odata_quote(s: &str) -> String {
-    s.replace('\'', "''")
+/// `uniqueName` as the key of `/groups(uniqueName='…')`: a single quote doubled (OData's string
+/// literal), then percent-encoded as a URL path needs it (every byte but the unreserved
+/// `A-Z a-z 0-9 - . _ ~`, as the runner's `[uri]::EscapeDataString` encodes it), so no name can
+/// end the key, add a segment or start a query.
+pub(crate) fn odata_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.replace('\'', "''").bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 struct Parts {
@@ -153,7 +164,7 @@ impl Translator<'_> {
                 }
                 let mut req = request(
                     "PATCH",
-                    format!("/groups(uniqueName='{}')", odata_quote(&unique)),
+                    format!("/groups(uniqueName='{}')", odata_key(&unique)),
                     Some(body),
                 );
                 req.headers
@@ -432,13 +443,17 @@ impl Translator<'_> {
                     keys: Vec::new(),
                 }
             }
+            // Microsoft Graph v1.0 documents only `POST /users/{id}/reprocessLicenseAssignment`;
+            // the beta `cloudLicensing` `reprocessAssignments` is not for production use, and
+            // the admin center's group reprocess has no Graph call (docs/BUNDLE.md).
             Op::Reprocess { .. } => {
                 return Err(err(
                     &self.file,
                     src,
                     "group",
-                    "Graph has no call to reprocess a group or every user: a bundle reprocesses users one by one".into(),
-                ))
+                    "a reprocess of a group (or of no one) has no Microsoft Graph call: Graph reprocesses one user at a time (POST /users/{id}/reprocessLicenseAssignment)".into(),
+                )
+                .hint("reprocess the group's users one by one (op reprocess with `user`), as licplan plan writes it; or reprocess the group in the Microsoft Entra admin center"))
             }
             // Translated by `Translator::translate` (grouped, or one op per group).
             Op::AddMember { .. } | Op::WaitForProcessing { .. } => {
@@ -461,5 +476,30 @@ impl Translator<'_> {
             user: u.to_string(),
             country: Some(loc.as_str().to_owned()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::odata_key;
+
+    #[test]
+    fn a_hostile_unique_name_cannot_leave_its_key() {
+        assert_eq!(
+            odata_key("licplan-lic-e3-0a1b2c3d"),
+            "licplan-lic-e3-0a1b2c3d"
+        );
+        // A quote that would close the key, a segment, a query, a fragment, a space, a percent
+        // and a non-ASCII letter.
+        assert_eq!(
+            odata_key("x')/members?$x=1#é %"),
+            "x%27%27%29%2Fmembers%3F%24x%3D1%23%C3%A9%20%25"
+        );
+        let key = odata_key("Sales’; Remove-MgUser 'a'");
+        assert!(
+            key.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
+            "{key}"
+        );
     }
 }

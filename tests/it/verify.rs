@@ -454,3 +454,30 @@ fn a_wave_is_verified_with_every_unit_before_it() {
     assert!(why.contains("still holds STANDARDPACK directly"), "{why}");
     assert_eq!(v["next_wave"]["wave"], 2);
 }
+
+/// The fixtures' plan is the plan of the sample tenant as it is exported now, written by this
+/// licplan: an export hash that predates a change in what is read (as licenseProcessingState
+/// once did) fails here, and make.py's header says how to write the plan again.
+#[test]
+fn the_fixtures_plan_is_that_of_the_sample_tenant_as_exported_now() {
+    let loaded = crate::common::load(&[Path::new("testdata/contoso")]);
+    let plan = licplan::plan::file::read(&testdata("verify/plan.json")).expect("the plan reads");
+    assert_eq!(
+        plan.export_hash.as_deref(),
+        Some(licplan::model::fingerprint::export_hash(&loaded.tenant).as_str()),
+        "testdata/verify/plan.json names another export: write it again (see testdata/verify/make.py)"
+    );
+    plan.check_hash()
+        .expect("the plan's hash is that of its ops");
+    // The plan a fresh run writes is the same plan.
+    let out = licplan(&[
+        "plan",
+        "testdata/contoso",
+        "--intent",
+        "plans/e1-to-e3.yaml",
+        "--format",
+        "json",
+    ]);
+    let now: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(now["plan_hash"].as_str(), plan.plan_hash.as_deref());
+}

@@ -168,7 +168,7 @@ fn licenses(body: &Value) -> Result<(Vec<LicenseSpec>, Vec<String>), String> {
     Ok((add, remove))
 }
 
-/// A key as [`odata_key`](crate::bundle::translate::odata_key) writes it, decoded: `None` for a byte a path must
+/// A key as the translator writes it (`odata_key`), decoded: `None` for a byte a path must
 /// not hold raw (only the unreserved characters and `%XX` are read), or text that is not UTF-8.
 fn percent_decoded(key: &str) -> Option<String> {
     let b = key.as_bytes();

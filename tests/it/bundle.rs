@@ -250,18 +250,7 @@ fn a_bundle_whose_undo_runs_out_of_seats_is_written_and_exits_3_saying_why() {
     let s = "testdata/scenarios/plan-rollback-no-seat";
     let (tenant, intent) = (format!("{s}/tenant"), format!("{s}/intent.yaml"));
     let plan = dir.path().join("plan.json");
-    let (code, _, err) = run(&[
-        "plan",
-        &tenant,
-        "--intent",
-        &intent,
-        "--format",
-        "json",
-        "--output",
-        plan.to_str().expect("UTF-8"),
-        "--quiet",
-    ]);
-    assert_eq!(code, Some(0), "{err}");
+    crate::common::plan_file(&tenant, &intent, &plan);
     let out = dir.path().join("b");
     let (code, stdout, err) = bundle(&tenant, &plan, &["--stage", "2", "--wave", "1"], &out);
     assert_eq!(code, Some(3), "stdout: {stdout}\nstderr: {err}");

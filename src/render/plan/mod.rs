@@ -102,7 +102,10 @@ fn hashes(p: &Plan) -> Section<'_> {
         .only(Medium::Terminal)
         .block(Block::Fields(vec![
             ("plan hash".into(), vec![Span::plain(p.plan_hash.as_str())]),
-            ("export hash".into(), vec![Span::plain(p.export.hash.as_str())]),
+            (
+                "export hash".into(),
+                vec![Span::plain(p.export.hash.as_str())],
+            ),
         ]))
 }
 

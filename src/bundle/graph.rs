@@ -39,7 +39,8 @@ pub fn ops_of(
             let unique = g
                 .strip_prefix("groups(uniqueName='")
                 .and_then(|s| s.strip_suffix("')"))
-                .ok_or("a uniqueName key")?
+                .ok_or("a uniqueName key")
+                .and_then(|k| percent_decoded(k).ok_or("a uniqueName key percent-encoded"))?
                 .replace("''", "'");
             let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_owned);
             vec![Op::CreateGroup {
@@ -165,4 +166,62 @@ fn licenses(body: &Value) -> Result<(Vec<LicenseSpec>, Vec<String>), String> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((add, remove))
+}
+
+/// A key as the translator writes it (`odata_key`), decoded: `None` for a byte a path must
+/// not hold raw (only the unreserved characters and `%XX` are read), or text that is not UTF-8.
+fn percent_decoded(key: &str) -> Option<String> {
+    let b = key.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            c if c.is_ascii_alphanumeric() || b"-._~".contains(&c) => {
+                out.push(c);
+                i += 1;
+            }
+            _ => return None,
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use crate::simulate::ops::Op;
+
+    #[test]
+    fn a_hostile_unique_name_reads_back_from_its_url() {
+        let name = "x')/members?$x=1#é %'";
+        let url = format!(
+            "/groups(uniqueName='{}')",
+            crate::bundle::translate::odata_key(name)
+        );
+        let body = serde_json::json!({"displayName": "G", "securityEnabled": true});
+        let ops = super::ops_of("PATCH", &url, Some(&body), &BTreeMap::new()).expect("read");
+        match ops.as_slice() {
+            [Op::CreateGroup { unique_name, .. }] => {
+                assert_eq!(unique_name.as_deref(), Some(name));
+            }
+            other => panic!("one create-group, got {other:?}"),
+        }
+        // A key written raw is not one a bundle writes.
+        for raw in [
+            "/groups(uniqueName='a b')",
+            "/groups(uniqueName='a'b')",
+            "/groups(uniqueName='a%2')",
+        ] {
+            assert!(
+                super::ops_of("PATCH", raw, Some(&body), &BTreeMap::new()).is_err(),
+                "{raw}"
+            );
+        }
+    }
 }

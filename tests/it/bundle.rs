@@ -1,4 +1,5 @@
-//! `licplan bundle` through the binary: the same bytes run after run, the refusals (exit 2
+//! `licplan bundle` through the binary: the same bytes run after run, an undo not proven (exit 3,
+//! the bundle written and saying why), the refusals (exit 2
 //! naming the plan and the field; exit 1 for an output it will not write), and a snapshot of
 //! one small manifest.
 
@@ -237,4 +238,91 @@ fn a_small_manifest() {
     assert_eq!(m["wave"]["number"], 2);
     assert!(m["undo_proof"]["proven"].as_bool().expect("a bool"));
     insta::assert_json_snapshot!("bundle-e1-to-e3-stage-5-wave-2", m);
+}
+
+/// Regression: the undo of a change wave that freed the tenant's last seat of the old product
+/// (`plan-rollback-no-seat`: Office 365 E1 over-consumed, so changing Alice back needs a seat
+/// that no longer exists). The forward plan is safe; the bundle is written whole, says why
+/// its undo is not proven in the manifest and README, and exits 3.
+#[test]
+fn a_bundle_whose_undo_runs_out_of_seats_is_written_and_exits_3_saying_why() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let s = "testdata/scenarios/plan-rollback-no-seat";
+    let (tenant, intent) = (format!("{s}/tenant"), format!("{s}/intent.yaml"));
+    let plan = dir.path().join("plan.json");
+    crate::common::plan_file(&tenant, &intent, &plan);
+    let out = dir.path().join("b");
+    let (code, stdout, err) = bundle(&tenant, &plan, &["--stage", "2", "--wave", "1"], &out);
+    assert_eq!(code, Some(3), "stdout: {stdout}\nstderr: {err}");
+    assert!(stdout.contains("undo NOT proven"), "{stdout}");
+    assert!(err.contains("undo is not proven"), "{err}");
+    let files = tree(&out);
+    for f in [
+        "manifest.json",
+        "apply.ps1",
+        "undo.ps1",
+        "README.md",
+        "undo-batch/001.json",
+    ] {
+        assert!(files.contains_key(f), "no {f} in {:?}", files.keys());
+    }
+    let m: serde_json::Value =
+        serde_json::from_slice(&files["manifest.json"]).expect("the manifest is JSON");
+    assert_eq!(m["undo_proof"]["proven"], false);
+    assert_eq!(m["undo_proof"]["users_checked"], 1);
+    let reasons = m["undo_proof"]["reasons"].to_string();
+    assert!(
+        reasons.contains("CountViolation")
+            && reasons.contains("STANDARDPACK")
+            && reasons.contains("alice@contoso.com"),
+        "{reasons}"
+    );
+    let readme = String::from_utf8_lossy(&files["README.md"]);
+    assert!(readme.contains("**The undo is NOT proven**"), "{readme}");
+    assert!(
+        readme.contains("the undo fails: CountViolation alice@contoso.com"),
+        "{readme}"
+    );
+    // The forward op is still there to run: the undo's refusal does not empty the bundle.
+    assert_eq!(m["ops"].as_array().map(Vec::len), Some(1));
+    assert_eq!(m["ops"][0]["kind"], "change-direct-license");
+}
+
+/// A group reprocess has no Microsoft Graph call (Graph reprocesses one user at a time), so a
+/// plan holding one, even with its hash made again after the edit, is refused naming the
+/// action and the way out; nothing is written.
+#[test]
+fn bundle_refuses_a_group_reprocess_naming_the_action_and_what_to_do() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (plan, _) = contoso_plan("plans/e1-to-e3.yaml", dir.path());
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).expect("the plan")).expect("JSON");
+    let actions = v["stages"][1]["actions"]
+        .as_array_mut()
+        .expect("stage 2's actions");
+    assert_eq!(actions[1]["op"], "assign-group-license");
+    let group = actions[1]["group"].clone();
+    actions.insert(2, serde_json::json!({"op": "reprocess", "group": group}));
+    // Hashed again as licplan hashes a plan, so the refusal is the reprocess's, not the hash's.
+    let text = serde_json::to_string_pretty(&v).expect("JSON");
+    let hash = licplan::plan::file::parse(&text, Path::new("edited.json"))
+        .expect("the edited plan reads")
+        .computed_hash();
+    v["plan_hash"] = serde_json::Value::from(hash);
+    let edited = dir.path().join("edited.json");
+    std::fs::write(&edited, serde_json::to_string_pretty(&v).expect("JSON")).expect("writes");
+    let out = dir.path().join("out");
+    refused(
+        bundle("testdata/contoso", &edited, &["--stage", "2"], &out),
+        2,
+        &[
+            "edited.json",
+            "stages[1].actions[2]",
+            "\"group\"",
+            "reprocess of a group",
+            "/users/{id}/reprocessLicenseAssignment",
+            "reprocess the group's users one by one",
+        ],
+    );
+    assert!(!out.exists(), "a refused bundle wrote its folder");
 }

@@ -18,7 +18,7 @@ use licplan::simulate::ops::{Op, OpSource};
 use licplan::simulate::rules::Rules;
 use serde_json::Value;
 
-use crate::common::{licplan, testdata};
+use crate::common::testdata;
 
 /// Plans `intent` on contoso into `dir` and reads the plan back.
 pub fn contoso_plan(intent: &str, dir: &Path) -> (PathBuf, PlanFile) {
@@ -29,24 +29,7 @@ pub fn contoso_plan(intent: &str, dir: &Path) -> (PathBuf, PlanFile) {
             .and_then(|s| s.to_str())
             .unwrap_or("plan")
     ));
-    let o = licplan(&[
-        "plan",
-        "testdata/contoso",
-        "--intent",
-        intent,
-        "--format",
-        "json",
-        "--output",
-        out.to_str().expect("a UTF-8 path"),
-        "--quiet",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let plan = licplan::plan::file::read(&out).expect("the plan reads back");
+    let plan = crate::common::plan_file("testdata/contoso", intent, &out);
     (out, plan)
 }
 

@@ -123,6 +123,30 @@ pub fn plan_scenario(name: &str, code: i32) -> (serde_json::Value, String) {
     (json, table)
 }
 
+/// Plans `intent` on `tenant` into the JSON file `out` (exit 0 checked, stderr shown when not)
+/// and reads the plan back as `bundle` and `verify` read it.
+#[track_caller]
+pub fn plan_file(tenant: &str, intent: &str, out: &Path) -> licplan::plan::file::PlanFile {
+    let o = licplan(&[
+        "plan",
+        tenant,
+        "--intent",
+        intent,
+        "--format",
+        "json",
+        "--output",
+        out.to_str().expect("a UTF-8 path"),
+        "--quiet",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "plan {tenant} --intent {intent}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    licplan::plan::file::read(out).expect("the plan reads back")
+}
+
 /// Cases a property test runs: `PROPTEST_CASES` when set (a longer run by hand), else `default`.
 pub fn proptest_cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES")

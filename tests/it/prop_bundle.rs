@@ -177,25 +177,8 @@ fn bundles_of_the_hostile_sample_tenants_carry_each_action_once() {
         let tenant = format!("testdata/{name}");
         let intent = format!("testdata/{name}-intent.yaml");
         let out = dir.path().join(format!("{name}.json"));
-        let o = crate::common::licplan(&[
-            "plan",
-            &tenant,
-            "--intent",
-            &intent,
-            "--format",
-            "json",
-            "--output",
-            out.to_str().expect("UTF-8"),
-            "--quiet",
-        ]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        let plan = crate::common::plan_file(&tenant, &intent, &out);
         let loaded = crate::common::load(&[&crate::common::testdata(name)]);
-        let plan = licplan::plan::file::read(&out).expect("the plan reads back");
         match check_plan(&loaded.tenant, &rules, &plan) {
             Ok(n) => ops += n,
             Err(e) => panic!("{name}: {e}"),

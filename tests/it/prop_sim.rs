@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use licplan::model::{
-    Assignment, AssignmentPath, AssignmentState, CountryCode, Group, GroupLicense, Member, PlanId,
-    PlanIds, Seats, SkuId, Tenant, User,
+    Assignment, AssignmentPath, AssignmentState, CountryCode, Group, GroupId, GroupLicense, Member,
+    PlanId, PlanIds, Seats, SkuId, Tenant, User, UserId,
 };
-use licplan::simulate::ops::{Ids, LicenseSpec, Op, OpSource, OpsFile, PlanRef};
+use licplan::simulate::ops::{Ids, LicenseSpec, MapRefs, Op, OpSource, OpsFile, PlanRef, Written};
 use licplan::simulate::rules::Rules;
 use licplan::simulate::state::State;
 use proptest::prelude::*;
@@ -332,119 +332,46 @@ proptest! {
     }
 }
 
-/// The planner's view of a written op of [`make_op`]: the same references as typed ids.
-fn to_ids(op: &Op) -> Op<Ids> {
-    let user = |u: &str| {
+/// The planner's view of the written ops of [`make_op`]: the same references as typed ids.
+struct ToIds;
+
+impl MapRefs<Written, Ids> for ToIds {
+    type Miss = std::convert::Infallible;
+    fn user(&mut self, u: &String) -> Result<UserId, Self::Miss> {
         let i: usize = u
             .trim_start_matches('u')
             .trim_end_matches("@contoso.com")
             .parse()
             .expect("a test UPN");
-        user_id(i)
-    };
-    let group = |g: &str| match g.strip_prefix('G') {
-        Some(i) => group_id(i.parse().expect("a test group")),
-        None => licplan::simulate::engine::planned_group_id(g),
-    };
-    let sku = |s: &str| SkuId::parse(s).expect("a GUID");
-    let plans = |p: &[String]| {
-        p.iter()
-            .map(|x| PlanRef {
-                id: PlanId::parse(x).expect("a GUID"),
-                name: x.as_str().into(),
-            })
-            .collect::<Vec<_>>()
-    };
-    let specs = |v: &[LicenseSpec]| {
-        v.iter()
-            .map(|l| LicenseSpec {
-                sku: sku(&l.sku),
-                disabled_plans: plans(&l.disabled_plans),
-            })
-            .collect::<Vec<_>>()
-    };
-    match op {
-        Op::CreateGroup {
-            group,
-            security_enabled,
-            description,
-            mail_nickname,
-            unique_name,
-        } => Op::CreateGroup {
-            group: group.clone(),
-            security_enabled: *security_enabled,
-            description: description.clone(),
-            mail_nickname: mail_nickname.clone(),
-            unique_name: unique_name.clone(),
-        },
-        Op::AssignGroupLicense {
-            group: g,
-            sku: s,
-            disabled_plans,
-        } => Op::AssignGroupLicense {
-            group: group(g),
-            sku: sku(s),
-            disabled_plans: plans(disabled_plans),
-        },
-        Op::ChangeGroupLicense {
-            group: g,
-            add,
-            remove,
-        } => Op::ChangeGroupLicense {
-            group: group(g),
-            add: specs(add),
-            remove: remove.iter().map(|s| sku(s)).collect(),
-        },
-        Op::DeleteGroup { group: g } => Op::DeleteGroup { group: group(g) },
-        Op::RemoveGroupLicense { group: g, sku: s } => Op::RemoveGroupLicense {
-            group: group(g),
-            sku: sku(s),
-        },
-        Op::AddMember { group: g, user: u } => Op::AddMember {
-            group: group(g),
-            user: user(u),
-        },
-        Op::RemoveMember { group: g, user: u } => Op::RemoveMember {
-            group: group(g),
-            user: user(u),
-        },
-        Op::AssignDirectLicense {
-            user: u,
-            sku: s,
-            disabled_plans,
-        } => Op::AssignDirectLicense {
-            user: user(u),
-            sku: sku(s),
-            disabled_plans: plans(disabled_plans),
-        },
-        Op::ChangeDirectLicense {
-            user: u,
-            add,
-            remove,
-        } => Op::ChangeDirectLicense {
-            user: user(u),
-            add: specs(add),
-            remove: remove.iter().map(|s| sku(s)).collect(),
-        },
-        Op::RemoveDirectLicense { user: u, sku: s } => Op::RemoveDirectLicense {
-            user: user(u),
-            sku: sku(s),
-        },
-        Op::SetUsageLocation { user: u, country } => Op::SetUsageLocation {
-            user: user(u),
-            country: CountryCode::parse_optional(country)
-                .ok()
-                .flatten()
-                .expect("a country the typed view can name"),
-        },
-        Op::Reprocess { group: g, user: u } => Op::Reprocess {
-            group: g.as_deref().map(group),
-            user: u.as_deref().map(user),
-        },
-        Op::WaitForProcessing { group: g } => Op::WaitForProcessing {
-            group: g.as_deref().map(group),
-        },
+        Ok(user_id(i))
     }
+    fn group(&mut self, g: &String) -> Result<GroupId, Self::Miss> {
+        Ok(match g.strip_prefix('G') {
+            Some(i) => group_id(i.parse().expect("a test group")),
+            None => licplan::simulate::engine::planned_group_id(g),
+        })
+    }
+    fn sku(&mut self, _: &'static str, s: &String) -> Result<SkuId, Self::Miss> {
+        Ok(SkuId::parse(s).expect("a GUID"))
+    }
+    fn plan(&mut self, _: &SkuId, p: &String) -> Result<PlanRef, Self::Miss> {
+        Ok(PlanRef {
+            id: PlanId::parse(p).expect("a GUID"),
+            name: p.as_str().into(),
+        })
+    }
+    fn country(&mut self, c: &String) -> Result<CountryCode, Self::Miss> {
+        Ok(CountryCode::parse_optional(c)
+            .ok()
+            .flatten()
+            .expect("a country the typed view can name"))
+    }
+}
+
+/// The planner's view of a written op of [`make_op`].
+fn to_ids(op: &Op) -> Op<Ids> {
+    let Ok(op) = op.map_refs(&mut ToIds);
+    op
 }
 
 /// A report as JSON without what names the op as written (UPNs and names against GUIDs).

@@ -21,9 +21,48 @@ fn assign_body(add: &[(SkuId, Vec<String>)], remove: &[SkuId]) -> Value {
     json!({ "addLicenses": add, "removeLicenses": remove })
 }
 
-/// `uniqueName` quoted as an OData key (a single quote doubled).
-fn odata_quote(s: &str) -> String {
-    s.replace('\'', "''")
+/// `POST <owner>/assignLicense` with both arrays (`owner`: `/groups/{id}` or `/users/{id}`).
+fn assign_request(
+    owner: &str,
+    add: &[(SkuId, Vec<String>)],
+    remove: &[SkuId],
+) -> Option<crate::bundle::manifest::Request> {
+    Some(request(
+        "POST",
+        format!("{owner}/assignLicense"),
+        Some(assign_body(add, remove)),
+    ))
+}
+
+/// What one atomic change of licenses promises and touches.
+struct Change {
+    /// Each added license held with its disabled plans; each removed product not added back gone.
+    post: Vec<Check>,
+    keys: Vec<Key>,
+    /// `add [A, B], remove [C]` as the summary reads.
+    words: String,
+}
+
+/// `uniqueName` as the key of `/groups(uniqueName='…')`: a single quote doubled (OData's string
+/// literal), then percent-encoded as a URL path needs it (every byte but the unreserved
+/// `A-Z a-z 0-9 - . _ ~`, as the runner's `[uri]::EscapeDataString` encodes it), so no name can
+/// end the key, add a segment or start a query.
+pub(crate) fn odata_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.replace('\'', "''").bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A license check's disabled plans: those given (none: `[]`) when the product is held,
+/// absent when it is not (docs/BUNDLE.md).
+fn held_plans(present: bool, disabled: Option<Vec<String>>) -> Option<Vec<String>> {
+    present.then(|| disabled.unwrap_or_default())
 }
 
 struct Parts {
@@ -85,11 +124,7 @@ impl Translator<'_> {
             group: g.to_owned(),
             sku: s.to_string(),
             present,
-            disabled_plans: if present {
-                disabled.or(Some(Vec::new()))
-            } else {
-                None
-            },
+            disabled_plans: held_plans(present, disabled),
         }
     }
 
@@ -104,12 +139,40 @@ impl Translator<'_> {
             user: u.to_string(),
             sku: s.to_string(),
             present,
-            disabled_plans: if present {
-                disabled.or(Some(Vec::new()))
-            } else {
-                None
-            },
+            disabled_plans: held_plans(present, disabled),
         }
+    }
+
+    /// The postconditions, keys and words of a change adding `added` and removing `removed`:
+    /// `check(sku, present, disabled)` checks one product of the group or user, `key` names it.
+    fn change(
+        &self,
+        added: &[(SkuId, Vec<String>)],
+        removed: &[SkuId],
+        check: impl Fn(SkuId, bool, Option<Vec<String>>) -> Check,
+        key: impl Fn(SkuId) -> Key,
+    ) -> Change {
+        let mut post: Vec<Check> = added
+            .iter()
+            .map(|(s, d)| check(*s, true, Some(d.clone())))
+            .collect();
+        post.extend(
+            removed
+                .iter()
+                .filter(|s| !added.iter().any(|(a, _)| a == *s))
+                .map(|s| check(*s, false, None)),
+        );
+        let names = |v: &mut dyn Iterator<Item = SkuId>| {
+            v.map(|s| self.label(s)).collect::<Vec<_>>().join(", ")
+        };
+        let words = format!(
+            "add [{}], remove [{}]",
+            names(&mut added.iter().map(|a| a.0)),
+            names(&mut removed.iter().copied())
+        );
+        let mut keys: Vec<Key> = added.iter().map(|a| key(a.0)).collect();
+        keys.extend(removed.iter().map(|s| key(*s)));
+        Change { post, keys, words }
     }
 
     fn parts(&mut self, src: &OpSource, op: &Op) -> Result<Parts, InputError> {
@@ -153,7 +216,7 @@ impl Translator<'_> {
                 }
                 let mut req = request(
                     "PATCH",
-                    format!("/groups(uniqueName='{}')", odata_quote(&unique)),
+                    format!("/groups(uniqueName='{}')", odata_key(&unique)),
                     Some(body),
                 );
                 req.headers
@@ -182,11 +245,7 @@ impl Translator<'_> {
                     target: group_target(&g),
                     summary: format!("assign {} to group {g}", self.label(s)),
                     pre: vec![exists(&g)],
-                    request: Some(request(
-                        "POST",
-                        format!("/groups/{g}/assignLicense"),
-                        Some(assign_body(&[(s, d.clone())], &[])),
-                    )),
+                    request: assign_request(&format!("/groups/{g}"), &[(s, d.clone())], &[]),
                     post: vec![self.group_check(&g, s, true, Some(d))],
                     keys: vec![Key::GroupSku(g, s)],
                 }
@@ -204,41 +263,20 @@ impl Translator<'_> {
                 );
                 self.step(src, op)?;
                 let added = self.specs(src, add)?;
-                let mut post: Vec<Check> = added
-                    .iter()
-                    .map(|(s, d)| self.group_check(&g, *s, true, Some(d.clone())))
-                    .collect();
-                post.extend(
-                    removed
-                        .iter()
-                        .filter(|s| !added.iter().any(|(a, _)| a == *s))
-                        .map(|s| self.group_check(&g, *s, false, None)),
+                let c = self.change(
+                    &added,
+                    &removed,
+                    |s, present, d| self.group_check(&g, s, present, d),
+                    |s| Key::GroupSku(g.clone(), s),
                 );
-                let names = |v: &mut dyn Iterator<Item = SkuId>| {
-                    v.map(|s| self.label(s)).collect::<Vec<_>>().join(", ")
-                };
-                let summary = format!(
-                    "change group {g}'s licenses: add [{}], remove [{}]",
-                    names(&mut added.iter().map(|a| a.0)),
-                    names(&mut removed.iter().copied())
-                );
-                let mut keys: Vec<Key> = added
-                    .iter()
-                    .map(|a| Key::GroupSku(g.clone(), a.0))
-                    .collect();
-                keys.extend(removed.iter().map(|s| Key::GroupSku(g.clone(), *s)));
                 Parts {
                     kind: OpKind::ChangeGroupLicense,
                     target: group_target(&g),
-                    summary,
+                    summary: format!("change group {g}'s licenses: {}", c.words),
                     pre,
-                    request: Some(request(
-                        "POST",
-                        format!("/groups/{g}/assignLicense"),
-                        Some(assign_body(&added, &removed)),
-                    )),
-                    post,
-                    keys,
+                    request: assign_request(&format!("/groups/{g}"), &added, &removed),
+                    post: c.post,
+                    keys: c.keys,
                 }
             }
             Op::RemoveGroupLicense { group, sku } => {
@@ -252,11 +290,7 @@ impl Translator<'_> {
                     target: group_target(&g),
                     summary: format!("remove {} from group {g}", self.label(s)),
                     pre: vec![self.group_check(&g, s, true, before)],
-                    request: Some(request(
-                        "POST",
-                        format!("/groups/{g}/assignLicense"),
-                        Some(assign_body(&[], &[s])),
-                    )),
+                    request: assign_request(&format!("/groups/{g}"), &[], &[s]),
                     post: vec![self.group_check(&g, s, false, None)],
                     keys: vec![Key::GroupSku(g, s)],
                 }
@@ -315,11 +349,7 @@ impl Translator<'_> {
                     target: user_target(u),
                     summary: format!("assign {} to user {u} directly", self.label(s)),
                     pre,
-                    request: Some(request(
-                        "POST",
-                        format!("/users/{u}/assignLicense"),
-                        Some(assign_body(&[(s, d.clone())], &[])),
-                    )),
+                    request: assign_request(&format!("/users/{u}"), &[(s, d.clone())], &[]),
                     post: vec![self.user_check(u, s, true, Some(d))],
                     keys: vec![Key::UserSku(u, s)],
                 }
@@ -333,38 +363,20 @@ impl Translator<'_> {
                     .collect();
                 self.step(src, op)?;
                 let added = self.specs(src, add)?;
-                let mut post: Vec<Check> = added
-                    .iter()
-                    .map(|(s, d)| self.user_check(u, *s, true, Some(d.clone())))
-                    .collect();
-                post.extend(
-                    removed
-                        .iter()
-                        .filter(|s| !added.iter().any(|(a, _)| a == *s))
-                        .map(|s| self.user_check(u, *s, false, None)),
+                let c = self.change(
+                    &added,
+                    &removed,
+                    |s, present, d| self.user_check(u, s, present, d),
+                    |s| Key::UserSku(u, s),
                 );
-                let names = |v: &mut dyn Iterator<Item = SkuId>| {
-                    v.map(|s| self.label(s)).collect::<Vec<_>>().join(", ")
-                };
-                let summary = format!(
-                    "change user {u}'s direct licenses in one call: add [{}], remove [{}]",
-                    names(&mut added.iter().map(|a| a.0)),
-                    names(&mut removed.iter().copied())
-                );
-                let mut keys: Vec<Key> = added.iter().map(|a| Key::UserSku(u, a.0)).collect();
-                keys.extend(removed.iter().map(|s| Key::UserSku(u, *s)));
                 Parts {
                     kind: OpKind::ChangeDirectLicense,
                     target: user_target(u),
-                    summary,
+                    summary: format!("change user {u}'s direct licenses in one call: {}", c.words),
                     pre,
-                    request: Some(request(
-                        "POST",
-                        format!("/users/{u}/assignLicense"),
-                        Some(assign_body(&added, &removed)),
-                    )),
-                    post,
-                    keys,
+                    request: assign_request(&format!("/users/{u}"), &added, &removed),
+                    post: c.post,
+                    keys: c.keys,
                 }
             }
             Op::RemoveDirectLicense { user, sku } => {
@@ -378,11 +390,7 @@ impl Translator<'_> {
                     target: user_target(u),
                     summary: format!("remove the direct {} from user {u}", self.label(s)),
                     pre,
-                    request: Some(request(
-                        "POST",
-                        format!("/users/{u}/assignLicense"),
-                        Some(assign_body(&[], &[s])),
-                    )),
+                    request: assign_request(&format!("/users/{u}"), &[], &[s]),
                     post: vec![self.user_check(u, s, false, None)],
                     keys: vec![Key::UserSku(u, s)],
                 }
@@ -432,13 +440,17 @@ impl Translator<'_> {
                     keys: Vec::new(),
                 }
             }
+            // Microsoft Graph v1.0 documents only `POST /users/{id}/reprocessLicenseAssignment`;
+            // the beta `cloudLicensing` `reprocessAssignments` is not for production use, and
+            // the admin center's group reprocess has no Graph call (docs/BUNDLE.md).
             Op::Reprocess { .. } => {
                 return Err(err(
                     &self.file,
                     src,
                     "group",
-                    "Graph has no call to reprocess a group or every user: a bundle reprocesses users one by one".into(),
-                ))
+                    "a reprocess of a group (or of no one) has no Microsoft Graph call: Graph reprocesses one user at a time (POST /users/{id}/reprocessLicenseAssignment)".into(),
+                )
+                .hint("reprocess the group's users one by one (op reprocess with `user`), as licplan plan writes it; or reprocess the group in the Microsoft Entra admin center"))
             }
             // Translated by `Translator::translate` (grouped, or one op per group).
             Op::AddMember { .. } | Op::WaitForProcessing { .. } => {
@@ -461,5 +473,30 @@ impl Translator<'_> {
             user: u.to_string(),
             country: Some(loc.as_str().to_owned()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::odata_key;
+
+    #[test]
+    fn a_hostile_unique_name_cannot_leave_its_key() {
+        assert_eq!(
+            odata_key("licplan-lic-e3-0a1b2c3d"),
+            "licplan-lic-e3-0a1b2c3d"
+        );
+        // A quote that would close the key, a segment, a query, a fragment, a space, a percent
+        // and a non-ASCII letter.
+        assert_eq!(
+            odata_key("x')/members?$x=1#é %"),
+            "x%27%27%29%2Fmembers%3F%24x%3D1%23%C3%A9%20%25"
+        );
+        let key = odata_key("Sales’; Remove-MgUser 'a'");
+        assert!(
+            key.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
+            "{key}"
+        );
     }
 }

@@ -46,6 +46,7 @@ pub fn report(p: &Plan) -> Report<'_> {
     sections.extend(report::not_checked(word, &p.verdict.unchecked));
     sections.extend(groups::replan(p));
     sections.extend(groups::warnings(p));
+    sections.push(hashes(p));
     sections.push(moves(p));
     sections.extend(groups::license_changes(p));
     sections.extend(groups::placeholders(p));
@@ -93,6 +94,20 @@ fn headline(p: &Plan) -> Vec<Span<'_>> {
             duration(s.least_elapsed_minutes),
         )),
     ]
+}
+
+/// The plan's and the export's hashes for the terminal (a document has them in its facts): the
+/// plan hash is the one a bundle's runner is given (`-PlanHash`).
+fn hashes(p: &Plan) -> Section<'_> {
+    Section::new("Hashes")
+        .only(Medium::Terminal)
+        .block(Block::Fields(vec![
+            ("plan hash".into(), vec![Span::plain(p.plan_hash.as_str())]),
+            (
+                "export hash".into(),
+                vec![Span::plain(p.export.hash.as_str())],
+            ),
+        ]))
 }
 
 /// A document's summary under its title, and the key facts.

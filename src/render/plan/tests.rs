@@ -323,6 +323,12 @@ fn table_is_an_overview_without_actions() {
     assert!(t.contains("CountViolation"));
     assert!(t.contains("SWAY in Office 365 E3"));
     assert!(t.contains("1 licensing error expected"));
+    // The hashes a bundle's runner is given, as the Markdown facts show them.
+    assert!(
+        t.contains("\nHashes\nplan hash: sha256:00\nexport hash: "),
+        "{t}"
+    );
+    assert!(!render(markdown).contains("## Hashes"));
     // No individual action: neither a member's UPN nor an op name.
     assert!(!t.contains("user000@contoso.com"));
     assert!(!t.contains("add-member"));

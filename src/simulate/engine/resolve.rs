@@ -7,7 +7,7 @@
 use crate::ingest::error::{InputError, Location};
 use crate::model::{CountryCode, GroupId, PlanId, SkuId, UserId};
 use crate::resolve::Found;
-use crate::simulate::ops::{Ids, LicenseSpec, Op, OpSource, PlanRef, Refs, Resolved, Written};
+use crate::simulate::ops::{Ids, MapRefs, Op, OpSource, PlanRef, Refs, Resolved, Written};
 
 use super::run::Sim;
 
@@ -22,8 +22,8 @@ pub(super) trait Resolve: Refs {
 }
 
 /// Keeps a resolved value, or records why it did not resolve.
-fn keep<T>(errors: &mut Vec<InputError>, r: Result<T, InputError>) -> Option<T> {
-    r.map_err(|e| errors.push(e)).ok()
+fn keep<T>(errors: &mut Vec<InputError>, r: Result<T, InputError>) -> Result<T, ()> {
+    r.map_err(|e| errors.push(e))
 }
 
 /// How the engine resolves one kind of reference, whatever view names it.
@@ -59,6 +59,40 @@ impl Resolve for Ids {
     }
 }
 
+/// The engine's lookups as a [`MapRefs`] to the resolved view: each miss recorded.
+struct Resolving<'a, 's> {
+    sim: &'a mut Sim<'s>,
+    src: &'a OpSource,
+    errors: Vec<InputError>,
+}
+
+impl<R: Refs> MapRefs<R, Resolved> for Resolving<'_, '_>
+where
+    for<'s> Sim<'s>: Lookups<R>,
+{
+    type Miss = ();
+    fn user(&mut self, u: &R::User) -> Result<usize, ()> {
+        let r = self.sim.user(self.src, u);
+        keep(&mut self.errors, r)
+    }
+    fn group(&mut self, g: &R::Group) -> Result<usize, ()> {
+        let r = self.sim.group(self.src, g);
+        keep(&mut self.errors, r)
+    }
+    fn sku(&mut self, field: &'static str, s: &R::Sku) -> Result<SkuId, ()> {
+        let r = self.sim.sku(self.src, field, s);
+        keep(&mut self.errors, r)
+    }
+    fn plan(&mut self, sku: &SkuId, p: &R::Plan) -> Result<PlanId, ()> {
+        let r = self.sim.plan(self.src, *sku, p);
+        keep(&mut self.errors, r)
+    }
+    fn country(&mut self, c: &R::Country) -> Result<Option<CountryCode>, ()> {
+        let r = self.sim.country(self.src, c);
+        keep(&mut self.errors, r)
+    }
+}
+
 /// Every reference of `op`, resolved; or each one that does not resolve.
 fn resolve_op<R: Refs>(
     sim: &mut Sim<'_>,
@@ -68,175 +102,14 @@ fn resolve_op<R: Refs>(
 where
     for<'s> Sim<'s>: Lookups<R>,
 {
-    let mut errs = Vec::new();
-    let e = &mut errs;
-    // A license: its product, then each disabled plan of it (each bad one reported).
-    fn spec<R: Refs>(
-        sim: &mut Sim<'_>,
-        e: &mut Vec<InputError>,
-        src: &OpSource,
-        field: &str,
-        sku: &R::Sku,
-        plans: &[R::Plan],
-    ) -> Option<LicenseSpec<Resolved>>
-    where
-        for<'s> Sim<'s>: Lookups<R>,
-    {
-        let sku = keep(e, sim.sku(src, field, sku))?;
-        let mut disabled = Vec::with_capacity(plans.len());
-        let mut ok = true;
-        for p in plans {
-            match keep(e, sim.plan(src, sku, p)) {
-                Some(id) => disabled.push(id),
-                None => ok = false,
-            }
-        }
-        ok.then_some(LicenseSpec {
-            sku,
-            disabled_plans: disabled,
-        })
-    }
-    fn specs<R: Refs>(
-        sim: &mut Sim<'_>,
-        e: &mut Vec<InputError>,
-        src: &OpSource,
-        add: &[LicenseSpec<R>],
-        remove: &[R::Sku],
-    ) -> Option<(Vec<LicenseSpec<Resolved>>, Vec<SkuId>)>
-    where
-        for<'s> Sim<'s>: Lookups<R>,
-    {
-        let mut added = Vec::with_capacity(add.len());
-        let mut ok = true;
-        for s in add {
-            match spec(sim, e, src, "add", &s.sku, &s.disabled_plans) {
-                Some(s) => added.push(s),
-                None => ok = false,
-            }
-        }
-        let mut removed = Vec::with_capacity(remove.len());
-        for r in remove {
-            match keep(e, sim.sku(src, "remove", r)) {
-                Some(id) => removed.push(id),
-                None => ok = false,
-            }
-        }
-        ok.then_some((added, removed))
-    }
-    let out = match op {
-        Op::CreateGroup {
-            group,
-            security_enabled,
-            description,
-            mail_nickname,
-            unique_name,
-        } => Some(Op::CreateGroup {
-            group: group.clone(),
-            security_enabled: *security_enabled,
-            description: description.clone(),
-            mail_nickname: mail_nickname.clone(),
-            unique_name: unique_name.clone(),
-        }),
-        Op::AssignGroupLicense {
-            group,
-            sku,
-            disabled_plans,
-        } => {
-            let g = keep(e, sim.group(src, group));
-            let l = spec::<R>(sim, e, src, "sku", sku, disabled_plans);
-            g.zip(l).map(|(group, l)| Op::AssignGroupLicense {
-                group,
-                sku: l.sku,
-                disabled_plans: l.disabled_plans,
-            })
-        }
-        Op::ChangeGroupLicense { group, add, remove } => {
-            let g = keep(e, sim.group(src, group));
-            let l = specs::<R>(sim, e, src, add, remove);
-            g.zip(l)
-                .map(|(group, (add, remove))| Op::ChangeGroupLicense { group, add, remove })
-        }
-        Op::RemoveGroupLicense { group, sku } => {
-            let g = keep(e, sim.group(src, group));
-            let s = keep(e, sim.sku(src, "sku", sku));
-            g.zip(s)
-                .map(|(group, sku)| Op::RemoveGroupLicense { group, sku })
-        }
-        Op::DeleteGroup { group } => {
-            keep(e, sim.group(src, group)).map(|group| Op::DeleteGroup { group })
-        }
-        Op::AddMember { group, user } | Op::RemoveMember { group, user } => {
-            let g = keep(e, sim.group(src, group));
-            let u = keep(e, sim.user(src, user));
-            g.zip(u).map(|(group, user)| {
-                if matches!(op, Op::AddMember { .. }) {
-                    Op::AddMember { group, user }
-                } else {
-                    Op::RemoveMember { group, user }
-                }
-            })
-        }
-        Op::AssignDirectLicense {
-            user,
-            sku,
-            disabled_plans,
-        } => {
-            let u = keep(e, sim.user(src, user));
-            let l = spec::<R>(sim, e, src, "sku", sku, disabled_plans);
-            u.zip(l).map(|(user, l)| Op::AssignDirectLicense {
-                user,
-                sku: l.sku,
-                disabled_plans: l.disabled_plans,
-            })
-        }
-        Op::ChangeDirectLicense { user, add, remove } => {
-            let u = keep(e, sim.user(src, user));
-            let l = specs::<R>(sim, e, src, add, remove);
-            u.zip(l)
-                .map(|(user, (add, remove))| Op::ChangeDirectLicense { user, add, remove })
-        }
-        Op::RemoveDirectLicense { user, sku } => {
-            let u = keep(e, sim.user(src, user));
-            let s = keep(e, sim.sku(src, "sku", sku));
-            u.zip(s)
-                .map(|(user, sku)| Op::RemoveDirectLicense { user, sku })
-        }
-        Op::SetUsageLocation { user, country } => {
-            let u = keep(e, sim.user(src, user));
-            let c = keep(e, sim.country(src, country));
-            u.zip(c)
-                .map(|(user, country)| Op::SetUsageLocation { user, country })
-        }
-        Op::Reprocess {
-            group: Some(group), ..
-        } => keep(e, sim.group(src, group)).map(|g| Op::Reprocess {
-            group: Some(g),
-            user: None,
-        }),
-        Op::Reprocess {
-            group: None,
-            user: Some(user),
-        } => keep(e, sim.user(src, user)).map(|u| Op::Reprocess {
-            group: None,
-            user: Some(u),
-        }),
-        Op::Reprocess {
-            group: None,
-            user: None,
-        } => Some(Op::Reprocess {
-            group: None,
-            user: None,
-        }),
-        Op::WaitForProcessing { group } => match group {
-            Some(group) => {
-                keep(e, sim.group(src, group)).map(|g| Op::WaitForProcessing { group: Some(g) })
-            }
-            None => Some(Op::WaitForProcessing { group: None }),
-        },
+    let mut m = Resolving {
+        sim,
+        src,
+        errors: Vec::new(),
     };
-    match out {
-        Some(op) if errs.is_empty() => Ok(op),
-        _ => Err(errs),
+    match op.map_refs(&mut m) {
+        Ok(op) if m.errors.is_empty() => Ok(op),
+        _ => Err(m.errors),
     }
 }
 

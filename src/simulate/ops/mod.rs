@@ -8,8 +8,10 @@
 //! anything else is an error, so a typo never silently changes what is simulated.
 
 pub(crate) mod file;
+mod map;
 
 pub use file::{parse, read};
+pub use map::MapRefs;
 
 use std::fmt;
 
@@ -205,92 +207,33 @@ pub enum Op<R: Refs = Written> {
     },
 }
 
+/// A planner's typed references as a file writes them: ids as GUID text, service plans by name.
+struct AsWritten;
+
+impl MapRefs<Ids, Written> for AsWritten {
+    type Miss = std::convert::Infallible;
+    fn user(&mut self, u: &UserId) -> Result<String, Self::Miss> {
+        Ok(u.to_string())
+    }
+    fn group(&mut self, g: &GroupId) -> Result<String, Self::Miss> {
+        Ok(g.to_string())
+    }
+    fn sku(&mut self, _: &'static str, s: &SkuId) -> Result<String, Self::Miss> {
+        Ok(s.to_string())
+    }
+    fn plan(&mut self, _: &String, p: &PlanRef) -> Result<String, Self::Miss> {
+        Ok(p.name.to_string())
+    }
+    fn country(&mut self, c: &CountryCode) -> Result<String, Self::Miss> {
+        Ok(c.to_string())
+    }
+}
+
 impl Op<Ids> {
     /// The op as a file writes it: ids as GUID text, service plans by name.
     pub fn to_written(&self) -> Op {
-        let plans = |p: &[PlanRef]| p.iter().map(|x| x.name.to_string()).collect::<Vec<_>>();
-        let specs = |v: &[LicenseSpec<Ids>]| {
-            v.iter()
-                .map(|l| LicenseSpec {
-                    sku: l.sku.to_string(),
-                    disabled_plans: plans(&l.disabled_plans),
-                })
-                .collect::<Vec<_>>()
-        };
-        let skus = |v: &[SkuId]| v.iter().map(SkuId::to_string).collect::<Vec<_>>();
-        match self {
-            Op::CreateGroup {
-                group,
-                security_enabled,
-                description,
-                mail_nickname,
-                unique_name,
-            } => Op::CreateGroup {
-                group: group.clone(),
-                security_enabled: *security_enabled,
-                description: description.clone(),
-                mail_nickname: mail_nickname.clone(),
-                unique_name: unique_name.clone(),
-            },
-            Op::AssignGroupLicense {
-                group,
-                sku,
-                disabled_plans,
-            } => Op::AssignGroupLicense {
-                group: group.to_string(),
-                sku: sku.to_string(),
-                disabled_plans: plans(disabled_plans),
-            },
-            Op::ChangeGroupLicense { group, add, remove } => Op::ChangeGroupLicense {
-                group: group.to_string(),
-                add: specs(add),
-                remove: skus(remove),
-            },
-            Op::RemoveGroupLicense { group, sku } => Op::RemoveGroupLicense {
-                group: group.to_string(),
-                sku: sku.to_string(),
-            },
-            Op::DeleteGroup { group } => Op::DeleteGroup {
-                group: group.to_string(),
-            },
-            Op::AddMember { group, user } => Op::AddMember {
-                group: group.to_string(),
-                user: user.to_string(),
-            },
-            Op::RemoveMember { group, user } => Op::RemoveMember {
-                group: group.to_string(),
-                user: user.to_string(),
-            },
-            Op::AssignDirectLicense {
-                user,
-                sku,
-                disabled_plans,
-            } => Op::AssignDirectLicense {
-                user: user.to_string(),
-                sku: sku.to_string(),
-                disabled_plans: plans(disabled_plans),
-            },
-            Op::ChangeDirectLicense { user, add, remove } => Op::ChangeDirectLicense {
-                user: user.to_string(),
-                add: specs(add),
-                remove: skus(remove),
-            },
-            Op::RemoveDirectLicense { user, sku } => Op::RemoveDirectLicense {
-                user: user.to_string(),
-                sku: sku.to_string(),
-            },
-            Op::SetUsageLocation { user, country } => Op::SetUsageLocation {
-                user: user.to_string(),
-                country: country.to_string(),
-            },
-            Op::Reprocess { group, user } => Op::Reprocess {
-                group: group.map(|g| g.to_string()),
-                user: user.map(|u| u.to_string()),
-            },
-            Op::WaitForProcessing { group } => Op::WaitForProcessing {
-                group: group.map(|g| g.to_string()),
-            },
-        }
+        let Ok(op) = self.map_refs(&mut AsWritten);
+        op
     }
 }
 

@@ -9,8 +9,8 @@ use std::io::IsTerminal;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use licplan::app::{
-    self, exit, AppError, GenerateRequest, InspectRequest, PlanRequest, SimulateRequest,
-    VerifyRequest,
+    self, exit, AppError, GenerateRequest, InspectRequest, PlanRequest, PreflightRequest,
+    SimulateRequest, VerifyRequest,
 };
 use licplan::generate::{GenFormat, GenerateOptions};
 use licplan::progress::Progress;
@@ -224,6 +224,54 @@ enum Command {
         #[command(flatten)]
         report: ReportArgs,
     },
+    /// For a Microsoft partner (CSP, GDAP): check offline whether the customer's Conditional
+    /// Access policies block the partner's calls (one verdict per policy, with the fix), which
+    /// stages the partner's roles can run, the tokens to use, and seats (60012).
+    #[command(after_help = EXIT_CODES)]
+    Preflight {
+        #[command(flatten)]
+        tenant: TenantArgs,
+        /// The plan written by `licplan plan --format json|yaml --output FILE`.
+        #[arg(long, value_name = "FILE")]
+        plan: PathBuf,
+        /// The customer's Conditional Access policies: a Graph export (one policy, or the list
+        /// under value; UTF-8 or UTF-16) or a folder of them.
+        #[arg(long, value_name = "FILE|DIR")]
+        conditional_access: Option<PathBuf>,
+        /// The partner's tenant id.
+        #[arg(long, value_name = "GUID")]
+        partner_tenant: Option<String>,
+        /// The partner's GDAP roles, comma-separated (e.g. 'License Administrator,Groups Administrator').
+        #[arg(long, value_name = "ROLE,…", value_delimiter = ',')]
+        roles: Option<Vec<String>>,
+        /// How the partner makes the license calls.
+        #[arg(long, value_enum, default_value_t = ViaArg::Gdap)]
+        via: ViaArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Write the report to this file instead of standard output (as for plan --output).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// How a partner makes the license calls (`preflight --via`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ViaArg {
+    /// Microsoft Graph in the customer's tenant, as a GDAP user.
+    Gdap,
+    /// Partner Center's licenseupdates for direct licenses; group licensing on Graph.
+    PartnerCenter,
+}
+
+impl From<ViaArg> for licplan::preflight::Via {
+    fn from(v: ViaArg) -> Self {
+        match v {
+            ViaArg::Gdap => Self::Gdap,
+            ViaArg::PartnerCenter => Self::PartnerCenter,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -469,6 +517,29 @@ fn main() -> ExitCode {
                 output,
                 redact: report.redact,
                 allow_partial: report.allow_partial,
+            },
+            &mut out,
+            &mut progress,
+        ),
+        Command::Preflight {
+            tenant,
+            plan,
+            conditional_access,
+            partner_tenant,
+            roles,
+            via,
+            format,
+            output,
+        } => app::preflight(
+            &PreflightRequest {
+                tenant: tenant.tenant,
+                plan,
+                conditional_access,
+                partner_tenant,
+                roles,
+                via: via.into(),
+                format: format.into(),
+                output,
             },
             &mut out,
             &mut progress,

@@ -335,7 +335,14 @@ fn grant(p: &Policy, warnings: &mut Vec<String>) -> (Can, Why) {
         ));
     }
     if let Some(s) = &g.strength {
-        let name = if s.name.is_empty() { &s.id } else { &s.name };
+        // The built-in strengths by id, for exports that give only the id.
+        let builtin = match s.id.as_str() {
+            MFA_STRENGTH_ID => "Multifactor authentication",
+            "00000000-0000-0000-0000-000000000003" => "Passwordless MFA",
+            "00000000-0000-0000-0000-000000000004" => "Phishing-resistant MFA",
+            _ => s.id.as_str(),
+        };
+        let name = if s.name.is_empty() { builtin } else { &s.name };
         if s.id == MFA_STRENGTH_ID {
             controls.push((
                 Can::Satisfiable,

@@ -25,6 +25,63 @@ pub struct Fix {
     pub note: Option<String>,
 }
 
+/// The users condition as Graph spells it: keys in camelCase (PowerShell objects write
+/// `IncludeUsers`), and a guest condition without types (every property null) as null.
+fn graph_case(raw: &Map<String, Value>) -> Map<String, Value> {
+    fn camel(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .filter(|(k, _)| k.as_str() != "AdditionalProperties")
+                    .map(|(k, v)| {
+                        let mut c = k.chars();
+                        let k = match c.next() {
+                            Some(f) => f.to_lowercase().chain(c).collect(),
+                            None => String::new(),
+                        };
+                        (k, camel(v))
+                    })
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(camel).collect()),
+            other => other.clone(),
+        }
+    }
+    let Value::Object(mut users) = camel(&Value::Object(raw.clone())) else {
+        return Map::new();
+    };
+    for key in [
+        "includeGuestsOrExternalUsers",
+        "excludeGuestsOrExternalUsers",
+    ] {
+        let typeless = users.get(key).is_some_and(|g| {
+            g.get("guestOrExternalUserTypes")
+                .and_then(Value::as_str)
+                .is_none_or(|t| t.trim().is_empty())
+        });
+        if typeless {
+            users.insert(key.to_owned(), Value::Null);
+        } else if let Some(Value::Object(t)) = users
+            .get_mut(key)
+            .and_then(|g| g.get_mut("externalTenants"))
+        {
+            // Graph needs the tenants' type, which PowerShell objects leave out.
+            let kind = t.get("membershipKind").and_then(Value::as_str);
+            let odata = match kind {
+                Some("all") => Some("#microsoft.graph.conditionalAccessAllExternalTenants"),
+                Some("enumerated") => {
+                    Some("#microsoft.graph.conditionalAccessEnumeratedExternalTenants")
+                }
+                _ => None,
+            };
+            if let (Some(o), false) = (odata, t.contains_key("@odata.type")) {
+                t.insert("@odata.type".into(), Value::from(o));
+            }
+        }
+    }
+    users
+}
+
 /// The narrowest exclusion of the partner's service-provider users, as a PATCH body of the
 /// policy's `conditions.users`.
 pub fn fix(p: &Policy, cx: &Context) -> Fix {
@@ -32,12 +89,8 @@ pub fn fix(p: &Policy, cx: &Context) -> Fix {
         .partner
         .clone()
         .unwrap_or_else(|| "<partner-tenant-id>".to_owned());
-    let mut users: Map<String, Value> = p.users.raw.clone();
-    let key = users
-        .keys()
-        .find(|k| k.eq_ignore_ascii_case("excludeGuestsOrExternalUsers"))
-        .cloned()
-        .unwrap_or_else(|| "excludeGuestsOrExternalUsers".to_owned());
+    let mut users = graph_case(&p.users.raw);
+    let key = "excludeGuestsOrExternalUsers".to_owned();
     let enumerated = |members: Vec<String>| {
         json!({
             "@odata.type": "#microsoft.graph.conditionalAccessEnumeratedExternalTenants",

@@ -218,6 +218,8 @@ impl Fields<'_> {
         let key = field.rsplit('.').next().unwrap_or(field);
         match parent.and_then(|p| get(p, key)) {
             None => None,
+            // An empty list stands for "none" in some tools' files (`"locations": []`).
+            Some(Value::Array(a)) if a.is_empty() => None,
             Some(v @ Value::Object(_)) => Some(v),
             Some(other) => {
                 self.error(
@@ -269,6 +271,8 @@ impl Fields<'_> {
                             .map(|m| m.to_ascii_lowercase())
                             .collect(),
                     ),
+                    // PowerShell objects carry every property, null when unset.
+                    None if odata.is_empty() && get(t, "members").is_none() => Tenants::Unspecified,
                     None if odata.ends_with("allexternaltenants") => Tenants::All,
                     None if odata.ends_with("enumeratedexternaltenants") => Tenants::Enumerated(
                         self.strings(Some(t), &format!("{tenants_field}.members"))
@@ -290,7 +294,9 @@ impl Fields<'_> {
                 }
             }
         };
-        Some(Guests { types, tenants })
+        // A condition without types (every property null, as PowerShell writes an unset one)
+        // selects no one.
+        (!types.is_empty()).then_some(Guests { types, tenants })
     }
 }
 
@@ -354,7 +360,7 @@ impl Fields<'_> {
         }
         let present = |key: &str| conditions.and_then(|c| get(c, key)).is_some();
         if let Some(d) = self.object(conditions, "conditions.devices") {
-            if get(d, "deviceFilter").is_some() {
+            if get(d, "deviceFilter").is_some_and(has_rule) {
                 add(
                     "conditions.devices.deviceFilter",
                     "applies only to devices its filter picks".to_owned(),
@@ -397,6 +403,14 @@ impl Fields<'_> {
         }
         out
     }
+}
+
+/// A filter (`applicationFilter`, `deviceFilter`) that holds a rule: PowerShell writes an unset
+/// one as `{"Mode": null, "Rule": null}`.
+fn has_rule(filter: &Value) -> bool {
+    get(filter, "rule")
+        .and_then(Value::as_str)
+        .is_some_and(|r| !r.trim().is_empty())
 }
 
 fn split(s: &str) -> Vec<String> {
@@ -502,7 +516,9 @@ pub fn parse(
             apps_v,
             "conditions.applications.includeAuthenticationContextClassReferences",
         ),
-        filter: apps_v.and_then(|a| get(a, "applicationFilter")).is_some(),
+        filter: apps_v
+            .and_then(|a| get(a, "applicationFilter"))
+            .is_some_and(has_rule),
     };
     let client_app_types = f.strings(conditions, "conditions.clientAppTypes");
     let narrowing = f.narrowing(conditions);
@@ -516,16 +532,19 @@ pub fn parse(
     let grant_v = f.object(Some(v), "grantControls");
     let grant = grant_v.map(|g| {
         let operator = get(g, "operator").and_then(Value::as_str).unwrap_or("OR");
-        let strength = get(g, "authenticationStrength").map(|s| Strength {
-            id: get(s, "id")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_ascii_lowercase(),
-            name: get(s, "displayName")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned(),
-        });
+        let strength = get(g, "authenticationStrength")
+            .map(|s| Strength {
+                id: get(s, "id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_ascii_lowercase(),
+                name: get(s, "displayName")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+            })
+            // PowerShell writes an unset strength as an object of nulls.
+            .filter(|s| !s.id.is_empty() || !s.name.is_empty());
         Grant {
             and: operator.eq_ignore_ascii_case("AND"),
             built_in: f.strings(Some(g), "grantControls.builtInControls"),

@@ -453,6 +453,12 @@ fn export_shapes_read_alike() {
                 "satisfiable",
                 "grantControls.builtInControls",
             ),
+            // PascalCase keys, every unset property null (no filter, strength or exclusion).
+            (
+                "powershell-sdk-object.json",
+                "blocks",
+                "grantControls.builtInControls",
+            ),
             (
                 "utf16-one-policy.json",
                 "blocks",
@@ -465,11 +471,25 @@ fn export_shapes_read_alike() {
         "a1b2c3d4-0000-4000-8000-000000000001"
     );
     assert_eq!(r["policies"][3]["record"], 2);
+    let sdk = &r["policies"][4];
+    assert_eq!(sdk["warnings"], serde_json::json!([]), "{sdk:#}");
+    // The fix is spelt as Graph spells it, whatever the export's case.
+    let users = &sdk["fix"]["body"]["conditions"]["users"];
+    assert_eq!(
+        users["excludeGuestsOrExternalUsers"]["externalTenants"]["members"],
+        serde_json::json!([P])
+    );
+    assert_eq!(
+        users["includeGuestsOrExternalUsers"]["externalTenants"]["@odata.type"],
+        "#microsoft.graph.conditionalAccessAllExternalTenants"
+    );
+    assert!(users.get("IncludeUsers").is_none() && users["includeUsers"] == serde_json::json!([]));
     assert_eq!(
         r["policy_files"],
         serde_json::json!([
             {"file": "bare-list.json", "policies": 2},
             {"file": "list-response.json", "policies": 2},
+            {"file": "powershell-sdk-object.json", "policies": 1},
             {"file": "utf16-one-policy.json", "policies": 1},
         ])
     );
@@ -677,4 +697,38 @@ fn the_report_is_the_same_bytes_twice_and_reads_as_markdown() {
     assert_eq!(code, Some(4));
     assert_eq!(a, b);
     insta::assert_snapshot!("preflight-real-markdown", a);
+}
+
+#[test]
+fn more_real_policies_read_and_decide_as_their_fields_say() {
+    // AlexFilipin/ConditionalAccess templates: report-only, with `"locations": []` (307) and a
+    // strength given by id only (100).
+    let (_, r) = json(&[
+        "--conditional-access",
+        "testdata/conditional-access/more-real/alexfilipin",
+        "--partner-tenant",
+        P,
+    ]);
+    let got = verdicts(&r);
+    let want = [
+        ("100 - RING - Admin protection - All apps Require Strong Auth For admins.json", "would-block", "once enabled: unknown (authentication strength Phishing-resistant MFA"),
+        ("201 - RING - Base protection - Register security information Require MFA or trusted device or trusted location For internal users.json", "excluded", "legacy keyword"),
+        ("210 - RING - Base protection - All apps Require ToU for external Users.json", "would-block", "once enabled: unknown (terms of use ToU"),
+        ("307 - RING - Attack surface reduction - All apps Block Device Code Flow copy.json", "would-block", "device-code"),
+        ("507 - RING - Data protection - O365 Block access For external users When using mobile apps on iOS or Android.json", "would-block", "once enabled: conditional"),
+    ];
+    assert_eq!(got.len(), want.len(), "{got:#?}");
+    for ((p, (file, verdict, _)), (wfile, wverdict, says)) in r["policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .zip(&got)
+        .zip(want)
+    {
+        assert_eq!((file.as_str(), verdict.as_str()), (wfile, wverdict));
+        assert!(
+            p["reason"].as_str().is_some_and(|x| x.contains(says)),
+            "{p:#}"
+        );
+    }
 }

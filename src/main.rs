@@ -27,10 +27,11 @@ Exit codes:
   3  simulate: a user loses a license or a service, or a step runs out of seats (the report says where);
      plan: the simulator still finds a loss in the plan (a planner bug; the plan is written for inspection);
      verify: not ready (users pending or blocked, groups still processing);
-     bundle: the bundle is written but its undo is not proven (its README says why)
+     bundle: the bundle is written but its undo is not proven (its README says why);
+     preflight: a Conditional Access policy blocks the partner, a stage needs a role it lacks, or seats run short
   4  plan, simulate, verify: NOT PROVEN: no loss found, but named checks could not run on the evidence
      read (e.g. no subscribedSkus export, paths unknown, a missing page with --allow-partial); the
-     report lists each with what to export
+     report lists each with what to export; preflight: conditional or unknown policies, or no policies or roles given
   5  verify: regressed: a user lost a license or service the plan promised to keep; stop the migration
   129, 130, 143  ended by SIGHUP, SIGINT or SIGTERM; an output being written is left as it was (its
      temporary file is removed)";

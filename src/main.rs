@@ -199,6 +199,10 @@ enum Command {
         /// Read exports with missing pages instead of refusing them.
         #[arg(long)]
         allow_partial: bool,
+        /// partner-center: also write the direct-license writes as Partner Center
+        /// licenseupdates requests (partner-center/); group writes stay on Graph.
+        #[arg(long, value_enum, default_value_t = TargetArg::Graph)]
+        target: TargetArg,
     },
     /// Check a fresh export against what a plan's stage (or wave) must have achieved: each
     /// user done, pending, blocked, expected-conflict or regressed, the groups' processing, the
@@ -255,6 +259,15 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// Where a bundle's writes go (`bundle --target`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TargetArg {
+    /// Microsoft Graph (apply.ps1).
+    Graph,
+    /// Also Partner Center licenseupdates for the direct-license writes.
+    PartnerCenter,
 }
 
 /// How a partner makes the license calls (`preflight --via`).
@@ -487,8 +500,13 @@ fn main() -> ExitCode {
             out: dir,
             rules,
             allow_partial,
+            target,
         } => licplan::bundle::bundle(
             &licplan::bundle::BundleRequest {
+                target: match target {
+                    TargetArg::Graph => licplan::bundle::partner::Target::Graph,
+                    TargetArg::PartnerCenter => licplan::bundle::partner::Target::PartnerCenter,
+                },
                 tenant: tenant.tenant,
                 plan,
                 stage,

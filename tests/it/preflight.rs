@@ -732,3 +732,138 @@ fn more_real_policies_read_and_decide_as_their_fields_say() {
         );
     }
 }
+
+/// A bundle written with `--target`, its Partner Center files read back.
+fn partner_bundle(plan: &Path, unit: &[&str], dir: &Path) -> (Value, Value) {
+    let mut args = vec![
+        "bundle",
+        "testdata/contoso",
+        "--plan",
+        plan.to_str().expect("UTF-8"),
+        "--out",
+        dir.to_str().expect("UTF-8"),
+        "--target",
+        "partner-center",
+        "--quiet",
+    ];
+    args.extend_from_slice(unit);
+    let o = licplan(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let read = |f: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(dir.join("partner-center").join(f)).expect("written"))
+            .expect("JSON")
+    };
+    (
+        read("licenseupdates.json"),
+        read("undo-licenseupdates.json"),
+    )
+}
+
+#[test]
+fn a_partner_center_bundle_writes_one_licenseupdate_per_user_and_direct_op() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    // The removal pilot: each removal a LicensesToRemove request, its undo a LicensesToAssign.
+    let out = dir.path().join("pilot");
+    let (fwd, undo) = partner_bundle(plan(), &["--stage", "5", "--wave", "1"], &out);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
+            .expect("JSON");
+    let removals: Vec<&Value> = manifest["ops"]
+        .as_array()
+        .expect("ops")
+        .iter()
+        .filter(|o| o["kind"] == "remove-direct-license")
+        .collect();
+    let requests = fwd["requests"].as_array().expect("requests");
+    assert!(!removals.is_empty());
+    assert_eq!(requests.len(), removals.len());
+    for (r, op) in requests.iter().zip(&removals) {
+        assert_eq!(r["op"], op["id"]);
+        assert_eq!(r["user"], op["target"]["id"]);
+        let url = r["url"].as_str().expect("url");
+        assert!(url.starts_with("https://api.partnercenter.microsoft.com/v1/customers/074bbc78-c664-5b49-a07d-f8c8f73b1354/users/"));
+        assert!(url.ends_with("/licenseupdates"));
+        assert_eq!(r["body"]["Attributes"]["ObjectType"], "LicenseUpdate");
+        assert_eq!(r["body"]["LicensesToAssign"], Value::Null);
+        assert_eq!(
+            r["body"]["LicensesToRemove"],
+            serde_json::json!(["18181a46-0d4e-45cd-891e-60aabd171b4e"])
+        );
+        assert_eq!(r["errors"], serde_json::json!(["900309", "900316"]));
+    }
+    let back = &undo["requests"][0]["body"]["LicensesToAssign"][0];
+    assert_eq!(back["SkuId"], "18181a46-0d4e-45cd-891e-60aabd171b4e");
+    assert_eq!(undo["requests"][0]["errors"][0], "60012");
+    // Group writes have no Partner Center endpoint: stage 2 stays on Graph, and says so.
+    let (fwd, _) = partner_bundle(plan(), &["--stage", "2"], &dir.path().join("groups"));
+    assert_eq!(fwd["requests"], serde_json::json!([]));
+    let kinds: Vec<&str> = fwd["graph_only"]
+        .as_array()
+        .expect("graph_only")
+        .iter()
+        .filter_map(|g| g["kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"create-group") && kinds.contains(&"add-members"),
+        "{kinds:?}"
+    );
+    let readme = std::fs::read_to_string(dir.path().join("groups/partner-center/README.md"))
+        .expect("README");
+    assert!(readme.contains("no Partner Center endpoint") && readme.contains("900316"));
+    // Without --target, no Partner Center files.
+    let plain = dir.path().join("plain");
+    let o = licplan(&[
+        "bundle",
+        "testdata/contoso",
+        "--plan",
+        plan().to_str().expect("UTF-8"),
+        "--stage",
+        "2",
+        "--out",
+        plain.to_str().expect("UTF-8"),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!plain.join("partner-center").exists());
+}
+
+#[test]
+fn a_change_then_migrate_product_change_is_one_licenseupdate_per_user() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (plan, _) = contoso_plan("testdata/intents/e1-to-e3-change-first.yaml", dir.path());
+    let (fwd, undo) = partner_bundle(
+        &plan,
+        &["--stage", "2", "--wave", "1"],
+        &dir.path().join("change"),
+    );
+    let requests = fwd["requests"].as_array().expect("requests");
+    assert!(!requests.is_empty());
+    for r in requests {
+        assert_eq!(r["kind"], "change-direct-license");
+        assert_eq!(r["atomic"], true);
+        assert_eq!(r["license_group"], 1);
+        assert_eq!(
+            r["body"]["LicensesToAssign"][0]["SkuId"],
+            "6fd2c87f-b296-42f0-b197-1e91e994b900"
+        );
+        assert_eq!(
+            r["body"]["LicensesToRemove"],
+            serde_json::json!(["18181a46-0d4e-45cd-891e-60aabd171b4e"])
+        );
+    }
+    // The undo changes each user back in one request.
+    let u = &undo["requests"][0]["body"];
+    assert_eq!(
+        u["LicensesToAssign"][0]["SkuId"],
+        "18181a46-0d4e-45cd-891e-60aabd171b4e"
+    );
+    assert_eq!(
+        u["LicensesToRemove"],
+        serde_json::json!(["6fd2c87f-b296-42f0-b197-1e91e994b900"])
+    );
+}

@@ -26,6 +26,7 @@ pub mod output;
 pub mod par;
 pub mod paths;
 pub mod plan;
+pub mod preflight;
 pub mod progress;
 pub mod redact;
 pub mod render;

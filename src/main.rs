@@ -9,8 +9,8 @@ use std::io::IsTerminal;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use licplan::app::{
-    self, exit, AppError, GenerateRequest, InspectRequest, PlanRequest, SimulateRequest,
-    VerifyRequest,
+    self, exit, AppError, GenerateRequest, InspectRequest, PlanRequest, PreflightRequest,
+    SimulateRequest, VerifyRequest,
 };
 use licplan::generate::{GenFormat, GenerateOptions};
 use licplan::progress::Progress;
@@ -27,10 +27,11 @@ Exit codes:
   3  simulate: a user loses a license or a service, or a step runs out of seats (the report says where);
      plan: the simulator still finds a loss in the plan (a planner bug; the plan is written for inspection);
      verify: not ready (users pending or blocked, groups still processing);
-     bundle: the bundle is written but its undo is not proven (its README says why)
+     bundle: the bundle is written but its undo is not proven (its README says why);
+     preflight: a Conditional Access policy blocks the partner, a stage needs a role it lacks, or seats run short
   4  plan, simulate, verify: NOT PROVEN: no loss found, but named checks could not run on the evidence
      read (e.g. no subscribedSkus export, paths unknown, a missing page with --allow-partial); the
-     report lists each with what to export
+     report lists each with what to export; preflight: conditional or unknown policies, or no policies or roles given
   5  verify: regressed: a user lost a license or service the plan promised to keep; stop the migration
   129, 130, 143  ended by SIGHUP, SIGINT or SIGTERM; an output being written is left as it was (its
      temporary file is removed)";
@@ -217,6 +218,10 @@ enum Command {
         /// Read exports with missing pages instead of refusing them.
         #[arg(long)]
         allow_partial: bool,
+        /// partner-center: also write the direct-license writes as Partner Center
+        /// licenseupdates requests (partner-center/); group writes stay on Graph.
+        #[arg(long, value_enum, default_value_t = TargetArg::Graph)]
+        target: TargetArg,
     },
     /// Check a fresh export against what a plan's stage (or wave) must have achieved: each
     /// user done, pending, blocked, expected-conflict or regressed, the groups' processing, the
@@ -236,6 +241,63 @@ enum Command {
         #[command(flatten)]
         report: ReportArgs,
     },
+    /// For a Microsoft partner (CSP, GDAP): check offline whether the customer's Conditional
+    /// Access policies block the partner's calls (one verdict per policy, with the fix), which
+    /// stages the partner's roles can run, the tokens to use, and seats (60012).
+    #[command(after_help = EXIT_CODES)]
+    Preflight {
+        #[command(flatten)]
+        tenant: TenantArgs,
+        /// The plan written by `licplan plan --format json|yaml --output FILE`.
+        #[arg(long, value_name = "FILE")]
+        plan: PathBuf,
+        /// The customer's Conditional Access policies: a Graph export (one policy, or the list
+        /// under value; UTF-8 or UTF-16) or a folder of them.
+        #[arg(long, value_name = "FILE|DIR")]
+        conditional_access: Option<PathBuf>,
+        /// The partner's tenant id.
+        #[arg(long, value_name = "GUID")]
+        partner_tenant: Option<String>,
+        /// The partner's GDAP roles, comma-separated (e.g. 'License Administrator,Groups Administrator').
+        #[arg(long, value_name = "ROLE,…", value_delimiter = ',')]
+        roles: Option<Vec<String>>,
+        /// How the partner makes the license calls.
+        #[arg(long, value_enum, default_value_t = ViaArg::Gdap)]
+        via: ViaArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Write the report to this file instead of standard output (as for plan --output).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Where a bundle's writes go (`bundle --target`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TargetArg {
+    /// Microsoft Graph (apply.ps1).
+    Graph,
+    /// Also Partner Center licenseupdates for the direct-license writes.
+    PartnerCenter,
+}
+
+/// How a partner makes the license calls (`preflight --via`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ViaArg {
+    /// Microsoft Graph in the customer's tenant, as a GDAP user.
+    Gdap,
+    /// Partner Center's licenseupdates for direct licenses; group licensing on Graph.
+    PartnerCenter,
+}
+
+impl From<ViaArg> for licplan::preflight::Via {
+    fn from(v: ViaArg) -> Self {
+        match v {
+            ViaArg::Gdap => Self::Gdap,
+            ViaArg::PartnerCenter => Self::PartnerCenter,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -452,8 +514,13 @@ fn main() -> ExitCode {
             out: dir,
             rules,
             allow_partial,
+            target,
         } => licplan::bundle::bundle(
             &licplan::bundle::BundleRequest {
+                target: match target {
+                    TargetArg::Graph => licplan::bundle::partner::Target::Graph,
+                    TargetArg::PartnerCenter => licplan::bundle::partner::Target::PartnerCenter,
+                },
                 tenant: tenant.tenant,
                 plan,
                 stage,
@@ -481,6 +548,29 @@ fn main() -> ExitCode {
                 output,
                 redact: report.redact,
                 allow_partial: report.allow_partial,
+            },
+            &mut out,
+            &mut progress,
+        ),
+        Command::Preflight {
+            tenant,
+            plan,
+            conditional_access,
+            partner_tenant,
+            roles,
+            via,
+            format,
+            output,
+        } => app::preflight(
+            &PreflightRequest {
+                tenant: tenant.tenant,
+                plan,
+                conditional_access,
+                partner_tenant,
+                roles,
+                via: via.into(),
+                format: format.into(),
+                output,
             },
             &mut out,
             &mut progress,

@@ -21,6 +21,8 @@ pub struct BundleRequest {
     pub rules: Option<PathBuf>,
     /// Read exports with missing pages instead of refusing them.
     pub allow_partial: bool,
+    /// Also write the direct-license writes as Partner Center requests.
+    pub target: super::partner::Target,
 }
 
 fn one(e: InputError) -> AppError {
@@ -70,7 +72,11 @@ pub fn bundle(
     progress.phase("replaying the plan", 0);
     let bundle = super::build::build(&loaded.tenant, &rules, &unit).map_err(one)?;
     progress.done();
-    super::folder::write(&req.out, &inputs, &bundle.manifest, &bundle.files)?;
+    let mut files = bundle.files;
+    if req.target == super::partner::Target::PartnerCenter {
+        files.extend(super::partner::files(&bundle.manifest));
+    }
+    super::folder::write(&req.out, &inputs, &bundle.manifest, &files)?;
     let m = &bundle.manifest;
     writeln!(
         out,
@@ -78,7 +84,7 @@ pub fn bundle(
         req.out.display(),
         m.ops.len(),
         m.undo.len(),
-        bundle.files.len(),
+        files.len(),
         if m.undo_proof.proven {
             "proven"
         } else {

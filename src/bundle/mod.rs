@@ -12,6 +12,7 @@ mod conditions;
 mod folder;
 pub mod graph;
 pub mod manifest;
+pub mod partner;
 mod readme;
 pub mod runner;
 pub mod translate;

@@ -7,6 +7,7 @@ pub mod grid;
 pub mod inspection;
 pub mod markdown;
 pub mod plan;
+pub mod preflight;
 pub mod report;
 pub mod simulation;
 pub mod table;
@@ -93,6 +94,20 @@ pub fn verify(
     match format {
         Format::Table => table::write(&verify::report(r), out),
         Format::Markdown => markdown::write(&verify::report(r), out),
+        Format::Json => json(r, out),
+        Format::Yaml => yaml(r, out),
+    }
+}
+
+/// Renders a partner preflight report.
+pub fn preflight(
+    r: &crate::preflight::PreflightReport,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table => table::write(&preflight::report(r), out),
+        Format::Markdown => markdown::write(&preflight::report(r), out),
         Format::Json => json(r, out),
         Format::Yaml => yaml(r, out),
     }

@@ -22,6 +22,7 @@ mod plan_ops;
 mod plan_rollback;
 mod plan_time;
 mod plans;
+mod preflight;
 mod prop_bundle;
 mod prop_plan;
 mod prop_rollback;

@@ -136,10 +136,17 @@ enum Command {
         /// folder, or is a folder or a read-only file.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Write the report's full lists (held-back and skipped users, actions, seats) as CSV
+        /// files into this folder (created if missing; never over an input).
+        #[arg(long, value_name = "DIR")]
+        attachments: Option<PathBuf>,
+        /// Monthly prices (CSV: sku,monthly_price,currency): markdown and html add the cost.
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
         #[command(flatten)]
         rules: RulesArgs,
         #[command(flatten)]
-        report: ReportArgs,
+        report: DocumentArgs,
     },
     /// Write a realistic synthetic tenant (E1/E3/E5 mixes, direct, inherited and dual paths,
     /// add-ons, disabled plans, missing usage locations, duplicate proxy addresses, error
@@ -222,7 +229,7 @@ enum Command {
         #[command(flatten)]
         rules: RulesArgs,
         #[command(flatten)]
-        report: ReportArgs,
+        report: DocumentArgs,
     },
 }
 
@@ -313,6 +320,43 @@ impl From<ReportFormat> for Format {
     }
 }
 
+/// The formats of `plan` and `verify`: those of [`ReportFormat`] and `html`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DocumentFormat {
+    Table,
+    Json,
+    Yaml,
+    Markdown,
+    Html,
+}
+
+impl From<DocumentFormat> for Format {
+    fn from(f: DocumentFormat) -> Self {
+        match f {
+            DocumentFormat::Table => Format::Table,
+            DocumentFormat::Json => Format::Json,
+            DocumentFormat::Yaml => Format::Yaml,
+            DocumentFormat::Markdown => Format::Markdown,
+            DocumentFormat::Html => Format::Html,
+        }
+    }
+}
+
+/// [`ReportArgs`] for `plan` and `verify`, whose reports also render as one HTML page.
+#[derive(Debug, Args)]
+struct DocumentArgs {
+    /// Output format (html: one self-contained page for a change board).
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Table)]
+    format: DocumentFormat,
+    /// Replace every UPN, display name, proxy address and object id with a stable pseudonym.
+    #[arg(long)]
+    redact: bool,
+    /// Read exports with a missing page instead of refusing them (exit 2); the verdict is then
+    /// NOT PROVEN, with the gap listed.
+    #[arg(long)]
+    allow_partial: bool,
+}
+
 /// mimalloc instead of the system allocator: a tenant load makes millions of small allocations
 /// (names, UPNs, per-user vectors) and frees them in bulk, which glibc's allocator spends up to a
 /// fifth of a large run on.
@@ -381,6 +425,8 @@ fn main() -> ExitCode {
             tenant,
             intent,
             output,
+            attachments,
+            prices,
             rules,
             report,
         } => app::plan(
@@ -390,6 +436,8 @@ fn main() -> ExitCode {
                 rules: rules.rules,
                 format: report.format.into(),
                 output,
+                attachments,
+                prices,
                 redact: report.redact,
                 allow_partial: report.allow_partial,
             },

@@ -68,6 +68,10 @@ pub struct PlanRequest {
     /// Written by [`output::write`] (never over an input; atomically through a temporary file
     /// beside it, or directly when it is a FIFO or a device); stdout when `None`.
     pub output: Option<PathBuf>,
+    /// `--attachments DIR`: the report's full lists as CSV files.
+    pub attachments: Option<PathBuf>,
+    /// `--prices FILE`: monthly prices per product, for the report's cost.
+    pub prices: Option<PathBuf>,
     pub redact: bool,
     /// Read exports with missing pages (a NOT PROVEN verdict) instead of refusing them.
     pub allow_partial: bool,
@@ -275,14 +279,23 @@ pub fn plan(
             .tenant(&req.tenant)
             .tenant(&req.fresh)
             .file(Role::Intent, &req.intent);
-        match &req.rules {
+        let inputs = match &req.rules {
             Some(r) => inputs.file(Role::Rules, r),
+            None => inputs,
+        };
+        match &req.prices {
+            Some(p) => inputs.file(Role::Prices, p),
             None => inputs,
         }
     };
     if let Some(path) = &req.output {
         output::check(path, &inputs)?;
     }
+    let prices = req
+        .prices
+        .as_deref()
+        .map(render::prices::Prices::read)
+        .transpose()?;
     let loaded = ingest::load_with_progress(&req.tenant, progress)?;
     let evidence = complete_or_allowed(&loaded, req.allow_partial)?;
     let rules = load_rules(&req.rules)?;
@@ -343,12 +356,18 @@ pub fn plan(
             (replanned, fresh)
         }
     };
+    let prices = prices.as_ref();
     match &req.output {
         None => {
-            render::plan(&plan, req.format, out)?;
+            render::plan_with(&plan, req.format, prices, out)?;
             out.flush()?;
         }
-        Some(path) => output::write(path, &inputs, |w| render::plan(&plan, req.format, w))?,
+        Some(path) => output::write(path, &inputs, |w| {
+            render::plan_with(&plan, req.format, prices, w)
+        })?,
+    }
+    if let Some(dir) = &req.attachments {
+        render::attachments::write(&plan, dir, &inputs)?;
     }
     drop_in_background(loaded);
     verdict_result(

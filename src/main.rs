@@ -163,10 +163,17 @@ enum Command {
         /// --from-stage ran.
         #[arg(long, value_name = "FRESH", num_args = 1.., requires = "from_stage")]
         fresh: Vec<PathBuf>,
+        /// Write the report's full lists (held-back and skipped users, actions, seats) as CSV
+        /// files into this folder (created if missing; never over an input).
+        #[arg(long, value_name = "DIR")]
+        attachments: Option<PathBuf>,
+        /// Monthly prices (CSV: sku,monthly_price,currency): markdown and html add the cost.
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
         #[command(flatten)]
         rules: RulesArgs,
         #[command(flatten)]
-        report: ReportArgs,
+        report: DocumentArgs,
     },
     /// Write a realistic synthetic tenant (E1/E3/E5 mixes, direct, inherited and dual paths,
     /// add-ons, disabled plans, missing usage locations, duplicate proxy addresses, error
@@ -239,7 +246,7 @@ enum Command {
         #[command(flatten)]
         rules: RulesArgs,
         #[command(flatten)]
-        report: ReportArgs,
+        report: DocumentArgs,
     },
     /// For a Microsoft partner (CSP, GDAP): check offline whether the customer's Conditional
     /// Access policies block the partner's calls (one verdict per policy, with the fix), which
@@ -387,6 +394,43 @@ impl From<ReportFormat> for Format {
     }
 }
 
+/// The formats of `plan` and `verify`: those of [`ReportFormat`] and `html`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DocumentFormat {
+    Table,
+    Json,
+    Yaml,
+    Markdown,
+    Html,
+}
+
+impl From<DocumentFormat> for Format {
+    fn from(f: DocumentFormat) -> Self {
+        match f {
+            DocumentFormat::Table => Format::Table,
+            DocumentFormat::Json => Format::Json,
+            DocumentFormat::Yaml => Format::Yaml,
+            DocumentFormat::Markdown => Format::Markdown,
+            DocumentFormat::Html => Format::Html,
+        }
+    }
+}
+
+/// [`ReportArgs`] for `plan` and `verify`, whose reports also render as one HTML page.
+#[derive(Debug, Args)]
+struct DocumentArgs {
+    /// Output format (html: one self-contained page for a change board).
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Table)]
+    format: DocumentFormat,
+    /// Replace every UPN, display name, proxy address and object id with a stable pseudonym.
+    #[arg(long)]
+    redact: bool,
+    /// Read exports with a missing page instead of refusing them (exit 2); the verdict is then
+    /// NOT PROVEN, with the gap listed.
+    #[arg(long)]
+    allow_partial: bool,
+}
+
 /// mimalloc instead of the system allocator: a tenant load makes millions of small allocations
 /// (names, UPNs, per-user vectors) and frees them in bulk, which glibc's allocator spends up to a
 /// fifth of a large run on.
@@ -457,6 +501,8 @@ fn main() -> ExitCode {
             output,
             from_stage,
             fresh,
+            attachments,
+            prices,
             rules,
             report,
         } => app::plan(
@@ -466,6 +512,8 @@ fn main() -> ExitCode {
                 rules: rules.rules,
                 format: report.format.into(),
                 output,
+                attachments,
+                prices,
                 redact: report.redact,
                 allow_partial: report.allow_partial,
                 from_stage,

@@ -50,6 +50,8 @@ pub enum Role {
     Ops,
     /// A `users:` file named by the intent.
     UsersList,
+    /// `--prices FILE`.
+    Prices,
 }
 
 impl Role {
@@ -61,6 +63,7 @@ impl Role {
             Role::Rules => "the rules file",
             Role::Ops => "the ops (or plan) file",
             Role::UsersList => "the intent's users list",
+            Role::Prices => "the prices file",
         }
     }
 }
@@ -381,6 +384,17 @@ fn default_permissions() -> Option<std::fs::Permissions> {
 fn default_permissions() -> Option<std::fs::Permissions> {
     // Elsewhere a temporary file already gets ordinary permissions.
     None
+}
+
+/// Creates the folder `dir` that files are then written into with [`write`] (`--attachments
+/// DIR`), after checking it as an output: not an input, not inside one, in a folder that
+/// exists. A folder already there is used as it is (each file written into it is checked).
+pub fn create_dir(dir: &Path, inputs: &Inputs) -> Result<(), OutputError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    check(dir, inputs)?;
+    std::fs::create_dir(dir).map_err(|e| OutputError::io(dir, e))
 }
 
 /// Creates `dir/name`, refusing to replace anything already there (`ErrorKind::AlreadyExists`):

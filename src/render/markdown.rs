@@ -11,7 +11,9 @@
 use std::io::{self, Write};
 
 use super::grid::{is_blank, is_hidden, push_escaped};
-use super::report::{Align, Block, Cell, Medium, Report, Section, Span, Table};
+use super::report::{
+    Align, Block, Cell, Figure, Medium, Report, Section, Slot, SlotKind, Span, Table,
+};
 
 /// A character that starts a spreadsheet formula (OWASP "CSV injection"), in ASCII or in its
 /// fullwidth form (U+FF1D, U+FF0B, U+FF0D, U+FF20), which spreadsheets set to East Asian input
@@ -75,6 +77,16 @@ fn escape(s: &str, line_break: &str) -> String {
         }
     }
     out
+}
+
+/// A CSV cell a spreadsheet will not run as a formula: a `'` before one it would (the same
+/// rule as Markdown's [`cell`]), the text otherwise as it is.
+pub fn spreadsheet_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if needs_quote(s) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
 }
 
 /// A text that shows nothing (only spaces), quoted so it cannot pass for an empty value.
@@ -230,6 +242,22 @@ impl Doc<'_> {
                 Ok(())
             }
             Block::Nothing(detail) => nothing(detail.as_deref(), out),
+            Block::Band(b) => {
+                writeln!(out, "> **{}** — {}", b.tone.word(), spans(&b.line))?;
+                for r in &b.reasons {
+                    writeln!(out, ">\n> - {}", text(r))?;
+                }
+                Ok(())
+            }
+            Block::Chart(c) => {
+                writeln!(out, "**{}**", text(&c.title))?;
+                writeln!(out)?;
+                if let Figure::Timeline(slots) = &c.figure {
+                    gantt(&c.title, slots, out)?;
+                    writeln!(out)?;
+                }
+                table(&c.table, out)
+            }
             // Handled above, and unwrapped by `shown_in`.
             Block::Section(_) | Block::Only(..) => Ok(()),
         }
@@ -251,6 +279,49 @@ fn spans(spans: &[Span<'_>]) -> String {
         }
     }
     line
+}
+
+/// A mermaid label: licplan's own words with what mermaid's gantt syntax reads (`:` ends a
+/// task's name, `#` and `;` start entities and comments) and anything that could end the
+/// fenced block replaced.
+fn mermaid_label(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            ':' | '#' | ';' | '`' | '<' | '>' | '&' | '"' => ' ',
+            c if is_hidden(c) => ' ',
+            c => c,
+        })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// A timeline as a mermaid `gantt` chart in minutes from the start (`dateFormat X` reads
+/// numbers as seconds since the epoch, so the axis starts at 0 and is in the same units as the
+/// table below it).
+fn gantt(title: &str, slots: &[Slot<'_>], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "```mermaid")?;
+    writeln!(out, "gantt")?;
+    writeln!(out, "    title {}", mermaid_label(title))?;
+    writeln!(out, "    dateFormat X")?;
+    writeln!(out, "    axisFormat %s")?;
+    for (i, s) in slots.iter().enumerate() {
+        let tag = match s.kind {
+            SlotKind::Stage => "",
+            SlotKind::Wave => "active, ",
+            SlotKind::Soak => "done, ",
+        };
+        // Seconds, whole: mermaid reads `X` dates as integers.
+        let start = (s.start_minutes * 60.0).round().max(0.0) as u64;
+        let end = ((s.start_minutes + s.minutes) * 60.0).round().max(0.0) as u64;
+        writeln!(
+            out,
+            "    {} :{tag}s{i}, {start}, {}",
+            mermaid_label(&s.label),
+            end.max(start + 1)
+        )?;
+    }
+    writeln!(out, "```")
 }
 
 fn nothing(detail: Option<&str>, out: &mut dyn Write) -> io::Result<()> {

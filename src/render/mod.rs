@@ -3,11 +3,14 @@
 //! Output is deterministic: rows come sorted from the report, tables have a fixed layout that
 //! does not depend on the terminal's width, and nothing carries a timestamp.
 
+pub mod attachments;
 pub mod grid;
+pub mod html;
 pub mod inspection;
 pub mod markdown;
 pub mod plan;
 pub mod preflight;
+pub mod prices;
 pub mod report;
 pub mod simulation;
 pub mod table;
@@ -25,6 +28,8 @@ pub enum Format {
     Json,
     Yaml,
     Markdown,
+    /// One self-contained HTML page (plan and verify reports; any report renders).
+    Html,
 }
 
 /// Writes a value as pretty JSON with a trailing newline.
@@ -58,6 +63,7 @@ pub fn inspection(
         Format::Json => json(report, out),
         Format::Yaml => yaml(report, out),
         Format::Markdown => markdown::write(&inspection::report(report), out),
+        Format::Html => html::write(&inspection::report(report), out),
     }
 }
 
@@ -70,6 +76,7 @@ pub fn simulation(
     match format {
         Format::Table => table::write(&simulation::report(report), out),
         Format::Markdown => markdown::write(&simulation::report(report), out),
+        Format::Html => html::write(&simulation::report(report), out),
         Format::Json => json(report, out),
         Format::Yaml => yaml(report, out),
     }
@@ -77,9 +84,20 @@ pub fn simulation(
 
 /// Renders a plan.
 pub fn plan(p: &crate::plan::doc::Plan, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    plan_with(p, format, None, out)
+}
+
+/// Renders a plan, with its monthly cost in documents when prices are given.
+pub fn plan_with(
+    p: &crate::plan::doc::Plan,
+    format: Format,
+    prices: Option<&prices::Prices>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Table => plan::table(p, out),
-        Format::Markdown => plan::markdown(p, out),
+        Format::Markdown => markdown::write(&plan::report_with(p, prices), out),
+        Format::Html => html::write(&plan::report_with(p, prices), out),
         Format::Json => json(p, out),
         Format::Yaml => yaml(p, out),
     }
@@ -94,6 +112,7 @@ pub fn verify(
     match format {
         Format::Table => table::write(&verify::report(r), out),
         Format::Markdown => markdown::write(&verify::report(r), out),
+        Format::Html => html::write(&verify::report(r), out),
         Format::Json => json(r, out),
         Format::Yaml => yaml(r, out),
     }

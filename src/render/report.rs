@@ -2,8 +2,8 @@
 //! (paragraphs, key/value lists, tables, bullet lists, "nothing here" notes, subsections).
 //!
 //! A report is built once from its source ([`super::inspection`], [`super::simulation`]) and
-//! written by one renderer per medium: [`super::table::write`] for the terminal and
-//! [`super::markdown::write`] for Markdown. A new format is one more renderer over this model.
+//! written by one renderer per medium: [`super::table::write`] for the terminal,
+//! [`super::markdown::write`] for Markdown and [`super::html::write`] for HTML.
 //!
 //! Two media see a report differently, and the model says where:
 //! - the terminal shows a one-line [`Report::headline`] where a document shows the
@@ -24,7 +24,7 @@ use std::borrow::Cow;
 pub enum Medium {
     /// A terminal or a pipe (`--format table`): compact, one fixed layout.
     Terminal,
-    /// A document (`--format markdown`, and HTML next): titled, with explanations.
+    /// A document (`--format markdown` and `--format html`): titled, with explanations.
     Document,
 }
 
@@ -120,6 +120,95 @@ pub enum Block<'a> {
     Section(Section<'a>),
     /// A block shown in this medium only.
     Only(Medium, Box<Block<'a>>),
+    /// The decision a reader looks for first (GO / GO WITH CONDITIONS / NO-GO) and why: a
+    /// coloured band in HTML, a quoted line in Markdown, a line on a terminal.
+    Band(Band<'a>),
+    /// A chart: inline SVG in HTML, followed by its table; its table alone on a terminal and
+    /// in Markdown (a timeline also as a mermaid `gantt` there).
+    Chart(Box<Chart<'a>>),
+}
+
+/// How a decision reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Go,
+    Conditions,
+    NoGo,
+}
+
+impl Tone {
+    pub fn word(self) -> &'static str {
+        match self {
+            Tone::Go => "GO",
+            Tone::Conditions => "GO WITH CONDITIONS",
+            Tone::NoGo => "NO-GO",
+        }
+    }
+
+    /// The CSS class of its band.
+    pub fn class(self) -> &'static str {
+        match self {
+            Tone::Go => "band go",
+            Tone::Conditions => "band conditions",
+            Tone::NoGo => "band no-go",
+        }
+    }
+}
+
+/// A decision and the reasons under it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band<'a> {
+    pub tone: Tone,
+    /// The line after the word (`SAFE by simulation; 6 users held back`).
+    pub line: Vec<Span<'a>>,
+    /// The conditions or the reasons for a NO-GO, one a bullet.
+    pub reasons: Vec<Cow<'a, str>>,
+}
+
+/// A chart's figures: what HTML draws. The same numbers are in the chart's table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Figure<'a> {
+    /// Groups of bars (one group per product), each group with its limit (enabled seats)
+    /// drawn as a line; a bar above its group's limit is drawn red.
+    Bars(Vec<BarGroup<'a>>),
+    /// Bars on a time axis: each slot from its start, for its length, in minutes.
+    Timeline(Vec<Slot<'a>>),
+}
+
+/// One group of bars.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarGroup<'a> {
+    pub name: Cow<'a, str>,
+    pub limit: Option<i64>,
+    /// Label and value of each bar.
+    pub bars: Vec<(Cow<'a, str>, i64)>,
+}
+
+/// What a slot of a timeline is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotKind {
+    Stage,
+    Wave,
+    Soak,
+}
+
+/// One slot of a timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot<'a> {
+    pub label: Cow<'a, str>,
+    pub kind: SlotKind,
+    pub start_minutes: f64,
+    pub minutes: f64,
+}
+
+/// A chart: a title and a description (the SVG's accessible name and description), its
+/// figures and the same numbers as a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart<'a> {
+    pub title: Cow<'a, str>,
+    pub description: Cow<'a, str>,
+    pub figure: Figure<'a>,
+    pub table: Table<'a>,
 }
 
 impl<'a> Block<'a> {

@@ -71,6 +71,17 @@ fn block(b: &Block<'_>, out: &mut dyn Write) -> io::Result<()> {
         Block::Section(s) => section(s, out),
         // `shown_in` has unwrapped it.
         Block::Only(_, b) => block(b, out),
+        Block::Band(b) => {
+            writeln!(out, "{}: {}", b.tone.word(), spans(&b.line))?;
+            for r in &b.reasons {
+                writeln!(out, "- {}", clean(r))?;
+            }
+            Ok(())
+        }
+        Block::Chart(c) => {
+            writeln!(out, "{}", clean(&c.title))?;
+            table(&c.table, out)
+        }
     }
 }
 

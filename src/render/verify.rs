@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::report::{Block, Cell, Column, Empty, Medium, Report, Section, Span, Table};
+use super::report::{Band, Block, Cell, Column, Empty, Medium, Report, Section, Span, Table, Tone};
 use crate::verify::{Changed, Gate, VerifyReport};
 
 /// The verify report, for the terminal and for documents.
@@ -57,12 +57,45 @@ pub fn report(r: &VerifyReport) -> Report<'_> {
     Report {
         title: "Verification".into(),
         headline: vec![Span::plain(format!("Verify {summary}")), Span::plain(word)],
-        lead: vec![Block::Paragraph(vec![
-            Span::plain(summary),
-            Span::strong(word),
-            Span::plain("."),
-        ])],
+        lead: vec![
+            Block::Band(band(r)),
+            Block::Paragraph(vec![
+                Span::plain(summary),
+                Span::strong(word),
+                Span::plain("."),
+            ]),
+        ],
         sections,
+    }
+}
+
+/// The decision: GO on to the next wave or stage when the unit is READY; NO-GO otherwise,
+/// with what to do.
+fn band(r: &VerifyReport) -> Band<'_> {
+    let (tone, reason) = match r.verdict.status {
+        Gate::Ready => (Tone::Go, None),
+        Gate::NotReady => (
+            Tone::NoGo,
+            Some("Not ready: wait for the pending users (or fix the blocked ones, below), take a fresh export and verify again."),
+        ),
+        Gate::Regressed => (
+            Tone::NoGo,
+            Some("Regressed: stop the migration and restore the users below."),
+        ),
+        Gate::NotProven => (
+            Tone::NoGo,
+            Some("Not proven: the export lacks what the checks need (see Not checked); export it and verify again."),
+        ),
+    };
+    Band {
+        tone,
+        line: vec![Span::plain(format!(
+            "{} of {}: {}.",
+            r.unit,
+            r.plan_hash,
+            r.verdict.status.word()
+        ))],
+        reasons: reason.map(Cow::Borrowed).into_iter().collect(),
     }
 }
 

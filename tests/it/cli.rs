@@ -5,6 +5,7 @@
 use crate::common::licplan;
 
 const REPORT_FORMATS: &str = "[possible values: table, json, yaml, markdown]";
+const DOCUMENT_FORMATS: &str = "[possible values: table, json, yaml, markdown, html]";
 
 #[track_caller]
 fn refused(args: &[&str], listing: &str) {
@@ -41,7 +42,7 @@ fn a_format_a_command_does_not_render_is_refused_with_the_formats_it_takes() {
             "--format",
             "powershell",
         ],
-        REPORT_FORMATS,
+        DOCUMENT_FORMATS,
     );
     let dir = tempfile::tempdir().expect("a temporary folder");
     let out = dir.path().join("gen");
@@ -146,7 +147,12 @@ fn every_command_documents_the_exit_codes_and_the_shared_arguments() {
         ] {
             assert!(help.contains(arg), "{cmd} takes {arg}: {help}");
         }
-        assert!(help.contains(REPORT_FORMATS), "{cmd}: {help}");
+        let formats = if cmd == "plan" {
+            DOCUMENT_FORMATS
+        } else {
+            REPORT_FORMATS
+        };
+        assert!(help.contains(formats), "{cmd}: {help}");
         assert!(
             help.contains("admin-center or plain CSV"),
             "{cmd}: one description of TENANT"

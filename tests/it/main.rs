@@ -11,6 +11,8 @@ mod error_reports;
 mod formats;
 mod fuzz_regressions;
 mod hostile;
+mod html;
+mod html_browser;
 mod ingest_hostile;
 mod layouts;
 mod limits;

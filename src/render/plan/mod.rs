@@ -5,6 +5,9 @@
 //! a document lists them, capped per stage and per wave ([`stages`]; the JSON/YAML plan lists
 //! all), and adds the skipped users, the assumptions and a rollback summary.
 
+mod board;
+mod charts;
+mod cost;
 mod groups;
 mod rollback;
 mod stages;
@@ -41,12 +44,20 @@ pub fn markdown(p: &Plan, out: &mut dyn Write) -> io::Result<()> {
 
 /// The plan's report, for the terminal and for documents.
 pub fn report(p: &Plan) -> Report<'_> {
+    report_with(p, None)
+}
+
+/// The plan's report, with its cost when prices are given (documents only).
+pub fn report_with<'a>(p: &'a Plan, prices: Option<&crate::render::prices::Prices>) -> Report<'a> {
     let word = verdict_word(p);
     let mut sections = Vec::with_capacity(10);
     sections.extend(report::not_checked(word, &p.verdict.unchecked));
     sections.extend(groups::replan(p));
     sections.extend(groups::warnings(p));
     sections.push(hashes(p));
+    sections.push(charts::charts(p).only(Medium::Document));
+    sections.push(board::change_record(p).only(Medium::Document));
+    sections.extend(prices.map(|pr| cost::section(p, pr).only(Medium::Document)));
     sections.push(moves(p));
     sections.extend(groups::license_changes(p));
     sections.extend(groups::placeholders(p));
@@ -59,6 +70,7 @@ pub fn report(p: &Plan) -> Report<'_> {
         verdict(p),
         Section::new("Assumptions")
             .only(Medium::Document)
+            .blocks(rule_glossary(p))
             .block(Block::Bullets(
                 p.assumptions
                     .iter()
@@ -129,26 +141,82 @@ fn lead(p: &Plan) -> Vec<Block<'_>> {
         Span::strong(word),
         Span::plain("."),
     ]);
-    let facts = Table::new(vec![Column::left("fact"), Column::right("value")]).rows([
-        vec!["users in scope".into(), Cell::int(s.users_in_scope)],
-        vec!["users moving".into(), Cell::int(s.users_moving)],
-        vec!["users held back".into(), Cell::int(s.users_held_back)],
-        vec!["users skipped".into(), Cell::int(s.users_skipped)],
-        vec!["groups created".into(), Cell::int(s.groups_created)],
-        vec!["removal waves".into(), Cell::int(s.removal_waves)],
-        vec![
-            "least elapsed time".into(),
-            Cell::text(duration(s.least_elapsed_minutes)),
-        ],
-        vec![
-            "default usage location".into(),
-            Cell::text(s.default_usage_location.as_deref().unwrap_or("unknown")),
-        ],
-        vec!["verdict".into(), word.into()],
-        vec!["plan hash".into(), Cell::text(p.plan_hash.as_str())],
-        vec!["export hash".into(), Cell::text(p.export.hash.as_str())],
-    ]);
-    vec![summary, Block::Table(facts)]
+    let mut v = vec![Block::Band(board::band(p)), summary];
+    v.extend(board::key_numbers(p));
+    v
+}
+
+/// The licensing rules (R1–R13, docs/domain/RULES.md) the plan's texts cite, each with its
+/// name: a reader needs no rule number to follow them.
+fn rule_glossary(p: &Plan) -> Vec<Block<'static>> {
+    const RULES: [(&str, &str); 13] = [
+        (
+            "R1",
+            "assignment paths: direct, inherited from a group, or both",
+        ),
+        ("R2", "one seat per user per product, however many paths"),
+        ("R3", "a user's services are the union of its paths"),
+        ("R4", "a group applies all its products, or none"),
+        ("R5", "licensing errors and when they arise"),
+        (
+            "R6",
+            "usage location: a direct assignment needs the user's own",
+        ),
+        ("R7", "add-ons need their prerequisite in the same group"),
+        ("R8", "group processing is asynchronous and can take hours"),
+        ("R9", "group limits"),
+        ("R10", "leaving a group removes its licenses"),
+        ("R11", "changing products (E1 to E3)"),
+        (
+            "R12",
+            "Microsoft's five-step migration from direct to group licenses",
+        ),
+        ("R13", "who may do it (roles and scopes)"),
+    ];
+    let cited = |code: &str| {
+        let texts = p
+            .assumptions
+            .iter()
+            .chain(p.stages.iter().flat_map(|s| s.risks.iter().chain(&s.gates)));
+        texts.into_iter().any(|t| {
+            t.match_indices(code)
+                .any(|(i, _)| !t[i + code.len()..].starts_with(|c: char| c.is_ascii_digit()))
+        })
+    };
+    let rules: Vec<Cow<'static, str>> = RULES
+        .iter()
+        .filter(|(code, _)| cited(code))
+        .map(|(code, name)| Cow::Owned(format!("{code}: {name}")))
+        .collect();
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Block::plain("The licensing rules these texts cite (docs/domain/RULES.md):"),
+        Block::Bullets(rules),
+    ]
+}
+
+/// A duration as the reports write it (`1 d 2 h`).
+pub fn duration_text(minutes: f64) -> String {
+    duration(minutes)
+}
+
+/// Rows a document lists of a long table (held-back and skipped users, errors, forecast
+/// points); the rest are counted, and `--attachments DIR` writes them all.
+pub(super) const ROWS: usize = 50;
+
+/// The first `ROWS` rows of `t`, then a line counting the rest.
+pub(super) fn capped<'a>(mut t: Table<'a>, what: &str, file: &str) -> Vec<Block<'a>> {
+    let more = t.rows.len().saturating_sub(ROWS);
+    t.rows.truncate(ROWS);
+    let mut v = vec![Block::Table(t)];
+    if more > 0 {
+        v.push(Block::plain(format!(
+            "… and {more} more {what} (the JSON/YAML plan lists all; --attachments DIR writes {file})"
+        )));
+    }
+    v
 }
 
 fn moves(p: &Plan) -> Section<'_> {
@@ -408,7 +476,11 @@ fn seats(p: &Plan) -> Section<'_> {
     }));
     Section::new("Seat forecast")
         .block(Block::Table(terminal).only(Medium::Terminal))
-        .block(Block::Table(document).only(Medium::Document))
+        .blocks(
+            capped(document, "forecast points", "seats.csv")
+                .into_iter()
+                .map(|b| b.only(Medium::Document)),
+        )
 }
 
 fn held_back(p: &Plan) -> Section<'_> {
@@ -452,7 +524,11 @@ fn held_back(p: &Plan) -> Section<'_> {
             .only(Medium::Document),
         );
     }
-    s.block(Block::Table(document).only(Medium::Document))
+    s.blocks(
+        capped(document, "held-back users", "held-back.csv")
+            .into_iter()
+            .map(|b| b.only(Medium::Document)),
+    )
 }
 
 fn skipped(p: &Plan) -> Section<'_> {
@@ -466,7 +542,7 @@ fn skipped(p: &Plan) -> Section<'_> {
         }));
     Section::new("Skipped users")
         .only(Medium::Document)
-        .block(Block::Table(t))
+        .blocks(capped(t, "skipped users", "skipped.csv"))
 }
 
 fn error_word(e: &ErrorRecord) -> String {
@@ -572,7 +648,11 @@ fn verdict_findings(p: &Plan) -> Section<'_> {
         )
         .only(Medium::Document),
     )
-    .block(Block::Table(t).only(Medium::Document))
+    .blocks(
+        capped(t, "licensing errors", "errors.csv")
+            .into_iter()
+            .map(|b| b.only(Medium::Document)),
+    )
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ use crate::render::report::{Block, Cell, Column, Medium, Section, Span, Table};
 pub(super) const STAGE_ACTIONS: usize = 50;
 /// Actions listed per wave in a document.
 pub(super) const WAVE_ACTIONS: usize = 20;
+/// Waves of a stage listed one by one in a document (with their actions).
+pub(super) const WAVES: usize = 10;
 
 pub(super) fn section(p: &Plan) -> Section<'_> {
     let overview = Table::new(vec![
@@ -95,9 +97,18 @@ fn stage(st: &Stage) -> Section<'_> {
                     Cell::text(duration(w.least_elapsed_minutes)),
                 ]
             }));
-            s = s
-                .block(Block::Table(t))
-                .blocks(st.waves.iter().map(|w| Block::Section(wave(st, w))));
+            s = s.blocks(super::capped(t, "waves", "actions.csv")).blocks(
+                st.waves
+                    .iter()
+                    .take(WAVES)
+                    .map(|w| Block::Section(wave(st, w))),
+            );
+            if st.waves.len() > WAVES {
+                s = s.block(Block::plain(format!(
+                    "… and {} more waves, each like the last (the JSON/YAML plan lists all; --attachments DIR writes actions.csv)",
+                    st.waves.len() - WAVES
+                )));
+            }
         }
     }
 

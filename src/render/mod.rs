@@ -127,6 +127,7 @@ pub fn preflight(
     match format {
         Format::Table => table::write(&preflight::report(r), out),
         Format::Markdown => markdown::write(&preflight::report(r), out),
+        Format::Html => html::write(&preflight::report(r), out),
         Format::Json => json(r, out),
         Format::Yaml => yaml(r, out),
     }

@@ -79,6 +79,27 @@ pub struct PlanRequest {
     pub from_stage: Option<u32>,
     /// The fresh export, taken after the stages before `from_stage` ran.
     pub fresh: Vec<PathBuf>,
+    /// The partner preflight of the plan, in its report, when any of it is given.
+    pub partner: PartnerRequest,
+}
+
+/// What a partner preflight reads beside the plan (`preflight`, and `plan`'s "Partner access").
+#[derive(Debug, Clone)]
+pub struct PartnerRequest {
+    /// A policy file or a folder of them.
+    pub conditional_access: Option<PathBuf>,
+    /// The partner's tenant id as given.
+    pub partner_tenant: Option<String>,
+    /// The GDAP roles as given (`None` without `--roles`).
+    pub roles: Option<Vec<String>>,
+    pub via: crate::preflight::Via,
+}
+
+impl PartnerRequest {
+    /// Whether a preflight is asked for.
+    pub fn asked(&self) -> bool {
+        self.conditional_access.is_some() || self.partner_tenant.is_some() || self.roles.is_some()
+    }
 }
 
 /// `licplan generate`.
@@ -275,10 +296,13 @@ pub fn plan(
     // The output is checked before the work, then again (with the intent's users lists) when
     // it is written.
     let inputs = {
-        let inputs = Inputs::new()
+        let mut inputs = Inputs::new()
             .tenant(&req.tenant)
             .tenant(&req.fresh)
             .file(Role::Intent, &req.intent);
+        if let Some(ca) = &req.partner.conditional_access {
+            inputs = inputs.tenant(std::slice::from_ref(ca));
+        }
         let inputs = match &req.rules {
             Some(r) => inputs.file(Role::Rules, r),
             None => inputs,
@@ -357,6 +381,15 @@ pub fn plan(
         }
     };
     let prices = prices.as_ref();
+    let mut plan = plan;
+    if req.partner.asked() {
+        plan.partner_access = Some(partner_access(
+            &plan,
+            &loaded.tenant,
+            &req.partner,
+            req.redact,
+        )?);
+    }
     match &req.output {
         None => {
             render::plan_with(&plan, req.format, prices, out)?;
@@ -466,13 +499,7 @@ pub struct PreflightRequest {
     pub tenant: Vec<PathBuf>,
     /// The plan written by `licplan plan` (its hash and export are checked).
     pub plan: PathBuf,
-    /// A policy file or a folder of them.
-    pub conditional_access: Option<PathBuf>,
-    /// The partner's tenant id as given.
-    pub partner_tenant: Option<String>,
-    /// The GDAP roles as given (`None` without `--roles`).
-    pub roles: Option<Vec<String>>,
-    pub via: crate::preflight::Via,
+    pub partner: PartnerRequest,
     pub format: Format,
     /// Written by [`output::write`]; stdout when `None`.
     pub output: Option<PathBuf>,
@@ -493,51 +520,14 @@ pub fn preflight(
 ) -> Result<(), AppError> {
     use crate::ingest::error::{InputError, Location};
     let mut inputs = Inputs::new().tenant(&req.tenant).file(Role::Ops, &req.plan);
-    if let Some(ca) = &req.conditional_access {
+    if let Some(ca) = &req.partner.conditional_access {
         inputs = inputs.tenant(std::slice::from_ref(ca));
     }
     if let Some(path) = &req.output {
         output::check(path, &inputs)?;
     }
     let mut errors = Vec::new();
-    let partner = match req.partner_tenant.as_deref().map(str::trim) {
-        None => None,
-        Some(t) => match uuid::Uuid::parse_str(t) {
-            Ok(u) => Some(u.hyphenated().to_string()),
-            Err(_) => {
-                errors.push(
-                    InputError::new(
-                        std::path::Path::new("--partner-tenant"),
-                        Location::File,
-                        format!("{:?} is not a tenant id (a GUID)", crate::docfile::bounded(t)),
-                    )
-                    .field("--partner-tenant")
-                    .hint("give the partner's Microsoft Entra tenant id, e.g. 0c39d6d5-c70d-4c55-bc02-f620844f3fd1"),
-                );
-                None
-            }
-        },
-    };
-    let roles = match &req.roles {
-        None => None,
-        Some(r) => match crate::preflight::roles::parse(r) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        },
-    };
-    let policies = match &req.conditional_access {
-        None => None,
-        Some(p) => match crate::preflight::read::read(p) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                errors.extend(e.0);
-                None
-            }
-        },
-    };
+    let (context, policies) = partner_inputs(&req.partner, &mut errors);
     let plan = match crate::plan::file::read(&req.plan) {
         Ok(p) => match p.check_hash() {
             Ok(()) => Some(p),
@@ -582,11 +572,7 @@ pub fn preflight(
         return Err(AppError::Input(InputErrors(errors)));
     };
     let opts = crate::preflight::Options {
-        context: crate::preflight::Context {
-            partner,
-            roles,
-            via: req.via,
-        },
+        context,
         customer_tenant: loaded.tenant.organization.tenant_id().map(str::to_owned),
     };
     let report = crate::preflight::preflight(&plan, policies.as_ref(), &opts);
@@ -603,4 +589,88 @@ pub fn preflight(
         crate::preflight::Status::Blocked => Err(AppError::Unsafe(report.blocked.len())),
         crate::preflight::Status::NotProven => Err(AppError::NotProven(report.unchecked.len())),
     }
+}
+
+/// The partner's tenant id, roles and policies as given, each problem added to `errors`.
+fn partner_inputs(
+    req: &PartnerRequest,
+    errors: &mut Vec<crate::ingest::error::InputError>,
+) -> (
+    crate::preflight::Context,
+    Option<crate::preflight::read::Read>,
+) {
+    use crate::ingest::error::{InputError, Location};
+    let partner = match req.partner_tenant.as_deref().map(str::trim) {
+        None => None,
+        Some(t) => match uuid::Uuid::parse_str(t) {
+            Ok(u) => Some(u.hyphenated().to_string()),
+            Err(_) => {
+                errors.push(
+                    InputError::new(
+                        std::path::Path::new("--partner-tenant"),
+                        Location::File,
+                        format!("{:?} is not a tenant id (a GUID)", crate::docfile::bounded(t)),
+                    )
+                    .field("--partner-tenant")
+                    .hint("give the partner's Microsoft Entra tenant id, e.g. 0c39d6d5-c70d-4c55-bc02-f620844f3fd1"),
+                );
+                None
+            }
+        },
+    };
+    let roles = match &req.roles {
+        None => None,
+        Some(r) => match crate::preflight::roles::parse(r) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        },
+    };
+    let policies = match &req.conditional_access {
+        None => None,
+        Some(p) => match crate::preflight::read::read(p) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                errors.extend(e.0);
+                None
+            }
+        },
+    };
+    (
+        crate::preflight::Context {
+            partner,
+            roles,
+            via: req.via,
+        },
+        policies,
+    )
+}
+
+/// The partner preflight of a sealed plan, for its report ("Partner access").
+fn partner_access(
+    plan: &crate::plan::doc::Plan,
+    tenant: &crate::model::Tenant,
+    req: &PartnerRequest,
+    redact: bool,
+) -> Result<crate::preflight::PreflightReport, AppError> {
+    let mut errors = Vec::new();
+    let (context, policies) = partner_inputs(req, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Input(InputErrors(errors)));
+    }
+    // The preflight reads a plan as its file gives it: the document, read back.
+    let text =
+        serde_json::to_string(plan).map_err(|e| AppError::Output(std::io::Error::other(e)))?;
+    let file = crate::plan::file::parse(&text, std::path::Path::new("plan"))?;
+    let opts = crate::preflight::Options {
+        context,
+        customer_tenant: if redact {
+            None
+        } else {
+            tenant.organization.tenant_id().map(str::to_owned)
+        },
+    };
+    Ok(crate::preflight::preflight(&file, policies.as_ref(), &opts))
 }

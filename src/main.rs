@@ -110,6 +110,35 @@ impl ReplayArgs {
     }
 }
 
+/// What a partner's preflight reads: `preflight`, and `plan` (its "Partner access" section).
+#[derive(Debug, Args)]
+struct PartnerArgs {
+    /// The customer's Conditional Access policies: a Graph export (one policy, or the list
+    /// under value; UTF-8 or UTF-16) or a folder of them.
+    #[arg(long, value_name = "FILE|DIR")]
+    conditional_access: Option<PathBuf>,
+    /// The partner's tenant id.
+    #[arg(long, value_name = "GUID")]
+    partner_tenant: Option<String>,
+    /// The partner's GDAP roles, comma-separated (e.g. 'License Administrator,Groups Administrator').
+    #[arg(long, value_name = "ROLE,…", value_delimiter = ',')]
+    roles: Option<Vec<String>>,
+    /// How the partner makes the license calls.
+    #[arg(long, value_enum, default_value_t = ViaArg::Gdap)]
+    via: ViaArg,
+}
+
+impl PartnerArgs {
+    fn into_request(self) -> licplan::app::PartnerRequest {
+        licplan::app::PartnerRequest {
+            conditional_access: self.conditional_access,
+            partner_tenant: self.partner_tenant,
+            roles: self.roles,
+            via: self.via.into(),
+        }
+    }
+}
+
 /// The plan and the part of it a command works on: `bundle` and `verify`.
 #[derive(Debug, Args)]
 struct UnitArgs {
@@ -163,6 +192,11 @@ enum Command {
         /// --from-stage ran.
         #[arg(long, value_name = "FRESH", num_args = 1.., requires = "from_stage")]
         fresh: Vec<PathBuf>,
+        /// With --conditional-access, --partner-tenant or --roles: the partner preflight of the
+        /// plan (as `licplan preflight` gives it) in a "Partner access" section of the report
+        /// and a condition on its verdict band.
+        #[command(flatten)]
+        partner: PartnerArgs,
         /// Write the report's full lists (held-back and skipped users, actions, seats) as CSV
         /// files into this folder (created if missing; never over an input).
         #[arg(long, value_name = "DIR")]
@@ -258,19 +292,8 @@ enum Command {
         /// The plan written by `licplan plan --format json|yaml --output FILE`.
         #[arg(long, value_name = "FILE")]
         plan: PathBuf,
-        /// The customer's Conditional Access policies: a Graph export (one policy, or the list
-        /// under value; UTF-8 or UTF-16) or a folder of them.
-        #[arg(long, value_name = "FILE|DIR")]
-        conditional_access: Option<PathBuf>,
-        /// The partner's tenant id.
-        #[arg(long, value_name = "GUID")]
-        partner_tenant: Option<String>,
-        /// The partner's GDAP roles, comma-separated (e.g. 'License Administrator,Groups Administrator').
-        #[arg(long, value_name = "ROLE,…", value_delimiter = ',')]
-        roles: Option<Vec<String>>,
-        /// How the partner makes the license calls.
-        #[arg(long, value_enum, default_value_t = ViaArg::Gdap)]
-        via: ViaArg,
+        #[command(flatten)]
+        partner: PartnerArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
@@ -501,6 +524,7 @@ fn main() -> ExitCode {
             output,
             from_stage,
             fresh,
+            partner,
             attachments,
             prices,
             rules,
@@ -518,6 +542,7 @@ fn main() -> ExitCode {
                 allow_partial: report.allow_partial,
                 from_stage,
                 fresh,
+                partner: partner.into_request(),
             },
             &mut out,
             &mut progress,
@@ -603,20 +628,14 @@ fn main() -> ExitCode {
         Command::Preflight {
             tenant,
             plan,
-            conditional_access,
-            partner_tenant,
-            roles,
-            via,
+            partner,
             format,
             output,
         } => app::preflight(
             &PreflightRequest {
                 tenant: tenant.tenant,
                 plan,
-                conditional_access,
-                partner_tenant,
-                roles,
-                via: via.into(),
+                partner: partner.into_request(),
                 format: format.into(),
                 output,
             },

@@ -234,6 +234,7 @@ pub fn plan(
             .collect(),
         moves,
         replan: None,
+        partner_access: None,
     })
 }
 

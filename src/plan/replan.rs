@@ -293,6 +293,7 @@ pub fn replan(
         rollback,
         assumptions,
         warnings,
+        partner_access: None,
         replan: Some(Replan {
             from_stage: from,
             base_plan_hash: base.plan_hash.clone(),

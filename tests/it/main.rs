@@ -21,6 +21,7 @@ mod plan_addons;
 mod plan_file;
 mod plan_groups;
 mod plan_ops;
+mod plan_partner;
 mod plan_rollback;
 mod plan_time;
 mod plans;

@@ -47,6 +47,10 @@ pub struct Plan {
     /// (`licplan plan --from-stage N --fresh FRESH`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replan: Option<super::replan::Replan>,
+    /// The partner preflight of the plan (`plan --conditional-access …`, `--roles`, …), as
+    /// `licplan preflight` gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner_access: Option<crate::preflight::PreflightReport>,
 }
 
 /// The export a plan was made from: its hash (SHA-256 of the tenant as read, see

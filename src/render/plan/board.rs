@@ -59,6 +59,11 @@ pub(super) fn band(p: &Plan) -> Band<'_> {
             )
         )));
     }
+    match super::partner::band_reason(p) {
+        Some((true, r)) => no_go.push(Cow::Owned(r)),
+        Some((false, r)) => conditions.push(Cow::Owned(r)),
+        None => {}
+    }
     let (tone, reasons) = if !no_go.is_empty() {
         (Tone::NoGo, no_go)
     } else if !conditions.is_empty() {

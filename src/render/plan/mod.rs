@@ -9,6 +9,7 @@ mod board;
 mod charts;
 mod cost;
 mod groups;
+mod partner;
 mod rollback;
 mod stages;
 mod words;
@@ -53,6 +54,7 @@ pub fn report_with<'a>(p: &'a Plan, prices: Option<&crate::render::prices::Price
     let mut sections = Vec::with_capacity(10);
     sections.extend(report::not_checked(word, &p.verdict.unchecked));
     sections.extend(groups::replan(p));
+    sections.extend(partner::section(p));
     sections.extend(groups::warnings(p));
     sections.push(hashes(p));
     sections.push(charts::charts(p).only(Medium::Document));

@@ -233,6 +233,7 @@ fn plan() -> Plan {
         assumptions: vec!["Graph throttles identity writes.".to_owned()],
         warnings: Vec::new(),
         replan: None,
+        partner_access: None,
     }
 }
 

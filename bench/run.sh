@@ -8,8 +8,14 @@
 # each command RUNS times (default 3) and prints a Markdown table with the median wall time,
 # the median CPU time (user + system, over all threads), the median peak RSS, and the ratio of
 # wall times to parse-only. Then, because this machine's speed drifts from minute to minute,
-# it measures `plan` against the floor in PAIRS interleaved pairs (default 5) per size, one
-# right after the other, and prints the median, lowest and highest ratio of those pairs.
+# it measures `plan`, `bundle` and `verify` against the floor in PAIRS interleaved pairs
+# (default 5) per size, one right after the other, and prints the median, lowest and highest
+# ratio of those pairs.
+#
+# `bundle` carries the plan's largest stage (or, for a stage in waves, its largest wave: the
+# unit with the most actions, found by bench/largest_unit.py in the plan's JSON), written to a
+# fresh folder each run; `verify` checks that unit against the generated tenant itself as the
+# "fresh" export (nothing applied yet: every user in scope pending, exit 3).
 # BENCHMARKS.md records a run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +37,9 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 measure() {
   local times=() cpus=() rss=()
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %U %S %M" -o "$DIR/time.txt" "$@" > /dev/null
+    rm -rf "$DIR"/bundle[0-9]*
+    /usr/bin/time -f "%e %U %S %M" -o "$DIR/time.txt" "$@" > /dev/null || true
+    grep -v '^Command exited' "$DIR/time.txt" > "$DIR/time2.txt" && mv "$DIR/time2.txt" "$DIR/time.txt"
     read -r t u s m < "$DIR/time.txt"
     times+=("$t"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.2f", u + s}')"); rss+=("$m")
   done
@@ -51,14 +59,19 @@ for n in "${SIZES[@]}"; do
   fi
   $BIN plan "$T" --intent plans/e1-direct-to-group.yaml --format yaml --output "$DIR/plan$n.yaml" --quiet || true
   $BIN plan "$T" --intent plans/e1-direct-to-group.yaml --format json --output "$DIR/plan$n.json" --quiet || true
+  read -r stage wave < <(python3 bench/largest_unit.py "$DIR/plan$n.json")
+  unit=(--stage "$stage")
+  if [ "$wave" != "-" ]; then unit+=(--wave "$wave"); fi
   read -r pt pc pm < <(measure $PARSE "$T")
   echo "| $n | parse-only | $pt | $pc | $pm | 1.0 |"
-  for cmd in inspect plan simulate "simulate (YAML plan)"; do
+  for cmd in inspect plan simulate "simulate (YAML plan)" bundle verify; do
     case $cmd in
       inspect) args=(inspect "$T" --quiet) ;;
       plan) args=(plan "$T" --intent plans/e1-direct-to-group.yaml --quiet) ;;
       simulate) args=(simulate "$T" --plan "$DIR/plan$n.json" --format json --quiet) ;;
       "simulate (YAML plan)") args=(simulate "$T" --plan "$DIR/plan$n.yaml" --format json --quiet) ;;
+      bundle) args=(bundle "$T" --plan "$DIR/plan$n.json" "${unit[@]}" --out "$DIR/bundle$n" --quiet) ;;
+      verify) args=(verify "$T" --plan "$DIR/plan$n.json" "${unit[@]}" --format json --output /dev/null --quiet) ;;
     esac
     read -r t c m < <(measure $BIN "${args[@]}")
     ratio=$(awk -v a="$t" -v b="$pt" 'BEGIN {printf "%.1f", (b > 0) ? a / b : 0}')
@@ -66,22 +79,38 @@ for n in "${SIZES[@]}"; do
   done
 done
 
+# pair CMD...: one run of the floor, then one of CMD; prints their ratio of wall times
+pair() {
+  rm -rf "$DIR"/bundle[0-9]*
+  /usr/bin/time -f "%e" -o "$DIR/time.txt" $PARSE "$T" > /dev/null
+  read -r a < "$DIR/time.txt"
+  /usr/bin/time -f "%e" -o "$DIR/time.txt" "$@" > /dev/null || true
+  b=$(grep -v '^Command exited' "$DIR/time.txt")
+  awk -v a="$b" -v b="$a" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'
+}
+
 echo
-echo "| users | plan ÷ parse-only, paired runs | median | lowest | highest |"
+echo "| users | command ÷ parse-only, paired runs | median | lowest | highest |"
 echo "|---:|---|---:|---:|---:|"
 for n in "${SIZES[@]}"; do
   T="$DIR/g$n"
-  ratios=()
-  for _ in $(seq "$PAIRS"); do
-    /usr/bin/time -f "%e" -o "$DIR/time.txt" $PARSE "$T" > /dev/null
-    read -r a < "$DIR/time.txt"
-    /usr/bin/time -f "%e" -o "$DIR/time.txt" $BIN plan "$T" --intent plans/e1-direct-to-group.yaml --quiet > /dev/null
-    read -r b < "$DIR/time.txt"
-    ratios+=("$(awk -v a="$b" -v b="$a" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}')")
+  read -r stage wave < <(python3 bench/largest_unit.py "$DIR/plan$n.json")
+  unit=(--stage "$stage")
+  if [ "$wave" != "-" ]; then unit+=(--wave "$wave"); fi
+  for cmd in plan bundle verify; do
+    case $cmd in
+      plan) args=(plan "$T" --intent plans/e1-direct-to-group.yaml --quiet) ;;
+      bundle) args=(bundle "$T" --plan "$DIR/plan$n.json" "${unit[@]}" --out "$DIR/bundle$n" --quiet) ;;
+      verify) args=(verify "$T" --plan "$DIR/plan$n.json" "${unit[@]}" --format json --output /dev/null --quiet) ;;
+    esac
+    ratios=()
+    for _ in $(seq "$PAIRS"); do
+      ratios+=("$(pair $BIN "${args[@]}")")
+    done
+    sorted=$(printf '%s\n' "${ratios[@]}" | sort -g | tr '\n' ' ')
+    med=$(printf "%.2f" "$(printf "%s\n" "${ratios[@]}" | median)")
+    lo=$(printf '%s\n' "${ratios[@]}" | sort -g | head -1)
+    hi=$(printf '%s\n' "${ratios[@]}" | sort -g | tail -1)
+    echo "| $n | $cmd: ${sorted% } | $med | $lo | $hi |"
   done
-  sorted=$(printf '%s\n' "${ratios[@]}" | sort -g | tr '\n' ' ')
-  med=$(printf "%.2f" "$(printf "%s\n" "${ratios[@]}" | median)")
-  lo=$(printf '%s\n' "${ratios[@]}" | sort -g | head -1)
-  hi=$(printf '%s\n' "${ratios[@]}" | sort -g | tail -1)
-  echo "| $n | ${sorted% } | $med | $lo | $hi |"
 done

@@ -154,16 +154,26 @@ pub fn build(tenant: &Tenant, rules: &Rules, unit: &Unit<'_>) -> Result<Bundle, 
     Ok(Bundle { manifest, files })
 }
 
-/// Each forward op's inverse: the undo ops that touch what it touches.
+/// Each forward op's inverse: the undo ops that touch what it touches, in the undo's order.
+/// The undo ops are indexed by key (a stage of 177,000 member additions has as many undo ops:
+/// comparing every pair took minutes at a million users).
 fn link_inverses(fwd: &mut Built, undo: &Built) {
+    let mut by_key: BTreeMap<&super::translate::Key, Vec<usize>> = BTreeMap::new();
+    for (i, keys) in undo.keys.iter().enumerate() {
+        for k in keys {
+            by_key.entry(k).or_default().push(i);
+        }
+    }
     for (op, keys) in fwd.ops.iter_mut().zip(&fwd.keys) {
-        op.inverse = undo
-            .ops
+        let mut hits: Vec<usize> = keys
             .iter()
-            .zip(&undo.keys)
-            .filter(|(_, k)| k.iter().any(|k| keys.contains(k)))
-            .map(|(u, _)| u.id.clone())
+            .filter_map(|k| by_key.get(k))
+            .flatten()
+            .copied()
             .collect();
+        hits.sort_unstable();
+        hits.dedup();
+        op.inverse = hits.into_iter().map(|i| undo.ops[i].id.clone()).collect();
     }
 }
 

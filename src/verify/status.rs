@@ -278,13 +278,12 @@ impl<'a> Context<'a> {
                     d.path == AssignmentPath::Direct && self.later_removals.contains(&(u, d.sku))
                 })
         };
-        for ((g, mu), on) in &expect.member {
-            if *mu != u {
-                continue;
-            }
+        // One range of each map per user (a scan of every pair per user was quadratic).
+        for (g, on) in expect.members_of(u) {
+            let g = &g;
             let label = self.group_label(*g);
             let group = self.fresh.groups.get(g);
-            if *on {
+            if on {
                 let Some(group) = group else {
                     pending.push(format!("group {label} is not in the export"));
                     continue;
@@ -336,10 +335,8 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        for ((du, sku), want) in &expect.direct {
-            if *du != u {
-                continue;
-            }
+        for (sku, want) in expect.direct_of(u) {
+            let sku = &sku;
             let s = self.sku_label(*sku);
             let have = row(*sku, AssignmentPath::Direct);
             match (want, have) {

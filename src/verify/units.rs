@@ -141,7 +141,8 @@ pub(super) fn map_groups(op: &Op, map: &BTreeMap<String, String>) -> Op {
 /// direct license wins.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Expect {
-    pub member: BTreeMap<(GroupId, UserId), bool>,
+    /// Membership by (user, group): keyed by user first, so one user's are one range.
+    pub member: BTreeMap<(UserId, GroupId), bool>,
     pub group_lic: BTreeMap<GroupId, BTreeMap<SkuId, bool>>,
     /// Direct license → its disabled plans as the plan names them (upper case), or removed.
     pub direct: BTreeMap<(UserId, SkuId), Option<BTreeSet<String>>>,
@@ -218,14 +219,14 @@ impl Expect {
                 }
                 Op::DeleteGroup { group } => {
                     let g = ids.group(group)?;
-                    e.member.retain(|(mg, _), _| *mg != g);
+                    e.member.retain(|(_, mg), _| *mg != g);
                     e.group_lic.remove(&g);
                 }
                 Op::AddMember { group, user } => {
-                    e.member.insert((ids.group(group)?, ids.user(user)?), true);
+                    e.member.insert((ids.user(user)?, ids.group(group)?), true);
                 }
                 Op::RemoveMember { group, user } => {
-                    e.member.insert((ids.group(group)?, ids.user(user)?), false);
+                    e.member.insert((ids.user(user)?, ids.group(group)?), false);
                 }
                 Op::AssignDirectLicense {
                     user,
@@ -256,6 +257,31 @@ impl Expect {
             }
         }
         Ok(e)
+    }
+
+    /// User `u`'s memberships, by group id.
+    pub fn members_of(&self, u: UserId) -> impl Iterator<Item = (GroupId, bool)> + '_ {
+        let (lo, hi) = (
+            GroupId::from_uuid(uuid::Uuid::nil()),
+            GroupId::from_uuid(uuid::Uuid::max()),
+        );
+        self.member
+            .range((u, lo)..=(u, hi))
+            .map(|((_, g), on)| (*g, *on))
+    }
+
+    /// User `u`'s direct licenses, by product id.
+    pub fn direct_of(
+        &self,
+        u: UserId,
+    ) -> impl Iterator<Item = (SkuId, &Option<BTreeSet<String>>)> + '_ {
+        let (lo, hi) = (
+            SkuId::from_uuid(uuid::Uuid::nil()),
+            SkuId::from_uuid(uuid::Uuid::max()),
+        );
+        self.direct
+            .range((u, lo)..=(u, hi))
+            .map(|((_, s), w)| (*s, w))
     }
 
     /// The products the ops name.

@@ -167,14 +167,7 @@ pub fn plan(
         &movers,
     );
     let mut held_back: Vec<HeldBack> = held.into_values().collect();
-    held_back.sort_by(|a, b| {
-        (a.upn.as_deref().unwrap_or(""), a.user_id)
-            .cmp(&(b.upn.as_deref().unwrap_or(""), b.user_id))
-    });
-    skipped.sort_by(|a, b| {
-        (a.upn.as_deref().unwrap_or(""), a.user_id)
-            .cmp(&(b.upn.as_deref().unwrap_or(""), b.user_id))
-    });
+    sort_by_upn(&mut held_back, &mut skipped);
     let removal_waves = drawn
         .stages
         .iter()
@@ -236,6 +229,18 @@ pub fn plan(
         replan: None,
         partner_access: None,
     })
+}
+
+/// Held-back and skipped users in UPN order (then id: two users may share a UPN).
+fn sort_by_upn(held_back: &mut [HeldBack], skipped: &mut [Skipped]) {
+    held_back.sort_by(|a, b| {
+        (a.upn.as_deref().unwrap_or(""), a.user_id)
+            .cmp(&(b.upn.as_deref().unwrap_or(""), b.user_id))
+    });
+    skipped.sort_by(|a, b| {
+        (a.upn.as_deref().unwrap_or(""), a.user_id)
+            .cmp(&(b.upn.as_deref().unwrap_or(""), b.user_id))
+    });
 }
 
 /// The pilot as the plan chose it, with the named pilot users who do not move.

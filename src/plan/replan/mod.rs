@@ -24,17 +24,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use crate::ingest::error::{InputError, Location};
-use crate::model::{AssignmentPath, GroupId, Tenant, User, UserId};
+use crate::model::{GroupId, Tenant, UserId};
 use crate::plan::file::PlaceholderRef;
 use crate::simulate::ops::Op;
-use crate::simulate::report::{ErrorRecord, Violation};
 use crate::simulate::rules::Rules;
 use crate::simulate::state::State;
 use crate::verify::{FoundBy, FoundGroup};
+
+mod edit;
+mod hold;
+
+use edit::{drop_users, forward_users, is_done, keep_matching_rollback, map_groups, units_mut};
+use hold::{detach_held, failing, new_in_scope, reached_users, seat_shortfall};
 
 use super::builder::Builder;
 use super::doc::{
@@ -42,7 +46,7 @@ use super::doc::{
     Verdict,
 };
 use super::draw::Drawn;
-use super::intent::{Intent, Scope};
+use super::intent::Intent;
 use super::seats::SeatTrace;
 use super::select::{hold, Hold};
 
@@ -226,14 +230,7 @@ pub fn replan(
         .cloned()
         .collect();
     let mut held_back: Vec<HeldBack> = held.into_values().collect();
-    held_back.sort_by(|a, b| {
-        (a.upn.as_deref().unwrap_or(""), a.user_id)
-            .cmp(&(b.upn.as_deref().unwrap_or(""), b.user_id))
-    });
-    skipped.sort_by(|a, b| {
-        (a.upn.as_deref().unwrap_or(""), a.user_id)
-            .cmp(&(b.upn.as_deref().unwrap_or(""), b.user_id))
-    });
+    super::sort_by_upn(&mut held_back, &mut skipped);
     let mut summary = base.summary.clone();
     summary.users_moving = moving.len() as u64;
     summary.users_held_back = held_back.len() as u64;
@@ -380,421 +377,6 @@ fn empty_stage(st: &mut Stage, from: u32, base_hash: &str) {
     )];
 }
 
-/// A stage's own actions, or one wave's, with their rollback.
-struct UnitMut<'a> {
-    forward: &'a mut Vec<Action>,
-    rollback: &'a mut Vec<Action>,
-}
-
-fn units_mut(st: &mut Stage) -> Vec<UnitMut<'_>> {
-    let mut out = vec![UnitMut {
-        forward: &mut st.actions,
-        rollback: &mut st.rollback_actions,
-    }];
-    for w in &mut st.waves {
-        out.push(UnitMut {
-            forward: &mut w.actions,
-            rollback: &mut w.rollback_actions,
-        });
-    }
-    out
-}
-
-/// Placeholder ids replaced by the real groups' ids (the action then names a real group).
-fn map_groups(a: &mut Action, ids: &BTreeMap<GroupId, GroupId>) {
-    let map = |g: &mut GroupId| {
-        if let Some(real) = ids.get(g) {
-            *g = *real;
-            true
-        } else {
-            false
-        }
-    };
-    let mapped = match &mut a.op {
-        Op::AssignGroupLicense { group, .. }
-        | Op::ChangeGroupLicense { group, .. }
-        | Op::RemoveGroupLicense { group, .. }
-        | Op::DeleteGroup { group }
-        | Op::AddMember { group, .. }
-        | Op::RemoveMember { group, .. } => map(group),
-        Op::Reprocess {
-            group: Some(group), ..
-        }
-        | Op::WaitForProcessing { group: Some(group) } => map(group),
-        _ => false,
-    };
-    let shown = a.shown.group_id.as_mut().is_some_and(map);
-    if mapped || shown {
-        a.shown.placeholder = false;
-    }
-}
-
-/// Whether the fresh export already shows what the action does.
-fn is_done(fresh: &Tenant, a: &Action, ids: &BTreeMap<GroupId, GroupId>) -> bool {
-    let user = |u: &UserId| fresh.users.get(u);
-    let group = |g: &GroupId| fresh.groups.get(g);
-    let direct = |u: &User, sku| {
-        u.assignments
-            .iter()
-            .any(|x| x.sku == sku && x.path == AssignmentPath::Direct)
-    };
-    match &a.op {
-        // A created group found in the fresh export (its placeholder id mapped).
-        Op::CreateGroup { .. } => a
-            .shown
-            .group_id
-            .is_some_and(|g| ids.values().any(|real| *real == g) && fresh.groups.contains_key(&g)),
-        Op::AddMember { group: g, user: u } => group(g).is_some_and(|g| g.has_user(*u)),
-        Op::RemoveMember { group: g, user: u } => group(g).is_some_and(|g| !g.has_user(*u)),
-        Op::AssignGroupLicense { group: g, sku, .. } => {
-            group(g).is_some_and(|g| g.licenses.iter().any(|l| l.sku == *sku))
-        }
-        Op::ChangeGroupLicense {
-            group: g,
-            add,
-            remove,
-        } => group(g).is_some_and(|g| {
-            add.iter()
-                .all(|s| g.licenses.iter().any(|l| l.sku == s.sku))
-                && remove
-                    .iter()
-                    .all(|s| g.licenses.iter().all(|l| l.sku != *s))
-        }),
-        Op::RemoveDirectLicense { user: u, sku } => user(u).is_some_and(|u| !direct(u, *sku)),
-        Op::AssignDirectLicense { user: u, sku, .. } => user(u).is_some_and(|u| direct(u, *sku)),
-        Op::ChangeDirectLicense {
-            user: u,
-            add,
-            remove,
-        } => user(u).is_some_and(|u| {
-            add.iter().all(|s| direct(u, s.sku)) && remove.iter().all(|s| !direct(u, *s))
-        }),
-        Op::SetUsageLocation { user: u, country } => {
-            user(u).is_some_and(|u| u.usage_location.as_ref() == Some(country))
-        }
-        _ => false,
-    }
-}
-
-/// What a rollback op undoes: the forward op's name and its user and group.
-fn undoes(a: &Action) -> Option<(&'static str, Option<UserId>, Option<GroupId>)> {
-    let forward = match &a.op {
-        Op::DeleteGroup { .. } => "create-group",
-        Op::RemoveGroupLicense { .. } => "assign-group-license",
-        Op::AssignGroupLicense { .. } => "remove-group-license",
-        Op::RemoveMember { .. } => "add-member",
-        Op::AddMember { .. } => "remove-member",
-        Op::AssignDirectLicense { .. } => "remove-direct-license",
-        Op::RemoveDirectLicense { .. } => "assign-direct-license",
-        Op::ChangeGroupLicense { .. } => "change-group-license",
-        Op::ChangeDirectLicense { .. } => "change-direct-license",
-        Op::SetUsageLocation { .. } => "set-usage-location",
-        _ => return None,
-    };
-    Some((forward, a.user(), a.group_id()))
-}
-
-/// Keeps the rollback ops whose forward op is still in the unit (waits and reprocessing only
-/// while some write is kept): a rollback undoes what its unit does, not what ran before.
-fn keep_matching_rollback(forward: &[Action], rollback: &mut Vec<Action>) {
-    let keys: FxHashSet<(&'static str, Option<UserId>, Option<GroupId>)> = forward
-        .iter()
-        .map(|a| (a.op_name(), a.user(), a.group_id()))
-        .collect();
-    rollback.retain(|a| match undoes(a) {
-        Some(k) => keys.contains(&k),
-        None => true,
-    });
-    if !rollback.iter().any(|a| undoes(a).is_some()) {
-        rollback.clear();
-    }
-}
-
-/// Every user the stages' forward actions name.
-fn forward_users(stages: &[Stage]) -> BTreeSet<UserId> {
-    stages
-        .iter()
-        .flat_map(|s| {
-            s.actions
-                .iter()
-                .chain(s.waves.iter().flat_map(|w| w.actions.iter()))
-        })
-        .filter_map(Action::user)
-        .collect()
-}
-
-/// Removes every action (forward and rollback) naming these users; waves left empty go.
-fn drop_users(stages: &mut [Stage], out: &BTreeSet<UserId>) {
-    if out.is_empty() {
-        return;
-    }
-    let keep = |a: &Action| a.user().is_none_or(|u| !out.contains(&u));
-    for st in stages.iter_mut() {
-        for unit in units_mut(st) {
-            unit.forward.retain(keep);
-            unit.rollback.retain(keep);
-            keep_matching_rollback(unit.forward, unit.rollback);
-        }
-        st.waves.retain(|w| !w.actions.is_empty());
-        for w in &mut st.waves {
-            w.users = w
-                .actions
-                .iter()
-                .filter_map(Action::user)
-                .collect::<BTreeSet<_>>()
-                .len() as u64;
-        }
-    }
-}
-
-/// The users a remaining product change cannot seat on the fresh export, in UPN order past the
-/// seats available (R5: CountViolation would fail them, and which ones is not guaranteed).
-/// Every member a group's change reaches takes a seat, moving or not; only movers wait.
-fn seat_shortfall(fresh: &Tenant, stages: &[Stage]) -> BTreeMap<UserId, Hold> {
-    let moving = forward_users(stages);
-    // Per product: the users who take a seat of it, in the order the plan's actions run.
-    let mut need: BTreeMap<crate::model::SkuId, BTreeSet<UserId>> = BTreeMap::new();
-    let lacks = |u: UserId, sku| {
-        fresh
-            .users
-            .get(&u)
-            .is_some_and(|x| !x.assignments.iter().any(|a| a.sku == sku && !a.is_error()))
-    };
-    for a in stages.iter().flat_map(|s| {
-        s.actions
-            .iter()
-            .chain(s.waves.iter().flat_map(|w| w.actions.iter()))
-    }) {
-        let (skus, users): (Vec<_>, Vec<UserId>) = match &a.op {
-            Op::ChangeGroupLicense { group, add, .. } => (
-                add.iter().map(|l| l.sku).collect(),
-                fresh
-                    .groups
-                    .get(group)
-                    .map(|g| g.user_members().collect())
-                    .unwrap_or_default(),
-            ),
-            Op::ChangeDirectLicense { user, add, .. } => {
-                (add.iter().map(|l| l.sku).collect(), vec![*user])
-            }
-            _ => continue,
-        };
-        for sku in skus {
-            need.entry(sku)
-                .or_default()
-                .extend(users.iter().copied().filter(|u| lacks(*u, sku)));
-        }
-    }
-    let mut out = BTreeMap::new();
-    for (sku, users) in need {
-        let Some(seats) = fresh.skus.get(&sku).and_then(|s| s.seats) else {
-            continue;
-        };
-        let available = (i64::from(seats.enabled) - i64::from(seats.consumed)).max(0) as usize;
-        if users.len() <= available {
-            continue;
-        }
-        let short = users.len() - available;
-        let label = fresh
-            .skus
-            .get(&sku)
-            .map_or_else(|| sku.to_string(), |s| s.label());
-        // Members the plan does not move take their seats whatever it does: movers wait, the
-        // last in UPN order first.
-        let mut movers: Vec<UserId> = users
-            .iter()
-            .copied()
-            .filter(|u| moving.contains(u))
-            .collect();
-        movers.sort_by(|a, b| {
-            let upn = |u: &UserId| fresh.users.get(u).and_then(|x| x.upn.clone());
-            (upn(a), *a).cmp(&(upn(b), *b))
-        });
-        for u in movers.iter().rev().take(short) {
-            out.insert(
-                *u,
-                Hold::new(
-                    HoldReason::CountViolation,
-                    format!(
-                        "{label}: {available} seat(s) available on the fresh export for {} user(s); {short} more needed",
-                        users.len()
-                    ),
-                ),
-            );
-        }
-    }
-    out
-}
-
-/// Held-back users who are members of a group whose license a remaining stage changes leave
-/// it right before the change (and come back in its rollback): held back, they keep their
-/// direct licenses and no group change reaches them.
-fn detach_held(fresh: &Tenant, held: &BTreeMap<UserId, HeldBack>, stages: &mut [Stage]) {
-    // Each (group, user) once: those an earlier round added stay as they are.
-    let mut done: BTreeSet<(GroupId, UserId)> = stages
-        .iter()
-        .flat_map(|s| {
-            s.actions
-                .iter()
-                .chain(s.waves.iter().flat_map(|w| w.actions.iter()))
-        })
-        .filter_map(|a| match a.op {
-            Op::RemoveMember { group, user } => Some((group, user)),
-            _ => None,
-        })
-        .collect();
-    for st in stages.iter_mut() {
-        for unit in units_mut(st) {
-            let mut i = 0;
-            while i < unit.forward.len() {
-                let g = match &unit.forward[i].op {
-                    Op::ChangeGroupLicense { group, .. }
-                    | Op::AssignGroupLicense { group, .. }
-                    | Op::RemoveGroupLicense { group, .. } => *group,
-                    _ => {
-                        i += 1;
-                        continue;
-                    }
-                };
-                let Some(group) = fresh.groups.get(&g) else {
-                    i += 1;
-                    continue;
-                };
-                let leaving: Vec<&HeldBack> = held
-                    .values()
-                    .filter(|h| group.has_user(h.user_id) && done.insert((g, h.user_id)))
-                    .collect();
-                for h in leaving {
-                    let shown = super::doc::Shown {
-                        user_upn: h.upn.as_deref().map(Into::into),
-                        group_name: group.display_name.as_deref().map(Into::into),
-                        ..Default::default()
-                    };
-                    let mut leave = Action::new(Op::RemoveMember {
-                        group: g,
-                        user: h.user_id,
-                    });
-                    leave.shown = shown.clone();
-                    unit.forward.insert(i, leave);
-                    i += 1;
-                    let mut back = Action::new(Op::AddMember {
-                        group: g,
-                        user: h.user_id,
-                    });
-                    back.shown = shown;
-                    unit.rollback.push(back);
-                }
-                i += 1;
-            }
-        }
-    }
-}
-
-/// Users in a move's scope, holding its product directly (or on an unknown path), that the
-/// original export did not have.
-fn new_in_scope<'t>(original: &Tenant, fresh: &'t Tenant, intent: &Intent) -> Vec<&'t User> {
-    fresh
-        .users
-        .values()
-        .filter(|u| !original.users.contains_key(&u.id))
-        .filter(|u| {
-            intent.moves.iter().any(|m| {
-                let direct = u.assignments.iter().any(|a| {
-                    a.sku == m.from
-                        && matches!(a.path, AssignmentPath::Direct | AssignmentPath::Unknown)
-                });
-                direct
-                    && match &m.scope {
-                        Scope::DirectHolders => true,
-                        Scope::Group(g) => fresh.groups.get(g).is_some_and(|g| g.has_user(u.id)),
-                        Scope::Users(list) => list.contains(&u.id),
-                    }
-            })
-        })
-        .collect()
-}
-
-/// Moving users the replay found failing, with the reason to hold them back: an error on the
-/// user, a group-level refusal for every user of the group's actions, or a loss (drift since
-/// the plan: the plan's own stages never lose anything on the export they were made from).
-fn failing(
-    stages: &[Stage],
-    moving: &BTreeSet<UserId>,
-    errors: &[ErrorRecord],
-    violations: &[Violation],
-) -> BTreeMap<UserId, Hold> {
-    let mut out: BTreeMap<UserId, Hold> = BTreeMap::new();
-    for e in errors {
-        let reason = HoldReason::from(e.error);
-        match (e.user_id, e.group_id) {
-            (Some(u), g) if moving.contains(&u) => {
-                out.entry(u).or_insert_with(|| {
-                    let h = Hold::new(reason, e.detail.clone());
-                    match g {
-                        Some(g) => h.group(g, e.group.clone().unwrap_or_else(|| g.to_string())),
-                        None => h,
-                    }
-                });
-            }
-            (None, Some(g)) => {
-                let label = e.group.clone().unwrap_or_else(|| g.to_string());
-                for u in users_of_group(stages, g) {
-                    out.entry(u).or_insert_with(|| {
-                        Hold::new(reason, format!("{label}: {}", e.detail)).group(g, label.clone())
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    for v in violations {
-        if let Some(u) = v.user_id.filter(|u| moving.contains(u)) {
-            out.entry(u).or_insert_with(|| {
-                Hold::new(
-                    HoldReason::ChangedSincePlanning,
-                    format!("would lose {} ({})", v.lost, v.cause),
-                )
-            });
-        }
-    }
-    out
-}
-
-/// The users the remaining stages reach: those their actions name, and the members of the
-/// groups whose licenses they change (a change reaches every member, R8).
-fn reached_users(fresh: &Tenant, stages: &[Stage]) -> BTreeSet<UserId> {
-    let mut out = forward_users(stages);
-    for a in stages.iter().flat_map(|s| {
-        s.actions
-            .iter()
-            .chain(s.waves.iter().flat_map(|w| w.actions.iter()))
-    }) {
-        if let Op::ChangeGroupLicense { group, .. }
-        | Op::AssignGroupLicense { group, .. }
-        | Op::RemoveGroupLicense { group, .. } = &a.op
-        {
-            if let Some(g) = fresh.groups.get(group) {
-                out.extend(g.user_members());
-            }
-        }
-    }
-    out
-}
-
-/// The users whose actions name the group.
-fn users_of_group(stages: &[Stage], g: GroupId) -> BTreeSet<UserId> {
-    stages
-        .iter()
-        .flat_map(|s| {
-            s.actions
-                .iter()
-                .chain(s.waves.iter().flat_map(|w| w.actions.iter()))
-        })
-        .filter(|a| a.group_id() == Some(g))
-        .filter_map(Action::user)
-        .collect()
-}
-
 /// The stages as the seat trace reads them: each op's stage and wave, in replay order.
 fn as_drawn(stages: &[Stage]) -> Drawn {
     let mut segments = Vec::new();
@@ -846,15 +428,7 @@ fn prove_rollbacks(
 
 /// Writes, least times and processing waits, counted again for what is left.
 fn finish_times(fresh: &Tenant, intent: &Intent, stages: &mut Vec<Stage>) {
-    let named: BTreeSet<GroupId> = stages
-        .iter()
-        .flat_map(|s| {
-            s.actions
-                .iter()
-                .chain(s.waves.iter().flat_map(|w| w.actions.iter()))
-        })
-        .filter_map(Action::group_id)
-        .collect();
+    let named: BTreeSet<GroupId> = actions(stages).filter_map(Action::group_id).collect();
     let mut b = Builder {
         stages: std::mem::take(stages),
         soaks: (intent.pilot_soak, intent.soak),
@@ -871,4 +445,13 @@ fn finish_times(fresh: &Tenant, intent: &Intent, stages: &mut Vec<Stage>) {
     };
     b.finish();
     *stages = b.stages;
+}
+
+/// Every forward action of the stages and their waves, in order.
+pub(super) fn actions(stages: &[Stage]) -> impl Iterator<Item = &Action> {
+    stages.iter().flat_map(|s| {
+        s.actions
+            .iter()
+            .chain(s.waves.iter().flat_map(|w| w.actions.iter()))
+    })
 }

@@ -518,7 +518,6 @@ pub fn preflight(
     out: &mut dyn Write,
     progress: &mut dyn Progress,
 ) -> Result<(), AppError> {
-    use crate::ingest::error::{InputError, Location};
     let mut inputs = Inputs::new().tenant(&req.tenant).file(Role::Ops, &req.plan);
     if let Some(ca) = &req.partner.conditional_access {
         inputs = inputs.tenant(std::slice::from_ref(ca));
@@ -549,23 +548,11 @@ pub fn preflight(
         }
     };
     if let (Some(plan), Some(loaded)) = (&plan, &loaded) {
-        let export = crate::model::fingerprint::export_hash(&loaded.tenant);
-        if plan.export_hash.as_deref() != Some(export.as_str()) {
-            errors.push(
-                InputError::new(
-                    &plan.path,
-                    Location::Record {
-                        index: 0,
-                        path: "$.export.hash".into(),
-                    },
-                    format!(
-                        "the plan was made from another export (the plan names {}, the tenant given is {export})",
-                        plan.export_hash.as_deref().unwrap_or("no export")
-                    ),
-                )
-                .field("export.hash")
-                .hint("give the export the plan was made from, or plan again on this export"),
-            );
+        if let Err(e) = plan.check_export(
+            &loaded.tenant,
+            "give the export the plan was made from, or plan again on this export",
+        ) {
+            errors.push(e);
         }
     }
     let (Some(plan), Some(loaded), true) = (plan, loaded, errors.is_empty()) else {

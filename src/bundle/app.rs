@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::app::AppError;
-use crate::ingest::error::{InputError, InputErrors, Location};
+use crate::ingest::error::{InputError, InputErrors};
 use crate::output::{Inputs, Role};
 use crate::progress::Progress;
 
@@ -52,22 +52,11 @@ pub fn bundle(
     let rules = crate::app::load_rules(&req.rules)?;
     let plan = crate::plan::file::read(&req.plan)?;
     plan.check_hash().map_err(one)?;
-    let export = crate::model::fingerprint::export_hash(&loaded.tenant);
-    if plan.export_hash.as_deref() != Some(export.as_str()) {
-        return Err(one(InputError::new(
-            &plan.path,
-            Location::Record {
-                index: 0,
-                path: "$.export.hash".into(),
-            },
-            format!(
-                "the plan was made from another export (the plan names {}, the tenant given is {export})",
-                plan.export_hash.as_deref().unwrap_or("no export")
-            ),
-        )
-        .field("export.hash")
-        .hint("plan again on this export, or bundle with the export the plan was made from")));
-    }
+    plan.check_export(
+        &loaded.tenant,
+        "plan again on this export, or bundle with the export the plan was made from",
+    )
+    .map_err(one)?;
     let unit = Unit::select(&plan, req.stage, req.wave).map_err(one)?;
     progress.phase("replaying the plan", 0);
     let bundle = super::build::build(&loaded.tenant, &rules, &unit).map_err(one)?;

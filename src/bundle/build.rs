@@ -84,20 +84,8 @@ pub fn build(tenant: &Tenant, rules: &Rules, unit: &Unit<'_>) -> Result<Bundle, 
     let proof = prove(tenant, rules, unit, &fwd, &undo)?;
     let mut kinds: BTreeSet<OpKind> = fwd.ops.iter().map(|o| o.kind).collect();
     kinds.extend(undo.ops.iter().map(|o| o.kind));
-    let mut scopes: BTreeSet<&str> = kinds.iter().filter_map(|k| k.write_scope()).collect();
-    scopes.extend(["User.Read.All", "GroupMember.Read.All"]);
     // The roles that can make every write of the bundle, apply and undo (one role runs it).
-    let mut roles: Option<BTreeSet<&str>> = None;
-    for k in &kinds {
-        if let Some(can) = k.roles() {
-            let can: BTreeSet<&str> = can.iter().copied().collect();
-            roles = Some(match roles {
-                None => can,
-                Some(r) => r.intersection(&can).copied().collect(),
-            });
-        }
-    }
-    let roles = roles.unwrap_or_else(|| BTreeSet::from(["Global Reader"]));
+    let (scopes, roles) = OpKind::scopes_and_roles(&kinds);
     let used: BTreeSet<String> = fwd
         .ops
         .iter()

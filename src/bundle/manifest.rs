@@ -89,6 +89,52 @@ pub enum OpKind {
 }
 
 impl OpKind {
+    /// The kind of an op (written from a plan file, or typed in a plan), as a manifest names it.
+    pub fn of<R: crate::simulate::ops::Refs>(op: &crate::simulate::ops::Op<R>) -> OpKind {
+        use crate::simulate::ops::Op;
+        match op {
+            Op::CreateGroup { .. } => OpKind::CreateGroup,
+            Op::AssignGroupLicense { .. } => OpKind::AssignGroupLicense,
+            Op::ChangeGroupLicense { .. } => OpKind::ChangeGroupLicense,
+            Op::RemoveGroupLicense { .. } => OpKind::RemoveGroupLicense,
+            Op::DeleteGroup { .. } => OpKind::DeleteGroup,
+            Op::AddMember { .. } => OpKind::AddMembers,
+            Op::RemoveMember { .. } => OpKind::RemoveMember,
+            Op::AssignDirectLicense { .. } => OpKind::AssignDirectLicense,
+            Op::ChangeDirectLicense { .. } => OpKind::ChangeDirectLicense,
+            Op::RemoveDirectLicense { .. } => OpKind::RemoveDirectLicense,
+            Op::SetUsageLocation { .. } => OpKind::SetUsageLocation,
+            Op::Reprocess { .. } => OpKind::Reprocess,
+            Op::WaitForProcessing { .. } => OpKind::WaitForProcessing,
+        }
+    }
+
+    /// The least Graph scopes and the roles that can make every write of these kinds (one
+    /// role runs them all; Global Reader when nothing writes).
+    pub fn scopes_and_roles(
+        kinds: &std::collections::BTreeSet<OpKind>,
+    ) -> (
+        std::collections::BTreeSet<&'static str>,
+        std::collections::BTreeSet<&'static str>,
+    ) {
+        use std::collections::BTreeSet;
+        let mut scopes: BTreeSet<&'static str> =
+            kinds.iter().filter_map(|k| k.write_scope()).collect();
+        scopes.extend(["User.Read.All", "GroupMember.Read.All"]);
+        let mut roles: Option<BTreeSet<&'static str>> = None;
+        for k in kinds {
+            if let Some(can) = k.roles() {
+                let can: BTreeSet<&'static str> = can.iter().copied().collect();
+                roles = Some(match roles {
+                    None => can,
+                    Some(r) => r.intersection(&can).copied().collect(),
+                });
+            }
+        }
+        let roles = roles.unwrap_or_else(|| BTreeSet::from(["Global Reader"]));
+        (scopes, roles)
+    }
+
     pub const ALL: [OpKind; 13] = [
         OpKind::CreateGroup,
         OpKind::AssignGroupLicense,

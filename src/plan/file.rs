@@ -80,6 +80,36 @@ impl PlanFile {
         h.finish()
     }
 
+    /// Checks that the plan was made from this export (its hash), for a command that replays
+    /// the plan on it; `hint` says what to do instead.
+    ///
+    /// # Errors
+    ///
+    /// An error naming the plan file's `export.hash` when the two differ.
+    pub fn check_export(
+        &self,
+        tenant: &crate::model::Tenant,
+        hint: &str,
+    ) -> Result<(), InputError> {
+        let export = crate::model::fingerprint::export_hash(tenant);
+        if self.export_hash.as_deref() == Some(export.as_str()) {
+            return Ok(());
+        }
+        Err(InputError::new(
+            &self.path,
+            Location::Record {
+                index: 0,
+                path: "$.export.hash".into(),
+            },
+            format!(
+                "the plan was made from another export (the plan names {}, the tenant given is {export})",
+                self.export_hash.as_deref().unwrap_or("no export")
+            ),
+        )
+        .field("export.hash")
+        .hint(hint.to_owned()))
+    }
+
     /// Refuses a plan without a hash, or whose ops are not those its hash was made of.
     ///
     /// # Errors

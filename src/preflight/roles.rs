@@ -10,7 +10,6 @@ use serde::Serialize;
 use crate::bundle::manifest::OpKind;
 use crate::ingest::error::{InputError, Location};
 use crate::plan::file::PlanFile;
-use crate::simulate::ops::Op;
 
 /// An Entra role a partner may hold through GDAP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -89,25 +88,6 @@ pub fn parse(names: &[String]) -> Result<Vec<Role>, InputError> {
     Ok(out.into_iter().collect())
 }
 
-/// The kind of an op, as a bundle's manifest names it.
-pub fn kind(op: &Op) -> OpKind {
-    match op {
-        Op::CreateGroup { .. } => OpKind::CreateGroup,
-        Op::AssignGroupLicense { .. } => OpKind::AssignGroupLicense,
-        Op::ChangeGroupLicense { .. } => OpKind::ChangeGroupLicense,
-        Op::RemoveGroupLicense { .. } => OpKind::RemoveGroupLicense,
-        Op::DeleteGroup { .. } => OpKind::DeleteGroup,
-        Op::AddMember { .. } => OpKind::AddMembers,
-        Op::RemoveMember { .. } => OpKind::RemoveMember,
-        Op::AssignDirectLicense { .. } => OpKind::AssignDirectLicense,
-        Op::ChangeDirectLicense { .. } => OpKind::ChangeDirectLicense,
-        Op::RemoveDirectLicense { .. } => OpKind::RemoveDirectLicense,
-        Op::SetUsageLocation { .. } => OpKind::SetUsageLocation,
-        Op::Reprocess { .. } => OpKind::Reprocess,
-        Op::WaitForProcessing { .. } => OpKind::WaitForProcessing,
-    }
-}
-
 /// Writes of a stage the roles given cannot make, and the roles that can (one of them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Missing {
@@ -146,7 +126,7 @@ pub fn stages(plan: &PlanFile, given: Option<&[Role]>) -> Vec<StageAccess> {
                     .iter()
                     .flat_map(|w| w.actions.iter().chain(&w.rollback)),
             )
-            .map(|(_, op)| kind(op))
+            .map(|(_, op)| OpKind::of(op))
             .collect();
         let mut scopes: BTreeSet<&'static str> =
             kinds.iter().filter_map(|k| k.write_scope()).collect();

@@ -10,7 +10,6 @@ use super::words::{count, duration, reasons, stage_actions, wave_sizes};
 use crate::bundle::manifest::OpKind;
 use crate::plan::doc::{Action, Plan, Stage};
 use crate::render::report::{Band, Block, Cell, Column, Empty, Section, Span, Table, Tone};
-use crate::simulate::ops::Op;
 use crate::simulate::report::VerdictStatus;
 
 /// The decision: NO-GO when the simulation finds a loss, when checks could not run (the plan
@@ -215,25 +214,6 @@ pub(super) fn key_numbers(p: &Plan) -> Vec<Block<'_>> {
     ]
 }
 
-/// The Graph op kind of an action, as a bundle writes it.
-fn op_kind(a: &Action) -> OpKind {
-    match &a.op {
-        Op::CreateGroup { .. } => OpKind::CreateGroup,
-        Op::AssignGroupLicense { .. } => OpKind::AssignGroupLicense,
-        Op::ChangeGroupLicense { .. } => OpKind::ChangeGroupLicense,
-        Op::RemoveGroupLicense { .. } => OpKind::RemoveGroupLicense,
-        Op::DeleteGroup { .. } => OpKind::DeleteGroup,
-        Op::AddMember { .. } => OpKind::AddMembers,
-        Op::RemoveMember { .. } => OpKind::RemoveMember,
-        Op::AssignDirectLicense { .. } => OpKind::AssignDirectLicense,
-        Op::ChangeDirectLicense { .. } => OpKind::ChangeDirectLicense,
-        Op::RemoveDirectLicense { .. } => OpKind::RemoveDirectLicense,
-        Op::SetUsageLocation { .. } => OpKind::SetUsageLocation,
-        Op::Reprocess { .. } => OpKind::Reprocess,
-        Op::WaitForProcessing { .. } => OpKind::WaitForProcessing,
-    }
-}
-
 /// Every action of a stage, its waves' and its rollbacks included.
 fn all_actions(st: &Stage) -> impl Iterator<Item = &Action> {
     st.actions.iter().chain(&st.rollback_actions).chain(
@@ -246,20 +226,8 @@ fn all_actions(st: &Stage) -> impl Iterator<Item = &Action> {
 /// A stage's least Graph scopes and the roles that can make every one of its writes (and
 /// its rollback's), as its bundles list them.
 fn scopes_and_roles(st: &Stage) -> (Vec<&'static str>, Vec<&'static str>) {
-    let kinds: BTreeSet<OpKind> = all_actions(st).map(op_kind).collect();
-    let mut scopes: BTreeSet<&str> = kinds.iter().filter_map(|k| k.write_scope()).collect();
-    scopes.extend(["User.Read.All", "GroupMember.Read.All"]);
-    let mut roles: Option<BTreeSet<&str>> = None;
-    for k in &kinds {
-        if let Some(can) = k.roles() {
-            let can: BTreeSet<&str> = can.iter().copied().collect();
-            roles = Some(match roles {
-                None => can,
-                Some(r) => r.intersection(&can).copied().collect(),
-            });
-        }
-    }
-    let roles = roles.unwrap_or_else(|| BTreeSet::from(["Global Reader"]));
+    let kinds: BTreeSet<OpKind> = all_actions(st).map(|a| OpKind::of(&a.op)).collect();
+    let (scopes, roles) = OpKind::scopes_and_roles(&kinds);
     (scopes.into_iter().collect(), roles.into_iter().collect())
 }
 

@@ -10,8 +10,14 @@ use crate::common::{licplan, testdata};
 const INTENT: &str = "plans/e1-to-e3.yaml";
 
 fn replan(fresh: &Path, from: &str) -> (Value, std::process::Output) {
+    replan_with(fresh, from, &["--format", "json", "--quiet"])
+}
+
+/// The sample tenant's plan re-planned from `from` on `fresh`, with these options; its JSON
+/// (null when the output is not JSON) and the run.
+fn replan_with(fresh: &Path, from: &str, extra: &[&str]) -> (Value, std::process::Output) {
     let contoso = testdata("contoso");
-    let out = licplan(&[
+    let mut args = vec![
         "plan",
         contoso.to_str().expect("path"),
         "--intent",
@@ -20,10 +26,9 @@ fn replan(fresh: &Path, from: &str) -> (Value, std::process::Output) {
         from,
         "--fresh",
         fresh.to_str().expect("path"),
-        "--format",
-        "json",
-        "--quiet",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let out = licplan(&args);
     let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     (v, out)
 }
@@ -353,20 +358,8 @@ fn a_replan_is_the_same_bytes_every_time_and_refuses_to_overwrite_the_fresh_expo
     let (_, a) = replan(&fresh, "5");
     let (_, b) = replan(&fresh, "5");
     assert_eq!(a.stdout, b.stdout);
-    let contoso = testdata("contoso");
     let target = fresh.join("organization.json");
-    let out = licplan(&[
-        "plan",
-        contoso.to_str().expect("path"),
-        "--intent",
-        INTENT,
-        "--from-stage",
-        "5",
-        "--fresh",
-        fresh.to_str().expect("path"),
-        "--output",
-        target.to_str().expect("path"),
-    ]);
+    let (_, out) = replan_with(&fresh, "5", &["--output", target.to_str().expect("path")]);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -377,21 +370,8 @@ fn a_replan_is_the_same_bytes_every_time_and_refuses_to_overwrite_the_fresh_expo
 
 #[test]
 fn a_redacted_replan_names_no_user_or_group_of_either_export() {
-    let contoso = testdata("contoso");
     let fresh = testdata("verify/drift");
-    let out = licplan(&[
-        "plan",
-        contoso.to_str().expect("path"),
-        "--intent",
-        INTENT,
-        "--from-stage",
-        "5",
-        "--fresh",
-        fresh.to_str().expect("path"),
-        "--format",
-        "json",
-        "--redact",
-    ]);
+    let (_, out) = replan_with(&fresh, "5", &["--format", "json", "--redact"]);
     assert_eq!(
         out.status.code(),
         Some(0),

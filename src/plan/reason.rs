@@ -106,6 +106,9 @@ hold_reasons! {
     NewSincePlanning => "new-since-planning",
         "The user was not in the export the plan was made from: the stages that ran before the re-plan did not add them to a carrying group.",
         "finish this migration for the others, then plan again on a fresh export to move the users who joined since (or re-plan from the stage that adds members)";
+    EarlierStageNotDone => "earlier-stage-not-done",
+        "An action a stage before the re-plan's first stage has for the user is not done on the fresh export, and the remaining stages rely on it.",
+        "run that stage's bundle again (apply.ps1 -Resume continues where it stopped) and check it with licplan verify, or re-plan from that stage";
     ChangedSincePlanning => "changed-since-planning",
         "The user's licenses or groups changed since the plan was made, and the remaining stages would now lose a license or service on the fresh export.",
         "see what changed (licplan verify lists the drift), fix the user's licenses or group memberships, then re-plan from this stage on a new export";

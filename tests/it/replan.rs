@@ -391,3 +391,90 @@ fn a_redacted_replan_names_no_user_or_group_of_either_export() {
     assert!(plan["export"]["tenant_id"].is_null());
     assert_eq!(plan["replan"]["groups"].as_array().map(Vec::len), Some(4));
 }
+
+#[test]
+fn a_replan_past_a_stage_that_has_not_run_holds_its_users_back_and_names_the_stage() {
+    // The fresh export is the tenant after stage 2: stage 5 (the removals) has not run.
+    let (plan, out) = replan(&testdata("verify/done"), "6");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let not_run = plan["replan"]["earlier_not_run"]
+        .as_array()
+        .expect("earlier_not_run");
+    assert_eq!(not_run.len(), 1, "{not_run:?}");
+    assert_eq!(not_run[0]["stage"], 5);
+    // Every removal of stage 5 is undone on the fresh export, and each leaves its user behind.
+    let (full, _) = replan(&testdata("verify/done"), "5");
+    let removals = actions(stage(&full, 5)).len() as u64;
+    assert!(removals > 0);
+    assert_eq!(not_run[0]["actions_not_done"], removals);
+    let behind = held(&plan, "earlier-stage-not-done");
+    assert_eq!(behind.len() as u64, removals, "{behind:?}");
+    assert_eq!(not_run[0]["users_held_back"], removals);
+    assert!(
+        !held(&plan, "MutuallyExclusiveViolation")
+            .iter()
+            .any(|u| behind.contains(u)),
+        "the stage not run is the reason given, not the conflict it would cause"
+    );
+    let warned = plan["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(Value::as_str)
+        .any(|w| w.starts_with("Stage 5 has not fully run"));
+    assert!(warned, "{:?}", plan["warnings"]);
+    // The held-back members leave the carrying groups before their product changes.
+    let leaves = actions(stage(&plan, 6))
+        .iter()
+        .filter(|a| a["op"] == "remove-member")
+        .count() as u64;
+    assert_eq!(leaves, removals);
+    assert_eq!(plan["verdict"]["status"], "safe");
+
+    // With one removal done, only that user moves on.
+    let dir = tempfile::tempdir().expect("temp");
+    let fresh = dir.path().join("fresh");
+    std::fs::create_dir(&fresh).expect("dir");
+    for e in std::fs::read_dir(testdata("verify/done")).expect("done") {
+        let p = e.expect("entry").path();
+        std::fs::copy(&p, fresh.join(p.file_name().expect("name"))).expect("copy");
+    }
+    let first = &actions(stage(&full, 5))[0];
+    let id = first["user"].as_str().expect("user");
+    let sku = first["sku"].as_str().expect("sku");
+    let mut edited = 0;
+    for name in ["users.page1.json", "users.page2.json"] {
+        let p = fresh.join(name);
+        let mut v: Value = serde_json::from_slice(&std::fs::read(&p).expect("read")).expect("json");
+        for u in v["value"].as_array_mut().expect("value") {
+            if u["id"] == id {
+                let states = u["licenseAssignmentStates"].as_array_mut().expect("states");
+                states.retain(|s| {
+                    !(s["assignedByGroup"].is_null()
+                        && s["skuId"]
+                            .as_str()
+                            .is_some_and(|x| x.eq_ignore_ascii_case(sku)))
+                });
+                edited += 1;
+            }
+        }
+        std::fs::write(&p, serde_json::to_vec_pretty(&v).expect("json")).expect("write");
+    }
+    assert_eq!(edited, 1);
+    let (plan, _) = replan(&fresh, "6");
+    assert_eq!(
+        plan["replan"]["earlier_not_run"][0]["actions_not_done"],
+        removals - 1
+    );
+    assert_eq!(
+        held(&plan, "earlier-stage-not-done").len() as u64,
+        removals - 1
+    );
+    let upn = first["user_upn"].as_str().expect("upn");
+    assert!(!held(&plan, "earlier-stage-not-done").contains(&upn.to_owned()));
+}

@@ -63,48 +63,64 @@ pub(super) fn map_groups(a: &mut Action, ids: &BTreeMap<GroupId, GroupId>) {
 
 /// Whether the fresh export already shows what the action does.
 pub(super) fn is_done(fresh: &Tenant, a: &Action, ids: &BTreeMap<GroupId, GroupId>) -> bool {
+    shows(fresh, a, ids) == Some(true)
+}
+
+/// Whether the fresh export shows what the action does; `None` for an action an export cannot
+/// show (a wait, a reprocessing, a check), and for one naming a user or group the fresh export
+/// does not have (gone since: counted elsewhere).
+pub(super) fn shows(fresh: &Tenant, a: &Action, ids: &BTreeMap<GroupId, GroupId>) -> Option<bool> {
     let user = |u: &UserId| fresh.users.get(u);
-    let group = |g: &GroupId| fresh.groups.get(g);
+    let group_of = |g: &GroupId| fresh.groups.get(g);
     let direct = |u: &User, sku| {
         u.assignments
             .iter()
             .any(|x| x.sku == sku && x.path == AssignmentPath::Direct)
     };
+    let on_user = |u: &UserId, f: &dyn Fn(&User) -> bool| user(u).map(f);
+    let on_group = |g: &GroupId, f: &dyn Fn(&crate::model::Group) -> bool| group_of(g).map(f);
     match &a.op {
         // A created group found in the fresh export (its placeholder id mapped).
-        Op::CreateGroup { .. } => a
-            .shown
-            .group_id
-            .is_some_and(|g| ids.values().any(|real| *real == g) && fresh.groups.contains_key(&g)),
-        Op::AddMember { group: g, user: u } => group(g).is_some_and(|g| g.has_user(*u)),
-        Op::RemoveMember { group: g, user: u } => group(g).is_some_and(|g| !g.has_user(*u)),
+        Op::CreateGroup { .. } => {
+            Some(a.shown.group_id.is_some_and(|g| {
+                ids.values().any(|real| *real == g) && fresh.groups.contains_key(&g)
+            }))
+        }
+        Op::AddMember { group: g, user: u } => {
+            user(u)?;
+            on_group(g, &|g| g.has_user(*u))
+        }
+        Op::RemoveMember { group: g, user: u } => {
+            user(u)?;
+            on_group(g, &|g| !g.has_user(*u))
+        }
         Op::AssignGroupLicense { group: g, sku, .. } => {
-            group(g).is_some_and(|g| g.licenses.iter().any(|l| l.sku == *sku))
+            on_group(g, &|g| g.licenses.iter().any(|l| l.sku == *sku))
         }
         Op::ChangeGroupLicense {
             group: g,
             add,
             remove,
-        } => group(g).is_some_and(|g| {
+        } => on_group(g, &|g| {
             add.iter()
                 .all(|s| g.licenses.iter().any(|l| l.sku == s.sku))
                 && remove
                     .iter()
                     .all(|s| g.licenses.iter().all(|l| l.sku != *s))
         }),
-        Op::RemoveDirectLicense { user: u, sku } => user(u).is_some_and(|u| !direct(u, *sku)),
-        Op::AssignDirectLicense { user: u, sku, .. } => user(u).is_some_and(|u| direct(u, *sku)),
+        Op::RemoveDirectLicense { user: u, sku } => on_user(u, &|u| !direct(u, *sku)),
+        Op::AssignDirectLicense { user: u, sku, .. } => on_user(u, &|u| direct(u, *sku)),
         Op::ChangeDirectLicense {
             user: u,
             add,
             remove,
-        } => user(u).is_some_and(|u| {
+        } => on_user(u, &|u| {
             add.iter().all(|s| direct(u, s.sku)) && remove.iter().all(|s| !direct(u, *s))
         }),
         Op::SetUsageLocation { user: u, country } => {
-            user(u).is_some_and(|u| u.usage_location.as_ref() == Some(country))
+            on_user(u, &|u| u.usage_location.as_ref() == Some(country))
         }
-        _ => false,
+        _ => None,
     }
 }
 

@@ -34,8 +34,11 @@ use crate::simulate::rules::Rules;
 use crate::simulate::state::State;
 use crate::verify::{FoundBy, FoundGroup};
 
+mod earlier;
 mod edit;
 mod hold;
+
+pub use earlier::NotRun;
 
 use edit::{drop_users, forward_users, is_done, keep_matching_rollback, map_groups, units_mut};
 use hold::{detach_held, failing, new_in_scope, reached_users, seat_shortfall};
@@ -68,6 +71,8 @@ pub struct Replan {
     pub users_new: u64,
     /// Users the remaining stages would have failed on the fresh export: held back.
     pub users_failing: u64,
+    /// Stages before `from_stage` the fresh export shows not fully run (empty when they all ran).
+    pub earlier_not_run: Vec<NotRun>,
 }
 
 /// At most this many rounds of "replay, hold back the failing users".
@@ -107,6 +112,21 @@ pub fn replan(
         .collect();
 
     let mut stages: Vec<Stage> = base.stages.clone();
+    let (earlier_not_run, not_run_holds) = {
+        let remaining: Vec<Stage> = base
+            .stages
+            .iter()
+            .filter(|s| s.number >= from)
+            .cloned()
+            .map(|mut s| {
+                for u in units_mut(&mut s) {
+                    u.forward.iter_mut().for_each(|a| map_groups(a, &ids));
+                }
+                s
+            })
+            .collect();
+        earlier::not_run(&base.stages, &remaining, fresh, &ids, from)
+    };
     let mut done = 0u64;
     for st in &mut stages {
         if st.number < from {
@@ -166,6 +186,15 @@ pub fn replan(
             ),
         );
     }
+
+    // The users an earlier stage left behind wait, named with it.
+    let behind: BTreeSet<UserId> = not_run_holds.keys().copied().collect();
+    for (u, h) in not_run_holds {
+        if let Some(user) = fresh.users.get(&u) {
+            hold(&mut held, user, h);
+        }
+    }
+    drop_users(&mut stages, &behind);
 
     // Seats first, as the plan allocates them: the users a product change cannot seat wait.
     let short = seat_shortfall(fresh, &stages);
@@ -255,6 +284,7 @@ pub fn replan(
         }
     }
     let mut warnings = base.warnings.clone();
+    warnings.extend(earlier_not_run.iter().map(|n| earlier::warning(n, from)));
     if let [m] = moves.as_mut_slice() {
         m.users = summary.users_moving;
         m.held_back = summary.users_held_back;
@@ -300,6 +330,7 @@ pub fn replan(
             users_gone: gone.len() as u64,
             users_new,
             users_failing: failing_total,
+            earlier_not_run,
         }),
     })
 }

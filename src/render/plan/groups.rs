@@ -155,6 +155,21 @@ pub(super) fn replan(p: &Plan) -> Option<Section<'_>> {
             "The stages before it ran before the fresh export was taken: they stay, empty, so every stage keeps its number. Bundle and verify this plan with the fresh export.",
         ))
         .block(Block::Fields(fields));
+    if !r.earlier_not_run.is_empty() {
+        let t = Table::new(vec![
+            Column::right("earlier stage not fully run"),
+            Column::right("actions not done"),
+            Column::right("users held back"),
+        ])
+        .rows(r.earlier_not_run.iter().map(|n| {
+            vec![
+                Cell::text(n.stage.to_string()),
+                Cell::text(n.actions_not_done.to_string()),
+                Cell::text(n.users_held_back.to_string()),
+            ]
+        }));
+        s = s.block(Block::Table(t));
+    }
     if !r.groups.is_empty() {
         let t = Table::new(vec![
             Column::left("group"),

@@ -301,7 +301,7 @@ pub fn plan(
             .tenant(&req.fresh)
             .file(Role::Intent, &req.intent);
         if let Some(ca) = &req.partner.conditional_access {
-            inputs = inputs.tenant(std::slice::from_ref(ca));
+            inputs = inputs.policies(ca);
         }
         let inputs = match &req.rules {
             Some(r) => inputs.file(Role::Rules, r),
@@ -520,7 +520,7 @@ pub fn preflight(
 ) -> Result<(), AppError> {
     let mut inputs = Inputs::new().tenant(&req.tenant).file(Role::Ops, &req.plan);
     if let Some(ca) = &req.partner.conditional_access {
-        inputs = inputs.tenant(std::slice::from_ref(ca));
+        inputs = inputs.policies(ca);
     }
     if let Some(path) = &req.output {
         output::check(path, &inputs)?;

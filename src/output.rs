@@ -52,6 +52,10 @@ pub enum Role {
     UsersList,
     /// `--prices FILE`.
     Prices,
+    /// `--conditional-access FILE|DIR`.
+    Policies,
+    /// A file read from a `--conditional-access` folder.
+    PolicyFile,
 }
 
 impl Role {
@@ -64,6 +68,8 @@ impl Role {
             Role::Ops => "the ops (or plan) file",
             Role::UsersList => "the intent's users list",
             Role::Prices => "the prices file",
+            Role::Policies => "the Conditional Access policies",
+            Role::PolicyFile => "a Conditional Access policy file",
         }
     }
 }
@@ -163,9 +169,20 @@ impl Inputs {
     /// Adds tenant arguments: a folder (everything inside it, and every file the loader reads
     /// from it, wherever a link in it points) or an export file (and the folder it is in: a
     /// tenant given as `t/*.json` is the folder `t` next time).
-    pub fn tenant(mut self, paths: &[PathBuf]) -> Self {
+    pub fn tenant(self, paths: &[PathBuf]) -> Self {
+        self.tree(Role::Tenant, Role::TenantExport, paths)
+    }
+
+    /// Adds `--conditional-access`: a policy file or a folder of them, kept clear of as tenant
+    /// arguments are.
+    pub fn policies(self, path: &Path) -> Self {
+        self.tree(Role::Policies, Role::PolicyFile, &[path.to_path_buf()])
+    }
+
+    /// Folders or files given on the command line (`role`), with a folder's entries (`entry`).
+    fn tree(mut self, role: Role, entry: Role, paths: &[PathBuf]) -> Self {
         for p in paths {
-            let mut input = Input::at(Role::Tenant, p);
+            let mut input = Input::at(role, p);
             if !input.folder {
                 // The folder the file is in, and (a link) the folder its target is in.
                 let given_dir = match p.parent() {
@@ -190,9 +207,9 @@ impl Inputs {
                         entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
                     here.sort();
                     for e in here {
-                        let entry = Input::at(Role::TenantExport, &e);
-                        if !entry.folder {
-                            self.items.push(entry);
+                        let item = Input::at(entry, &e);
+                        if !item.folder {
+                            self.items.push(item);
                         }
                     }
                 }

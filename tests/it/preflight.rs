@@ -867,3 +867,30 @@ fn a_change_then_migrate_product_change_is_one_licenseupdate_per_user() {
         serde_json::json!(["6fd2c87f-b296-42f0-b197-1e91e994b900"])
     );
 }
+
+#[test]
+fn an_output_among_the_policies_is_refused_and_named_as_a_policy_file() {
+    let dir = tempfile::tempdir().expect("temp");
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).expect("dir");
+    let src = Path::new("testdata/conditional-access/synthetic");
+    let first = std::fs::read_dir(src)
+        .expect("synthetic")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .min()
+        .expect("a policy");
+    let target = policies.join(first.file_name().expect("name"));
+    std::fs::copy(&first, &target).expect("copy");
+    let before = std::fs::read(&target).expect("read");
+    let (code, _, err) = run(&[
+        "--conditional-access",
+        policies.to_str().expect("UTF-8"),
+        "--output",
+        target.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("Conditional Access policy file"), "{err}");
+    assert!(!err.contains("the tenant"), "{err}");
+    assert_eq!(std::fs::read(&target).expect("read"), before);
+}

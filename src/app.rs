@@ -187,10 +187,10 @@ pub fn inspect(
     Ok(())
 }
 
-/// Frees a loaded tenant on another thread: a million users are millions of allocations, and
-/// the command's answer is written already. When the process exits first, the operating system
-/// takes the memory back in one go.
-fn drop_in_background(loaded: ingest::Loaded) {
+/// Frees a loaded tenant (or anything as large) on another thread: a million users are
+/// millions of allocations, and the command's answer is written already. When the process
+/// exits first, the operating system takes the memory back in one go.
+pub(crate) fn drop_in_background(loaded: impl Send + 'static) {
     let _ = std::thread::Builder::new()
         .name("drop-tenant".into())
         .spawn(move || drop(loaded));

@@ -19,6 +19,9 @@
 //!   path whose folder does not exist.
 //! - **No temporary file is left**: each is removed on every error path (and on unwinding), and
 //!   [`remove_temp_files_then`] removes those in flight when a signal ends the process.
+//! - **A folder licplan fills itself** (new, or empty: `bundle --out`) gets its files directly,
+//!   each created new (`O_EXCL`, never through a link) and all synced once at the end
+//!   ([`FreshFolder`]); what it made is removed on an error or a signal, and nothing else.
 //!
 //! Every refusal is an [`OutputError`] naming the output and, when it collides with an input,
 //! that input: the binary reports it with exit code 1 ("the output was not written").
@@ -28,10 +31,12 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+mod fresh;
 mod pipe;
 mod target;
 mod temp;
 
+pub use fresh::FreshFolder;
 pub use pipe::{is_broken_pipe, PipeWatch};
 use target::*;
 pub use temp::remove_temp_files_then;

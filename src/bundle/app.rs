@@ -47,10 +47,15 @@ pub fn bundle(
         None => inputs,
     };
     super::folder::check(&req.out, &inputs, None)?;
-    let loaded = crate::ingest::load_with_progress(&req.tenant, progress)?;
+    // The plan is read beside the tenant; their problems are reported in this order.
+    let (plan, loaded) = crate::par::join(
+        || crate::plan::file::read(&req.plan),
+        || crate::ingest::load_with_progress(&req.tenant, progress),
+    );
+    let loaded = loaded?;
     crate::app::complete_or_allowed(&loaded, req.allow_partial)?;
     let rules = crate::app::load_rules(&req.rules)?;
-    let plan = crate::plan::file::read(&req.plan)?;
+    let plan = plan?;
     plan.check_hash().map_err(one)?;
     plan.check_export(
         &loaded.tenant,
@@ -61,11 +66,14 @@ pub fn bundle(
     progress.phase("replaying the plan", 0);
     let bundle = super::build::build(&loaded.tenant, &rules, &unit).map_err(one)?;
     progress.done();
-    let mut files = bundle.files;
+    let mut sink = super::folder::Sink::open(&req.out, &inputs, &bundle.manifest)?;
+    super::build::write_files(&bundle.manifest, &mut sink)?;
     if req.target == super::partner::Target::PartnerCenter {
-        files.extend(super::partner::files(&bundle.manifest));
+        for (rel, bytes) in super::partner::files(&bundle.manifest) {
+            sink.file(&rel, |w| w.write_all(&bytes))?;
+        }
     }
-    super::folder::write(&req.out, &inputs, &bundle.manifest, &files)?;
+    let files = sink.finish()?;
     let m = &bundle.manifest;
     writeln!(
         out,
@@ -73,7 +81,7 @@ pub fn bundle(
         req.out.display(),
         m.ops.len(),
         m.undo.len(),
-        files.len(),
+        files,
         if m.undo_proof.proven {
             "proven"
         } else {
@@ -81,9 +89,12 @@ pub fn bundle(
         }
     )?;
     out.flush()?;
-    if m.undo_proof.proven {
+    let proven = m.undo_proof.proven;
+    let undo_reasons = m.undo_proof.reasons.len();
+    crate::app::drop_in_background((loaded, plan, bundle));
+    if proven {
         Ok(())
     } else {
-        Err(AppError::UndoNotProven(m.undo_proof.reasons.len()))
+        Err(AppError::UndoNotProven(undo_reasons))
     }
 }

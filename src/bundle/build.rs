@@ -1,8 +1,9 @@
 //! A bundle built in memory: the plan replayed to the unit's start, the unit and its rollback
-//! translated, the undo proven on a second replay, and every file's bytes.
+//! translated, the undo proven on a second replay; then every file, made as it is written.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
 
 use crate::ingest::error::InputError;
 use crate::model::{GroupId, Tenant, UserId};
@@ -11,6 +12,9 @@ use crate::simulate::engine::{Replayer, UserView};
 use crate::simulate::rules::Rules;
 use crate::simulate::state::State;
 
+use crate::output::OutputError;
+
+use super::folder::Sink;
 use super::manifest::{
     ExportRef, Manifest, OpKind, Pacing, Placeholder, PlanRef, StageRef, UndoProof, WaveRef, SCHEMA,
 };
@@ -20,11 +24,10 @@ use super::unit::Unit;
 /// Users named in an undo-proof reason, at most.
 const NAMED: usize = 5;
 
-/// A bundle's files, by path relative to the bundle folder, in writing order.
+/// A bundle: its manifest, from which [`write_files`] makes every file.
 #[derive(Debug, Clone)]
 pub struct Bundle {
     pub manifest: Manifest,
-    pub files: Vec<(String, Vec<u8>)>,
 }
 
 fn placeholders(plan: &PlanFile) -> BTreeMap<GroupId, String> {
@@ -62,7 +65,18 @@ pub fn translator_at_start<'r>(
     rules: &'r Rules,
     unit: &Unit<'_>,
 ) -> Result<Translator<'r>, InputError> {
-    let rp = Replayer::new(State::new(tenant, rules), &unit.plan.path);
+    let shared = crate::inspect::shared_proxy_addresses(tenant);
+    translator_with(tenant, rules, unit, &shared)
+}
+
+/// [`translator_at_start`] with the tenant's shared proxy addresses found already.
+fn translator_with<'r>(
+    tenant: &'r Tenant,
+    rules: &'r Rules,
+    unit: &Unit<'_>,
+    shared: &crate::inspect::SharedProxies,
+) -> Result<Translator<'r>, InputError> {
+    let rp = Replayer::new(State::with_shared(tenant, rules, shared), &unit.plan.path);
     let mut t = Translator::new(rp, placeholders(unit.plan), &unit.plan.path);
     t.replay(unit.before())?;
     Ok(t)
@@ -76,29 +90,30 @@ pub fn translator_at_start<'r>(
 pub fn build(tenant: &Tenant, rules: &Rules, unit: &Unit<'_>) -> Result<Bundle, InputError> {
     let plan = unit.plan;
     let tenant = &*as_planned(tenant, plan);
-    let mut t = translator_at_start(tenant, rules, unit)?;
-    let mut fwd = t.translate(unit.actions(), &unit.id_prefix(false))?;
-    let undo = t.translate(unit.rollback(), &unit.id_prefix(true))?;
-    drop(t);
+    let shared = crate::inspect::shared_proxy_addresses(tenant);
+    // The undo proof's own replay to the unit's start runs beside the translation: the same
+    // replay, so a name that does not resolve fails both alike (the translation's is reported).
+    let (start, translated) = crate::par::join(
+        || {
+            let mut t = translator_with(tenant, rules, unit, &shared)?;
+            t.rp.settle();
+            Ok::<_, InputError>(t)
+        },
+        || {
+            let mut t = translator_with(tenant, rules, unit, &shared)?;
+            let fwd = t.translate(unit.actions(), &unit.id_prefix(false))?;
+            let undo = t.translate(unit.rollback(), &unit.id_prefix(true))?;
+            Ok::<_, InputError>((fwd, undo))
+        },
+    );
+    let (mut fwd, undo) = translated?;
     link_inverses(&mut fwd, &undo);
-    let proof = prove(tenant, rules, unit, &fwd, &undo)?;
+    let proof = prove(start?, unit, &fwd, &undo)?;
     let mut kinds: BTreeSet<OpKind> = fwd.ops.iter().map(|o| o.kind).collect();
     kinds.extend(undo.ops.iter().map(|o| o.kind));
     // The roles that can make every write of the bundle, apply and undo (one role runs it).
     let (scopes, roles) = OpKind::scopes_and_roles(&kinds);
-    let used: BTreeSet<String> = fwd
-        .ops
-        .iter()
-        .chain(&undo.ops)
-        .flat_map(|o| serde_json::to_string(o).ok())
-        .flat_map(|s| {
-            plan.placeholders
-                .iter()
-                .filter(|p| s.contains(&super::translate::placeholder_token(&p.unique_name)))
-                .map(|p| p.unique_name.clone())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let used = used_placeholders(plan, fwd.ops.iter().chain(&undo.ops));
     let manifest = Manifest {
         schema: SCHEMA.into(),
         plan: PlanRef {
@@ -138,8 +153,40 @@ pub fn build(tenant: &Tenant, rules: &Rules, unit: &Unit<'_>) -> Result<Bundle, 
         undo: undo.ops,
         undo_proof: proof,
     };
-    let files = files(&manifest);
-    Ok(Bundle { manifest, files })
+    Ok(Bundle { manifest })
+}
+
+/// The `uniqueName`s whose placeholder token appears in an op (its JSON): one search for every
+/// token at once, each op written into one buffer.
+fn used_placeholders<'o>(
+    plan: &PlanFile,
+    ops: impl Iterator<Item = &'o super::manifest::Operation>,
+) -> BTreeSet<String> {
+    let tokens: Vec<String> = plan
+        .placeholders
+        .iter()
+        .map(|p| super::translate::placeholder_token(&p.unique_name))
+        .collect();
+    let mut used = vec![false; tokens.len()];
+    let Ok(ac) = aho_corasick::AhoCorasick::new(&tokens) else {
+        return BTreeSet::new();
+    };
+    let mut buf = Vec::new();
+    for op in ops {
+        buf.clear();
+        if serde_json::to_writer(&mut buf, op).is_err() {
+            continue;
+        }
+        for m in ac.find_overlapping_iter(&buf) {
+            used[m.pattern().as_usize()] = true;
+        }
+    }
+    plan.placeholders
+        .iter()
+        .zip(used)
+        .filter(|(_, u)| *u)
+        .map(|(p, _)| p.unique_name.clone())
+        .collect()
 }
 
 /// Each forward op's inverse: the undo ops that touch what it touches, in the undo's order.
@@ -165,17 +212,14 @@ fn link_inverses(fwd: &mut Built, undo: &Built) {
     }
 }
 
-/// Replays the plan to the unit's start (processing completed), the unit, then its undo
-/// (processing completed), and compares every user the unit touches with the start.
+/// From the plan replayed to the unit's start (processing completed), replays the unit, then
+/// its undo (processing completed), and compares every user the unit touches with the start.
 fn prove(
-    tenant: &Tenant,
-    rules: &Rules,
+    mut t: Translator<'_>,
     unit: &Unit<'_>,
     fwd: &Built,
     undo: &Built,
 ) -> Result<UndoProof, InputError> {
-    let mut t = translator_at_start(tenant, rules, unit)?;
-    t.rp.settle();
     let mut users: BTreeSet<UserId> = fwd.users.union(&undo.users).copied().collect();
     for g in fwd.groups.iter().chain(&undo.groups) {
         if let Some(i) = t.rp.group_index(g) {
@@ -243,31 +287,82 @@ fn licensing(mut v: UserView) -> UserView {
     v
 }
 
-fn json_bytes(v: &impl serde::Serialize) -> Vec<u8> {
-    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
-    out.push(b'\n');
-    out
+fn json(w: &mut dyn Write, v: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, v)?;
+    w.write_all(b"\n")
 }
 
-/// Every file of the bundle, in writing order (the manifest last, so a folder holding a
-/// manifest holds the rest).
-fn files(m: &Manifest) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    out.push(("apply.ps1".to_owned(), super::runner::apply_ps1()));
-    out.push(("undo.ps1".to_owned(), super::runner::undo_ps1()));
-    for (dir, ops, undo) in [("batch", &m.ops, false), ("undo-batch", &m.undo, true)] {
-        for (i, b) in super::batch::batches(ops).iter().enumerate() {
-            out.push((format!("{dir}/{:03}.json", i + 1), json_bytes(b)));
-        }
-        out.push((
-            format!("{dir}/README.md"),
-            super::batch::readme(undo).into_bytes(),
-        ));
+/// Where [`write_files`] puts each file: a bundle folder ([`Sink`]) or, for tests, a list.
+pub trait Files {
+    /// Writes the file `rel` (a path inside the bundle) with `write`.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be written.
+    fn file(
+        &mut self,
+        rel: &str,
+        write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), OutputError>;
+}
+
+impl Files for Sink<'_> {
+    fn file(
+        &mut self,
+        rel: &str,
+        write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), OutputError> {
+        Sink::file(self, rel, write)
     }
-    out.push((
-        "README.md".to_owned(),
-        super::readme::readme(m).into_bytes(),
-    ));
-    out.push(("manifest.json".to_owned(), json_bytes(m)));
-    out
+}
+
+impl Files for Vec<(String, Vec<u8>)> {
+    fn file(
+        &mut self,
+        rel: &str,
+        write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), OutputError> {
+        let mut bytes = Vec::new();
+        write(&mut bytes).map_err(|source| OutputError::Io {
+            path: rel.into(),
+            source,
+        })?;
+        self.push((rel.to_owned(), bytes));
+        Ok(())
+    }
+}
+
+impl Bundle {
+    /// Every file of the bundle with its bytes, in writing order.
+    pub fn files(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        // Writing into memory cannot fail.
+        let _ = write_files(&self.manifest, &mut out);
+        out
+    }
+}
+
+/// Writes every file of the bundle into `out`, in writing order (the manifest last, so a
+/// folder holding a manifest holds the rest), each made as it is written.
+///
+/// # Errors
+///
+/// A file that cannot be written.
+pub fn write_files(m: &Manifest, out: &mut dyn Files) -> Result<(), OutputError> {
+    out.file("apply.ps1", &mut |w| {
+        w.write_all(&super::runner::apply_ps1())
+    })?;
+    out.file("undo.ps1", &mut |w| w.write_all(&super::runner::undo_ps1()))?;
+    for (dir, ops, undo) in [("batch", &m.ops, false), ("undo-batch", &m.undo, true)] {
+        for (i, b) in super::batch::Batches::new(ops).enumerate() {
+            out.file(&format!("{dir}/{:03}.json", i + 1), &mut |w| json(w, &b))?;
+        }
+        out.file(&format!("{dir}/README.md"), &mut |w| {
+            w.write_all(super::batch::readme(undo).as_bytes())
+        })?;
+    }
+    out.file("README.md", &mut |w| {
+        w.write_all(super::readme::readme(m).as_bytes())
+    })?;
+    out.file("manifest.json", &mut |w| json(w, m))
 }

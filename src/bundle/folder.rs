@@ -1,12 +1,15 @@
-//! Writing a bundle folder through [`crate::output`]: each file written atomically on its
-//! own, never over an input and never through a link. A folder that exists must be empty or
-//! hold a bundle of the same plan, stage and wave (then only the bundle's own files are
-//! replaced: the runners' journals and transcripts stay).
+//! Writing a bundle folder through [`crate::output`], never over an input and never through a
+//! link. A new or empty folder gets each file as it is made, directly ([`FreshFolder`]: created
+//! new, synced once at the end, all of it removed on an error or a signal). A folder that holds
+//! a bundle of the same plan, stage and wave has only the bundle's own files replaced, each
+//! atomically on its own (the runners' journals and transcripts stay); any other folder is
+//! refused.
 
-use std::io;
+use std::collections::BTreeSet;
+use std::io::{self, Write};
 use std::path::Path;
 
-use crate::output::{self, Inputs, OutputError};
+use crate::output::{self, FreshFolder, Inputs, OutputError};
 
 use super::manifest::Manifest;
 
@@ -109,18 +112,114 @@ pub fn check(dir: &Path, inputs: &Inputs, m: Option<&Manifest>) -> Result<(), Ou
     }
 }
 
-/// Writes the bundle's files into `dir`.
-///
-/// # Errors
-///
-/// As [`check`], or a file that cannot be written (the files before it stay written).
-pub fn write(
-    dir: &Path,
-    inputs: &Inputs,
-    m: &Manifest,
-    files: &[(String, Vec<u8>)],
-) -> Result<(), OutputError> {
-    check(dir, inputs, Some(m))?;
+/// Where a bundle's files go, one by one as they are made ([`Sink::file`]), then
+/// [`Sink::finish`].
+pub enum Sink<'a> {
+    /// A new or empty folder: each file written as it comes.
+    Fresh {
+        folder: FreshFolder,
+        subfolders: BTreeSet<String>,
+        files: usize,
+    },
+    /// A bundle of the same unit: every file made first, then each checked and each replaced.
+    Replace {
+        dir: &'a Path,
+        inputs: &'a Inputs,
+        files: Vec<(String, Vec<u8>)>,
+    },
+}
+
+impl<'a> Sink<'a> {
+    /// Opens `dir` for the bundle `m`.
+    ///
+    /// # Errors
+    ///
+    /// As [`check`], or the folder cannot be created.
+    pub fn open(dir: &'a Path, inputs: &'a Inputs, m: &Manifest) -> Result<Sink<'a>, OutputError> {
+        check(dir, inputs, Some(m))?;
+        let fresh = match std::fs::symlink_metadata(dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+            Ok(md) if md.file_type().is_dir() => std::fs::read_dir(dir)
+                .map_err(|source| OutputError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?
+                .next()
+                .is_none(),
+            _ => false,
+        };
+        if fresh {
+            return Ok(Sink::Fresh {
+                folder: FreshFolder::create(dir, inputs, "manifest.json")?,
+                subfolders: BTreeSet::new(),
+                files: 0,
+            });
+        }
+        Ok(Sink::Replace {
+            dir,
+            inputs,
+            files: Vec::new(),
+        })
+    }
+
+    /// Writes (or, replacing, keeps for [`Sink::finish`]) the file `rel`.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be written (what the bundle wrote so far is removed when the sink is
+    /// dropped).
+    pub fn file(
+        &mut self,
+        rel: &str,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), OutputError> {
+        match self {
+            Sink::Fresh {
+                folder,
+                subfolders,
+                files,
+            } => {
+                if let Some((sub, _)) = rel.split_once('/') {
+                    if !subfolders.contains(sub) {
+                        folder.folder(sub)?;
+                        subfolders.insert(sub.to_owned());
+                    }
+                }
+                *files += 1;
+                folder.file(rel, write)
+            }
+            Sink::Replace { dir, files, .. } => {
+                let mut bytes = Vec::new();
+                write(&mut bytes).map_err(|source| OutputError::Io {
+                    path: dir.join(rel),
+                    source,
+                })?;
+                files.push((rel.to_owned(), bytes));
+                Ok(())
+            }
+        }
+    }
+
+    /// Puts the bundle on disk; the number of its files.
+    ///
+    /// # Errors
+    ///
+    /// The sync failed (a fresh folder is then removed), or a file to replace is a link or not
+    /// a regular file, or cannot be written (the files before it stay written).
+    pub fn finish(self) -> Result<usize, OutputError> {
+        match self {
+            Sink::Fresh { folder, files, .. } => folder.finish().map(|()| files),
+            Sink::Replace { dir, inputs, files } => {
+                replace(dir, inputs, &files)?;
+                Ok(files.len())
+            }
+        }
+    }
+}
+
+/// Replaces the bundle's files in `dir` (checked by [`check`]): every path checked first,
+/// then each file written atomically.
+fn replace(dir: &Path, inputs: &Inputs, files: &[(String, Vec<u8>)]) -> Result<(), OutputError> {
     folder(dir)?;
     for (rel, _) in files {
         if let Some((sub, _)) = rel.split_once('/') {

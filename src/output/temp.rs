@@ -21,6 +21,8 @@ pub fn remove_temp_files_then<R>(then: impl FnOnce() -> R) -> R {
     for p in temps.drain(..) {
         let _ = std::fs::remove_file(p);
     }
+    // And what fresh folders in flight have made; both locks are held until `then` ends.
+    let _made = super::fresh::remove_all_made();
     then()
 }
 

@@ -44,9 +44,14 @@ pub fn verify(
     if let Some(path) = &req.output {
         output::check(path, &inputs)?;
     }
-    let plan = crate::plan::file::read(&req.plan)?;
+    // The plan is read beside the tenant; their problems are reported in this order.
+    let (plan, loaded) = crate::par::join(
+        || crate::plan::file::read(&req.plan),
+        || ingest::load_with_progress(&req.tenant, progress),
+    );
+    let plan = plan?;
     plan.check_hash().map_err(|e| InputErrors(vec![e]))?;
-    let loaded = ingest::load_with_progress(&req.tenant, progress)?;
+    let loaded = loaded?;
     let evidence = crate::app::complete_or_allowed(&loaded, req.allow_partial)?;
     let rules = crate::app::load_rules(&req.rules)?;
     progress.phase("verifying", 0);
@@ -64,6 +69,7 @@ pub fn verify(
         }
         Some(path) => output::write(path, &inputs, |w| render::verify(&report, req.format, w))?,
     }
+    crate::app::drop_in_background((loaded, plan));
     let n = |s: super::Status| report.verdict.counts.get(s.as_str()).copied().unwrap_or(0);
     match report.verdict.status {
         Gate::Ready => Ok(()),

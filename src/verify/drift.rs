@@ -288,7 +288,16 @@ fn resimulate(cx: &Context<'_>, rules: &Rules) -> Resimulation {
         };
     }
     let file = OpsFile { ops: rest };
-    match crate::simulate::engine::simulate(cx.fresh, rules, &file, &cx.plan.path) {
+    // Only the verdict, violations and errors are read: no per-step lines (a million-user
+    // plan's later stages are 240,000 steps, whose texts took 480 MB).
+    match crate::simulate::engine::simulate_owned(
+        cx.fresh,
+        rules,
+        file,
+        &cx.plan.path,
+        false,
+        &mut |_, _| {},
+    ) {
         Ok(r) => {
             let mut findings: Vec<String> = r
                 .violations

@@ -326,3 +326,93 @@ fn bundle_refuses_a_group_reprocess_naming_the_action_and_what_to_do() {
     );
     assert!(!out.exists(), "a refused bundle wrote its folder");
 }
+
+/// A bundle written into a new folder is all there or not there at all: a signal while its
+/// files are written (or synced) removes every file and folder it made, and it exits with
+/// 128 + the signal's number.
+#[cfg(unix)]
+#[test]
+fn a_signal_while_a_bundle_is_written_leaves_nothing_of_it() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let t = dir.path().join("t");
+    let plan = dir.path().join("plan.json");
+    let s = |p: &Path| p.to_str().expect("UTF-8").to_owned();
+    let (code, _, err) = run(&["generate", "--users", "20000", "--out", &s(&t), "--quiet"]);
+    assert_eq!(code, Some(0), "{err}");
+    let intent = crate::common::root().join("plans/e1-direct-to-group.yaml");
+    let args = [
+        "plan",
+        &s(&t),
+        "--intent",
+        &s(&intent),
+        "--format",
+        "json",
+        "--output",
+        &s(&plan),
+        "--quiet",
+    ];
+    let (code, _, err) = run(&args);
+    assert!(matches!(code, Some(0 | 3)), "{err}");
+    let kill = |pid: u32, name: &str| {
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &pid.to_string()])
+            .status()
+            .expect("kill runs")
+            .success();
+        assert!(ok, "kill -{name} {pid}");
+    };
+    let mut caught = 0;
+    for attempt in 0..8 {
+        let out = dir.path().join(format!("b{attempt}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_licplan"))
+            .args(["bundle", &s(&t), "--plan", &s(&plan), "--stage", "2"])
+            .args(["--out", &s(&out), "--quiet"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("licplan runs");
+        // Wait for the folder, freeze the process, and signal it while the bundle is not
+        // complete (no manifest yet: it is written last).
+        let start = Instant::now();
+        let mut frozen = false;
+        while start.elapsed() < Duration::from_secs(120) {
+            if out.join("undo-batch").exists() {
+                kill(child.id(), "STOP");
+                frozen = true;
+                break;
+            }
+            if child.try_wait().expect("try_wait").is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        let mut signalled = false;
+        if frozen {
+            if !out.join("manifest.json").exists() {
+                kill(child.id(), "TERM");
+                signalled = true;
+            }
+            kill(child.id(), "CONT");
+        }
+        let status = child.wait().expect("licplan ends");
+        if signalled {
+            caught += 1;
+            assert_eq!(status.code(), Some(128 + 15), "attempt {attempt}");
+            assert!(
+                !out.exists(),
+                "attempt {attempt}: left {:?}",
+                tree(&out).keys().collect::<Vec<_>>()
+            );
+        } else {
+            assert_eq!(status.code(), Some(0), "attempt {attempt}");
+            assert!(tree(&out).contains_key("manifest.json"));
+        }
+    }
+    assert!(
+        caught > 0,
+        "never caught a bundle being written in 8 attempts"
+    );
+}

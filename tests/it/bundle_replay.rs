@@ -114,7 +114,7 @@ fn manifest_items(ops: &[Operation]) -> Vec<Item> {
 
 fn batch_items(b: &Bundle, dir: &str) -> Vec<Item> {
     let mut out = Vec::new();
-    for (path, bytes) in &b.files {
+    for (path, bytes) in &b.files() {
         if !(path.starts_with(&format!("{dir}/")) && path.ends_with(".json")) {
             continue;
         }

@@ -42,8 +42,9 @@ fn check_plan(t: &Tenant, rules: &Rules, plan: &PlanFile) -> Result<usize, Strin
         let label = format!("stage {stage} wave {wave:?}");
         let unit = Unit::select(plan, stage, wave).map_err(|e| format!("{label}: {e}"))?;
         let b: Bundle = build(t, rules, &unit).map_err(|e| format!("{label}: {e}"))?;
+        let files = b.files();
         let file = |name: &str| {
-            b.files
+            files
                 .iter()
                 .find(|(p, _)| p == name)
                 .map(|(_, bytes)| bytes.clone())

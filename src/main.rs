@@ -277,6 +277,10 @@ enum Command {
         /// Write the report to this file instead of standard output (as for plan --output).
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Write the report's full lists (users, the next wave, drift) as CSV files into this
+        /// folder (created if missing; never over an input).
+        #[arg(long, value_name = "DIR")]
+        attachments: Option<PathBuf>,
         #[command(flatten)]
         rules: RulesArgs,
         #[command(flatten)]
@@ -609,6 +613,7 @@ fn main() -> ExitCode {
             tenant,
             unit: UnitArgs { plan, stage, wave },
             output,
+            attachments,
             rules,
             report,
         } => app::verify(
@@ -619,6 +624,7 @@ fn main() -> ExitCode {
                 rules: rules.rules,
                 format: report.format.into(),
                 output,
+                attachments,
                 redact: report.redact,
                 allow_partial: report.allow_partial,
             },

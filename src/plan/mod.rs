@@ -7,6 +7,7 @@
 //! that survives that is a bug, reported as an unsafe verdict.
 
 pub mod addon;
+mod assumptions;
 pub mod builder;
 pub mod carrying;
 pub mod doc;
@@ -166,6 +167,17 @@ pub fn plan(
         &counts,
         &movers,
     );
+    let (mut assumptions, assumptions_left_out) = assumptions::Involved {
+        tenant: t,
+        intent,
+        movers: &movers,
+        held: &held,
+        carrying: &drawn.carrying,
+        report: &report,
+        seats: &seats,
+        shared: &shared,
+    }
+    .stated();
     let mut held_back: Vec<HeldBack> = held.into_values().collect();
     sort_by_upn(&mut held_back, &mut skipped);
     let removal_waves = drawn
@@ -174,7 +186,6 @@ pub fn plan(
         .filter(|s| s.kind == doc::StageKind::RemoveDirect)
         .map(|s| s.waves.len() as u64)
         .sum();
-    let mut assumptions = report.assumptions.clone();
     assumptions.push(format!(
         "Graph throttles identity writes at {} per {} minutes (150 s) per app and tenant (Microsoft Graph throttling limits, identity and access service); the plan paces writes at 80% of that, {} per 150 s (16 a second), and each least time assumes one app and no other writes.",
         draw::WRITES_PER_WINDOW,
@@ -221,6 +232,7 @@ pub fn plan(
         },
         rollback,
         assumptions,
+        assumptions_left_out,
         warnings: (0..intent.moves.len())
             .flat_map(|mi| summary::overlap_warnings(&scopes, mi, true))
             .chain(summary::moves_groups_warnings(&moves))

@@ -1,6 +1,6 @@
 //! `--attachments DIR`: the full lists a report caps, as CSV files beside it — `held-back.csv`,
-//! `skipped.csv`, `actions.csv` (every action and rollback op of every stage and wave) and
-//! `seats.csv`. Cells a spreadsheet would run as a formula get a `'` first (as Markdown cells
+//! `skipped.csv`, `actions.csv` (every action and rollback op of every stage and wave),
+//! `seats.csv` and `errors.csv` (the licensing errors the simulation expects). Cells a spreadsheet would run as a formula get a `'` first (as Markdown cells
 //! do); files are written only through [`crate::output`], never over an input.
 
 use std::io::{self, Write};
@@ -11,7 +11,13 @@ use crate::output::{self, Inputs, OutputError};
 use crate::plan::doc::{Action, Plan};
 
 /// The files `write` writes, in order.
-pub const FILES: [&str; 4] = ["held-back.csv", "skipped.csv", "actions.csv", "seats.csv"];
+pub const FILES: [&str; 5] = [
+    "held-back.csv",
+    "skipped.csv",
+    "actions.csv",
+    "seats.csv",
+    "errors.csv",
+];
 
 fn csv_file(
     out: &mut dyn Write,
@@ -132,5 +138,107 @@ pub fn write(p: &Plan, dir: &Path, inputs: &Inputs) -> Result<(), OutputError> {
                 ]
             }),
         )
+    })?;
+    output::write(&dir.join(FILES[4]), inputs, |w| {
+        csv_file(
+            w,
+            &[
+                "step", "user_id", "user", "group_id", "group", "sku", "error", "at_risk", "detail",
+            ],
+            p.verdict.errors.iter().map(|e| {
+                vec![
+                    e.step.to_string(),
+                    e.user_id.map(|u| u.to_string()).unwrap_or_default(),
+                    e.user.clone().unwrap_or_default(),
+                    e.group_id.map(|g| g.to_string()).unwrap_or_default(),
+                    e.group.clone().unwrap_or_default(),
+                    e.sku.clone().unwrap_or_default(),
+                    e.error.to_string(),
+                    e.at_risk.to_string(),
+                    e.detail.clone(),
+                ]
+            }),
+        )
+    })
+}
+
+/// The files [`write_verify`] writes, in order.
+pub const VERIFY_FILES: [&str; 3] = ["users.csv", "next-wave.csv", "drift.csv"];
+
+/// Writes the attachments of a verify report into `dir` (created when missing): every user of
+/// the unit with status and why, the next wave's users ready or not, and every drift item.
+///
+/// # Errors
+///
+/// The folder or a file would be, or lie inside, an input; or it cannot be written.
+pub fn write_verify(
+    r: &crate::verify::VerifyReport,
+    dir: &Path,
+    inputs: &Inputs,
+) -> Result<(), OutputError> {
+    output::create_dir(dir, inputs)?;
+    output::write(&dir.join(VERIFY_FILES[0]), inputs, |w| {
+        csv_file(
+            w,
+            &["user_id", "user", "status", "why", "evidence"],
+            r.users.iter().map(|u| {
+                vec![
+                    u.user_id.clone(),
+                    u.user.clone(),
+                    u.status.as_str().to_owned(),
+                    super::verify::why(u).join("; "),
+                    u.evidence
+                        .iter()
+                        .map(crate::verify::Row::line)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ]
+            }),
+        )
+    })?;
+    output::write(&dir.join(VERIFY_FILES[1]), inputs, |w| {
+        let rows = r.next_wave.iter().flat_map(|n| {
+            let row = move |user: &String, ready: &str| {
+                vec![
+                    n.stage.to_string(),
+                    n.wave.to_string(),
+                    user.clone(),
+                    ready.to_owned(),
+                ]
+            };
+            n.ready
+                .iter()
+                .map(move |u| row(u, "yes"))
+                .chain(n.not_ready.iter().map(move |u| row(u, "no")))
+        });
+        csv_file(w, &["stage", "wave", "user", "ready"], rows)
+    })?;
+    output::write(&dir.join(VERIFY_FILES[2]), inputs, |w| {
+        let d = &r.drift;
+        let plain = |kind: &'static str, v: &[String]| -> Vec<Vec<String>> {
+            v.iter()
+                .map(|x| vec![kind.to_owned(), x.clone(), String::new(), String::new()])
+                .collect()
+        };
+        let changed = |kind: &'static str, v: &[crate::verify::Changed]| -> Vec<Vec<String>> {
+            v.iter()
+                .map(|c| {
+                    vec![
+                        kind.to_owned(),
+                        c.what.clone(),
+                        c.planned.clone(),
+                        c.now.clone(),
+                    ]
+                })
+                .collect()
+        };
+        let rows = plain("user-gone", &d.users_gone)
+            .into_iter()
+            .chain(plain("user-added", &d.users_added))
+            .chain(changed("direct-license", &d.direct_changed))
+            .chain(changed("group-license", &d.group_licenses_changed))
+            .chain(changed("seats", &d.seats_changed))
+            .chain(plain("re-simulation", &d.resimulation.findings));
+        csv_file(w, &["kind", "what", "planned", "now"], rows)
     })
 }

@@ -481,6 +481,26 @@ impl<'a> Table<'a> {
     }
 }
 
+/// The first `rows` rows of `t`, then a line counting the rest: where `whole` (the JSON/YAML
+/// document) lists them all, and the `--attachments` file that holds them.
+pub fn capped<'a>(
+    mut t: Table<'a>,
+    rows: usize,
+    what: &str,
+    whole: &str,
+    file: &str,
+) -> Vec<Block<'a>> {
+    let more = t.rows.len().saturating_sub(rows);
+    t.rows.truncate(rows);
+    let mut v = vec![Block::Table(t)];
+    if more > 0 {
+        v.push(Block::plain(format!(
+            "… and {more} more {what} ({whole} lists all; --attachments DIR writes {file})"
+        )));
+    }
+    v
+}
+
 /// The "Not checked" section that follows a verdict (plan and simulate alike): each check the
 /// run could not make, what it did not check, and how to get the evidence. `None` when every
 /// check ran.

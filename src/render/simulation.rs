@@ -167,6 +167,7 @@ mod tests {
             violations: Vec::new(),
             errors: Vec::new(),
             assumptions: vec!["an assumption".into()],
+            about: vec![crate::simulate::rules::about::About::always()],
         }
     }
 

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::report::{Band, Block, Cell, Column, Empty, Medium, Report, Section, Span, Table, Tone};
-use crate::verify::{Changed, Gate, VerifyReport};
+use crate::verify::{Changed, Gate, UserRow, VerifyReport};
 
 /// The verify report, for the terminal and for documents.
 pub fn report(r: &VerifyReport) -> Report<'_> {
@@ -127,29 +127,7 @@ fn users(r: &VerifyReport) -> Section<'_> {
     ])
     .when_empty(Empty::Nothing(Some("no user in the unit's scope".into())))
     .rows(r.users.iter().map(|u| {
-        let mut why: Vec<Cow<'_, str>> = u
-            .reasons
-            .iter()
-            .map(|x| Cow::Borrowed(x.as_str()))
-            .collect();
-        why.extend(u.lost.iter().map(|l| Cow::Owned(format!("lost {l}"))));
-        why.extend(u.blockers.iter().map(|b| {
-            Cow::Owned(format!(
-                "{} {}: {}: {}{}",
-                b.sku,
-                b.path,
-                b.error,
-                b.fix,
-                if b.reprocess {
-                    format!(
-                        " Then reprocess: Invoke-MgLicenseUser -UserId {}",
-                        u.user_id
-                    )
-                } else {
-                    String::new()
-                }
-            ))
-        }));
+        let why = why(u);
         vec![
             Cell::text(u.user.as_str()),
             Cell::code(u.status.as_str()),
@@ -160,7 +138,59 @@ fn users(r: &VerifyReport) -> Section<'_> {
             ),
         ]
     }));
-    Section::new("Users").block(Block::Table(t))
+    Section::new("Users").blocks(capped(t, "users", "users.csv"))
+}
+
+/// Rows a verify report lists of a long table or list; the rest are counted, and
+/// `--attachments DIR` writes them all.
+pub const ROWS: usize = 50;
+
+fn capped<'a>(t: Table<'a>, what: &str, file: &str) -> Vec<Block<'a>> {
+    super::report::capped(t, ROWS, what, "the JSON/YAML report", file)
+}
+
+/// The first `ROWS` names, then how many more.
+fn names(v: &[String]) -> String {
+    if v.is_empty() {
+        return "-".to_owned();
+    }
+    let mut s = v[..v.len().min(ROWS)].join(", ");
+    if v.len() > ROWS {
+        s.push_str(&format!(
+            ", … and {} more (--attachments DIR writes next-wave.csv)",
+            v.len() - ROWS
+        ));
+    }
+    s
+}
+
+/// Why a user has its status: the reasons, what was lost, and each blocker with its fix (and
+/// the reprocess command where one helps).
+pub(super) fn why(u: &UserRow) -> Vec<Cow<'_, str>> {
+    let mut why: Vec<Cow<'_, str>> = u
+        .reasons
+        .iter()
+        .map(|x| Cow::Borrowed(x.as_str()))
+        .collect();
+    why.extend(u.lost.iter().map(|l| Cow::Owned(format!("lost {l}"))));
+    why.extend(u.blockers.iter().map(|b| {
+        Cow::Owned(format!(
+            "{} {}: {}: {}{}",
+            b.sku,
+            b.path,
+            b.error,
+            b.fix,
+            if b.reprocess {
+                format!(
+                    " Then reprocess: Invoke-MgLicenseUser -UserId {}",
+                    u.user_id
+                )
+            } else {
+                String::new()
+            }
+        ))
+    }));
+    why
 }
 
 fn groups(r: &VerifyReport) -> Section<'_> {
@@ -202,27 +232,13 @@ fn next_wave(r: &VerifyReport) -> Section<'_> {
                 n.not_ready.len()
             )))
             .block(Block::Fields(vec![
-                (
-                    "ready".into(),
-                    vec![Span::text(if n.ready.is_empty() {
-                        "-".to_owned()
-                    } else {
-                        n.ready.join(", ")
-                    })],
-                ),
-                (
-                    "not ready".into(),
-                    vec![Span::text(if n.not_ready.is_empty() {
-                        "-".to_owned()
-                    } else {
-                        n.not_ready.join(", ")
-                    })],
-                ),
+                ("ready".into(), vec![Span::text(names(&n.ready))]),
+                ("not ready".into(), vec![Span::text(names(&n.not_ready))]),
             ])),
     }
 }
 
-fn changes<'a>(title: &'static str, rows: &'a [Changed], none: &'static str) -> Block<'a> {
+fn changes<'a>(title: &'static str, rows: &'a [Changed], none: &'static str) -> Vec<Block<'a>> {
     let t = Table::new(vec![
         Column::left(title),
         Column::left("planned"),
@@ -236,18 +252,18 @@ fn changes<'a>(title: &'static str, rows: &'a [Changed], none: &'static str) -> 
             Cell::text(c.now.as_str()),
         ]
     }));
-    Block::Table(t)
+    capped(t, "changes", "drift.csv")
 }
 
 fn drift(r: &VerifyReport) -> Section<'_> {
     let d = &r.drift;
-    let bullets = |title: &'static str, v: &'_ [String], none: &'static str| {
+    fn bullets<'a>(title: &'static str, v: &'a [String], none: &'static str) -> Block<'a> {
         Block::Section(Section::new(title).block(if v.is_empty() {
             Block::Nothing(Some(none.into()))
         } else {
-            Block::Bullets(v.iter().map(|x| Cow::Owned(x.clone())).collect())
+            bullet_list(v, "users", "drift.csv")
         }))
-    };
+    }
     let sim = &d.resimulation;
     let mut resim = Section::new("Remaining stages re-simulated on the fresh export").block(
         Block::Paragraph(vec![
@@ -256,12 +272,7 @@ fn drift(r: &VerifyReport) -> Section<'_> {
         ]),
     );
     if !sim.findings.is_empty() {
-        resim = resim.block(Block::Bullets(
-            sim.findings
-                .iter()
-                .map(|x| Cow::Borrowed(x.as_str()))
-                .collect(),
-        ));
+        resim = resim.block(bullet_list(&sim.findings, "findings", "drift.csv"));
     }
     Section::new("Drift (outside the gate)")
         .block(Block::plain(if d.is_empty() {
@@ -279,20 +290,36 @@ fn drift(r: &VerifyReport) -> Section<'_> {
             &d.users_added,
             "no member the plan does not know",
         ))
-        .block(Block::Section(Section::new("Direct licenses").block(
+        .block(Block::Section(Section::new("Direct licenses").blocks(
             changes("user", &d.direct_changed, "as the plan recorded them"),
         )))
-        .block(Block::Section(Section::new("Group licenses").block(
+        .block(Block::Section(Section::new("Group licenses").blocks(
             changes(
                 "group",
                 &d.group_licenses_changed,
                 "as the plan leaves them at this unit",
             ),
         )))
-        .block(Block::Section(Section::new("Seats").block(changes(
+        .block(Block::Section(Section::new("Seats").blocks(changes(
             "product",
             &d.seats_changed,
             "as the plan counted them",
         ))))
         .block(Block::Section(resim))
+}
+
+/// A bulleted list of the first `ROWS` items, then one counting the rest.
+fn bullet_list<'a>(v: &'a [String], what: &str, file: &str) -> Block<'a> {
+    let mut items: Vec<Cow<'a, str>> = v
+        .iter()
+        .take(ROWS)
+        .map(|x| Cow::Borrowed(x.as_str()))
+        .collect();
+    if v.len() > ROWS {
+        items.push(Cow::Owned(format!(
+            "… and {} more {what} (the JSON/YAML report lists all; --attachments DIR writes {file})",
+            v.len() - ROWS
+        )));
+    }
+    Block::Bullets(items)
 }

@@ -21,6 +21,10 @@ pub struct SimReport {
     /// Readings of Microsoft's behaviour the simulation relied on (conservative where the
     /// documentation is unclear), with the rule entries a rules file can change.
     pub assumptions: Vec<String>,
+    /// What each of `assumptions` is about (same order), for a plan to state only those that
+    /// touch it. Not serialised: `simulate` states every reading.
+    #[serde(skip)]
+    pub about: Vec<crate::simulate::rules::about::About>,
 }
 
 /// One step: serialised as `step`, `op`, `source`, `effect`, `seats`. Its three texts are held

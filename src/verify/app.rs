@@ -23,6 +23,8 @@ pub struct VerifyRequest {
     pub rules: Option<PathBuf>,
     pub format: Format,
     pub output: Option<PathBuf>,
+    /// `--attachments DIR`: the report's full lists as CSV files.
+    pub attachments: Option<PathBuf>,
     pub redact: bool,
     pub allow_partial: bool,
 }
@@ -68,6 +70,9 @@ pub fn verify(
             out.flush()?;
         }
         Some(path) => output::write(path, &inputs, |w| render::verify(&report, req.format, w))?,
+    }
+    if let Some(dir) = &req.attachments {
+        render::attachments::write_verify(&report, dir, &inputs)?;
     }
     crate::app::drop_in_background((loaded, plan));
     let n = |s: super::Status| report.verdict.counts.get(s.as_str()).copied().unwrap_or(0);

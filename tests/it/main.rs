@@ -1,9 +1,11 @@
 //! One integration-test binary (faster builds): each module tests one area through the real CLI
 //! or the library.
 
+mod assumptions;
 mod bad_input;
 mod bundle;
 mod bundle_replay;
+mod caps;
 mod cli;
 mod common;
 mod csv_quirks;

@@ -37,8 +37,12 @@ pub struct Plan {
     pub verdict: Verdict,
     /// Whether the simulator proved every stage's and wave's rollback (see [`RollbackProof`]).
     pub rollback: RollbackProof,
-    /// Readings of Microsoft's behaviour the plan and its simulation rely on.
+    /// Readings of Microsoft's behaviour the plan and its simulation rely on: those touching
+    /// this plan's products, rules and situations (`licplan simulate` states them all).
     pub assumptions: Vec<String>,
+    /// How many of the simulation's readings were left out of `assumptions` because they touch
+    /// nothing this plan involves.
+    pub assumptions_left_out: u64,
     /// What the intent asked that the plan does not do as written (overlapping scopes), and
     /// groups whose licenses change for members the plan does not move.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -319,6 +319,7 @@ pub fn replan(
         },
         rollback,
         assumptions,
+        assumptions_left_out: base.assumptions_left_out,
         warnings,
         partner_access: None,
         replan: Some(Replan {

@@ -78,7 +78,8 @@ pub fn report_with<'a>(p: &'a Plan, prices: Option<&crate::render::prices::Price
                     .iter()
                     .map(|a| Cow::Borrowed(a.as_str()))
                     .collect(),
-            )),
+            ))
+            .blocks(assumptions_note(p)),
         rollback::rollback(p),
     ]);
     Report {
@@ -199,6 +200,25 @@ fn rule_glossary(p: &Plan) -> Vec<Block<'static>> {
     ]
 }
 
+/// What the names in brackets are, and how many readings touch nothing in this plan.
+fn assumptions_note(p: &Plan) -> Vec<Block<'static>> {
+    let mut v = vec![Block::plain(
+        "The name in brackets after a reading is its entry in licplan's rules (data/rules.yaml): a rules file given with --rules can replace it or turn it off.",
+    )];
+    if p.assumptions_left_out > 0 {
+        let n = p.assumptions_left_out;
+        let (what, touch) = if n == 1 {
+            ("other reading is", "it touches")
+        } else {
+            ("other readings are", "they touch")
+        };
+        v.push(Block::plain(format!(
+            "{n} {what} left out: {touch} none of this plan's products, rules or situations (`licplan simulate TENANT --plan PLAN` states every reading)."
+        )));
+    }
+    v
+}
+
 /// A duration as the reports write it (`1 d 2 h`).
 pub fn duration_text(minutes: f64) -> String {
     duration(minutes)
@@ -209,16 +229,8 @@ pub fn duration_text(minutes: f64) -> String {
 pub(super) const ROWS: usize = 50;
 
 /// The first `ROWS` rows of `t`, then a line counting the rest.
-pub(super) fn capped<'a>(mut t: Table<'a>, what: &str, file: &str) -> Vec<Block<'a>> {
-    let more = t.rows.len().saturating_sub(ROWS);
-    t.rows.truncate(ROWS);
-    let mut v = vec![Block::Table(t)];
-    if more > 0 {
-        v.push(Block::plain(format!(
-            "… and {more} more {what} (the JSON/YAML plan lists all; --attachments DIR writes {file})"
-        )));
-    }
-    v
+pub(super) fn capped<'a>(t: Table<'a>, what: &str, file: &str) -> Vec<Block<'a>> {
+    report::capped(t, ROWS, what, "the JSON/YAML plan", file)
 }
 
 fn moves(p: &Plan) -> Section<'_> {
@@ -515,7 +527,11 @@ fn held_back(p: &Plan) -> Section<'_> {
     }));
     let mut s = Section::new("Held-back users")
         .terminal_title("Held-back users (they keep every direct license)")
-        .block(Block::Table(terminal).only(Medium::Terminal));
+        .blocks(
+            capped(terminal, "held-back users", "held-back.csv")
+                .into_iter()
+                .map(|b| b.only(Medium::Terminal)),
+        );
     if !p.held_back.is_empty() {
         s = s.block(
             Block::plain(format!(

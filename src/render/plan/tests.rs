@@ -231,6 +231,7 @@ fn plan() -> Plan {
             }],
         },
         assumptions: vec!["Graph throttles identity writes.".to_owned()],
+        assumptions_left_out: 0,
         warnings: Vec::new(),
         replan: None,
         partner_access: None,

@@ -168,25 +168,30 @@ impl<'r> Sim<'r> {
     /// The report of the run so far (its steps, violations and errors taken out).
     pub(super) fn report(&mut self) -> SimReport {
         let sim = self;
-        let mut assumptions: Vec<String> = sim
+        use crate::simulate::rules::about::{About, When};
+        let mut stated: Vec<(String, About)> = sim
             .st
             .rules
             .assumptions()
             .iter()
-            .map(|a| format!("{} ({})", a.text, a.id))
+            .map(|a| (format!("{} ({})", a.text, a.id), a.about.clone()))
             .collect();
-        assumptions.push(
-        "When seats run short during group processing, which users fail is not guaranteed: every user who could fail is reported at risk (CountViolation) and treated as failing.".into(),
-    );
-        assumptions.push(
-        "Group changes may reach users in any order before processing completes: a user may hold what a changed group gave before, or what any change since would give (R8).".into(),
-    );
-        assumptions.push(
-        "A license left on a user in an error state (DependencyViolation, or UniquenessViolation on a shared proxy address, when a group removes it) still takes a seat but is not counted as providing its services.".into(),
-    );
-        assumptions.push(
-        "Licensing errors are not cleared on their own when the cause goes away: the group or user must be reprocessed (R8).".into(),
-    );
+        stated.push((
+            "When seats run short during group processing, which users fail is not guaranteed: every user who could fail is reported at risk (CountViolation) and treated as failing.".into(),
+            About::when(&[When::SeatsShort]),
+        ));
+        stated.push((
+            "Group changes may reach users in any order before processing completes: a user may hold what a changed group gave before, or what any change since would give (R8).".into(),
+            About::always(),
+        ));
+        stated.push((
+            "A license left on a user in an error state (DependencyViolation, or UniquenessViolation on a shared proxy address, when a group removes it) still takes a seat but is not counted as providing its services.".into(),
+            About::when(&[When::ErrorStates, When::SharedProxyAddress]),
+        ));
+        stated.push((
+            "Licensing errors are not cleared on their own when the cause goes away: the group or user must be reprocessed (R8).".into(),
+            About::when(&[When::ErrorStates]),
+        ));
         if !sim.st.unseated.is_empty() {
             let list: Vec<String> = sim
                 .st
@@ -194,17 +199,24 @@ impl<'r> Sim<'r> {
                 .iter()
                 .map(|s| sim.st.sku_label(*s))
                 .collect();
-            assumptions.push(format!(
-                "No seat counts were exported for {}: their seats are not checked.",
-                list.join(", ")
+            stated.push((
+                format!(
+                    "No seat counts were exported for {}: their seats are not checked.",
+                    list.join(", ")
+                ),
+                About::products(sim.st.unseated.iter().copied()),
             ));
         }
         if sim.st.unknown_paths > 0 {
-            assumptions.push(format!(
-            "{} license assignments have an unknown path (the export does not say direct or inherited); they are simulated as direct.",
-            sim.st.unknown_paths
-        ));
+            stated.push((
+                format!(
+                    "{} license assignments have an unknown path (the export does not say direct or inherited); they are simulated as direct.",
+                    sim.st.unknown_paths
+                ),
+                About::always(),
+            ));
         }
+        let (assumptions, about) = stated.into_iter().unzip();
         SimReport {
             schema_version: crate::simulate::report::SCHEMA_VERSION,
             safe: sim.violations.is_empty(),
@@ -216,6 +228,7 @@ impl<'r> Sim<'r> {
             violations: std::mem::take(&mut sim.violations),
             errors: std::mem::take(&mut sim.errors),
             assumptions,
+            about,
         }
     }
 }

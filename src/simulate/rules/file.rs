@@ -66,6 +66,23 @@ pub(super) struct RawAssumption {
     /// in force (off by default, or disabled).
     #[serde(default)]
     pub unless_entry: Option<String>,
+    /// What the reading is about: a plan states it only where it touches these (see
+    /// [`super::about`]); without it, every plan states it.
+    #[serde(default)]
+    pub about: Option<RawAbout>,
+}
+
+/// `about:` of an assumption: service plans (`servicePlanName`, a trailing `*` for a prefix),
+/// how many of them a plan must involve, and situations.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename = "About")]
+pub(super) struct RawAbout {
+    #[serde(default)]
+    pub plans: Vec<String>,
+    #[serde(default)]
+    pub at_least: Option<usize>,
+    #[serde(default)]
+    pub when: Vec<super::about::When>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -427,6 +444,7 @@ pub(super) fn enable(
                 "The rules file {} turns on the bundled entry `{id}`, which is off by default.",
                 user.path.display()
             ),
+            about: super::about::About::always(),
         });
     }
 }

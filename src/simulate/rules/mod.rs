@@ -35,6 +35,7 @@
 //! fields, malformed or duplicate ids, plan names that are neither in the catalog nor GUIDs,
 //! disabling an id that no bundled entry has.
 
+pub mod about;
 mod file;
 #[cfg(test)]
 mod tests;
@@ -62,6 +63,13 @@ static NO_PLANS: BTreeSet<PlanId> = BTreeSet::new();
 pub struct Assumption {
     pub id: String,
     pub text: String,
+    /// What the reading is about: a plan states it only where it touches it.
+    #[serde(skip_serializing_if = "about_nothing")]
+    pub about: about::About,
+}
+
+fn about_nothing(a: &about::About) -> bool {
+    *a == about::About::always()
 }
 
 /// One reason two plans cannot be held together: no two different plans of `plans` may be
@@ -262,6 +270,7 @@ fn build(user: Option<Source<'_>>) -> Result<Rules, InputErrors> {
                     "The rules file {} turns off the bundled entry `{id}`.",
                     user.path.display()
                 ),
+                about: about::About::always(),
             });
         }
         file::enable(&mut entries, user, &parsed.enable, &mut errors, &mut notes);
@@ -274,6 +283,7 @@ fn build(user: Option<Source<'_>>) -> Result<Rules, InputErrors> {
                         user.path.display(),
                         entry.id
                     ),
+                    about: about::About::always(),
                 });
                 *slot = entry;
             } else {
@@ -372,6 +382,7 @@ fn resolve(
                     assumptions.push(Assumption {
                         id: entry.id.clone(),
                         text: text.to_owned(),
+                        about: about_of(catalog, entry, a.about.as_ref())?,
                     });
                 }
                 Body::Exclusive(x) => {
@@ -532,6 +543,49 @@ fn non_empty<'t>(entry: &Entry<'_>, field: &str, value: &'t str) -> Result<&'t s
     } else {
         Ok(value)
     }
+}
+
+/// An assumption's `about:`, its plan names checked against the catalog (a misspelt name would
+/// silently keep the reading out of every plan). Plans are kept as upper-case names, or GUIDs
+/// for plans the catalog lacks; a trailing `*` matches a prefix and is not checked.
+fn about_of(
+    catalog: &Catalog,
+    entry: &Entry<'_>,
+    raw: Option<&file::RawAbout>,
+) -> Result<about::About, InputError> {
+    let Some(raw) = raw else {
+        return Ok(about::About::always());
+    };
+    let mut plans = Vec::new();
+    for name in &raw.plans {
+        let name = name.trim();
+        if name.strip_suffix('*').is_some_and(|p| !p.is_empty()) {
+            plans.push(name.to_ascii_uppercase());
+            continue;
+        }
+        plan_ids(catalog, entry, "about.plans", name)?;
+        plans.push(name.to_ascii_uppercase());
+    }
+    let at_least = raw.at_least.unwrap_or(1);
+    if at_least == 0 || (!plans.is_empty() && at_least > plans.len()) {
+        return Err(entry.error(
+            "about.at_least",
+            Some(&at_least.to_string()),
+            format!(
+                "must be between 1 and the number of plans in `about.plans` ({})",
+                plans.len()
+            ),
+        ));
+    }
+    let mut when = raw.when.clone();
+    when.sort_unstable();
+    when.dedup();
+    Ok(about::About {
+        plans,
+        at_least,
+        products: Vec::new(),
+        when,
+    })
 }
 
 /// The ids of every plan in `names`.

@@ -329,7 +329,7 @@ pub fn plan(
         output::check(path, &inputs)?;
     }
     progress.phase("planning and simulating", 0);
-    let (export, mut plan) = plan_and_hash(&loaded.tenant, &rules, &intent, &req.intent)?;
+    let (export, mut plan) = plan_and_hash(&loaded, &rules, &intent, &req.intent)?;
     progress.done();
     // The plan of the fresh export, re-planned from a stage, stands in for the first one.
     let (plan, loaded) = match req.from_stage {
@@ -358,10 +358,7 @@ pub fn plan(
             .map_err(|e| InputErrors(vec![e]))?;
             progress.done();
             add_unchecked(&mut replanned, &fresh.tenant, &intent, &fresh_evidence);
-            let export = crate::plan::doc::ExportRef {
-                hash: crate::model::fingerprint::export_hash(&fresh.tenant),
-                tenant_id: fresh.tenant.organization.tenant_id().map(str::to_owned),
-            };
+            let export = crate::plan::doc::ExportRef::of(&fresh);
             // Users gone since the plan are named too: the redactor knows both exports.
             let redactor = req.redact.then(|| {
                 let mut both = fresh.tenant.clone();
@@ -412,17 +409,14 @@ pub fn plan(
 
 /// The plan, with the export's hash computed beside the planning.
 fn plan_and_hash(
-    tenant: &crate::model::Tenant,
+    loaded: &crate::ingest::Loaded,
     rules: &crate::simulate::rules::Rules,
     intent: &crate::plan::intent::Intent,
     intent_path: &std::path::Path,
 ) -> Result<(crate::plan::doc::ExportRef, crate::plan::doc::Plan), AppError> {
     let (export, plan) = crate::par::join(
-        || crate::plan::doc::ExportRef {
-            hash: crate::model::fingerprint::export_hash(tenant),
-            tenant_id: tenant.organization.tenant_id().map(str::to_owned),
-        },
-        || crate::plan::plan(tenant, rules, intent, intent_path),
+        || crate::plan::doc::ExportRef::of(loaded),
+        || crate::plan::plan(&loaded.tenant, rules, intent, intent_path),
     );
     Ok((export, plan.map_err(|e| InputErrors(vec![e]))?))
 }
@@ -453,6 +447,7 @@ fn finish(
     if let Some(r) = redactor {
         plan.redact(r);
         export.tenant_id = None;
+        crate::redact::redact_paths(r, &mut export.read);
     }
     plan.seal(export);
 }

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use super::dates::{http_date, Stamp};
 use super::error::{InputError, Location};
 use super::json::read_error;
 use super::text::{first_nonblank_line, short, TextReader};
@@ -15,15 +16,17 @@ use super::text::{first_nonblank_line, short, TextReader};
 const MAX_HEADER_LINES: u64 = 10_000;
 
 /// Skips the header blocks that start with `first` (a status line, `lines` lines into the file)
-/// and returns the body's first non-blank line and how many lines come up to it.
+/// and returns the body's first non-blank line, how many lines come up to it, and the time the
+/// final response's `Date` header gives (when it was taken).
 pub fn skip_headers(
     path: &Path,
     reader: &mut TextReader,
     first: String,
     lines: u64,
-) -> Result<(String, u64), InputError> {
+) -> Result<(String, u64, Option<Stamp>), InputError> {
     let mut status = (first.trim().to_owned(), lines);
     let mut lines = lines;
+    let mut date = None;
     let mut headers = 0u64;
     let body = loop {
         let (next, n) = first_nonblank_line(reader).map_err(|e| read_error(path, &e, lines))?;
@@ -35,6 +38,7 @@ pub fn skip_headers(
         if t.starts_with("HTTP/") {
             // The next response's status line: `curl -L` followed a redirect.
             status = (t.to_owned(), lines);
+            date = None;
             continue;
         }
         let header_line = t.split_once(':').is_some_and(|(name, _)| {
@@ -44,6 +48,11 @@ pub fn skip_headers(
             break next;
         }
         headers += 1;
+        if let Some((name, value)) = t.split_once(':') {
+            if name.eq_ignore_ascii_case("date") {
+                date = http_date(value);
+            }
+        }
         if headers > MAX_HEADER_LINES {
             return Err(InputError::new(
                 path,
@@ -112,5 +121,5 @@ pub fn skip_headers(
                 .hint("save the JSON body of the Graph response"),
         );
     }
-    Ok((body, lines))
+    Ok((body, lines, date))
 }

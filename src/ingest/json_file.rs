@@ -31,6 +31,8 @@ pub(super) fn read_json(
     let mut pending: Vec<(json::RecordPlace, node::Node<'static>)> = Vec::new();
     let mut undetected: Option<InputError> = None;
     let mut first_place: Option<json::RecordPlace> = None;
+    // The newest `lastUpdatedDateTime` of the users' license states: the file is no older.
+    let mut newest_update: Option<dates::Stamp> = None;
     let meta = json::read_records(path, reader, &mut |place, meta, value| {
         records += 1;
         if first_place.is_none() {
@@ -92,6 +94,13 @@ pub(super) fn read_json(
             };
             entra_defaults += u64::from(lacks);
         }
+        if let (
+            Some(graph::JsonContent::Users | graph::JsonContent::Members),
+            node::Node::Object(obj),
+        ) = (content, &value)
+        {
+            newest_update = newest_update.max(dates::newest_state_update(obj));
+        }
         match content {
             // Members files may name their group only in a next link after the records, so
             // they are kept until the file ends; everything else goes straight in.
@@ -122,6 +131,7 @@ pub(super) fn read_json(
             format: SourceFormat::GraphRest,
             content: SourceContent::Empty,
             records: 0,
+            taken: dates::Taken::NotRecorded,
         });
         return Ok(());
     };
@@ -162,6 +172,7 @@ pub(super) fn read_json(
         },
         content: content.content(),
         records,
+        taken: newest_update.map_or(dates::Taken::NotRecorded, dates::Taken::NotBefore),
     });
     Ok(())
 }

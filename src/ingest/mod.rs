@@ -8,6 +8,7 @@
 
 pub mod builder;
 pub mod csvfile;
+pub mod dates;
 mod entry;
 pub mod error;
 pub mod evidence;
@@ -245,9 +246,28 @@ fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Resu
             .hint("export again; an empty file holds nothing to read"));
     }
     let (mut first, mut lines) = (first, lines);
+    let mut date = None;
     if first.starts_with("HTTP/") {
-        (first, lines) = http::skip_headers(path, &mut reader, first, lines)?;
+        (first, lines, date) = http::skip_headers(path, &mut reader, first, lines)?;
     }
+    read_body(b, path, fid, display, first, lines, reader)?;
+    // A saved response's Date header is when it was taken, whatever its records say.
+    if let (Some(d), Some(s)) = (date, b.sources.last_mut()) {
+        s.taken = dates::Taken::HttpDate(d);
+    }
+    Ok(())
+}
+
+/// Reads an export's body from its first non-blank line `first`, `lines` lines into the file.
+fn read_body(
+    b: &mut Builder,
+    path: &Path,
+    fid: u32,
+    display: String,
+    first: String,
+    lines: u64,
+    reader: text::TextReader,
+) -> Result<(), InputError> {
     let start = first.trim_start();
     let lower = start
         .get(..start.len().min(16))
@@ -301,6 +321,7 @@ fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Resu
         format: content.format(),
         content: content.content(),
         records,
+        taken: dates::Taken::NotRecorded,
     });
     Ok(())
 }

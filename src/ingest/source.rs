@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The export format a file was read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,6 +77,15 @@ impl fmt::Display for SourceFormat {
 impl Serialize for SourceFormat {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SourceFormat {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        SourceFormat::all()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown export format {s:?}")))
     }
 }
 
@@ -171,6 +180,15 @@ impl Serialize for SourceContent {
     }
 }
 
+impl<'de> Deserialize<'de> for SourceContent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        SourceContent::all()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown export content {s:?}")))
+    }
+}
+
 /// What a file was read as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Source {
@@ -180,6 +198,10 @@ pub struct Source {
     /// What it holds, e.g. `users`, `groups`, `group-members`, `skus`.
     pub content: SourceContent,
     pub records: u64,
+    /// When the file was taken, from evidence in its data (see [`super::dates`]); the plan and
+    /// verify reports show it, `inspect` does not.
+    #[serde(skip)]
+    pub taken: super::dates::Taken,
 }
 
 #[cfg(test)]
@@ -253,6 +275,7 @@ mod tests {
             format: SourceFormat::AdminCenterCsv,
             content: SourceContent::Users,
             records: 2,
+            taken: Default::default(),
         };
         let json = serde_json::to_string(&s).expect("serializes");
         assert_eq!(

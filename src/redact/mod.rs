@@ -446,7 +446,7 @@ impl Redactor {
 }
 
 mod reports;
-pub use reports::Redact;
+pub use reports::{redact_paths, Redact};
 
 #[cfg(test)]
 mod tests {

@@ -34,6 +34,14 @@ pub(super) fn common_folder<'a>(paths: impl Iterator<Item = &'a str>) -> String 
     common.unwrap_or("").to_owned()
 }
 
+/// Redacts the file names of an export read, as `inspect --redact` does its sources: the
+/// folder they share goes (it may name a person or a customer) and each name's ids and names
+/// are replaced (`members.<group id>.json`).
+pub fn redact_paths(r: &Redactor, read: &mut crate::plan::doc::ExportRead) {
+    let root = common_folder(read.files.iter().map(|f| f.file.as_str()));
+    read.map_files(&|p| r.text(p.strip_prefix(root.as_str()).unwrap_or(p)));
+}
+
 /// Rewrites a report's personal strings in place.
 pub trait Redact {
     fn redact(&mut self, r: &Redactor);

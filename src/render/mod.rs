@@ -4,6 +4,7 @@
 //! does not depend on the terminal's width, and nothing carries a timestamp.
 
 pub mod attachments;
+pub mod exports;
 pub mod grid;
 pub mod html;
 pub mod inspection;

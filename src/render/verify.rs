@@ -36,18 +36,31 @@ pub fn report(r: &VerifyReport) -> Report<'_> {
         );
     }
     sections.extend([
-        Section::new("Plan and export").block(Block::Fields(vec![
-            ("plan".into(), vec![Span::text(r.plan.as_str())]),
-            ("plan hash".into(), vec![Span::plain(r.plan_hash.as_str())]),
-            (
-                "planned on export".into(),
-                vec![Span::plain(r.planned_export_hash.as_deref().unwrap_or("-"))],
-            ),
-            (
-                "fresh export".into(),
-                vec![Span::plain(r.fresh_export_hash.as_str())],
-            ),
-        ])),
+        Section::new("Plan and export")
+            .block(Block::Fields(vec![
+                ("plan".into(), vec![Span::text(r.plan.as_str())]),
+                ("plan hash".into(), vec![Span::plain(r.plan_hash.as_str())]),
+                (
+                    "planned on export".into(),
+                    vec![Span::plain(r.planned_export_hash.as_deref().unwrap_or("-"))],
+                ),
+                (
+                    "fresh export".into(),
+                    vec![Span::plain(r.fresh_export_hash.as_str())],
+                ),
+                (
+                    "planned export taken".into(),
+                    vec![Span::text(r.planned_export.as_ref().map_or(
+                        "not in the plan (written before plans recorded it)",
+                        |e| e.taken.said.as_str(),
+                    ))],
+                ),
+                (
+                    "fresh export taken".into(),
+                    vec![Span::text(r.fresh_export.taken.said.as_str())],
+                ),
+            ]))
+            .blocks(super::exports::files("Fresh export read", &r.fresh_export)),
         placeholders(r),
         users(r),
         groups(r),

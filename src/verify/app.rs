@@ -60,6 +60,7 @@ pub fn verify(
     let mut report = super::verify(&loaded.tenant, &evidence, &plan, req.target, &rules)
         .map_err(|e| InputErrors(vec![e]))?;
     progress.done();
+    report.fresh_export = crate::plan::doc::ExportRead::of(&loaded);
     if req.redact {
         let r = Redactor::new(&loaded.tenant);
         report.map_texts(&|s| r.text(s));

@@ -117,6 +117,12 @@ pub fn verify(
         plan_hash: plan.plan_hash.clone().unwrap_or_default(),
         planned_export_hash: plan.export_hash.clone(),
         fresh_export_hash: crate::model::fingerprint::export_hash(fresh),
+        // What was read is known to the caller, which has the files (see `app::verify`).
+        planned_export: plan
+            .doc
+            .get("export")
+            .and_then(|e| serde_json::from_value(e.clone()).ok()),
+        fresh_export: Default::default(),
         stage: target.stage,
         wave: target.wave,
         unit: units.label(end),

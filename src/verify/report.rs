@@ -286,6 +286,11 @@ pub struct VerifyReport {
     pub plan_hash: String,
     pub planned_export_hash: Option<String>,
     pub fresh_export_hash: String,
+    /// The files of the export the plan was made from and when they were taken, as the plan
+    /// says (`None`: a plan written before plans recorded them).
+    pub planned_export: Option<crate::plan::doc::ExportRead>,
+    /// The fresh export's files and when they were taken.
+    pub fresh_export: crate::plan::doc::ExportRead,
     pub stage: u32,
     pub wave: Option<u32>,
     /// `stage 2 (assign-groups)`, `stage 5 wave 1 (pilot)`.
@@ -302,6 +307,11 @@ impl VerifyReport {
     /// Every text from the exports or the plan passed through `f` (redaction).
     pub fn map_texts(&mut self, f: &dyn Fn(&str) -> String) {
         self.plan = f(&self.plan);
+        // File names may hold ids (members.<group id>.json): redacted as the plan's are.
+        if let Some(p) = &mut self.planned_export {
+            p.map_files(f);
+        }
+        self.fresh_export.map_files(f);
         for p in &mut self.placeholders {
             p.group_name = f(&p.group_name);
             p.unique_name = f(&p.unique_name);

@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod csv_quirks;
 mod error_reports;
+mod export_dates;
 mod formats;
 mod fuzz_regressions;
 mod hostile;

@@ -135,6 +135,7 @@ fn plan_file(t: &Tenant, rules: &Rules, intent_text: &str) -> Result<Option<Plan
     plan.seal(licplan::plan::doc::ExportRef {
         hash: licplan::model::fingerprint::export_hash(t),
         tenant_id: None,
+        read: Default::default(),
     });
     let mut json = Vec::new();
     licplan::render::plan(&plan, licplan::render::Format::Json, &mut json)

@@ -57,14 +57,6 @@ pub struct Plan {
     pub partner_access: Option<crate::preflight::PreflightReport>,
 }
 
-/// The export a plan was made from: its hash (SHA-256 of the tenant as read, see
-/// [`crate::model::fingerprint`]) and the tenant id when the exports give one.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ExportRef {
-    pub hash: String,
-    pub tenant_id: Option<String>,
-}
-
 /// A group the plan creates, whose id in the plan is a placeholder.
 #[derive(Debug, Clone, Serialize)]
 pub struct Placeholder {
@@ -304,8 +296,10 @@ pub struct RollbackPart {
 pub type Text = std::sync::Arc<str>;
 
 mod action;
+mod export;
 pub mod hash;
 pub use action::{Action, Shown};
+pub use export::{ExportFile, ExportRead, ExportRef};
 
 /// A user left out of the plan: they keep every direct license throughout.
 #[derive(Debug, Clone, Serialize)]

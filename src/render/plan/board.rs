@@ -175,6 +175,10 @@ pub(super) fn key_numbers(p: &Plan) -> Vec<Block<'_>> {
         vec!["plan hash".into(), Cell::text(p.plan_hash.as_str())],
         vec!["export hash".into(), Cell::text(p.export.hash.as_str())],
         vec![
+            "exports taken".into(),
+            Cell::text(p.export.read.taken.said.as_str()),
+        ],
+        vec![
             "tenant id".into(),
             Cell::text(
                 p.export

@@ -81,6 +81,13 @@ pub fn report_with<'a>(p: &'a Plan, prices: Option<&crate::render::prices::Price
             ))
             .blocks(assumptions_note(p)),
         rollback::rollback(p),
+        // Where the data came from, file by file (the key numbers say when it was taken).
+        Section::new("Exports read")
+            .only(Medium::Document)
+            .blocks(crate::render::exports::files(
+                "Exports read",
+                &p.export.read,
+            )),
     ]);
     Report {
         title: Cow::Borrowed(p.name.as_str()),
@@ -111,10 +118,10 @@ fn headline(p: &Plan) -> Vec<Span<'_>> {
     ]
 }
 
-/// The plan's and the export's hashes for the terminal (a document has them in its facts): the
-/// plan hash is the one a bundle's runner is given (`-PlanHash`).
+/// The plan's and the export's hashes and the exports read for the terminal (a document has
+/// them in its key numbers): the plan hash is the one a bundle's runner is given (`-PlanHash`).
 fn hashes(p: &Plan) -> Section<'_> {
-    Section::new("Hashes")
+    Section::new("Hashes and exports")
         .only(Medium::Terminal)
         .block(Block::Fields(vec![
             ("plan hash".into(), vec![Span::plain(p.plan_hash.as_str())]),
@@ -123,6 +130,10 @@ fn hashes(p: &Plan) -> Section<'_> {
                 vec![Span::plain(p.export.hash.as_str())],
             ),
         ]))
+        .blocks(crate::render::exports::files(
+            "Exports read",
+            &p.export.read,
+        ))
 }
 
 /// A document's summary under its title, and the key facts.

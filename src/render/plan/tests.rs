@@ -327,10 +327,12 @@ fn table_is_an_overview_without_actions() {
     assert!(t.contains("1 licensing error expected"));
     // The hashes a bundle's runner is given, as the Markdown facts show them.
     assert!(
-        t.contains("\nHashes\nplan hash: sha256:00\nexport hash: "),
+        t.contains("\nHashes and exports\nplan hash: sha256:00\nexport hash: "),
         "{t}"
     );
     assert!(!render(markdown).contains("## Hashes"));
+    // A plan value without the files read says so rather than an empty sentence.
+    assert!(t.contains("Exports read: none recorded."), "{t}");
     // No individual action: neither a member's UPN nor an op name.
     assert!(!t.contains("user000@contoso.com"));
     assert!(!t.contains("add-member"));
@@ -391,7 +393,12 @@ fn an_empty_plan_says_none_in_each_section_and_blank_names_stay_visible() {
         md.contains("\n## Moves\n\nNone.\n\n## Stages\n\n## Seat forecast\n\nNone.\n\n## Held-back users\n\nNone.\n\n## Skipped users\n\nNone.\n"),
         "{md}"
     );
-    assert!(md.ends_with("\n## Rollback summary\n\n- None.\n"), "{md}");
+    assert!(
+        md.ends_with(
+            "\n## Rollback summary\n\n- None.\n\n## Exports read\n\nExports read: none recorded.\n"
+        ),
+        "{md}"
+    );
     let mut buf: Vec<u8> = Vec::new();
     assert!(table(&p, &mut buf).is_ok());
     let t = String::from_utf8(buf).unwrap_or_default();

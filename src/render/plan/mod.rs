@@ -5,6 +5,7 @@
 //! a document lists them, capped per stage and per wave ([`stages`]; the JSON/YAML plan lists
 //! all), and adds the skipped users, the assumptions and a rollback summary.
 
+mod assumptions;
 mod board;
 mod charts;
 mod cost;
@@ -70,16 +71,7 @@ pub fn report_with<'a>(p: &'a Plan, prices: Option<&crate::render::prices::Price
         skipped(p),
         pilot(p),
         verdict(p),
-        Section::new("Assumptions")
-            .only(Medium::Document)
-            .blocks(rule_glossary(p))
-            .block(Block::Bullets(
-                p.assumptions
-                    .iter()
-                    .map(|a| Cow::Borrowed(a.as_str()))
-                    .collect(),
-            ))
-            .blocks(assumptions_note(p)),
+        assumptions::section(p),
         rollback::rollback(p),
         // Where the data came from, file by file (the key numbers say when it was taken).
         Section::new("Exports read")
@@ -157,76 +149,6 @@ fn lead(p: &Plan) -> Vec<Block<'_>> {
     ]);
     let mut v = vec![Block::Band(board::band(p)), summary];
     v.extend(board::key_numbers(p));
-    v
-}
-
-/// The licensing rules (R1–R13, docs/domain/RULES.md) the plan's texts cite, each with its
-/// name: a reader needs no rule number to follow them.
-fn rule_glossary(p: &Plan) -> Vec<Block<'static>> {
-    const RULES: [(&str, &str); 13] = [
-        (
-            "R1",
-            "assignment paths: direct, inherited from a group, or both",
-        ),
-        ("R2", "one seat per user per product, however many paths"),
-        ("R3", "a user's services are the union of its paths"),
-        ("R4", "a group applies all its products, or none"),
-        ("R5", "licensing errors and when they arise"),
-        (
-            "R6",
-            "usage location: a direct assignment needs the user's own",
-        ),
-        ("R7", "add-ons need their prerequisite in the same group"),
-        ("R8", "group processing is asynchronous and can take hours"),
-        ("R9", "group limits"),
-        ("R10", "leaving a group removes its licenses"),
-        ("R11", "changing products (E1 to E3)"),
-        (
-            "R12",
-            "Microsoft's five-step migration from direct to group licenses",
-        ),
-        ("R13", "who may do it (roles and scopes)"),
-    ];
-    let cited = |code: &str| {
-        let texts = p
-            .assumptions
-            .iter()
-            .chain(p.stages.iter().flat_map(|s| s.risks.iter().chain(&s.gates)));
-        texts.into_iter().any(|t| {
-            t.match_indices(code)
-                .any(|(i, _)| !t[i + code.len()..].starts_with(|c: char| c.is_ascii_digit()))
-        })
-    };
-    let rules: Vec<Cow<'static, str>> = RULES
-        .iter()
-        .filter(|(code, _)| cited(code))
-        .map(|(code, name)| Cow::Owned(format!("{code}: {name}")))
-        .collect();
-    if rules.is_empty() {
-        return Vec::new();
-    }
-    vec![
-        Block::plain("The licensing rules these texts cite (docs/domain/RULES.md):"),
-        Block::Bullets(rules),
-    ]
-}
-
-/// What the names in brackets are, and how many readings touch nothing in this plan.
-fn assumptions_note(p: &Plan) -> Vec<Block<'static>> {
-    let mut v = vec![Block::plain(
-        "The name in brackets after a reading is its entry in licplan's rules (data/rules.yaml): a rules file given with --rules can replace it or turn it off.",
-    )];
-    if p.assumptions_left_out > 0 {
-        let n = p.assumptions_left_out;
-        let (what, touch) = if n == 1 {
-            ("other reading is", "it touches")
-        } else {
-            ("other readings are", "they touch")
-        };
-        v.push(Block::plain(format!(
-            "{n} {what} left out: {touch} none of this plan's products, rules or situations (`licplan simulate TENANT --plan PLAN` states every reading)."
-        )));
-    }
     v
 }
 

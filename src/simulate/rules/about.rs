@@ -140,6 +140,49 @@ impl Topics {
     }
 }
 
+/// An assumption's `about:`, its plan names checked against the catalog (a misspelt name would
+/// silently keep the reading out of every plan). Plans are kept as upper-case names, or GUIDs
+/// for plans the catalog lacks; a trailing `*` matches a prefix and is not checked.
+pub(super) fn about_of(
+    catalog: &crate::catalog::Catalog,
+    entry: &super::file::Entry<'_>,
+    raw: Option<&super::file::RawAbout>,
+) -> Result<About, crate::ingest::error::InputError> {
+    let Some(raw) = raw else {
+        return Ok(About::always());
+    };
+    let mut plans = Vec::new();
+    for name in &raw.plans {
+        let name = name.trim();
+        if name.strip_suffix('*').is_some_and(|p| !p.is_empty()) {
+            plans.push(name.to_ascii_uppercase());
+            continue;
+        }
+        super::plan_ids(catalog, entry, "about.plans", name)?;
+        plans.push(name.to_ascii_uppercase());
+    }
+    let at_least = raw.at_least.unwrap_or(1);
+    if at_least == 0 || (!plans.is_empty() && at_least > plans.len()) {
+        return Err(entry.error(
+            "about.at_least",
+            Some(&at_least.to_string()),
+            format!(
+                "must be between 1 and the number of plans in `about.plans` ({})",
+                plans.len()
+            ),
+        ));
+    }
+    let mut when = raw.when.clone();
+    when.sort_unstable();
+    when.dedup();
+    Ok(About {
+        plans,
+        at_least,
+        products: Vec::new(),
+        when,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -382,7 +382,7 @@ fn resolve(
                     assumptions.push(Assumption {
                         id: entry.id.clone(),
                         text: text.to_owned(),
-                        about: about_of(catalog, entry, a.about.as_ref())?,
+                        about: about::about_of(catalog, entry, a.about.as_ref())?,
                     });
                 }
                 Body::Exclusive(x) => {
@@ -543,49 +543,6 @@ fn non_empty<'t>(entry: &Entry<'_>, field: &str, value: &'t str) -> Result<&'t s
     } else {
         Ok(value)
     }
-}
-
-/// An assumption's `about:`, its plan names checked against the catalog (a misspelt name would
-/// silently keep the reading out of every plan). Plans are kept as upper-case names, or GUIDs
-/// for plans the catalog lacks; a trailing `*` matches a prefix and is not checked.
-fn about_of(
-    catalog: &Catalog,
-    entry: &Entry<'_>,
-    raw: Option<&file::RawAbout>,
-) -> Result<about::About, InputError> {
-    let Some(raw) = raw else {
-        return Ok(about::About::always());
-    };
-    let mut plans = Vec::new();
-    for name in &raw.plans {
-        let name = name.trim();
-        if name.strip_suffix('*').is_some_and(|p| !p.is_empty()) {
-            plans.push(name.to_ascii_uppercase());
-            continue;
-        }
-        plan_ids(catalog, entry, "about.plans", name)?;
-        plans.push(name.to_ascii_uppercase());
-    }
-    let at_least = raw.at_least.unwrap_or(1);
-    if at_least == 0 || (!plans.is_empty() && at_least > plans.len()) {
-        return Err(entry.error(
-            "about.at_least",
-            Some(&at_least.to_string()),
-            format!(
-                "must be between 1 and the number of plans in `about.plans` ({})",
-                plans.len()
-            ),
-        ));
-    }
-    let mut when = raw.when.clone();
-    when.sort_unstable();
-    when.dedup();
-    Ok(about::About {
-        plans,
-        at_least,
-        products: Vec::new(),
-        when,
-    })
 }
 
 /// The ids of every plan in `names`.

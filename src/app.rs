@@ -332,6 +332,9 @@ pub fn plan(
     if let Some(path) = &req.output {
         output::check(path, &inputs)?;
     }
+    if let Some(dir) = &req.attachments {
+        render::attachments::check(dir, &render::attachments::FILES, &inputs)?;
+    }
     progress.phase("planning and simulating", 0);
     let (export, mut plan) = plan_and_hash(&loaded, &rules, &intent, &req.intent)?;
     progress.done();

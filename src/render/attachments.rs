@@ -69,6 +69,23 @@ fn actions(p: &Plan) -> impl Iterator<Item = Vec<String>> + '_ {
     })
 }
 
+/// Checks, before any work, that the attachments `names` can be written into `dir`: neither the
+/// folder nor a file would be, or lie inside, an input, and what is there can be written over.
+///
+/// # Errors
+///
+/// As [`output::check`] says, naming the folder or the file.
+pub fn check(dir: &Path, names: &[&str], inputs: &Inputs) -> Result<(), OutputError> {
+    if !dir.is_dir() {
+        // Created later: it must not be, or lie inside, an input.
+        return output::check(dir, inputs);
+    }
+    for name in names {
+        output::check(&dir.join(name), inputs)?;
+    }
+    Ok(())
+}
+
 /// Writes the attachments of a plan into `dir` (created when missing).
 ///
 /// # Errors

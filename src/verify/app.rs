@@ -46,6 +46,9 @@ pub fn verify(
     if let Some(path) = &req.output {
         output::check(path, &inputs)?;
     }
+    if let Some(dir) = &req.attachments {
+        render::attachments::check(dir, &render::attachments::VERIFY_FILES, &inputs)?;
+    }
     // The plan is read beside the tenant; their problems are reported in this order.
     let (plan, loaded) = crate::par::join(
         || crate::plan::file::read(&req.plan),

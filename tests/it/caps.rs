@@ -247,3 +247,49 @@ fn plan_and_verify_reports_cap_long_lists_and_attachments_hold_them_all() {
         + next["not_ready"].as_array().map_or(0, Vec::len);
     assert_eq!(records(&att.join("next-wave.csv")).len(), listed);
 }
+
+#[test]
+fn an_attachments_folder_inside_an_input_is_refused_before_any_work() {
+    // The plan file does not exist: were the folder checked only after the work, the run would
+    // stop on the plan (exit 2) instead.
+    let tmp = tempfile::tempdir().expect("temp");
+    let tenant = tmp.path().join("tenant");
+    std::fs::create_dir(&tenant).expect("mkdir");
+    for e in std::fs::read_dir(crate::common::testdata("contoso")).expect("contoso") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), tenant.join(e.file_name())).expect("copy");
+    }
+    let before: Vec<_> = std::fs::read_dir(&tenant).expect("dir").collect();
+    let missing = tmp.path().join("no-such-plan.json");
+    for args in [
+        vec![
+            "verify",
+            s(&tenant),
+            "--plan",
+            s(&missing),
+            "--stage",
+            "2",
+            "--attachments",
+            s(&tenant),
+        ],
+        vec![
+            "plan",
+            s(&tenant),
+            "--intent",
+            "plans/e1-to-e3.yaml",
+            "--attachments",
+            s(&tenant),
+        ],
+    ] {
+        let out = licplan(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("an input of this run"), "{err}");
+    }
+    let after: Vec<_> = std::fs::read_dir(&tenant).expect("dir").collect();
+    assert_eq!(
+        before.len(),
+        after.len(),
+        "nothing written into the tenant folder"
+    );
+}

@@ -57,14 +57,24 @@ pub fn bundle(
     let rules = crate::app::load_rules(&req.rules)?;
     let plan = plan?;
     plan.check_hash().map_err(one)?;
-    plan.check_export(
-        &loaded.tenant,
-        "plan again on this export, or bundle with the export the plan was made from",
-    )
-    .map_err(one)?;
-    let unit = Unit::select(&plan, req.stage, req.wave).map_err(one)?;
+    let unit = Unit::select(&plan, req.stage, req.wave);
     progress.phase("replaying the plan", 0);
-    let bundle = super::build::build(&loaded.tenant, &rules, &unit).map_err(one)?;
+    // The export's hash (seconds of CPU at a million users) is checked beside the build; a
+    // plan of another export is refused with that error before any the build may report.
+    let (export, built) = crate::par::join(
+        || {
+            plan.check_export(
+                &loaded.tenant,
+                "plan again on this export, or bundle with the export the plan was made from",
+            )
+        },
+        || {
+            let unit = unit?;
+            super::build::build(&loaded.tenant, &rules, &unit)
+        },
+    );
+    export.map_err(one)?;
+    let bundle = built.map_err(one)?;
     progress.done();
     let mut sink = super::folder::Sink::open(&req.out, &inputs, &bundle.manifest)?;
     super::build::write_files(&bundle.manifest, &mut sink)?;

@@ -3,10 +3,11 @@
 //! apart from the gate, as Terraform reports changes made outside it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use serde_json::Value;
 
-use crate::model::{GroupId, UserId};
+use crate::model::{GroupId, Tenant, UserId};
 use crate::simulate::ops::{Op, OpSource, OpsFile};
 use crate::simulate::rules::Rules;
 
@@ -46,7 +47,13 @@ fn ids_of(v: &Value, list: &str) -> BTreeSet<UserId> {
         .collect()
 }
 
-pub(super) fn drift(cx: &Context<'_>, map: &BTreeMap<String, String>, rules: &Rules) -> Drift {
+/// Drift, with the later ops' re-simulation made apart ([`resimulate`], which needs no
+/// [`Context`] and so can run beside the statuses).
+pub(super) fn drift(
+    cx: &Context<'_>,
+    map: &BTreeMap<String, String>,
+    resimulation: Resimulation,
+) -> Drift {
     let later_removals = &cx.later_removals;
     let fresh = cx.fresh;
     let doc = &cx.plan.doc;
@@ -261,7 +268,7 @@ pub(super) fn drift(cx: &Context<'_>, map: &BTreeMap<String, String>, rules: &Ru
         direct_changed,
         group_licenses_changed,
         seats_changed,
-        resimulation: resimulate(cx, rules),
+        resimulation,
     }
 }
 
@@ -276,9 +283,14 @@ fn show_plans(d: &BTreeSet<String>) -> String {
     }
 }
 
-/// The ops after the unit replayed on the fresh export.
-fn resimulate(cx: &Context<'_>, rules: &Rules) -> Resimulation {
-    let rest: Vec<(OpSource, Op)> = cx.ops[cx.end..].to_vec();
+/// The ops after the unit (`rest`) replayed on the fresh export; `path` names the plan.
+pub(super) fn resimulate(
+    fresh: &Tenant,
+    rest: &[(OpSource, Op)],
+    path: &Path,
+    rules: &Rules,
+) -> Resimulation {
+    let rest: Vec<(OpSource, Op)> = rest.to_vec();
     let n = rest.len();
     if !rest.iter().any(|(_, op)| op.writes()) {
         return Resimulation {
@@ -290,14 +302,7 @@ fn resimulate(cx: &Context<'_>, rules: &Rules) -> Resimulation {
     let file = OpsFile { ops: rest };
     // Only the verdict, violations and errors are read: no per-step lines (a million-user
     // plan's later stages are 240,000 steps, whose texts took 480 MB).
-    match crate::simulate::engine::simulate_owned(
-        cx.fresh,
-        rules,
-        file,
-        &cx.plan.path,
-        false,
-        &mut |_, _| {},
-    ) {
+    match crate::simulate::engine::simulate_owned(fresh, rules, file, path, false, &mut |_, _| {}) {
         Ok(r) => {
             let mut findings: Vec<String> = r
                 .violations

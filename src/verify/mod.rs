@@ -53,36 +53,51 @@ pub fn verify(
     let found = placeholders::find(fresh, &plan.placeholders);
     let map = placeholders::id_map(&found);
     let ops = units.mapped_ops(&map);
-    let before = units::Expect::of(&ops[..end.end], plan)?;
-    let context = status::Context::new(fresh, rules, plan, &units, &found, &ops, end.end)?;
-    let scope = units::scope(fresh, &ops, end.first..end.end);
+    // The later ops' re-simulation on the fresh export and the export's hash need only the
+    // tenant and the ops: they run on other threads beside the statuses (at a million users
+    // each takes seconds of one core).
+    let ((resimulation, fresh_export_hash), judged) = crate::par::join(
+        || {
+            crate::par::join(
+                || drift::resimulate(fresh, &ops[end.end..], &plan.path, rules),
+                || crate::model::fingerprint::export_hash(fresh),
+            )
+        },
+        || -> Result<_, InputError> {
+            let before = units::Expect::of(&ops[..end.end], plan)?;
+            let context = status::Context::new(fresh, rules, plan, &units, &found, &ops, end.end)?;
+            let scope = units::scope(fresh, &ops, end.first..end.end);
 
-    let mut users = Vec::new();
-    for u in &scope {
-        if let Some(row) = context.status(*u, &before) {
-            users.push(row);
-        }
-    }
-    // Every mover whose starting licenses the plan recorded is checked for a loss, in scope or
-    // not: a loss anywhere stops the migration.
-    let in_scope: BTreeSet<UserId> = users.iter().map(|r| r.id).collect();
-    for u in context.recorded_users() {
-        if in_scope.contains(&u) {
-            continue;
-        }
-        if let Some(row) = context.status(u, &before) {
-            if row.status == Status::Regressed {
-                users.push(row);
+            let mut users = Vec::new();
+            for u in &scope {
+                if let Some(row) = context.status(*u, &before) {
+                    users.push(row);
+                }
             }
-        }
-    }
-    users.sort_by(|a, b| (a.status, &a.user, a.id).cmp(&(b.status, &b.user, b.id)));
+            // Every mover whose starting licenses the plan recorded is checked for a loss, in scope or
+            // not: a loss anywhere stops the migration.
+            let in_scope: BTreeSet<UserId> = users.iter().map(|r| r.id).collect();
+            for u in context.recorded_users() {
+                if in_scope.contains(&u) {
+                    continue;
+                }
+                if let Some(row) = context.status(u, &before) {
+                    if row.status == Status::Regressed {
+                        users.push(row);
+                    }
+                }
+            }
+            users.sort_by(|a, b| (a.status, &a.user, a.id).cmp(&(b.status, &b.user, b.id)));
 
-    let groups = context.group_rows(&ops[end.first..end.end]);
-    let next_wave = match units.next_wave(end.unit) {
-        Some(n) => Some(context.next_wave(&units, n)?),
-        None => None,
-    };
+            let groups = context.group_rows(&ops[end.first..end.end]);
+            let next_wave = match units.next_wave(end.unit) {
+                Some(n) => Some(context.next_wave(&units, n)?),
+                None => None,
+            };
+            Ok((before, context, scope, users, groups, next_wave))
+        },
+    );
+    let (before, context, scope, users, groups, next_wave) = judged?;
 
     let mut touched = crate::ingest::evidence::Touched::default();
     touched.users.extend(scope.iter().copied());
@@ -109,14 +124,14 @@ pub fn verify(
         }
     }
 
-    let drift = drift::drift(&context, &map, rules);
+    let drift = drift::drift(&context, &map, resimulation);
     let verdict = Verdict::of(&users, &groups, unchecked, notes);
     Ok(VerifyReport {
         schema_version: SCHEMA_VERSION,
         plan: plan.name.clone(),
         plan_hash: plan.plan_hash.clone().unwrap_or_default(),
         planned_export_hash: plan.export_hash.clone(),
-        fresh_export_hash: crate::model::fingerprint::export_hash(fresh),
+        fresh_export_hash,
         // What was read is known to the caller, which has the files (see `app::verify`).
         planned_export: plan
             .doc

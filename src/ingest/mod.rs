@@ -250,10 +250,14 @@ fn read_text(b: &mut Builder, path: &Path, mut reader: text::TextReader) -> Resu
     if first.starts_with("HTTP/") {
         (first, lines, date) = http::skip_headers(path, &mut reader, first, lines)?;
     }
+    let before = b.sources.len();
     read_body(b, path, fid, display, first, lines, reader)?;
-    // A saved response's Date header is when it was taken, whatever its records say.
-    if let (Some(d), Some(s)) = (date, b.sources.last_mut()) {
-        s.taken = dates::Taken::HttpDate(d);
+    // A saved response's Date header is when it was taken, whatever its records say (only
+    // this file's source: never an earlier file's).
+    if let Some(d) = date {
+        for s in &mut b.sources[before..] {
+            s.taken = dates::Taken::HttpDate(d);
+        }
     }
     Ok(())
 }

@@ -1,8 +1,6 @@
 //! The exports a report was made from: when they were taken, and the files read (the plan's
 //! key numbers, `verify`'s planned and fresh exports).
 
-use std::borrow::Cow;
-
 use crate::ingest::dates::Taken;
 use crate::plan::doc::ExportRead;
 
@@ -25,7 +23,7 @@ pub fn files<'a>(what: &str, read: &'a ExportRead) -> Vec<Block<'a>> {
     if read.files.is_empty() {
         return vec![Block::plain(format!("{what}: none recorded."))];
     }
-    let mut t = Table::new(vec![
+    let t = Table::new(vec![
         Column::left("file"),
         Column::left("holds"),
         Column::left("format"),
@@ -42,25 +40,22 @@ pub fn files<'a>(what: &str, read: &'a ExportRead) -> Vec<Block<'a>> {
             Cell::text(taken_cell(f.taken)),
         ]
     }));
-    let more = t.rows.len().saturating_sub(ROWS);
-    t.rows.truncate(ROWS);
-    let mut v = vec![
-        Block::plain(format!(
-            "{what} ({} {}): {}.",
-            read.files.len(),
-            if read.files.len() == 1 {
-                "file"
-            } else {
-                "files"
-            },
-            read.taken.said
-        )),
-        Block::Table(t),
-    ];
-    if more > 0 {
-        v.push(Block::plain(Cow::Owned(format!(
-            "… and {more} more files (the JSON/YAML lists all)"
-        ))));
-    }
+    let mut v = vec![Block::plain(format!(
+        "{what} ({} {}): {}.",
+        read.files.len(),
+        if read.files.len() == 1 {
+            "file"
+        } else {
+            "files"
+        },
+        read.taken.said
+    ))];
+    v.extend(super::report::capped(
+        t,
+        ROWS,
+        "files",
+        "the JSON/YAML",
+        None,
+    ));
     v
 }

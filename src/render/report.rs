@@ -482,21 +482,24 @@ impl<'a> Table<'a> {
 }
 
 /// The first `rows` rows of `t`, then a line counting the rest: where `whole` (the JSON/YAML
-/// document) lists them all, and the `--attachments` file that holds them.
+/// document) lists them all, and the `--attachments` file that holds them, if one does.
 pub fn capped<'a>(
     mut t: Table<'a>,
     rows: usize,
     what: &str,
     whole: &str,
-    file: &str,
+    file: Option<&str>,
 ) -> Vec<Block<'a>> {
     let more = t.rows.len().saturating_sub(rows);
     t.rows.truncate(rows);
     let mut v = vec![Block::Table(t)];
     if more > 0 {
-        v.push(Block::plain(format!(
-            "… and {more} more {what} ({whole} lists all; --attachments DIR writes {file})"
-        )));
+        v.push(Block::plain(match file {
+            Some(file) => format!(
+                "… and {more} more {what} ({whole} lists all; --attachments DIR writes {file})"
+            ),
+            None => format!("… and {more} more {what} ({whole} lists all)"),
+        }));
     }
     v
 }

@@ -159,7 +159,7 @@ fn users(r: &VerifyReport) -> Section<'_> {
 pub const ROWS: usize = 50;
 
 fn capped<'a>(t: Table<'a>, what: &str, file: &str) -> Vec<Block<'a>> {
-    super::report::capped(t, ROWS, what, "the JSON/YAML report", file)
+    super::report::capped(t, ROWS, what, "the JSON/YAML report", Some(file))
 }
 
 /// The first `ROWS` names, then how many more.

@@ -163,7 +163,7 @@ pub(super) const ROWS: usize = 50;
 
 /// The first `ROWS` rows of `t`, then a line counting the rest.
 pub(super) fn capped<'a>(t: Table<'a>, what: &str, file: &str) -> Vec<Block<'a>> {
-    report::capped(t, ROWS, what, "the JSON/YAML plan", file)
+    report::capped(t, ROWS, what, "the JSON/YAML plan", Some(file))
 }
 
 fn moves(p: &Plan) -> Section<'_> {

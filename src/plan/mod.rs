@@ -125,7 +125,7 @@ pub fn plan(
     );
     let mut prepared = Some(first_state);
     let mut round = 0;
-    let (drawn, report, seats) = loop {
+    let (drawn, report, seats, rollbacks, proof_state) = loop {
         round += 1;
         let drawn = draw(t, rules, intent, &movers);
         let mut trace = SeatTrace::new(t, intent, &drawn);
@@ -133,18 +133,33 @@ pub fn plan(
             Some(st) => st,
             None => State::with_shared(t, rules, &shared),
         };
-        let report = crate::simulate::engine::simulate_stream_ids(
-            st,
-            &mut draw::ops(&drawn.stages),
-            intent_path,
-            false,
-            &mut |step, seats| trace.observe(step, seats),
-        )?;
+        // While the round is simulated, its rollbacks are drawn and the proof's starting state
+        // is built on another thread: used if this round is the last, else the state starts
+        // the next round.
+        let ((rollbacks, next_state), report) = crate::par::join(
+            || {
+                (
+                    rollback::draw(t, intent, &movers, &drawn.carrying, &drawn.stages),
+                    State::with_shared(t, rules, &shared),
+                )
+            },
+            || {
+                crate::simulate::engine::simulate_stream_ids(
+                    st,
+                    &mut draw::ops(&drawn.stages),
+                    intent_path,
+                    false,
+                    &mut |step, seats| trace.observe(step, seats),
+                )
+            },
+        );
+        let report = report?;
         let failing = failing_users(&drawn, &movers, &report.errors);
         if failing.is_empty() || round >= ROUNDS {
             let seats = trace.forecast(&drawn);
-            break (drawn, report, seats);
+            break (drawn, report, seats, rollbacks, next_state);
         }
+        prepared = Some(next_state);
         for (uid, h) in failing {
             if let Some(u) = t.users.get(&uid) {
                 hold(&mut held, u, h);
@@ -153,8 +168,14 @@ pub fn plan(
         movers.retain(|m| !held.contains_key(&m.user));
     };
 
-    let (mut drawn, rollback) =
-        rollback::attach_and_prove(t, rules, intent, &movers, drawn, &shared, intent_path)?;
+    let (mut drawn, rollback) = rollback::attach_and_prove(
+        (t, rules, &shared),
+        proof_state,
+        &movers,
+        drawn,
+        rollbacks,
+        intent_path,
+    )?;
     let placeholders = mark_placeholders(&mut drawn);
     let names = Names { t };
     let counts = summary::MoveCounts::new(intent, &scopes, &movers, &held, &skipped);

@@ -267,8 +267,8 @@ fn the_checkpointed_replay_tells_a_restored_user_from_a_changed_one() {
     ]
     .into_iter();
     let st = licplan::simulate::state::State::new(t, &rules);
-    let (report, cps) =
-        simulate_checkpointed(st, &mut items, std::path::Path::new("x.yaml")).expect("replays");
+    let (report, cps) = simulate_checkpointed(st, &mut items, std::path::Path::new("x.yaml"), true)
+        .expect("replays");
     let differ: Vec<(u32, u64, usize)> = cps
         .compares
         .iter()

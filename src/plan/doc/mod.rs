@@ -269,7 +269,7 @@ pub struct Wave {
 
 /// The simulator's proof of the rollbacks: each stage and wave, then its rollback, replayed
 /// from the stage's end (one extra pass: do, undo, redo).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RollbackProof {
     /// Every rollback restores what its users held when the stage or wave began, safely.
     pub proven: bool,
@@ -277,7 +277,7 @@ pub struct RollbackProof {
 }
 
 /// One stage's (or wave's) rollback as the simulator found it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RollbackPart {
     pub stage: u32,
     pub wave: Option<u32>,

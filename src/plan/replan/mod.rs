@@ -436,7 +436,8 @@ fn prove_rollbacks(
 ) -> Result<RollbackProof, InputError> {
     let st = State::with_shared(fresh, rules, shared);
     let ids: Vec<UserId> = moving.iter().copied().collect();
-    let proof = super::rollback::prove::prove(st, fresh, &[], &ids, stages, intent_path)?;
+    let more = || State::with_shared(fresh, rules, shared);
+    let proof = super::rollback::prove::prove(st, &more, fresh, &[], &ids, stages, intent_path)?;
     for s in stages.iter_mut() {
         if s.actions.is_empty() && s.waves.is_empty() {
             continue;

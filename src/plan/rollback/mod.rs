@@ -32,28 +32,36 @@ struct Ctx<'a, 't> {
     plans: PlanRefCache,
 }
 
-/// Draws every stage's and wave's rollback ops ([`attach`]) and proves them ([`prove::prove`])
-/// from a fresh starting state: one more pass over the plan.
+/// Attaches the rollbacks drawn for `drawn` ([`draw`]) and proves them ([`prove::prove`]) from
+/// `st`, the tenant's starting state; each stage's rollback text says whether it is proven.
 ///
 /// # Errors
 ///
 /// A name that does not resolve (a planner's own ops all resolve).
-pub fn attach_and_prove(
-    t: &Tenant,
-    rules: &crate::simulate::rules::Rules,
-    intent: &Intent,
+pub fn attach_and_prove<'t>(
+    (t, rules, shared): (
+        &'t Tenant,
+        &crate::simulate::rules::Rules,
+        &crate::inspect::SharedProxies,
+    ),
+    st: crate::simulate::state::State<'t>,
     movers: &[Mover],
     mut drawn: super::draw::Drawn,
-    shared: &crate::inspect::SharedProxies,
+    rollbacks: Rollbacks,
     intent_path: &std::path::Path,
 ) -> Result<(super::draw::Drawn, RollbackProof), crate::ingest::error::InputError> {
-    // The proof's starting state is built on another thread while the rollbacks are drawn.
-    let (st, ()) = crate::par::join(
-        || crate::simulate::state::State::with_shared(t, rules, shared),
-        || attach(t, intent, movers, &drawn.carrying, &mut drawn.stages),
-    );
+    rollbacks.attach_to(&mut drawn.stages);
     let ids: Vec<UserId> = movers.iter().map(|m| m.user).collect();
-    let proof = prove::prove(st, t, &drawn.carrying, &ids, &drawn.stages, intent_path)?;
+    let more = || crate::simulate::state::State::with_shared(t, rules, shared);
+    let proof = prove::prove(
+        st,
+        &more,
+        t,
+        &drawn.carrying,
+        &ids,
+        &drawn.stages,
+        intent_path,
+    )?;
     for s in &mut drawn.stages {
         let parts: Vec<_> = proof.parts.iter().filter(|p| p.stage == s.number).collect();
         let ops: u64 = parts.iter().map(|p| p.actions).sum();
@@ -87,14 +95,32 @@ pub fn warnings(p: &RollbackProof) -> Vec<String> {
         .collect()
 }
 
-/// Draws every stage's and wave's rollback ops, and the stages' rollback summaries.
-pub fn attach(
+/// Every stage's rollback ops and each of its waves', drawn for stages not yet holding them.
+#[derive(Debug, Clone, Default)]
+pub struct Rollbacks(Vec<(Vec<Action>, Vec<Vec<Action>>)>);
+
+impl Rollbacks {
+    /// Gives each stage and wave its rollback ops, and each stage its rollback summary.
+    pub fn attach_to(self, stages: &mut [Stage]) {
+        for (st, (own, waves)) in stages.iter_mut().zip(self.0) {
+            st.rollback_actions = own;
+            for (w, r) in st.waves.iter_mut().zip(waves) {
+                w.rollback_actions = r;
+            }
+            st.rollback = summary(st);
+        }
+    }
+}
+
+/// Draws every stage's and wave's rollback ops (given to the stages by
+/// [`Rollbacks::attach_to`]).
+pub fn draw(
     t: &Tenant,
     intent: &Intent,
     movers: &[Mover],
     carrying: &[Carrying],
-    stages: &mut [Stage],
-) {
+    stages: &[Stage],
+) -> Rollbacks {
     let mut cx = Ctx {
         intent,
         movers,
@@ -109,21 +135,28 @@ pub fn attach(
     };
     let names = Names { t };
     let skus = SkuTexts::of_plan(&names, intent, carrying);
-    for st in stages.iter_mut() {
-        st.rollback_actions = match st.kind {
-            StageKind::AssignGroups | StageKind::AddonGroups => assign_groups(&st.actions),
-            StageKind::ChangeProducts => change_products(&mut cx, &skus, &st.actions),
-            _ => Vec::new(),
-        };
-        for w in &mut st.waves {
-            w.rollback_actions = w
-                .actions
+    let drawn = stages
+        .iter()
+        .map(|st| {
+            let own = match st.kind {
+                StageKind::AssignGroups | StageKind::AddonGroups => assign_groups(&st.actions),
+                StageKind::ChangeProducts => change_products(&mut cx, &skus, &st.actions),
+                _ => Vec::new(),
+            };
+            let waves = st
+                .waves
                 .iter()
-                .flat_map(|a| wave_inverse(&mut cx, &skus, t, a))
+                .map(|w| {
+                    w.actions
+                        .iter()
+                        .flat_map(|a| wave_inverse(&mut cx, &skus, t, a))
+                        .collect()
+                })
                 .collect();
-        }
-        st.rollback = summary(st);
-    }
+            (own, waves)
+        })
+        .collect();
+    Rollbacks(drawn)
 }
 
 /// The inverse of the assign-groups stage: the added members leave, the licenses the plan

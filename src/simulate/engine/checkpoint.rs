@@ -39,6 +39,8 @@ pub enum Item {
     },
     /// Marks where a part of the stream begins: the steps from here on belong to `label`.
     Mark(u32),
+    /// Completes pending group processing now, as one more step (nothing when none is pending).
+    Settle,
 }
 
 /// What a checkpointed replay found beside its report.
@@ -59,15 +61,20 @@ impl Checkpoints {
 }
 
 /// One `Compare`: how many users were compared and those whose state differs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comparison {
     pub key: u32,
     pub compared: u64,
+    /// One hash of the snapshot's fingerprints: equal for two replays whose users were in the
+    /// same state when the snapshot was taken.
+    pub snapshot: u64,
     /// The users whose state differs, in the snapshot's order.
     pub differ: Vec<UserId>,
 }
 
-/// Replays a checkpointed stream from `st` (no step report is kept).
+/// Replays a checkpointed stream from `st` (no step report is kept); with `settle_at_end`,
+/// pending group processing completes after the last item, as a run's end does. A stream that
+/// is the first part of a longer one leaves it pending, as the longer stream would.
 ///
 /// # Errors
 ///
@@ -76,6 +83,7 @@ pub fn simulate_checkpointed(
     st: State<'_>,
     items: &mut dyn Iterator<Item = Item>,
     ops_path: &Path,
+    settle_at_end: bool,
 ) -> Result<(SimReport, Checkpoints), InputError> {
     let mut sim = Sim::new(st, ops_path, false);
     let mut seats = Vec::new();
@@ -100,6 +108,11 @@ pub fn simulate_checkpointed(
                     sim.settle_at_end(&mut seats, &mut observe);
                 }
                 let fp = snapshots.remove(&key).unwrap_or_default();
+                let snapshot = {
+                    let mut h = rustc_hash::FxHasher::default();
+                    fp.hash(&mut h);
+                    h.finish()
+                };
                 let differ = fp
                     .iter()
                     .filter(|(u, h)| fingerprint(&sim.st, *u) != *h)
@@ -108,13 +121,17 @@ pub fn simulate_checkpointed(
                 out.compares.push(Comparison {
                     key,
                     compared: fp.len() as u64,
+                    snapshot,
                     differ,
                 });
             }
             Item::Mark(label) => out.marks.push((label, sim.step + 1)),
+            Item::Settle => sim.settle_at_end(&mut seats, &mut observe),
         }
     }
-    sim.settle_at_end(&mut seats, &mut observe);
+    if settle_at_end {
+        sim.settle_at_end(&mut seats, &mut observe);
+    }
     bad_names
         .finish(ops_path)
         .map_err(|mut e| e.0.swap_remove(0))?;

@@ -55,8 +55,10 @@ pub fn bundle(
     let loaded = loaded?;
     crate::app::complete_or_allowed(&loaded, req.allow_partial)?;
     let rules = crate::app::load_rules(&req.rules)?;
-    let plan = plan?;
+    let mut plan = plan?;
     plan.check_hash().map_err(one)?;
+    // The later stages' actions and the other units' rollbacks are never read here.
+    plan.keep_only_unit(req.stage, req.wave);
     let unit = Unit::select(&plan, req.stage, req.wave);
     progress.phase("replaying the plan", 0);
     // The export's hash (seconds of CPU at a million users) is checked beside the build; a

@@ -74,7 +74,12 @@ pub fn read_text(path: &Path, what: &str, hint: &str) -> Result<String, InputErr
             InputError::new(path, Location::File, format!("cannot read {what}: {e}")).hint(hint)
         }
     };
+    // Sized to the file: grown by doubling instead, a 260 MB plan would take a 512 MB buffer
+    // and copy itself on the way (a transcoded UTF-16 file is smaller as UTF-8, or grows once).
+    // A size the allocator refuses is no reason to stop here: the read then grows as it goes.
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
     let mut bytes = Vec::new();
+    let _ = bytes.try_reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
     text::open(path)
         .and_then(|mut r| r.read_to_end(&mut bytes))
         .map_err(io_error)?;

@@ -3,6 +3,7 @@
 //! and the groups whose ids are placeholders. `simulate --plan` reads only the actions
 //! (`simulate::ops::read`), at less memory.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -13,8 +14,46 @@ use crate::simulate::ops::{Op, OpSource};
 
 use super::doc::hash::PlanHasher;
 
-/// Takes an action's number from the tree and gives its op (or records its problems).
-type Take<'a> = dyn FnMut(&Value, &mut Vec<InputError>) -> Option<(OpSource, Op)> + 'a;
+/// Which list of a stage an action is in: the stage's own (or its rollback), or a wave's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum List {
+    Stage(bool),
+    Wave(usize, bool),
+}
+
+/// An action's place: its stage, its list, its index in the list.
+type Place = (usize, List, usize);
+
+/// A list of ops with their places.
+type OpList = Vec<(OpSource, Op)>;
+
+/// One stage's ops as they are read: its own, its rollback's, each wave's (actions, rollback).
+#[derive(Default)]
+struct Lists {
+    actions: OpList,
+    rollback: OpList,
+    waves: Vec<(OpList, OpList)>,
+}
+
+impl Lists {
+    fn list(&mut self, list: List) -> &mut OpList {
+        match list {
+            List::Stage(false) => &mut self.actions,
+            List::Stage(true) => &mut self.rollback,
+            List::Wave(w, undo) => {
+                if self.waves.len() <= w {
+                    self.waves.resize_with(w + 1, Default::default);
+                }
+                let (a, r) = &mut self.waves[w];
+                if undo {
+                    r
+                } else {
+                    a
+                }
+            }
+        }
+    }
+}
 
 /// A plan file as read.
 #[derive(Debug, Clone)]
@@ -135,6 +174,53 @@ impl PlanFile {
         }
     }
 
+    /// Frees the ops a command carrying one unit (stage `stage`, or its wave `wave`) never
+    /// reads: every rollback but the unit's, and every action after the unit. Call it after
+    /// [`PlanFile::check_hash`], which reads them all. Nothing is freed when the plan has no
+    /// such unit (selecting it then says so).
+    pub fn keep_only_unit(&mut self, stage: u32, wave: Option<u32>) {
+        let Some(s) = self.stages.iter().position(|x| x.number == stage) else {
+            return;
+        };
+        let w = match wave {
+            None => None,
+            Some(k) => match self.stages[s].waves.iter().position(|x| x.number == k) {
+                Some(w) => Some(w),
+                None => return,
+            },
+        };
+        for (i, st) in self.stages.iter_mut().enumerate() {
+            let unit_stage = i == s;
+            if !(unit_stage && w.is_none()) {
+                st.rollback = Vec::new();
+            }
+            if i > s {
+                st.actions = Vec::new();
+            }
+            for (j, wf) in st.waves.iter_mut().enumerate() {
+                if !(unit_stage && w == Some(j)) {
+                    wf.rollback = Vec::new();
+                }
+                if i > s || (unit_stage && w.is_none_or(|w| j > w)) {
+                    wf.actions = Vec::new();
+                }
+            }
+        }
+    }
+
+    /// Keeps only the rollback ops `keep` accepts (freeing the others): for a command that
+    /// reads a few kinds of them. Call it after [`PlanFile::check_hash`], which reads them all.
+    pub fn retain_rollbacks(&mut self, keep: impl Fn(&Op) -> bool) {
+        let retain = |v: &mut Vec<(OpSource, Op)>| {
+            v.retain(|(_, op)| keep(op));
+            v.shrink_to_fit();
+        };
+        for st in &mut self.stages {
+            retain(&mut st.rollback);
+            st.waves.iter_mut().for_each(|w| retain(&mut w.rollback));
+        }
+    }
+
     /// The stage numbered `number`.
     pub fn stage(&self, number: u32) -> Option<&StageFile> {
         self.stages.iter().find(|s| s.number == number)
@@ -164,11 +250,39 @@ pub fn read(path: &Path) -> Result<PlanFile, InputErrors> {
 /// As [`read`].
 pub fn parse(text: &str, path: &Path) -> Result<PlanFile, InputErrors> {
     let one = |e: InputError| InputErrors(vec![e]);
-    let mut items: Vec<(ActionAt, Result<Op, Vec<InputError>>)> = Vec::new();
+    // Each op goes straight to its stage's or wave's list as it is read (no list of every op
+    // of the file in between: a million-user plan has 800,000), and a bad one's problems are
+    // kept with its place, to be reported in the order the stages are walked below.
+    let mut lists: Vec<Lists> = Vec::new();
+    let mut bad: BTreeMap<Place, Vec<InputError>> = BTreeMap::new();
+    let mut count = 0usize;
     let doc = crate::docfile::read_plan_actions(text, path, &mut |at, v| {
-        let op = crate::simulate::ops::file::convert(path, &at, items.len(), &v);
-        items.push((at, op));
-        Value::from(items.len() - 1)
+        let index = count;
+        count += 1;
+        let op = crate::simulate::ops::file::convert(path, &at, index, &v);
+        let (s, list, i) = match at {
+            ActionAt::Stage(s, i) => (s, List::Stage(false), i),
+            ActionAt::StageRollback(s, i) => (s, List::Stage(true), i),
+            ActionAt::Wave(s, w, i) => (s, List::Wave(w, false), i),
+            ActionAt::WaveRollback(s, w, i) => (s, List::Wave(w, true), i),
+            // Not in a plan's stages (an ops file's `ops`): the stages are checked below.
+            ActionAt::Op(_) => return Value::from(index),
+        };
+        match op {
+            Ok(op) => {
+                let mut source = at.to_string();
+                source.shrink_to_fit();
+                let entry = (OpSource { path: source }, op);
+                if lists.len() <= s {
+                    lists.resize_with(s + 1, Lists::default);
+                }
+                lists[s].list(list).push(entry);
+            }
+            Err(e) => {
+                bad.insert((s, list, i), e);
+            }
+        }
+        Value::from(index)
     })
     .map_err(one)?;
     let at = |p: &str| Location::Record {
@@ -189,28 +303,14 @@ pub fn parse(text: &str, path: &Path) -> Result<PlanFile, InputErrors> {
         .hint("name a plan written by licplan plan, not an ops file")));
     };
     let mut errors = Vec::new();
-    let mut take = |v: &Value, errors: &mut Vec<InputError>| -> Option<(OpSource, Op)> {
-        let i = usize::try_from(v.as_u64()?).ok()?;
-        let (at, op) = items.get_mut(i)?;
-        match std::mem::replace(op, Err(Vec::new())) {
-            Ok(op) => Some((
-                OpSource {
-                    path: at.to_string(),
-                },
-                op,
-            )),
-            Err(e) => {
-                errors.extend(e);
-                None
-            }
+    // A list's problems, in its ops' order.
+    let mut problems = |s: usize, list: List, errors: &mut Vec<InputError>| {
+        let lo = (s, list, 0);
+        let hi = (s, list, usize::MAX);
+        let keys: Vec<Place> = bad.range(lo..=hi).map(|(k, _)| *k).collect();
+        for k in keys {
+            errors.extend(bad.remove(&k).unwrap_or_default());
         }
-    };
-    let list = |v: Option<&Value>, errors: &mut Vec<InputError>, take: &mut Take<'_>| {
-        v.and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|x| take(x, errors))
-            .collect::<Vec<_>>()
     };
     let number = |v: &Value, p: &str, errors: &mut Vec<InputError>| -> u32 {
         match v
@@ -234,6 +334,11 @@ pub fn parse(text: &str, path: &Path) -> Result<PlanFile, InputErrors> {
     let mut stages = Vec::new();
     for (s, st) in stages_v.iter().enumerate() {
         let p = format!("$.stages[{s}]");
+        let mut own = if s < lists.len() {
+            std::mem::take(&mut lists[s])
+        } else {
+            Lists::default()
+        };
         let mut waves = Vec::new();
         for (w, wave) in st
             .get("waves")
@@ -242,18 +347,25 @@ pub fn parse(text: &str, path: &Path) -> Result<PlanFile, InputErrors> {
             .flatten()
             .enumerate()
         {
+            let number = number(wave, &format!("{p}.waves[{w}]"), &mut errors);
+            problems(s, List::Wave(w, false), &mut errors);
+            problems(s, List::Wave(w, true), &mut errors);
+            let (actions, rollback) = own.waves.get_mut(w).map(std::mem::take).unwrap_or_default();
             waves.push(WaveFile {
-                number: number(wave, &format!("{p}.waves[{w}]"), &mut errors),
+                number,
                 label: text_of(wave, "label"),
-                actions: list(wave.get("actions"), &mut errors, &mut take),
-                rollback: list(wave.get("rollback_actions"), &mut errors, &mut take),
+                actions,
+                rollback,
             });
         }
+        let number = number(st, &p, &mut errors);
+        problems(s, List::Stage(false), &mut errors);
+        problems(s, List::Stage(true), &mut errors);
         stages.push(StageFile {
-            number: number(st, &p, &mut errors),
+            number,
             kind: text_of(st, "kind"),
-            actions: list(st.get("actions"), &mut errors, &mut take),
-            rollback: list(st.get("rollback_actions"), &mut errors, &mut take),
+            actions: own.actions,
+            rollback: own.rollback,
             waves,
         });
     }

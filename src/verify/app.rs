@@ -54,13 +54,16 @@ pub fn verify(
         || crate::plan::file::read(&req.plan),
         || ingest::load_with_progress(&req.tenant, progress),
     );
-    let plan = plan?;
+    let mut plan = plan?;
     plan.check_hash().map_err(|e| InputErrors(vec![e]))?;
+    // Of the rollbacks, verify reads only the direct licenses they give back (each mover's
+    // starting licenses): the rest are freed before the work.
+    plan.retain_rollbacks(super::status::reads_rollback);
     let loaded = loaded?;
     let evidence = crate::app::complete_or_allowed(&loaded, req.allow_partial)?;
     let rules = crate::app::load_rules(&req.rules)?;
     progress.phase("verifying", 0);
-    let mut report = super::verify(&loaded.tenant, &evidence, &plan, req.target, &rules)
+    let mut report = super::verify(&loaded.tenant, &evidence, &mut plan, req.target, &rules)
         .map_err(|e| InputErrors(vec![e]))?;
     progress.done();
     report.fresh_export = crate::plan::doc::ExportRead::of(&loaded);

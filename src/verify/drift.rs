@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::model::{GroupId, Tenant, UserId};
-use crate::simulate::ops::{Op, OpSource, OpsFile};
+use crate::simulate::ops::{Op, OpSource};
 use crate::simulate::rules::Rules;
 
 use super::status::Context;
@@ -290,7 +290,6 @@ pub(super) fn resimulate(
     path: &Path,
     rules: &Rules,
 ) -> Resimulation {
-    let rest: Vec<(OpSource, Op)> = rest.to_vec();
     let n = rest.len();
     if !rest.iter().any(|(_, op)| op.writes()) {
         return Resimulation {
@@ -299,10 +298,11 @@ pub(super) fn resimulate(
             findings: Vec::new(),
         };
     }
-    let file = OpsFile { ops: rest };
     // Only the verdict, violations and errors are read: no per-step lines (a million-user
-    // plan's later stages are 240,000 steps, whose texts took 480 MB).
-    match crate::simulate::engine::simulate_owned(fresh, rules, file, path, false, &mut |_, _| {}) {
+    // plan's later stages are 240,000 steps, whose texts took 480 MB). Each op is copied as it
+    // is replayed, not all of them first.
+    match crate::simulate::engine::simulate_cloned(fresh, rules, rest, path, false, &mut |_, _| {})
+    {
         Ok(r) => {
             let mut findings: Vec<String> = r
                 .violations

@@ -42,17 +42,20 @@ pub struct Target {
 pub fn verify(
     fresh: &Tenant,
     evidence: &Evidence,
-    plan: &PlanFile,
+    plan: &mut PlanFile,
     target: Target,
     rules: &Rules,
 ) -> Result<VerifyReport, InputError> {
-    let units = units::Units::of(plan);
+    // The plan's actions are taken out of it and mapped where they are.
+    let (layout, mut ops) = units::take_actions(plan);
+    let plan: &PlanFile = plan;
+    let units = units::Units::new(layout, plan);
     let end = units
         .end_of(target)
         .ok_or_else(|| missing_unit(plan, target))?;
     let found = placeholders::find(fresh, &plan.placeholders);
     let map = placeholders::id_map(&found);
-    let ops = units.mapped_ops(&map);
+    units::map_actions(&mut ops, &map);
     // The later ops' re-simulation on the fresh export and the export's hash need only the
     // tenant and the ops: they run on other threads beside the statuses (at a million users
     // each takes seconds of one core).

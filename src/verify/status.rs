@@ -40,6 +40,14 @@ pub(super) struct Context<'a> {
     pub end: usize,
 }
 
+/// Whether [`Context::new`] reads this rollback op: the direct licenses a rollback gives back.
+pub(super) fn reads_rollback(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::AssignDirectLicense { .. } | Op::ChangeDirectLicense { .. }
+    )
+}
+
 impl<'a> Context<'a> {
     pub fn new(
         fresh: &'a Tenant,
@@ -51,7 +59,7 @@ impl<'a> Context<'a> {
         end: usize,
     ) -> Result<Self, InputError> {
         let mut starts: BTreeMap<UserId, Vec<(SkuId, BTreeSet<String>)>> = BTreeMap::new();
-        for (source, op) in &units.rollback {
+        for (source, op) in units.rollback.iter().filter(|(_, op)| reads_rollback(op)) {
             let ids = Ids { plan, source };
             let upper = |p: &[String]| p.iter().map(|x| x.trim().to_ascii_uppercase()).collect();
             match op {

@@ -31,44 +31,49 @@ pub(super) struct End {
 
 pub(super) struct Units<'p> {
     pub units: Vec<Unit>,
-    /// Every action in order.
-    pub actions: Vec<&'p (OpSource, Op)>,
     /// Every rollback op, in plan order.
     pub rollback: Vec<&'p (OpSource, Op)>,
 }
 
-impl<'p> Units<'p> {
-    pub fn of(plan: &'p PlanFile) -> Self {
-        let mut units = Vec::new();
-        let mut actions = Vec::new();
-        let mut rollback = Vec::new();
-        for s in &plan.stages {
+/// Takes every action out of the plan, in order (each unit's range into them): the caller maps
+/// them in place instead of holding a second copy (a million-user plan has 400,000).
+pub(super) fn take_actions(plan: &mut PlanFile) -> (Vec<Unit>, Vec<(OpSource, Op)>) {
+    let mut units = Vec::new();
+    let mut actions = Vec::new();
+    for s in &mut plan.stages {
+        let start = actions.len();
+        actions.append(&mut s.actions);
+        units.push(Unit {
+            stage: s.number,
+            wave: None,
+            kind: s.kind.clone(),
+            ops: start..actions.len(),
+        });
+        for w in &mut s.waves {
             let start = actions.len();
-            actions.extend(s.actions.iter());
-            rollback.extend(s.rollback.iter());
+            actions.append(&mut w.actions);
             units.push(Unit {
                 stage: s.number,
-                wave: None,
-                kind: s.kind.clone(),
+                wave: Some(w.number),
+                kind: w.label.clone(),
                 ops: start..actions.len(),
             });
+        }
+    }
+    (units, actions)
+}
+
+impl<'p> Units<'p> {
+    /// The units, with the plan's rollback ops in plan order.
+    pub fn new(units: Vec<Unit>, plan: &'p PlanFile) -> Self {
+        let mut rollback = Vec::new();
+        for s in &plan.stages {
+            rollback.extend(s.rollback.iter());
             for w in &s.waves {
-                let start = actions.len();
-                actions.extend(w.actions.iter());
                 rollback.extend(w.rollback.iter());
-                units.push(Unit {
-                    stage: s.number,
-                    wave: Some(w.number),
-                    kind: w.label.clone(),
-                    ops: start..actions.len(),
-                });
             }
         }
-        Units {
-            units,
-            actions,
-            rollback,
-        }
+        Units { units, rollback }
     }
 
     /// The target's ops: a wave's, or a whole stage's (its own actions and every wave).
@@ -111,13 +116,15 @@ impl<'p> Units<'p> {
             }
         }
     }
+}
 
-    /// Every action with the placeholder ids of found groups replaced by the real ids.
-    pub fn mapped_ops(&self, map: &BTreeMap<String, String>) -> Vec<(OpSource, Op)> {
-        self.actions
-            .iter()
-            .map(|(s, op)| (s.clone(), map_groups(op, map)))
-            .collect()
+/// Replaces, in every action, the placeholder ids of found groups by the real ids.
+pub(super) fn map_actions(actions: &mut [(OpSource, Op)], map: &BTreeMap<String, String>) {
+    if map.is_empty() {
+        return;
+    }
+    for (_, op) in actions {
+        *op = map_groups(op, map);
     }
 }
 

@@ -103,3 +103,71 @@ fn an_edited_op_no_longer_matches_the_plan_hash() {
         .message
         .contains("no plan_hash"));
 }
+
+/// The ops of each list of a plan file, as (stage index, wave index or none, rollback?, count).
+fn list_counts(plan: &licplan::plan::file::PlanFile) -> Vec<(usize, Option<usize>, bool, usize)> {
+    let mut v = Vec::new();
+    for (s, st) in plan.stages.iter().enumerate() {
+        v.push((s, None, false, st.actions.len()));
+        v.push((s, None, true, st.rollback.len()));
+        for (w, wave) in st.waves.iter().enumerate() {
+            v.push((s, Some(w), false, wave.actions.len()));
+            v.push((s, Some(w), true, wave.rollback.len()));
+        }
+    }
+    v
+}
+
+#[test]
+fn a_bundle_keeps_the_actions_up_to_its_unit_and_the_units_rollback_alone() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = plan_to(dir.path(), "plans/e1-direct-to-group.yaml", "json");
+    let whole = licplan::plan::file::read(&path).expect("as written");
+    // The removal stage in waves, its second wave.
+    let s = whole
+        .stages
+        .iter()
+        .position(|st| st.waves.len() >= 2)
+        .expect("a stage in waves");
+    let (stage, wave) = (whole.stages[s].number, whole.stages[s].waves[1].number);
+    let mut kept = whole.clone();
+    kept.keep_only_unit(stage, Some(wave));
+    for ((si, wi, undo, n), (_, _, _, left)) in
+        list_counts(&whole).into_iter().zip(list_counts(&kept))
+    {
+        let before = si < s || (si == s && wi.is_none_or(|w| w <= 1));
+        let expected = match (undo, si == s && wi == Some(1)) {
+            (true, true) => n,
+            (true, false) => 0,
+            (false, _) if before => n,
+            (false, _) => 0,
+        };
+        assert_eq!(left, expected, "stage {si} wave {wi:?} rollback {undo}");
+    }
+    assert!(
+        list_counts(&whole)
+            .iter()
+            .any(|(si, _, _, n)| *si > s && *n > 0)
+            || s + 1 == whole.stages.len()
+    );
+    // A unit the plan does not have leaves the plan as it is.
+    let mut same = whole.clone();
+    same.keep_only_unit(stage, Some(999));
+    assert_eq!(list_counts(&same), list_counts(&whole));
+    // Verify keeps the rollbacks that give direct licenses back.
+    let mut direct = whole.clone();
+    direct.retain_rollbacks(|op| {
+        matches!(op, licplan::simulate::ops::Op::AssignDirectLicense { .. })
+    });
+    let left: usize = list_counts(&direct)
+        .iter()
+        .filter(|c| c.2)
+        .map(|c| c.3)
+        .sum();
+    let assigns = direct.stages[s]
+        .waves
+        .iter()
+        .map(|w| w.rollback.len())
+        .sum::<usize>();
+    assert!(assigns > 0 && left == assigns, "{left} {assigns}");
+}

@@ -5,6 +5,7 @@ use std::fmt::Display;
 
 use crate::model::{AssignmentError, CountryCode, GroupKind, SkuId};
 use crate::simulate::ops::{LicenseSpec, Op, Resolved};
+use crate::simulate::planset::PlanSet;
 use crate::simulate::report::Refusal;
 use crate::simulate::state::{Event, GroupSt, Lic};
 
@@ -346,31 +347,31 @@ impl Sim<'_> {
                 return self.refusal(Some(u), None, code, detail);
             }
         }
-        let mut rest = new_direct.clone();
-        for sku in add.keys() {
-            rest.remove(sku);
+        // The direct licenses the change keeps (`rest`: neither removed nor replaced) and the
+        // inherited plans, each computed once: the checks below all start from them.
+        let inherited = self.inherited_plans(u);
+        let mut kept = PlanSet::new();
+        for (sku, disabled) in new_direct.iter().filter(|(s, _)| !add.contains_key(s)) {
+            self.st.plans_of_one(*sku, disabled, &mut kept);
         }
+        kept.union_with(&inherited);
         new_direct.extend(add.clone());
-        let mut others = self.plans(&rest);
-        others.union_with(&self.inherited_plans(u));
         if !add.is_empty() {
-            if let Err(r) = self.check_arrival(u, &add, &others, false) {
+            if let Err(r) = self.check_arrival(u, &add, &kept, false) {
                 self.error(Some(u), None, &r, false);
                 return Outcome::refused(format!("refused: {}: {}", r.0.as_str(), r.2));
             }
         }
         let mut after = self.plans(&new_direct);
-        after.union_with(&self.inherited_plans(u));
+        after.union_with(&inherited);
         // A product change: the products it adds do not satisfy an add-on the removed product
         // was the prerequisite of (R11's precondition, "no other assigned service licenses that
         // can … prevent removal of the current license", licensing-groups-change-licenses).
-        let mut kept = self.plans(&rest);
-        kept.union_with(&self.inherited_plans(u));
         let change_breaks = if add.is_empty() || remove.is_empty() {
             None
         } else {
             let mut before = self.plans(&self.st.users[u].direct);
-            before.union_with(&self.inherited_plans(u));
+            before.union_with(&inherited);
             self.broken_dependency(&kept)
                 .filter(|_| self.broken_dependency(&before).is_none())
                 .map(|why| format!("{why}; the products the change adds do not count: the add-on blocks removing its prerequisite's product (R11)"))

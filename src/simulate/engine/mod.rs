@@ -146,6 +146,29 @@ pub fn simulate_owned(
     .map(|(report, _)| report)
 }
 
+/// [`simulate_owned`] over borrowed ops, each copied as it is replayed (never all at once).
+///
+/// # Errors
+///
+/// As [`simulate_owned`].
+pub fn simulate_cloned(
+    tenant: &Tenant,
+    rules: &Rules,
+    ops: &[(OpSource, Op)],
+    ops_path: &Path,
+    steps: bool,
+    observe: &mut SeatObserver<'_>,
+) -> Result<SimReport, InputErrors> {
+    run(
+        State::new(tenant, rules),
+        &mut ops.iter().cloned(),
+        ops_path,
+        steps,
+        observe,
+    )
+    .map(|(report, _)| report)
+}
+
 /// [`simulate_observed`] over ops produced one by one (a plan's actions turned into ops as
 /// they are replayed, so a million-user plan never holds its ops twice).
 ///

@@ -469,20 +469,25 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// `deprecated_*`); `libmimalloc-sys` exports no constant for it.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Keeps memory that was freed for reuse instead of handing it back to the system a second
-/// later. A large run frees and allocates in waves (each export file's records, then the plan),
-/// and every page handed back is faulted in and zeroed again when it is reused: with purging on,
-/// a million-user plan spent a third of its CPU time in the kernel clearing pages. The process
-/// is short-lived, so keeping freed memory costs a little more peak RSS (about 6%) and nothing
-/// after exit.
-fn keep_freed_memory() {
+/// Hands freed memory back to the system a quarter of a second after it is freed (mimalloc's own
+/// default is a second). Never handing it back (as licplan did before) spared the kernel from
+/// clearing pages that are reused, but left every thread's freed memory counted in the peak:
+/// phases run on threads of their own (the reads, the proof's parts, the export hash), and what
+/// one frees another cannot always reuse. Measured at 1,000,000 users: peak RSS of `simulate
+/// --plan` 997–1,155 MB kept against 890–910 MB handed back, `verify` 1,554 against 1,474–1,513,
+/// `bundle` 1,523 against 1,478, `plan` 1,340–1,367 against 1,273–1,275, for 0.3–1 s more
+/// system time (BENCHMARKS.md).
+fn purge_freed_memory_soon() {
     // SAFETY: `mi_option_set` is not thread-safe; this runs first thing in `main`, before any
     // thread is started. The option only changes when mimalloc returns memory to the system.
     #[allow(unsafe_code)]
     unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS);
     }
 }
+
+/// How long freed memory is kept for reuse before it is handed back, in milliseconds.
+const PURGE_DELAY_MS: std::ffi::c_long = 250;
 
 /// On SIGINT, SIGTERM or SIGHUP, removes the temporary file of an output being written and
 /// exits with 128 + the signal's number, as a shell reports a process the signal ended.
@@ -505,7 +510,7 @@ fn clean_up_on_signals() {
 fn clean_up_on_signals() {}
 
 fn main() -> ExitCode {
-    keep_freed_memory();
+    purge_freed_memory_soon();
     clean_up_on_signals();
     let cli = Cli::parse();
     let mut progress = Bar::new(cli.quiet);

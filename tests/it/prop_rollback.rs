@@ -76,20 +76,27 @@ fn replay(
 }
 
 /// Plans the intent and checks each part's rollback from the part's end.
-fn check(tenant: &Tenant, intent_text: &str) -> Result<(), String> {
+/// The intent planned on the tenant, with the tenant as the plan sees it (the intent's default
+/// usage location standing in for the organization's) and the bundled rules.
+fn planned(tenant: &Tenant, intent_text: &str) -> Result<(Tenant, Rules, Plan), String> {
     let path = Path::new("prop.yaml");
     let rules = Rules::bundled().map_err(|e| format!("bundled rules: {e}"))?;
     let intent = licplan::plan::intent::parse(intent_text, path, tenant)
         .map_err(|e| format!("the intent names only what the tenant holds, yet: {e}"))?;
     let plan = licplan::plan::plan(tenant, &rules, &intent, path)
         .map_err(|e| format!("plan returned an error: {e}"))?;
-    if !plan.verdict.safe {
-        // Unsafe plans are prop_plan's concern; their rollbacks are not claimed.
-        return Ok(());
-    }
     let mut t = tenant.clone();
     if intent.default_usage_location.is_some() {
         t.default_usage_location = intent.default_usage_location;
+    }
+    Ok((t, rules, plan))
+}
+
+fn check(tenant: &Tenant, intent_text: &str) -> Result<(), String> {
+    let (t, rules, plan) = planned(tenant, intent_text)?;
+    if !plan.verdict.safe {
+        // Unsafe plans are prop_plan's concern; their rollbacks are not claimed.
+        return Ok(());
     }
     let parts = parts(&plan);
     let mut done: Vec<&Action> = Vec::new();
@@ -225,15 +232,7 @@ fn split_proof_agrees(tenant: &Tenant, intent_text: &str) -> Result<(), String> 
     use licplan::plan::rollback::prove::{prove_with, Split};
     use licplan::simulate::state::State;
     let path = Path::new("prop.yaml");
-    let rules = Rules::bundled().map_err(|e| format!("bundled rules: {e}"))?;
-    let intent = licplan::plan::intent::parse(intent_text, path, tenant)
-        .map_err(|e| format!("the intent names only what the tenant holds, yet: {e}"))?;
-    let plan = licplan::plan::plan(tenant, &rules, &intent, path)
-        .map_err(|e| format!("plan returned an error: {e}"))?;
-    let mut t = tenant.clone();
-    if intent.default_usage_location.is_some() {
-        t.default_usage_location = intent.default_usage_location;
-    }
+    let (t, rules, plan) = planned(tenant, intent_text)?;
     let movers: Vec<_> = licplan::plan::moving_users(&plan).into_iter().collect();
     let more = || State::new(&t, &rules);
     let prove = |split| {

@@ -111,14 +111,7 @@ pub fn simulate_observed(
     steps: bool,
     observe: &mut SeatObserver<'_>,
 ) -> Result<SimReport, InputErrors> {
-    run(
-        State::new(tenant, rules),
-        &mut ops.ops.iter().cloned(),
-        ops_path,
-        steps,
-        observe,
-    )
-    .map(|(report, _)| report)
+    simulate_cloned(tenant, rules, &ops.ops, ops_path, steps, observe)
 }
 
 /// [`simulate_observed`] taking the ops: each is dropped once replayed, so the step report

@@ -229,9 +229,11 @@ pub struct Evidence {
     /// A members export that covers every group (a flat file of memberships).
     members_all: bool,
     members_of: BTreeSet<GroupId>,
-    /// Users whose license states name each group (`assignedByGroup`).
+    /// Users whose license states name each group (`assignedByGroup`), for the groups no
+    /// member export covers.
     inheritors: BTreeMap<GroupId, BTreeSet<UserId>>,
-    /// Groups the exports list members for (from a groups export's `$expand=members`).
+    /// Groups the exports list members for (from a groups export's `$expand=members`), for the
+    /// groups no member export covers.
     listed: BTreeMap<GroupId, BTreeSet<UserId>>,
     /// Every user's license states are exported: a licensed group's user members are the
     /// users whose states name it.
@@ -279,8 +281,13 @@ impl Evidence {
                 s.content == SourceContent::GroupMembers && s.format == SourceFormat::PlainCsv
             });
         e.members_of = member_files.iter().filter_map(|f| f.group).collect();
+        // Members listed and inheritors are only asked about for groups no member export
+        // covers (see `members_known`): a million members of exported groups are not copied.
+        let exported = |e: &Evidence, g: &GroupId| e.members_all || e.members_of.contains(g);
         for g in t.groups.values() {
-            e.listed.insert(g.id, g.user_members().collect());
+            if !exported(&e, &g.id) {
+                e.listed.insert(g.id, g.user_members().collect());
+            }
         }
         // Licensed groups: those with licenses, and those users inherit from.
         let mut licensed: BTreeSet<GroupId> = t
@@ -307,7 +314,9 @@ impl Evidence {
             for a in &u.assignments {
                 if let AssignmentPath::Group(g) = a.path {
                     licensed.insert(g);
-                    e.inheritors.entry(g).or_default().insert(u.id);
+                    if !exported(&e, &g) {
+                        e.inheritors.entry(g).or_default().insert(u.id);
+                    }
                 }
             }
         }

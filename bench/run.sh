@@ -16,6 +16,10 @@
 # unit with the most actions, found by bench/largest_unit.py in the plan's JSON), written to a
 # fresh folder each run; `verify` checks that unit against the generated tenant itself as the
 # "fresh" export (nothing applied yet: every user in scope pending, exit 3).
+# Each `bundle` run writes a folder of its own under $DIR/bundles, all removed when the script
+# ends (about 400 MB each at 1,000,000 users): a bundle written right after the last one was
+# deleted spends seconds in the file system instead of in licplan (ext4 skips inodes freed in
+# the last 30 seconds when it allocates new ones; see BENCHMARKS.md).
 # BENCHMARKS.md records a run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +29,19 @@ RUNS=${RUNS:-3}
 PAIRS=${PAIRS:-5}
 DIR=${BENCH_DIR:-target/bench}
 mkdir -p "$DIR"
+rm -rf "$DIR"/bundle[0-9]* "$DIR/bundles"
+mkdir "$DIR/bundles"
+trap 'rm -rf "$DIR/bundles"' EXIT
+
+# run CMD...: runs it with the argument OUT replaced by a new, empty bundle folder
+run() {
+  local a=() out
+  out=$(mktemp -d "$DIR/bundles/XXXXXX")
+  for x in "$@"; do
+    if [ "$x" = OUT ]; then a+=("$out"); else a+=("$x"); fi
+  done
+  "${a[@]}"
+}
 
 cargo build --release --quiet --bin licplan --example parse_only
 BIN=target/release/licplan
@@ -37,8 +54,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 measure() {
   local times=() cpus=() rss=()
   for _ in $(seq "$RUNS"); do
-    rm -rf "$DIR"/bundle[0-9]*
-    /usr/bin/time -f "%e %U %S %M" -o "$DIR/time.txt" "$@" > /dev/null || true
+    run /usr/bin/time -f "%e %U %S %M" -o "$DIR/time.txt" "$@" > /dev/null || true
     grep -v '^Command exited' "$DIR/time.txt" > "$DIR/time2.txt" && mv "$DIR/time2.txt" "$DIR/time.txt"
     read -r t u s m < "$DIR/time.txt"
     times+=("$t"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.2f", u + s}')"); rss+=("$m")
@@ -70,7 +86,7 @@ for n in "${SIZES[@]}"; do
       plan) args=(plan "$T" --intent plans/e1-direct-to-group.yaml --quiet) ;;
       simulate) args=(simulate "$T" --plan "$DIR/plan$n.json" --format json --quiet) ;;
       "simulate (YAML plan)") args=(simulate "$T" --plan "$DIR/plan$n.yaml" --format json --quiet) ;;
-      bundle) args=(bundle "$T" --plan "$DIR/plan$n.json" "${unit[@]}" --out "$DIR/bundle$n" --quiet) ;;
+      bundle) args=(bundle "$T" --plan "$DIR/plan$n.json" "${unit[@]}" --out OUT --quiet) ;;
       verify) args=(verify "$T" --plan "$DIR/plan$n.json" "${unit[@]}" --format json --output /dev/null --quiet) ;;
     esac
     read -r t c m < <(measure $BIN "${args[@]}")
@@ -81,10 +97,9 @@ done
 
 # pair CMD...: one run of the floor, then one of CMD; prints their ratio of wall times
 pair() {
-  rm -rf "$DIR"/bundle[0-9]*
   /usr/bin/time -f "%e" -o "$DIR/time.txt" $PARSE "$T" > /dev/null
   read -r a < "$DIR/time.txt"
-  /usr/bin/time -f "%e" -o "$DIR/time.txt" "$@" > /dev/null || true
+  run /usr/bin/time -f "%e" -o "$DIR/time.txt" "$@" > /dev/null || true
   b=$(grep -v '^Command exited' "$DIR/time.txt")
   awk -v a="$b" -v b="$a" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'
 }
@@ -100,7 +115,7 @@ for n in "${SIZES[@]}"; do
   for cmd in plan bundle verify; do
     case $cmd in
       plan) args=(plan "$T" --intent plans/e1-direct-to-group.yaml --quiet) ;;
-      bundle) args=(bundle "$T" --plan "$DIR/plan$n.json" "${unit[@]}" --out "$DIR/bundle$n" --quiet) ;;
+      bundle) args=(bundle "$T" --plan "$DIR/plan$n.json" "${unit[@]}" --out OUT --quiet) ;;
       verify) args=(verify "$T" --plan "$DIR/plan$n.json" "${unit[@]}" --format json --output /dev/null --quiet) ;;
     esac
     ratios=()

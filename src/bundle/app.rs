@@ -79,7 +79,13 @@ pub fn bundle(
     let bundle = built.map_err(one)?;
     progress.done();
     let mut sink = super::folder::Sink::open(&req.out, &inputs, &bundle.manifest)?;
-    super::build::write_files(&bundle.manifest, &mut sink)?;
+    // The manifest (hundreds of MB at a million users) is written beside the other files.
+    let m = &bundle.manifest;
+    sink.file_last_beside(
+        super::build::MANIFEST,
+        |w| super::build::write_manifest(m, w),
+        |files| super::build::write_all_but_manifest(m, files),
+    )?;
     if req.target == super::partner::Target::PartnerCenter {
         for (rel, bytes) in super::partner::files(&bundle.manifest) {
             sink.file(&rel, |w| w.write_all(&bytes))?;

@@ -349,6 +349,28 @@ impl Bundle {
 ///
 /// A file that cannot be written.
 pub fn write_files(m: &Manifest, out: &mut dyn Files) -> Result<(), OutputError> {
+    write_all_but_manifest(m, out)?;
+    out.file(MANIFEST, &mut |w| json(w, m))
+}
+
+/// The manifest's file name.
+pub const MANIFEST: &str = "manifest.json";
+
+/// Writes the manifest into `w` as [`write_files`] does.
+///
+/// # Errors
+///
+/// `w` cannot be written.
+pub fn write_manifest(m: &Manifest, w: &mut dyn Write) -> io::Result<()> {
+    json(w, m)
+}
+
+/// Every file of [`write_files`] but the manifest, in writing order.
+///
+/// # Errors
+///
+/// A file that cannot be written.
+pub fn write_all_but_manifest(m: &Manifest, out: &mut dyn Files) -> Result<(), OutputError> {
     out.file("apply.ps1", &mut |w| {
         w.write_all(&super::runner::apply_ps1())
     })?;
@@ -363,6 +385,5 @@ pub fn write_files(m: &Manifest, out: &mut dyn Files) -> Result<(), OutputError>
     }
     out.file("README.md", &mut |w| {
         w.write_all(super::readme::readme(m).as_bytes())
-    })?;
-    out.file("manifest.json", &mut |w| json(w, m))
+    })
 }

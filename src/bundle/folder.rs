@@ -178,16 +178,12 @@ impl<'a> Sink<'a> {
                 folder,
                 subfolders,
                 files,
-            } => {
-                if let Some((sub, _)) = rel.split_once('/') {
-                    if !subfolders.contains(sub) {
-                        folder.folder(sub)?;
-                        subfolders.insert(sub.to_owned());
-                    }
-                }
-                *files += 1;
-                folder.file(rel, write)
+            } => FreshFiles {
+                folder,
+                subfolders,
+                files,
             }
+            .file(rel, write),
             Sink::Replace { dir, files, .. } => {
                 let mut bytes = Vec::new();
                 write(&mut bytes).map_err(|source| OutputError::Io {
@@ -198,6 +194,47 @@ impl<'a> Sink<'a> {
                 Ok(())
             }
         }
+    }
+
+    /// Writes the files `rest` writes and the file `last` (written by `write_last`) beside each
+    /// other on two threads in a fresh folder, `last` under a name of its own until `rest` is
+    /// written (then [`FreshFolder::publish`]ed): a folder holding `last` holds the rest. When
+    /// replacing, `rest` then `last`, one after the other.
+    ///
+    /// # Errors
+    ///
+    /// A file that cannot be written: `rest`'s error first.
+    pub fn file_last_beside(
+        &mut self,
+        last: &str,
+        write_last: impl FnOnce(&mut dyn Write) -> io::Result<()> + Send,
+        rest: impl FnOnce(&mut dyn super::build::Files) -> Result<(), OutputError>,
+    ) -> Result<(), OutputError> {
+        let Sink::Fresh {
+            folder,
+            subfolders,
+            files,
+        } = self
+        else {
+            rest(self)?;
+            return self.file(last, write_last);
+        };
+        let folder: &FreshFolder = folder;
+        let partial = format!(".{last}.partial");
+        let (written, others) = crate::par::join(
+            || folder.file(&partial, write_last),
+            || {
+                rest(&mut FreshFiles {
+                    folder,
+                    subfolders,
+                    files,
+                })
+            },
+        );
+        others?;
+        written?;
+        *files += 1;
+        folder.publish(&partial, last)
     }
 
     /// Puts the bundle on disk; the number of its files.
@@ -240,4 +277,39 @@ fn replace(dir: &Path, inputs: &Inputs, files: &[(String, Vec<u8>)]) -> Result<(
         output::write(&dir.join(rel), inputs, |w| w.write_all(bytes))?;
     }
     Ok(())
+}
+
+/// A fresh folder's files as [`Sink::Fresh`] writes them: each sub-folder made before its
+/// first file, every file counted.
+struct FreshFiles<'s> {
+    folder: &'s FreshFolder,
+    subfolders: &'s mut BTreeSet<String>,
+    files: &'s mut usize,
+}
+
+impl FreshFiles<'_> {
+    fn file(
+        &mut self,
+        rel: &str,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), OutputError> {
+        if let Some((sub, _)) = rel.split_once('/') {
+            if !self.subfolders.contains(sub) {
+                self.folder.folder(sub)?;
+                self.subfolders.insert(sub.to_owned());
+            }
+        }
+        *self.files += 1;
+        self.folder.file(rel, write)
+    }
+}
+
+impl super::build::Files for FreshFiles<'_> {
+    fn file(
+        &mut self,
+        rel: &str,
+        write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), OutputError> {
+        FreshFiles::file(self, rel, write)
+    }
 }

@@ -119,7 +119,7 @@ impl FreshFolder {
     /// # Errors
     ///
     /// Anything is at the path already, or it cannot be created.
-    pub fn folder(&mut self, rel: &str) -> Result<(), OutputError> {
+    pub fn folder(&self, rel: &str) -> Result<(), OutputError> {
         let path = self.root.join(rel);
         let mut all = made();
         std::fs::create_dir(&path).map_err(|e| OutputError::io(&path, e))?;
@@ -136,7 +136,7 @@ impl FreshFolder {
     ///
     /// Anything is at the path already (a link too), or the file cannot be written.
     pub fn file(
-        &mut self,
+        &self,
         rel: &str,
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<(), OutputError> {
@@ -160,6 +160,28 @@ impl FreshFolder {
         let mut w = BufWriter::with_capacity(1 << 16, file);
         write(&mut w).map_err(fail)?;
         w.flush().map_err(fail)
+    }
+
+    /// Gives the file `from` (written by [`FreshFolder::file`]) its name `to`: linked under the
+    /// new name, which must not exist (a link made fails on anything at the path, a link
+    /// included), then the old name removed. A file written under a name of its own while others
+    /// are written, and published once they are, appears whole and last.
+    ///
+    /// # Errors
+    ///
+    /// Anything is at `to` already, or the link cannot be made.
+    pub fn publish(&self, from: &str, to: &str) -> Result<(), OutputError> {
+        let (from, to) = (self.root.join(from), self.root.join(to));
+        let mut all = made();
+        std::fs::hard_link(&from, &to).map_err(|e| OutputError::io(&to, e))?;
+        if let Some(m) = all.iter_mut().find(|m| m.id == self.id) {
+            m.files.push(to);
+        }
+        std::fs::remove_file(&from).map_err(|e| OutputError::io(&from, e))?;
+        if let Some(m) = all.iter_mut().find(|m| m.id == self.id) {
+            m.files.retain(|f| *f != from);
+        }
+        Ok(())
     }
 
     /// Syncs everything written to disk and keeps it.

@@ -88,7 +88,7 @@ fn registered(dir: &Path) -> bool {
 fn a_fresh_folder_keeps_what_it_wrote_once_finished() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let root = dir.path().join("new");
-    let mut f = FreshFolder::create(&root, &Inputs::new(), "x").expect("created");
+    let f = FreshFolder::create(&root, &Inputs::new(), "x").expect("created");
     f.folder("sub").expect("a subfolder");
     f.file("a.txt", |w| w.write_all(b"a")).expect("written");
     f.file("sub/b.txt", |w| w.write_all(b"b")).expect("written");
@@ -99,11 +99,32 @@ fn a_fresh_folder_keeps_what_it_wrote_once_finished() {
 }
 
 #[test]
+fn a_file_published_takes_its_name_only_when_nothing_has_it_and_a_failure_removes_both() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let root = dir.path().join("new");
+    let f = FreshFolder::create(&root, &Inputs::new(), "x").expect("created");
+    f.file(".m.partial", |w| w.write_all(b"m"))
+        .expect("written");
+    f.publish(".m.partial", "m.json").expect("published");
+    assert_eq!(entries(&root), ["m.json"]);
+    assert_eq!(std::fs::read(root.join("m.json")).expect("read"), b"m");
+    // A name taken already is refused, and nothing is replaced.
+    f.file(".n.partial", |w| w.write_all(b"n"))
+        .expect("written");
+    assert!(f.publish(".n.partial", "m.json").is_err());
+    assert_eq!(std::fs::read(root.join("m.json")).expect("read"), b"m");
+    // Unfinished, both the published file and the one left under its own name are removed.
+    drop(f);
+    assert!(!root.exists(), "left {:?}", entries(dir.path()));
+    assert!(!registered(&root));
+}
+
+#[test]
 fn a_fresh_folder_that_fails_removes_what_it_made_and_nothing_else() {
     let dir = tempfile::tempdir().expect("a temp dir");
     // A folder it created: removed whole.
     let root = dir.path().join("new");
-    let mut f = FreshFolder::create(&root, &Inputs::new(), "x").expect("created");
+    let f = FreshFolder::create(&root, &Inputs::new(), "x").expect("created");
     f.folder("sub").expect("a subfolder");
     f.file("sub/a.txt", |w| w.write_all(b"a")).expect("written");
     let failed = f.file("b.txt", |w| {
@@ -118,7 +139,7 @@ fn a_fresh_folder_that_fails_removes_what_it_made_and_nothing_else() {
     // An empty folder it was given: it stays, and so does what someone else put there since.
     let given = dir.path().join("given");
     std::fs::create_dir(&given).expect("a folder");
-    let mut f = FreshFolder::create(&given, &Inputs::new(), "x").expect("an empty folder");
+    let f = FreshFolder::create(&given, &Inputs::new(), "x").expect("an empty folder");
     f.file("a.txt", |w| w.write_all(b"a")).expect("written");
     std::fs::write(given.join("theirs.txt"), "theirs").expect("writes");
     drop(f);

@@ -40,7 +40,10 @@ pub(super) fn user_states<'r>(
         let mut by_group: Vec<GroupPath> = Vec::new();
         for u in run {
             let mut direct: Lic = Lic::new();
-            let (mut direct_awe, mut direct_clean) = (BTreeSet::new(), BTreeSet::new());
+            // Direct products in ActiveWithError and held cleanly: a handful at most, kept in
+            // place (a B-tree node per user would be allocated and freed a million times).
+            let mut direct_awe: smallvec::SmallVec<[SkuId; 2]> = smallvec::SmallVec::new();
+            let mut direct_clean: smallvec::SmallVec<[SkuId; 2]> = smallvec::SmallVec::new();
             by_group.clear();
             for a in &u.assignments {
                 let awe = a.state == Some(AssignmentState::ActiveWithError);
@@ -52,10 +55,13 @@ pub(super) fn user_states<'r>(
                         if !held_at_start(a) {
                             continue;
                         }
-                        if awe {
-                            direct_awe.insert(a.sku);
+                        let into = if awe {
+                            &mut direct_awe
                         } else {
-                            direct_clean.insert(a.sku);
+                            &mut direct_clean
+                        };
+                        if !into.contains(&a.sku) {
+                            into.push(a.sku);
                         }
                         // Two paths of one product: the union of enabled plans (R3).
                         let merged = match direct.get(&a.sku) {
@@ -105,9 +111,7 @@ pub(super) fn user_states<'r>(
                     })
                     .collect(),
             );
-            for sku in &direct_clean {
-                direct_awe.remove(sku);
-            }
+            direct_awe.retain(|sku| !direct_clean.contains(sku));
             let dup_proxy = shared.contains_key(&u.id);
             out.push(UserSt {
                 location: u.usage_location,
@@ -119,7 +123,7 @@ pub(super) fn user_states<'r>(
                 awe: (!direct_awe.is_empty()).then(|| {
                     Box::new(super::Awe {
                         weak: PlanSet::new(),
-                        direct: direct_awe,
+                        direct: direct_awe.into_iter().collect(),
                     })
                 }),
                 lost: None,
@@ -304,12 +308,20 @@ impl<'r> State<'r> {
         }
         for i in 0..state.users.len() {
             let b = state.enabled_plans(i);
-            let mut weak = b.clone();
-            weak.difference_with(&state.covering_plans(i, false));
-            state.users[i].baseline = b;
-            if !weak.is_empty() {
-                state.users[i].awe.get_or_insert_with(Default::default).weak = weak;
+            // Coverage differs from the enabled plans only through paths in ActiveWithError.
+            let u = &state.users[i];
+            let awe = u.awe.is_some()
+                || u.inherited
+                    .values()
+                    .any(|p| matches!(p, PathState::ActiveWithError(_)));
+            if awe {
+                let mut weak = b.clone();
+                weak.difference_with(&state.covering_plans(i, false));
+                if !weak.is_empty() {
+                    state.users[i].awe.get_or_insert_with(Default::default).weak = weak;
+                }
             }
+            state.users[i].baseline = b;
         }
         state
     }

@@ -340,10 +340,17 @@ pub fn plan(
     progress.done();
     // The plan of the fresh export, re-planned from a stage, stands in for the first one.
     let (plan, loaded) = match req.from_stage {
+        None if !req.redact => {
+            // Nothing to redact: the stages are hashed while the unchecked evidence is found.
+            let unchecked =
+                plan.seal_beside(export, |p| unchecked(p, &loaded.tenant, &intent, &evidence));
+            plan.verdict.add_unchecked(unchecked);
+            (plan, loaded)
+        }
         None => {
             add_unchecked(&mut plan, &loaded.tenant, &intent, &evidence);
-            let redactor = req.redact.then(|| Redactor::new(&loaded.tenant));
-            finish(&mut plan, export, redactor.as_ref());
+            let redactor = Redactor::new(&loaded.tenant);
+            finish(&mut plan, export, Some(&redactor));
             (plan, loaded)
         }
         Some(from) => {
@@ -435,6 +442,17 @@ fn add_unchecked(
     intent: &crate::plan::intent::Intent,
     evidence: &crate::ingest::evidence::Evidence,
 ) {
+    let found = unchecked(plan, tenant, intent, evidence);
+    plan.verdict.add_unchecked(found);
+}
+
+/// What the plan relies on that the exports do not prove ([`add_unchecked`]).
+fn unchecked(
+    plan: &crate::plan::doc::Plan,
+    tenant: &crate::model::Tenant,
+    intent: &crate::plan::intent::Intent,
+    evidence: &crate::ingest::evidence::Evidence,
+) -> Vec<crate::simulate::report::Unchecked> {
     // The intent's default usage location stands in for the organization's.
     let mut t = std::borrow::Cow::Borrowed(tenant);
     if intent.default_usage_location.is_some() {
@@ -442,7 +460,7 @@ fn add_unchecked(
     }
     let mut touched = crate::plan::touched(&t, intent);
     touched.receiving = crate::plan::moving_users(plan);
-    plan.verdict.add_unchecked(evidence.unchecked(&t, &touched));
+    evidence.unchecked(&t, &touched)
 }
 
 /// Redacts (the tenant id too: it names the customer) and seals the plan.

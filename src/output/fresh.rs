@@ -164,7 +164,7 @@ impl FreshFolder {
 
     /// Gives the file `from` (written by [`FreshFolder::file`]) its name `to`: linked under the
     /// new name, which must not exist (a link made fails on anything at the path, a link
-    /// included), then the old name removed. A file written under a name of its own while others
+    /// included), then the old name removed (renamed where the file system has no links). A file written under a name of its own while others
     /// are written, and published once they are, appears whole and last.
     ///
     /// # Errors
@@ -173,11 +173,31 @@ impl FreshFolder {
     pub fn publish(&self, from: &str, to: &str) -> Result<(), OutputError> {
         let (from, to) = (self.root.join(from), self.root.join(to));
         let mut all = made();
-        std::fs::hard_link(&from, &to).map_err(|e| OutputError::io(&to, e))?;
-        if let Some(m) = all.iter_mut().find(|m| m.id == self.id) {
-            m.files.push(to);
+        match std::fs::hard_link(&from, &to) {
+            Ok(()) => {
+                if let Some(m) = all.iter_mut().find(|m| m.id == self.id) {
+                    m.files.push(to.clone());
+                }
+                std::fs::remove_file(&from).map_err(|e| OutputError::io(&from, e))?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(OutputError::io(&to, e));
+            }
+            // A file system without links (FAT, some network shares): renamed when nothing is
+            // at the name.
+            Err(_) => {
+                if std::fs::symlink_metadata(&to).is_ok() {
+                    return Err(OutputError::io(
+                        &to,
+                        io::Error::from(io::ErrorKind::AlreadyExists),
+                    ));
+                }
+                std::fs::rename(&from, &to).map_err(|e| OutputError::io(&to, e))?;
+                if let Some(m) = all.iter_mut().find(|m| m.id == self.id) {
+                    m.files.push(to.clone());
+                }
+            }
         }
-        std::fs::remove_file(&from).map_err(|e| OutputError::io(&from, e))?;
         if let Some(m) = all.iter_mut().find(|m| m.id == self.id) {
             m.files.retain(|f| *f != from);
         }
